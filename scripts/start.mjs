@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// `npm start [-- <wrangler dev args>]`: applies the local D1 migrations, then runs `wrangler dev` with
+// the development vars of `.dev.vars.example` (so tokens from `npm run token` work with no setup).
+// Arguments after `--` go to `wrangler dev` and come after ours, so `--var KEY:VALUE` can override.
+import { spawnSync } from "node:child_process";
+import { readDevVars } from "./dev-vars.mjs";
+
+const wrangler = (args) => spawnSync("wrangler", args, { stdio: "inherit", shell: process.platform === "win32" });
+
+const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local"]);
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const devVars = Object.entries(readDevVars()).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+const dev = wrangler(["dev", "--port", "8787", ...devVars, ...process.argv.slice(2)]);
+process.exit(dev.status ?? 0);

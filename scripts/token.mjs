@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `npm run token -- --org <org-id> --user <user-id> [--shared-orgs a,b] [--ttl 3600]`
+// Prints only an HS256 development token, signed with JWT_DEV_SECRET from `.dev.vars.example`.
+import { createHmac } from "node:crypto";
+import { parseArgs } from "node:util";
+import { createJWTSignatureMessage, encodeJWT } from "@oslojs/jwt";
+import { readDevVars } from "./dev-vars.mjs";
+
+const { values } = parseArgs({
+  options: {
+    org: { type: "string", default: "dev-org" },
+    user: { type: "string", default: "dev-user" },
+    "shared-orgs": { type: "string" },
+    ttl: { type: "string", default: "86400" },
+  },
+});
+
+const secret = process.env.JWT_DEV_SECRET || readDevVars().JWT_DEV_SECRET;
+if (!secret) {
+  console.error("JWT_DEV_SECRET is not set in .dev.vars.example or the environment");
+  process.exit(1);
+}
+const now = Math.floor(Date.now() / 1000);
+const claims = {
+  sub: values.user,
+  user_id: values.user,
+  org_id: values.org,
+  iat: now,
+  exp: now + Number(values.ttl),
+  ...(values["shared-orgs"] && { shared_org_ids: values["shared-orgs"].split(",").map((s) => s.trim()) }),
+};
+const header = JSON.stringify({ alg: "HS256", typ: "JWT" });
+const payload = JSON.stringify(claims);
+const signature = createHmac("sha256", secret).update(createJWTSignatureMessage(header, payload)).digest();
+process.stdout.write(`${encodeJWT(header, payload, new Uint8Array(signature))}\n`);

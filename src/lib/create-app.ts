@@ -1,0 +1,35 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { requireAuth } from "@/middlewares/auth";
+import { defaultHook, errorBody, handleError } from "./errors";
+import type { AppBindings } from "./types";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Every router shares the validation hook, so a failed check always renders as ErrorResponse. */
+export function createRouter() {
+  return new OpenAPIHono<AppBindings>({ strict: false, defaultHook });
+}
+
+/** Paths that answer without a bearer token. */
+const PUBLIC_PATHS = new Set(["/openapi.json", "/docs", "/health"]);
+
+export function createApp() {
+  const app = createRouter();
+  // Echoed as X-Request-Id and logged with every unexpected error.
+  app.use(requestId());
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json(errorBody(413, `Request body exceeds the ${MAX_BODY_BYTES} byte (1 MiB) limit`), 413),
+    }),
+  );
+  app.use(async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path) || c.req.method === "OPTIONS") return next();
+    return requireAuth(c, next);
+  });
+  app.notFound((c) => c.json(errorBody(404, `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.onError(handleError);
+  return app;
+}

@@ -1,0 +1,86 @@
+import type { Hook } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
+import type { AppBindings } from "./types";
+
+/**
+ * The one error type handlers, middleware and services throw. `onError` and the validation hook
+ * both render it as the contract's `ErrorResponse` envelope: `{"error": string, "status": int}`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const badRequest = (message: string) => new ApiError(400, message);
+export const unauthorized = (message: string) => new ApiError(401, message);
+export const forbidden = (message: string) => new ApiError(403, message);
+export const notFound = (message: string) => new ApiError(404, message);
+export const conflict = (message: string) => new ApiError(409, message);
+
+export function errorBody(status: number, message: string) {
+  return { error: message, status };
+}
+
+/** Turns zod issues into one sentence naming each offending field, e.g. `body.color: must be ...`. */
+export function describeZodError(error: ZodError, target?: string): string {
+  const parts = error.issues.slice(0, 5).map((issue) => {
+    const path = [target === "json" ? "" : target, ...issue.path.map(String)].filter(Boolean).join(".");
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : "";
+  return `Invalid request: ${parts.join("; ")}${more}`;
+}
+
+/** Shared validation hook of every router: a failed zod check becomes a 400 ErrorResponse. */
+export const defaultHook: Hook<unknown, AppBindings, string, unknown> = (result, c) => {
+  if (!result.success) {
+    const target = "target" in result ? (result.target as string) : undefined;
+    return c.json(errorBody(400, describeZodError(result.error as ZodError, target)), 400);
+  }
+};
+
+export function handleError(err: Error, c: Context<AppBindings>) {
+  if (err instanceof ApiError) {
+    return c.json(errorBody(err.status, err.message), err.status);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    const message = httpExceptionMessage(err);
+    return c.json(errorBody(status, message), status);
+  }
+  const requestId = c.get("requestId");
+  // Log the detail with the request id; the client only sees a generic message and the id.
+  console.error(
+    JSON.stringify({
+      level: "error",
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      error: err.name,
+      message: err.message,
+      stack: err.stack,
+    }),
+  );
+  return c.json(
+    errorBody(
+      500,
+      `An unexpected error occurred (request id ${requestId ?? "unknown"}). Please retry or contact support.`,
+    ),
+    500,
+  );
+}
+
+function httpExceptionMessage(err: HTTPException): string {
+  if (err.status === 400 && /malformed json/i.test(err.message)) {
+    return "Malformed JSON in request body: send a valid JSON document with Content-Type: application/json";
+  }
+  return err.message || "Request failed";
+}

@@ -1,0 +1,20 @@
+import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { AuthContext } from "@/services/auth";
+
+/** Bindings from wrangler.toml plus the optional secrets that are never declared there. */
+export type AppEnv = CloudflareBindings & {
+  /** Local development only: enables HS256 tokens signed with this secret. */
+  JWT_DEV_SECRET?: string;
+};
+
+export interface AppBindings {
+  Bindings: AppEnv;
+  Variables: {
+    requestId: string;
+    auth: AuthContext;
+  };
+}
+
+export type AppOpenAPI = OpenAPIHono<AppBindings>;
+
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppBindings>;

@@ -1,0 +1,14 @@
+import { createMiddleware } from "hono/factory";
+import type { AppBindings } from "@/lib/types";
+import { authenticate } from "@/services/auth";
+
+/** Requires a valid bearer token and puts the caller's org and user on the context. */
+export const requireAuth = createMiddleware<AppBindings>(async (c, next) => {
+  const auth = await authenticate(
+    c.req.header("authorization"),
+    { epilotOrgId: c.req.header("x-epilot-org-id"), ivyOrgId: c.req.header("x-ivy-org-id") },
+    c.env,
+  );
+  c.set("auth", auth);
+  await next();
+});

@@ -1,0 +1,114 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { errorResponses, jsonBody, jsonContent } from "@/lib/openapi-helpers";
+import {
+  CreateEmailAddressPayloadSchema,
+  EmailAddressIdParamSchema,
+  EmailAddressResponseSchema,
+  ProvisionEpilotEmailAddressPayloadSchema,
+  SetEmailAddressPrimaryPayloadSchema,
+  UpdateEmailAddressPayloadSchema,
+} from "@/schemas/email-addresses";
+
+const tags = ["Email addresses"];
+const BASE = "/v2/email-settings/email-addresses";
+
+export const provisionEpilotEmailAddress = createRoute({
+  operationId: "provisionEpilotEmailAddress",
+  method: "put",
+  path: `${BASE}/epilot:provision`,
+  tags,
+  summary: "Provision the org's platform-managed (@epilot.cloud) address",
+  request: { body: jsonBody(ProvisionEpilotEmailAddressPayloadSchema, "The platform address to provision") },
+  responses: {
+    200: jsonContent(EmailAddressResponseSchema, "The provisioned, active address"),
+    ...errorResponses(400, 401, 403, 409, 413, 500),
+  },
+});
+
+export const setEmailAddressPrimary = createRoute({
+  operationId: "setEmailAddressPrimary",
+  method: "post",
+  path: `${BASE}/primary`,
+  tags,
+  summary: "Make an address the org's primary sender",
+  request: { body: jsonBody(SetEmailAddressPrimaryPayloadSchema, "The address (or its id) to make primary") },
+  responses: {
+    200: jsonContent(EmailAddressResponseSchema, "The new primary address"),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 500),
+  },
+});
+
+export const getEmailAddress = createRoute({
+  operationId: "getEmailAddress",
+  method: "get",
+  path: `${BASE}/{id}`,
+  tags,
+  summary: "Get one sender address",
+  request: { params: EmailAddressIdParamSchema },
+  responses: {
+    200: jsonContent(EmailAddressResponseSchema, "The address"),
+    ...errorResponses(401, 403, 404, 500),
+  },
+});
+
+export const deleteEmailAddress = createRoute({
+  operationId: "deleteEmailAddress",
+  method: "delete",
+  path: `${BASE}/{id}`,
+  tags,
+  summary: "Delete a sender address",
+  request: { params: EmailAddressIdParamSchema },
+  responses: {
+    204: { description: "Deleted" },
+    ...errorResponses(401, 403, 404, 500),
+  },
+});
+
+export const updateEmailAddress = createRoute({
+  operationId: "updateEmailAddress",
+  method: "put",
+  path: `${BASE}/{id}`,
+  tags,
+  summary: "Change some fields of a sender address",
+  request: {
+    params: EmailAddressIdParamSchema,
+    body: jsonBody(UpdateEmailAddressPayloadSchema, "Fields to change; omitted fields stay as they are"),
+  },
+  responses: {
+    200: jsonContent(EmailAddressResponseSchema, "The updated address"),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 500),
+  },
+});
+
+export const listEmailAddresses = createRoute({
+  operationId: "listEmailAddresses",
+  method: "get",
+  path: BASE,
+  tags,
+  summary: "List the org's sender addresses in creation order",
+  responses: {
+    200: jsonContent(z.array(EmailAddressResponseSchema), "The org's addresses, oldest first"),
+    ...errorResponses(401, 403, 500),
+  },
+});
+
+export const addEmailAddress = createRoute({
+  operationId: "addEmailAddress",
+  method: "post",
+  path: BASE,
+  tags,
+  summary: "Add a sender address",
+  request: { body: jsonBody(CreateEmailAddressPayloadSchema, "The address to add") },
+  responses: {
+    201: jsonContent(EmailAddressResponseSchema, "The new address: active, not primary"),
+    ...errorResponses(400, 401, 403, 409, 413, 500),
+  },
+});
+
+export type ProvisionEpilotEmailAddressRoute = typeof provisionEpilotEmailAddress;
+export type SetEmailAddressPrimaryRoute = typeof setEmailAddressPrimary;
+export type GetEmailAddressRoute = typeof getEmailAddress;
+export type DeleteEmailAddressRoute = typeof deleteEmailAddress;
+export type UpdateEmailAddressRoute = typeof updateEmailAddress;
+export type ListEmailAddressesRoute = typeof listEmailAddresses;
+export type AddEmailAddressRoute = typeof addEmailAddress;

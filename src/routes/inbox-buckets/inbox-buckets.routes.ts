@@ -1,0 +1,17 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { errorResponses, jsonContent } from "@/lib/openapi-helpers";
+import { InboxBucketResponseSchema } from "@/schemas/shared-inboxes";
+
+export const listInboxBuckets = createRoute({
+  operationId: "listInboxBuckets",
+  method: "get",
+  path: "/v2/email-settings/inbox-buckets",
+  tags: ["Inbox buckets"],
+  summary: "List the buckets of the org's shared inboxes (the default bucket is implicit)",
+  responses: {
+    200: jsonContent(z.array(InboxBucketResponseSchema), "One bucket per stored shared inbox"),
+    ...errorResponses(401, 403, 500),
+  },
+});
+
+export type ListInboxBucketsRoute = typeof listInboxBuckets;

@@ -1,0 +1,58 @@
+import { and, eq, or, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { type EmailAddressRow, emailAddresses, settings, sharedInboxes } from "@/db/schema";
+import { badRequest } from "@/lib/errors";
+import type { EmailAddressResponse } from "@/schemas/email-addresses";
+import { DEFAULT_INBOX_ID } from "@/schemas/shared-inboxes";
+import { normalizeEmailAddress } from "./validation";
+
+/** Looks an address up by its UUID or by the address itself, case-insensitively, within one org. */
+export async function findEmailAddress(db: Database, orgId: string, idOrAddress: string) {
+  const key = normalizeEmailAddress(idOrAddress);
+  return db
+    .select()
+    .from(emailAddresses)
+    .where(and(eq(emailAddresses.orgId, orgId), or(eq(emailAddresses.id, key), eq(emailAddresses.address, key))))
+    .get();
+}
+
+export async function assertSharedInboxExists(db: Database, orgId: string, inboxId: string, field: string) {
+  if (inboxId === DEFAULT_INBOX_ID) return;
+  const inbox = await db
+    .select({ id: sharedInboxes.id })
+    .from(sharedInboxes)
+    .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, inboxId)))
+    .get();
+  if (!inbox) throw badRequest(`${field}: shared inbox '${inboxId}' does not exist in this organization`);
+}
+
+export async function assertSignatureExists(db: Database, orgId: string, signatureId: string, field: string) {
+  const signature = await db
+    .select({ id: settings.id })
+    .from(settings)
+    .where(and(eq(settings.orgId, orgId), eq(settings.id, signatureId), eq(settings.type, "signature")))
+    .get();
+  if (!signature) throw badRequest(`${field}: signature '${signatureId}' does not exist in this organization`);
+}
+
+/** Creation order; rowid breaks ties between rows created in the same millisecond. */
+export const creationOrder = [sql`${emailAddresses.createdAt}`, sql`rowid`];
+
+export function toEmailAddressResponse(row: EmailAddressRow): EmailAddressResponse {
+  return {
+    id: row.id,
+    address: row.address,
+    ...(row.name != null && { name: row.name }),
+    user_ids: row.userIds,
+    group_ids: row.groupIds,
+    ...(row.defaultSignatureId != null && { default_signature_id: row.defaultSignatureId }),
+    shared_inbox_id: row.sharedInboxId,
+    is_active: row.isActive,
+    is_primary: row.isPrimary,
+    is_epilot_email_address: row.isEpilotEmailAddress,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    ...(row.createdBy != null && { created_by: row.createdBy }),
+    ...(row.updatedBy != null && { updated_by: row.updatedBy }),
+  };
+}

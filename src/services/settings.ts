@@ -1,0 +1,136 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { type SettingRow, type SettingType, settings } from "@/db/schema";
+import { badRequest } from "@/lib/errors";
+import type { Setting, SettingInput } from "@/schemas/settings";
+import { sanitizeSignatureHtml } from "./html-sanitizer";
+import {
+  isValidEmailAddress,
+  isValidFqdn,
+  normalizeDomain,
+  normalizeEmailAddress,
+  parseDuplicateWindow,
+} from "./validation";
+
+/** Fields the server owns; a client cannot set them through additional properties. */
+const RESERVED_KEYS = new Set([
+  "id",
+  "org_id",
+  "type",
+  "name",
+  "value",
+  "html",
+  "created_at",
+  "updated_at",
+  "created_by",
+  "updated_by",
+]);
+
+/** The one-per-org rule of restrict_duplicates_within is a unique key shared by all its rows. */
+const SINGLETON_KEY = "singleton";
+
+export interface NormalizedSetting {
+  name: string | null;
+  value: string | null;
+  html: string | null;
+  uniqueKey: string | null;
+  extra: Record<string, unknown>;
+}
+
+/**
+ * Applies the per-type rules to a setting (the merged state on update) and returns what is stored.
+ * Throws a 400 ApiError naming the field on invalid input.
+ */
+export function normalizeSetting(type: SettingType, input: SettingInput): NormalizedSetting {
+  const extra = Object.fromEntries(Object.entries(input).filter(([key]) => !RESERVED_KEYS.has(key)));
+  const name = input.name?.trim() || null;
+  const rawValue = input.value;
+  const stringValue = typeof rawValue === "number" ? String(rawValue) : rawValue?.trim();
+  switch (type) {
+    case "signature": {
+      if (!name) throw badRequest("name: a signature needs a name");
+      const html = input.html ? sanitizeSignatureHtml(input.html) : null;
+      const value = stringValue ? sanitizeSignatureHtml(stringValue) : null;
+      if (!html && !value) throw badRequest("html: a signature needs html or value");
+      return { name, value, html, uniqueKey: null, extra };
+    }
+    case "email_domain": {
+      if (!stringValue || !isValidFqdn(stringValue)) {
+        throw badRequest("value: must be a fully qualified domain name such as mail.yourcompany.com");
+      }
+      const domain = normalizeDomain(stringValue);
+      return { name, value: domain, html: null, uniqueKey: domain, extra };
+    }
+    case "email_address":
+    case "whitelist_email_address": {
+      if (!stringValue || !isValidEmailAddress(stringValue)) {
+        throw badRequest("value: must be a valid email address such as sales@yourcompany.com");
+      }
+      const address = normalizeEmailAddress(stringValue);
+      return { name, value: address, html: null, uniqueKey: address, extra };
+    }
+    case "restrict_duplicates_within": {
+      const ms = rawValue === undefined ? undefined : parseDuplicateWindow(rawValue);
+      if (ms === undefined) {
+        throw badRequest("value: must be a duration such as 10s, 5m or 1d, or a number of milliseconds (0 disables)");
+      }
+      return { name, value: canonicalDuration(stringValue ?? "", ms), html: null, uniqueKey: SINGLETON_KEY, extra };
+    }
+  }
+}
+
+/** `-5M` is stored as `5m`, `-60000` as `60000`: the sign is dropped and units lowercased. */
+function canonicalDuration(input: string, ms: number): string {
+  const unit = /(ms|s|m|h|d|w)\s*$/i.exec(input)?.[1];
+  return unit
+    ? `${input.trim().replace(/^-/, "").replace(/\s+/g, "").slice(0, -unit.length)}${unit.toLowerCase()}`
+    : String(ms);
+}
+
+export function toSettingResponse(row: SettingRow): Setting {
+  return {
+    ...row.extra,
+    id: row.id,
+    org_id: row.orgId,
+    type: row.type,
+    ...(row.name != null && { name: row.name }),
+    ...(row.value != null && { value: row.value }),
+    ...(row.html != null && { html: row.html }),
+    ...(row.type === "restrict_duplicates_within" &&
+      row.value != null && { duration_ms: parseDuplicateWindow(row.value) ?? 0 }),
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    ...(row.createdBy != null && { created_by: row.createdBy }),
+    ...(row.updatedBy != null && { updated_by: row.updatedBy }),
+  };
+}
+
+export function findSetting(db: Database, orgId: string, id: string, type?: SettingType) {
+  return db
+    .select()
+    .from(settings)
+    .where(and(eq(settings.orgId, orgId), eq(settings.id, id), type ? eq(settings.type, type) : undefined))
+    .get();
+}
+
+export function listSettings(db: Database, orgId: string, type: SettingType) {
+  return db
+    .select()
+    .from(settings)
+    .where(and(eq(settings.orgId, orgId), eq(settings.type, type)))
+    .orderBy(settings.createdAt, sql`rowid`)
+    .all();
+}
+
+export function uniqueConflictMessage(type: SettingType, value: string | null): string {
+  switch (type) {
+    case "whitelist_email_address":
+      return `'${value}' is already on the whitelist`;
+    case "email_domain":
+      return `Domain '${value}' is already configured for this organization`;
+    case "email_address":
+      return `Email address setting '${value}' already exists in this organization`;
+    default:
+      return "This setting already exists";
+  }
+}

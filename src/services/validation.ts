@@ -1,0 +1,64 @@
+/**
+ * Input rules shared by the routes, the legacy settings and (later) domains and mailboxes.
+ * Pure functions, no I/O, so they are cheap to unit-test.
+ */
+
+const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** Normalizes what users type: surrounding spaces and letter case do not make a new address. */
+export function normalizeEmailAddress(input: string): string {
+  return input.trim().toLowerCase();
+}
+
+export function isValidEmailAddress(input: string): boolean {
+  const value = normalizeEmailAddress(input);
+  if (value.length > 254) return false;
+  const at = value.lastIndexOf("@");
+  if (at <= 0 || at !== value.indexOf("@")) return false;
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  return local.length <= 64 && LOCAL_PART.test(local) && isValidFqdn(domain);
+}
+
+/** A fully qualified host name with at least two labels and an alphabetic (or punycode) TLD. */
+export function isValidFqdn(input: string): boolean {
+  const value = normalizeDomain(input);
+  if (!value || value.length > 253 || IPV4.test(value)) return false;
+  const labels = value.split(".");
+  if (labels.length < 2) return false;
+  if (!labels.every((label) => label.length <= 63 && LABEL.test(label))) return false;
+  const tld = labels[labels.length - 1] ?? "";
+  return /^[a-z]{2,63}$/.test(tld) || /^xn--[a-z0-9-]{1,59}$/.test(tld);
+}
+
+export function normalizeDomain(input: string): string {
+  return input.trim().toLowerCase().replace(/\.$/, "");
+}
+
+export function emailDomain(address: string): string {
+  return normalizeEmailAddress(address).split("@")[1] ?? "";
+}
+
+export const HEX_COLOR = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+export const CUSTOM_INBOX_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * Parses the duplicate-detection window: `10s`, `5m`, `1d` (also `ms`, `h`, `w`) or a plain number
+ * of milliseconds. A negative value is read as positive; 0 disables duplicate detection.
+ * Returns the window in milliseconds, or undefined when the input is not a duration.
+ */
+export function parseDuplicateWindow(input: string | number): number | undefined {
+  if (typeof input === "number") {
+    return Number.isFinite(input) ? Math.abs(Math.trunc(input)) : undefined;
+  }
+  const match = /^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(input);
+  if (!match?.[1]) return undefined;
+  const amount = Math.abs(Number(match[1]));
+  const unit = (match[2] ?? "ms").toLowerCase();
+  const ms = Math.round(amount * (UNIT_MS[unit] ?? 1));
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}

@@ -1,0 +1,36 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { startJwksServer } from "./test/servers/jwks-server";
+
+/** HS256 secret the tests use for the development-token path. */
+const TEST_DEV_SECRET = "test-dev-secret-for-vitest-only";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(__dirname, "migrations"));
+  // Outside services run as real local servers for the whole test run; the Worker reaches them
+  // through the same config vars production uses.
+  const jwks = await startJwksServer();
+
+  return {
+    resolve: { alias: { "@": path.join(__dirname, "src") } },
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            JWT_JWKS_URL: `${jwks.url}/jwks.json`,
+            JWT_DEV_SECRET: TEST_DEV_SECRET,
+            TEST_JWKS_ADMIN_URL: jwks.url,
+            TEST_SIGNING_KEYS: JSON.stringify(jwks.keys),
+          },
+        },
+      }),
+    ],
+    test: {
+      setupFiles: ["./test/setup/apply-migrations.ts"],
+      include: ["test/**/*.test.ts"],
+    },
+  };
+});
