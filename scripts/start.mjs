@@ -5,11 +5,13 @@
 import { spawnSync } from "node:child_process";
 import { readDevVars } from "./dev-vars.mjs";
 
-const wrangler = (args) => spawnSync("wrangler", args, { stdio: "inherit", shell: process.platform === "win32" });
+// Metrics off: the machines this runs on are often offline, and the lookup only prints noise there.
+const env = { WRANGLER_SEND_METRICS: "false", ...process.env };
+const wrangler = (args) => spawnSync("wrangler", args, { stdio: "inherit", env, shell: process.platform === "win32" });
 
 const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const devVars = Object.entries(readDevVars()).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
-const dev = wrangler(["dev", "--port", "8787", ...devVars, ...process.argv.slice(2)]);
+const dev = wrangler(["dev", ...devVars, ...process.argv.slice(2)]);
 process.exit(dev.status ?? 0);

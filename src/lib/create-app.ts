@@ -13,7 +13,7 @@ export function createRouter() {
 }
 
 /** Paths that answer without a bearer token. */
-const PUBLIC_PATHS = new Set(["/openapi.json", "/docs", "/health"]);
+const PUBLIC_PATHS = new Set(["/openapi.json", "/docs"]);
 
 export function createApp() {
   const app = createRouter();
