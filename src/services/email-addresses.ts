@@ -1,4 +1,4 @@
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, eq, exists, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { type EmailAddressRow, emailAddresses, settings, sharedInboxes } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
@@ -33,6 +33,43 @@ export async function assertSignatureExists(db: Database, orgId: string, signatu
     .where(and(eq(settings.orgId, orgId), eq(settings.id, signatureId), eq(settings.type, "signature")))
     .get();
   if (!signature) throw badRequest(`${field}: signature '${signatureId}' does not exist in this organization`);
+}
+
+/**
+ * A condition that holds while the shared inbox and signature an address refers to still exist,
+ * for re-checking them inside the write itself: a check done before the write alone would let a
+ * concurrent delete of the inbox or signature leave the address pointing at nothing.
+ * Undefined when there is nothing to check (the built-in default inbox and no signature).
+ */
+export function referencesExist(
+  db: Database,
+  orgId: string,
+  refs: { sharedInboxId?: string; defaultSignatureId?: string | null },
+): SQL | undefined {
+  const checks: SQL[] = [];
+  if (refs.sharedInboxId !== undefined && refs.sharedInboxId !== DEFAULT_INBOX_ID) {
+    checks.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(sharedInboxes)
+          .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, refs.sharedInboxId))),
+      ),
+    );
+  }
+  if (refs.defaultSignatureId) {
+    checks.push(
+      exists(
+        db
+          .select({ one: sql`1` })
+          .from(settings)
+          .where(
+            and(eq(settings.orgId, orgId), eq(settings.id, refs.defaultSignatureId), eq(settings.type, "signature")),
+          ),
+      ),
+    );
+  }
+  return checks.length ? and(...checks) : undefined;
 }
 
 /** Creation order; rowid breaks ties between rows created in the same millisecond. */

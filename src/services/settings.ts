@@ -49,8 +49,9 @@ export function normalizeSetting(type: SettingType, input: SettingInput): Normal
   switch (type) {
     case "signature": {
       if (!name) throw badRequest("name: a signature needs a name");
-      const html = input.html ? sanitizeSignatureHtml(input.html) : null;
-      const value = stringValue ? sanitizeSignatureHtml(stringValue) : null;
+      // Markup that sanitizes to nothing but whitespace does not count as a signature body.
+      const html = input.html?.trim() ? sanitizeSignatureHtml(input.html).trim() || null : null;
+      const value = stringValue ? sanitizeSignatureHtml(stringValue).trim() || null : null;
       if (!html && !value) throw badRequest("html: a signature needs html or value");
       return { name, value, html, uniqueKey: null, extra };
     }

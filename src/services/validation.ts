@@ -53,7 +53,9 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
  */
 export function parseDuplicateWindow(input: string | number): number | undefined {
   if (typeof input === "number") {
-    return Number.isFinite(input) ? Math.abs(Math.trunc(input)) : undefined;
+    // Same bound as the string form: a window that is not a safe integer of ms is not a duration.
+    const ms = Number.isFinite(input) ? Math.abs(Math.trunc(input)) : Number.NaN;
+    return Number.isSafeInteger(ms) ? ms : undefined;
   }
   const match = /^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(input);
   if (!match?.[1]) return undefined;

@@ -1,5 +1,5 @@
 import { and, eq, ne, not, sql } from "drizzle-orm";
-import { getDb, isUniqueViolation, nowIso } from "@/db/client";
+import { type Database, getDb, isUniqueViolation, nowIso } from "@/db/client";
 import { emailAddresses } from "@/db/schema";
 import { badRequest, conflict, notFound } from "@/lib/errors";
 import type { AppRouteHandler } from "@/lib/types";
@@ -9,6 +9,7 @@ import {
   assertSignatureExists,
   creationOrder,
   findEmailAddress,
+  referencesExist,
   toEmailAddressResponse,
 } from "@/services/email-addresses";
 import { emailDomain } from "@/services/validation";
@@ -59,34 +60,62 @@ export const addEmailAddress: AppRouteHandler<AddEmailAddressRoute> = async (c) 
     await assertSignatureExists(db, orgId, body.default_signature_id, "default_signature_id");
   }
   const now = nowIso();
+  const id = crypto.randomUUID();
+  const insert = db
+    .insert(emailAddresses)
+    .values({
+      id,
+      orgId,
+      address: body.address,
+      name: body.name,
+      userIds: body.user_ids ?? [],
+      groupIds: body.group_ids ?? [],
+      defaultSignatureId: body.default_signature_id,
+      sharedInboxId,
+      isActive: true,
+      isPrimary: false,
+      isEpilotEmailAddress: false,
+      createdAt: now,
+      updatedAt: now,
+      createdBy: userId,
+      updatedBy: userId,
+    })
+    .returning();
+  const refs = referencesExist(db, orgId, { sharedInboxId, defaultSignatureId: body.default_signature_id });
   try {
-    const row = await db
-      .insert(emailAddresses)
-      .values({
-        id: crypto.randomUUID(),
-        orgId,
-        address: body.address,
-        name: body.name,
-        userIds: body.user_ids ?? [],
-        groupIds: body.group_ids ?? [],
-        defaultSignatureId: body.default_signature_id,
-        sharedInboxId,
-        isActive: true,
-        isPrimary: false,
-        isEpilotEmailAddress: false,
-        createdAt: now,
-        updatedAt: now,
-        createdBy: userId,
-        updatedBy: userId,
-      })
-      .returning()
-      .get();
+    if (!refs) return c.json(toEmailAddressResponse(await insert.get()), 201);
+    // The inbox or signature may have been deleted since the checks above: the insert is undone in
+    // the same transaction when they are gone, so no address ever points at a deleted one.
+    const [inserted, undone] = await db.batch([
+      insert,
+      db
+        .delete(emailAddresses)
+        .where(and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.id, id), not(refs)))
+        .returning({ id: emailAddresses.id }),
+    ]);
+    const row = inserted[0];
+    if (undone.length > 0 || !row) {
+      await assertReferencesExist(db, orgId, sharedInboxId, body.default_signature_id);
+      throw badRequest(
+        "shared_inbox_id, default_signature_id: the shared inbox or signature was deleted while the address was added",
+      );
+    }
     return c.json(toEmailAddressResponse(row), 201);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`Email address '${body.address}' already exists in this organization`);
     throw err;
   }
 };
+
+async function assertReferencesExist(
+  db: Database,
+  orgId: string,
+  sharedInboxId: string | undefined,
+  defaultSignatureId: string | null | undefined,
+) {
+  if (sharedInboxId !== undefined) await assertSharedInboxExists(db, orgId, sharedInboxId, "shared_inbox_id");
+  if (defaultSignatureId) await assertSignatureExists(db, orgId, defaultSignatureId, "default_signature_id");
+}
 
 export const updateEmailAddress: AppRouteHandler<UpdateEmailAddressRoute> = async (c) => {
   const { orgId, userId } = c.get("auth");
@@ -95,12 +124,7 @@ export const updateEmailAddress: AppRouteHandler<UpdateEmailAddressRoute> = asyn
   const db = getDb(c.env.DB);
   const existing = await findEmailAddress(db, orgId, id);
   if (!existing) throw addressNotFound(id);
-  if (body.shared_inbox_id !== undefined) {
-    await assertSharedInboxExists(db, orgId, body.shared_inbox_id, "shared_inbox_id");
-  }
-  if (body.default_signature_id) {
-    await assertSignatureExists(db, orgId, body.default_signature_id, "default_signature_id");
-  }
+  await assertReferencesExist(db, orgId, body.shared_inbox_id, body.default_signature_id);
   const deactivating = body.is_active === false;
   if (deactivating && existing.isPrimary) throw primaryCannotBeDeactivated(existing.address);
 
@@ -116,12 +140,17 @@ export const updateEmailAddress: AppRouteHandler<UpdateEmailAddressRoute> = asyn
       updatedAt: nowIso(),
       updatedBy: userId,
     })
-    // Re-checked in the statement itself: a concurrent primary switch cannot leave an inactive primary.
+    // Re-checked in the statement itself: a concurrent primary switch cannot leave an inactive
+    // primary, and a concurrent delete of the inbox or signature cannot leave a dangling reference.
     .where(
       and(
         eq(emailAddresses.orgId, orgId),
         eq(emailAddresses.id, existing.id),
         deactivating ? eq(emailAddresses.isPrimary, false) : undefined,
+        referencesExist(db, orgId, {
+          sharedInboxId: body.shared_inbox_id,
+          defaultSignatureId: body.default_signature_id,
+        }),
       ),
     )
     .returning()
@@ -129,6 +158,7 @@ export const updateEmailAddress: AppRouteHandler<UpdateEmailAddressRoute> = asyn
   if (!updated) {
     const current = await findEmailAddress(db, orgId, existing.id);
     if (!current) throw addressNotFound(id);
+    await assertReferencesExist(db, orgId, body.shared_inbox_id, body.default_signature_id);
     throw primaryCannotBeDeactivated(current.address);
   }
   return c.json(toEmailAddressResponse(updated), 200);
@@ -145,11 +175,16 @@ export const deleteEmailAddress: AppRouteHandler<DeleteEmailAddressRoute> = asyn
   if (!existing) throw addressNotFound(id);
   // Deleting the primary hands the role to the oldest remaining active address, in the same
   // transaction, so an org that has addresses never ends up without a primary by accident.
-  const [deleted] = await db.batch([
+  // Whether the row is the primary is decided inside the transaction, not from the read above: a
+  // concurrent delete may have promoted it meanwhile. The first statement clears its primary flag
+  // (so another address can take the role) and parks the old flag in is_active, which the second
+  // statement reads; the row is deleted by the third, so the parked value is never visible.
+  const row = and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.id, existing.id));
+  const [, , deleted] = await db.batch([
     db
-      .delete(emailAddresses)
-      .where(and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.id, existing.id)))
-      .returning({ id: emailAddresses.id }),
+      .update(emailAddresses)
+      .set({ isActive: sql`${emailAddresses.isPrimary}`, isPrimary: false })
+      .where(row),
     db
       .update(emailAddresses)
       .set({ isPrimary: true })
@@ -158,12 +193,13 @@ export const deleteEmailAddress: AppRouteHandler<DeleteEmailAddressRoute> = asyn
           eq(emailAddresses.orgId, orgId),
           eq(
             emailAddresses.id,
-            sql`(SELECT id FROM email_addresses WHERE org_id = ${orgId} AND is_active = 1 ORDER BY created_at, rowid LIMIT 1)`,
+            sql`(SELECT id FROM email_addresses WHERE org_id = ${orgId} AND id <> ${existing.id} AND is_active = 1 ORDER BY created_at, rowid LIMIT 1)`,
           ),
+          sql`EXISTS (SELECT 1 FROM email_addresses WHERE org_id = ${orgId} AND id = ${existing.id} AND is_active = 1)`,
           sql`NOT EXISTS (SELECT 1 FROM email_addresses WHERE org_id = ${orgId} AND is_primary = 1)`,
-          sql`${existing.isPrimary ? 1 : 0} = 1`,
         ),
       ),
+    db.delete(emailAddresses).where(row).returning({ id: emailAddresses.id }),
   ]);
   if (deleted.length === 0) throw addressNotFound(id);
   return c.body(null, 204);
