@@ -161,7 +161,7 @@ describe("addEmailAddress", () => {
     expect(await list(orgB)).toEqual([b]);
   });
 
-  it.each(["info@epilot.cloud", "  INFO@Epilot.Cloud "])(
+  it.each(["info@epilot.cloud", "  INFO@Epilot.Cloud ", "team@eu.epilot.cloud"])(
     "refuses platform addresses (%j) with 400 naming the field",
     async (address) => {
       const org = uniqueOrg();

@@ -2,7 +2,7 @@ import * as xssModule from "xss";
 
 // js-xss is CommonJS: depending on the bundler its members sit on the namespace or on `default`.
 const xss = (xssModule as unknown as { default?: typeof xssModule }).default ?? xssModule;
-const { FilterXSS, friendlyAttrValue, getDefaultWhiteList, safeAttrValue } = xss;
+const { FilterXSS, escapeAttrValue, friendlyAttrValue, getDefaultWhiteList, safeAttrValue } = xss;
 
 /**
  * Signature HTML is rendered inside outgoing mail and inside the web app, so it is sanitized on the
@@ -127,8 +127,10 @@ const filter = new FilterXSS({
       if (tag === "img" && name === "src" && SAFE_IMAGE_DATA_URL.test(decoded)) return decoded;
       const compact = [...decoded].filter((ch) => ch.charCodeAt(0) > 32).join("");
       const hasScheme = /^[a-z][a-z0-9+.-]*:/i.test(compact);
-      // Any other scheme than http(s)/mailto/tel is dropped (js-xss then applies its own allow list).
+      // Any other scheme than http(s)/mailto/tel is dropped. Allowed schemes (in any letter case)
+      // and scheme-less relative URLs cannot run script, so they are kept, escaped.
       if (hasScheme && !SAFE_URL.test(compact)) return "";
+      return escapeAttrValue(decoded);
     }
     return safeAttrValue(tag, name, value, cssFilter);
   },

@@ -143,3 +143,26 @@ describe("sanitizeSignatureHtml: what a signature keeps", () => {
     expect(sanitize(once)).toBe(once);
   });
 });
+
+describe("sanitizeSignatureHtml: link schemes", () => {
+  it.each([
+    ['<a href="HTTPS://Example.com/x">x</a>', 'href="HTTPS://Example.com/x"'],
+    ['<a href="MailTo:sales@example.com">x</a>', 'href="MailTo:sales@example.com"'],
+    ['<a href="team/page.html">x</a>', 'href="team/page.html"'],
+    ['<a href="?a=1&amp;b=2">x</a>', 'href="?a=1&amp;b=2"'],
+  ])("keeps the safe link %s", (html, kept) => {
+    expect(sanitize(html)).toContain(kept);
+  });
+
+  it.each([
+    '<a href="JAVASCRIPT:alert(1)">x</a>',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>',
+    '<a href="&#x6A;avascript:alert(1)">x</a>',
+  ])("drops the unsafe link %s", (html) => {
+    const out = sanitize(html).toLowerCase();
+    expect(out).not.toContain("script:");
+    expect(out).not.toContain("data:");
+    expect(out).toContain(">x</a>");
+  });
+});

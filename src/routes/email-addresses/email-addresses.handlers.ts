@@ -49,7 +49,8 @@ export const addEmailAddress: AppRouteHandler<AddEmailAddressRoute> = async (c) 
   const body = c.req.valid("json");
   const db = getDb(c.env.DB);
   const platformDomain = c.env.EPILOT_EMAIL_DOMAIN || "epilot.cloud";
-  if (emailDomain(body.address) === platformDomain) {
+  const domain = emailDomain(body.address);
+  if (domain === platformDomain || domain.endsWith(`.${platformDomain}`)) {
     throw badRequest(
       `address: @${platformDomain} addresses are provisioned by the platform; use PUT /v2/email-settings/email-addresses/epilot:provision`,
     );
