@@ -427,3 +427,31 @@ describe("organization isolation", () => {
     expect((await listBuckets(orgB)).map((b) => b.inbox_id)).toEqual(["same"]);
   });
 });
+
+describe("shared inbox description", () => {
+  it("is optional, stored trimmed, returned, and changeable by update", async () => {
+    const org = uniqueOrg();
+    const plain = await addInbox(org);
+    expect(plain.description).toBeUndefined();
+
+    const inbox = await addInbox(org, { name: "Support", description: "  Incoming support requests " });
+    expect(inbox.description).toBe("Incoming support requests");
+    const fetched = expectBody(await getInbox(org, inbox.id), 200, SharedInboxResponseSchema);
+    expect(fetched.description).toBe("Incoming support requests");
+
+    const updated = expectBody(
+      await call("PUT", `${INBOXES}/${inbox.id}`, { org, body: { description: "Escalations only" } }),
+      200,
+      SharedInboxResponseSchema,
+    );
+    expect(updated).toMatchObject({ name: "Support", description: "Escalations only" });
+    expect((await listInboxes(org)).find((i) => i.id === inbox.id)?.description).toBe("Escalations only");
+  });
+
+  it("refuses a description over 1000 characters with 400 naming the field", async () => {
+    const org = uniqueOrg();
+    const resp = await call("POST", INBOXES, { org, body: { name: "X", color: "#fff", description: "d".repeat(1001) } });
+    expectError(resp, 400, /description/);
+    expect(await listInboxes(org)).toEqual([]);
+  });
+});

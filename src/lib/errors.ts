@@ -52,8 +52,9 @@ export function handleError(err: Error, c: Context<AppBindings>) {
     return c.json(errorBody(err.status, err.message), err.status);
   }
   if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
-    const message = httpExceptionMessage(err);
+    // The contract knows no 415: a body that is not JSON is an invalid request like malformed JSON.
+    const status = (err.status === 415 ? 400 : err.status) as ContentfulStatusCode;
+    const message = httpExceptionMessage(err, c.req.header("content-type"));
     return c.json(errorBody(status, message), status);
   }
   const requestId = c.get("requestId");
@@ -64,9 +65,7 @@ export function handleError(err: Error, c: Context<AppBindings>) {
       requestId,
       method: c.req.method,
       path: c.req.path,
-      error: err.name,
-      message: err.message,
-      stack: err.stack,
+      ...errorForLog(err),
     }),
   );
   return c.json(
@@ -78,9 +77,43 @@ export function handleError(err: Error, c: Context<AppBindings>) {
   );
 }
 
-function httpExceptionMessage(err: HTTPException): string {
+function httpExceptionMessage(err: HTTPException, contentType: string | undefined): string {
   if (err.status === 400 && /malformed json/i.test(err.message)) {
     return "Malformed JSON in request body: send a valid JSON document with Content-Type: application/json";
   }
+  if (err.status === 415) {
+    const sent = contentType
+      ? `Content-Type '${contentType.slice(0, 100)}' is not supported`
+      : "The body has no Content-Type";
+    return `${sent}: send the request body as JSON with Content-Type: application/json`;
+  }
   return err.message || "Request failed";
+}
+
+/**
+ * The error and its causes as logged. drizzle wraps a failed statement as "Failed query: <sql>\nparams:
+ * <values>" with the driver's error (the actual reason, e.g. "no such table") as `cause`: the causes are
+ * logged, the bound values are not, since they carry customer data (addresses, signature HTML).
+ */
+function errorForLog(err: Error) {
+  const causes: { error: string; message: string }[] = [];
+  for (let cause = err.cause, depth = 0; cause !== undefined && cause !== null && depth < 4; depth++) {
+    causes.push(
+      cause instanceof Error
+        ? { error: cause.name, message: redactQueryParams(cause.message) }
+        : { error: typeof cause, message: redactQueryParams(String(cause)) },
+    );
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return {
+    error: err.name,
+    message: redactQueryParams(err.message),
+    stack: err.stack && redactQueryParams(err.stack),
+    ...(causes.length > 0 && { causes }),
+  };
+}
+
+function redactQueryParams(text: string): string {
+  // The params line runs up to the stack trace ("\n    at ...") or the end of the text.
+  return text.replace(/\nparams: [\s\S]*?(?=\n\s+at |$)/, "\nparams: [redacted]").slice(0, 4000);
 }

@@ -5,6 +5,7 @@ import { SettingMetaSchema, stringList } from "./common";
 export const DEFAULT_INBOX_ID = "default";
 
 const nameField = z.string().trim().min(1, "must not be empty").max(120, "must be at most 120 characters");
+const descriptionField = z.string().trim().max(1000, "must be at most 1000 characters");
 const colorField = z.string().trim().regex(HEX_COLOR, "must be a hex color like #RGB or #RRGGBB");
 
 export const CreateSharedInboxPayloadSchema = z
@@ -18,6 +19,7 @@ export const CreateSharedInboxPayloadSchema = z
       .openapi({ example: "support-inbox" }),
     color: colorField.openapi({ example: "#2196F3" }),
     name: nameField.openapi({ example: "Sales Inquiries" }),
+    description: descriptionField.optional().openapi({ example: "Inbound sales and pricing requests" }),
     assignees: stringList(["user-123", "user-456"]).default([]),
   })
   .openapi("CreateSharedInboxPayload");
@@ -26,6 +28,7 @@ export const UpdateSharedInboxPayloadSchema = z
   .object({
     color: colorField.optional().openapi({ example: "#4CAF50" }),
     name: nameField.optional().openapi({ example: "Customer Support" }),
+    description: descriptionField.optional().openapi({ example: "Incoming customer support requests" }),
     assignees: stringList(["user-123", "user-456"]).optional(),
   })
   .openapi("UpdateSharedInboxPayload");
@@ -33,6 +36,7 @@ export const UpdateSharedInboxPayloadSchema = z
 export const SharedInboxResponseSchema = SettingMetaSchema.extend({
   id: z.string().openapi({ example: "support-inbox" }),
   name: z.string(),
+  description: z.string().optional(),
   color: z.string(),
   assignees: z.array(z.string()),
   bucket_id: z.string(),

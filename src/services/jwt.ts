@@ -59,9 +59,13 @@ export async function verifyJwt(token: string, config: JwtVerifierConfig): Promi
   } catch {
     throw new TokenError("Malformed bearer token: expected a JWT (header.payload.signature)");
   }
+  if (Array.isArray(header) || Array.isArray(payload)) {
+    throw new TokenError("Malformed bearer token: header and payload must be JSON objects");
+  }
+  // The accessors throw plain Errors on wrongly typed fields; those are bad tokens, not server errors.
   const headers = new JWSRegisteredHeaders(header);
   if (!headers.hasAlgorithm()) throw new TokenError("Token header has no alg");
-  const alg = headers.algorithm();
+  const alg = readHeader(() => headers.algorithm(), "alg");
 
   if (alg === "HS256" && config.devSecret) {
     await verifyHmac(config.devSecret, signature, signedMessage);
@@ -69,7 +73,7 @@ export async function verifyJwt(token: string, config: JwtVerifierConfig): Promi
     if (!config.jwksUrl) {
       throw new TokenError("Token verification is not configured: set JWT_JWKS_URL", true);
     }
-    const kid = headers.hasKeyId() ? headers.keyId() : undefined;
+    const kid = headers.hasKeyId() ? readHeader(() => headers.keyId(), "kid") : undefined;
     const key = await jwksCache.keyFor(config.jwksUrl, kid, alg, config.jwksCacheTtlSeconds);
     await verifyAsymmetric(alg, key, signature, signedMessage);
   } else {
@@ -80,12 +84,22 @@ export async function verifyJwt(token: string, config: JwtVerifierConfig): Promi
   return payload as Record<string, unknown>;
 }
 
+function readHeader(read: () => string, name: string): string {
+  try {
+    return read();
+  } catch {
+    throw new TokenError(`Token header has a malformed ${name}`);
+  }
+}
+
 function verifyRegisteredClaims(payload: object, config: JwtVerifierConfig) {
   const claims = new JWTRegisteredClaims(payload);
   const now = Date.now();
   const skewMs = config.clockSkewSeconds * 1000;
   try {
-    if (claims.hasExpiration() && claims.expiration().getTime() + skewMs <= now) {
+    // A bearer token without an expiry would stay valid forever once leaked.
+    if (!claims.hasExpiration()) throw new TokenError("Token has no expiry (exp claim)");
+    if (claims.expiration().getTime() + skewMs <= now) {
       throw new TokenError("Token has expired");
     }
     if (claims.hasNotBefore() && claims.notBefore().getTime() - skewMs > now) {

@@ -54,6 +54,7 @@ export function toSharedInboxResponse(row: SharedInboxRow, bucketId: string | nu
   return {
     id: row.id,
     name: row.name,
+    ...(row.description != null && { description: row.description }),
     color: row.color,
     assignees: row.assignees,
     // Every stored inbox is created with its bucket in one batch; the fallback is defensive only.

@@ -1,7 +1,10 @@
-import { exports } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { z } from "zod";
+import worker from "@/index";
 import { ErrorResponseSchema } from "@/lib/openapi-helpers";
+import type { AppEnv } from "@/lib/types";
 import { signToken } from "./tokens";
 
 export interface ApiResponse<T = unknown> {
@@ -19,6 +22,11 @@ export interface CallOptions {
   /** A raw body sent as-is (for malformed JSON and size tests). */
   rawBody?: string;
   headers?: Record<string, string>;
+  /**
+   * Config vars / bindings to override for this one request. The request then goes to the Worker's
+   * fetch handler with the test env plus these overrides, as a deployment with other vars would.
+   */
+  env?: Partial<AppEnv>;
 }
 
 /** Calls the Worker's fetch handler and reads the whole body (JSON when there is one). */
@@ -34,7 +42,10 @@ export async function call<T = unknown>(
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
-  const response = await exports.default.fetch(new Request(`https://api.test${path}`, { method, headers, body }));
+  const request = new Request(`https://api.test${path}`, { method, headers, body });
+  const response = options.env
+    ? await worker.fetch(request, { ...(env as unknown as AppEnv), ...options.env }, createExecutionContext())
+    : await exports.default.fetch(request);
   const text = await response.text();
   let parsed: unknown = text;
   if (text && response.headers.get("content-type")?.includes("application/json")) parsed = JSON.parse(text);

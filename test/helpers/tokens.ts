@@ -21,6 +21,8 @@ export interface TokenOptions {
   /** Overrides the header's kid. */
   kid?: string;
   expiresInSeconds?: number;
+  /** Extra or overriding JOSE header fields; `undefined` values remove a field (e.g. `{ kid: undefined }`). */
+  header?: Record<string, unknown>;
 }
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -43,7 +45,7 @@ export async function signToken(options: TokenOptions = {}): Promise<string> {
   const keyName = options.key ?? "rs256";
   const key = testKeys()[keyName];
   const alg = keyName === "es256" ? "ES256" : "RS256";
-  const header = JSON.stringify({ alg, typ: "JWT", kid: options.kid ?? key.kid });
+  const header = JSON.stringify({ alg, typ: "JWT", kid: options.kid ?? key.kid, ...options.header });
   const payload = JSON.stringify(payloadFor(options));
   const params =
     alg === "RS256" ? { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } : { name: "ECDSA", namedCurve: "P-256" };
@@ -57,7 +59,7 @@ export async function signToken(options: TokenOptions = {}): Promise<string> {
 
 /** An HS256 token signed with `secret` (the dev secret by default). */
 export async function signHs256Token(options: TokenOptions = {}, secret: string | Uint8Array = env.JWT_DEV_SECRET) {
-  const header = JSON.stringify({ alg: "HS256", typ: "JWT" });
+  const header = JSON.stringify({ alg: "HS256", typ: "JWT", ...options.header });
   const payload = JSON.stringify(payloadFor(options));
   const raw = typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
   const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);

@@ -6,6 +6,12 @@ import type { AddressInfo } from "node:net";
  * A real HTTP JWKS endpoint on loopback, standing in for the identity provider. It publishes one
  * RS256 and one ES256 key, counts how often the key set is fetched (so tests can prove caching), and
  * can publish an extra key on demand (so tests can prove refresh on an unknown kid).
+ *
+ * Test files run concurrently against this one server, so a test that counts fetches or publishes the
+ * extra key can work in its own scope: `/jwks.json?scope=S` is a separate key-set URL (the Worker's
+ * JWKS cache is keyed by URL), `GET /__stats?scope=S` counts only that URL's fetches and
+ * `POST /__publish-rotated?scope=S` publishes the extra key only there. Without `scope` the endpoints
+ * act on every fetch / every URL. `GET /__broken-jwks.json` answers a body that is not a key set.
  */
 export interface TestSigningKeys {
   rs256: { kid: string; privateJwk: JsonWebKey; publicJwk: JsonWebKey };
@@ -32,22 +38,27 @@ export async function startJwksServer(): Promise<{ url: string; keys: TestSignin
   };
   let fetches = 0;
   let publishRotated = false;
+  const scopedFetches = new Map<string, number>();
+  const scopesWithRotated = new Set<string>();
   const server = createServer((req, res) => {
-    const path = (req.url ?? "").split("?")[0];
-    if (path === "/jwks.json") {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const scope = url.searchParams.get("scope");
+    if (url.pathname === "/jwks.json") {
       fetches++;
-      const published = [
-        keys.rs256.publicJwk,
-        keys.es256.publicJwk,
-        ...(publishRotated ? [keys.rotated.publicJwk] : []),
-      ];
+      if (scope !== null) scopedFetches.set(scope, (scopedFetches.get(scope) ?? 0) + 1);
+      const withRotated = publishRotated || (scope !== null && scopesWithRotated.has(scope));
+      const published = [keys.rs256.publicJwk, keys.es256.publicJwk, ...(withRotated ? [keys.rotated.publicJwk] : [])];
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ keys: published }));
-    } else if (path === "/__stats") {
+    } else if (url.pathname === "/__broken-jwks.json") {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ fetches }));
-    } else if (path === "/__publish-rotated" && req.method === "POST") {
-      publishRotated = true;
+      res.end(JSON.stringify({ not: "a key set" }));
+    } else if (url.pathname === "/__stats") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ fetches: scope === null ? fetches : (scopedFetches.get(scope) ?? 0) }));
+    } else if (url.pathname === "/__publish-rotated" && req.method === "POST") {
+      if (scope === null) publishRotated = true;
+      else scopesWithRotated.add(scope);
       res.writeHead(204).end();
     } else {
       res.writeHead(404).end();

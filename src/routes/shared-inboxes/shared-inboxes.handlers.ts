@@ -43,6 +43,7 @@ export const addSharedInbox: AppRouteHandler<AddSharedInboxRoute> = async (c) =>
           orgId,
           id,
           name: body.name,
+          description: body.description,
           color: body.color,
           assignees: body.assignees,
           createdAt: now,
@@ -71,6 +72,7 @@ export const updateSharedInbox: AppRouteHandler<UpdateSharedInboxRoute> = async 
     .update(sharedInboxes)
     .set({
       ...(body.name !== undefined && { name: body.name }),
+      ...(body.description !== undefined && { description: body.description }),
       ...(body.color !== undefined && { color: body.color }),
       ...(body.assignees !== undefined && { assignees: body.assignees }),
       updatedAt: nowIso(),

@@ -1,0 +1,1 @@
+ALTER TABLE `shared_inboxes` ADD `description` text;
