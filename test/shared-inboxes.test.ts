@@ -450,7 +450,10 @@ describe("shared inbox description", () => {
 
   it("refuses a description over 1000 characters with 400 naming the field", async () => {
     const org = uniqueOrg();
-    const resp = await call("POST", INBOXES, { org, body: { name: "X", color: "#fff", description: "d".repeat(1001) } });
+    const resp = await call("POST", INBOXES, {
+      org,
+      body: { name: "X", color: "#fff", description: "d".repeat(1001) },
+    });
     expectError(resp, 400, /description/);
     expect(await listInboxes(org)).toEqual([]);
   });
