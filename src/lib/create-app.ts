@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { matchedRoutes } from "hono/route";
 import { requireAuth } from "@/middlewares/auth";
 import { defaultHook, errorBody, handleError } from "./errors";
 import type { AppBindings } from "./types";
@@ -27,6 +28,8 @@ export function createApp() {
   );
   app.use(async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path) || c.req.method === "OPTIONS") return next();
+    // Only middleware (method ALL) matched: no such route, so answer 404 whether or not a token came.
+    if (!matchedRoutes(c).some((route) => route.method !== "ALL")) return next();
     return requireAuth(c, next);
   });
   app.notFound((c) => c.json(errorBody(404, `No route for ${c.req.method} ${c.req.path}`), 404));
