@@ -31,6 +31,7 @@ export default defineConfig(async () => {
     test: {
       setupFiles: ["./test/setup/apply-migrations.ts"],
       include: ["test/**/*.test.ts"],
+      reporters: ["default", "./test/reporters/summary.ts"],
     },
   };
 });
