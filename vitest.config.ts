@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { dnsTestBindings } from "./test/servers/dns-servers";
 import { startJwksServer } from "./test/servers/jwks-server";
 
 /** HS256 secret the tests use for the development-token path. */
@@ -11,6 +12,8 @@ export default defineConfig(async () => {
   // Outside services run as real local servers for the whole test run; the Worker reaches them
   // through the same config vars production uses.
   const jwks = await startJwksServer();
+  // dnsdist (DoH) in front of nsd, for the domain tests; see test/servers/dns-servers.ts.
+  const dns = await dnsTestBindings();
 
   return {
     resolve: { alias: { "@": path.join(__dirname, "src") } },
@@ -24,6 +27,7 @@ export default defineConfig(async () => {
             JWT_DEV_SECRET: TEST_DEV_SECRET,
             TEST_JWKS_ADMIN_URL: jwks.url,
             TEST_SIGNING_KEYS: JSON.stringify(jwks.keys),
+            ...dns,
           },
         },
       }),

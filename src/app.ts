@@ -1,5 +1,6 @@
 import { configureOpenAPI } from "@/lib/configure-openapi";
 import { createApp } from "@/lib/create-app";
+import domains from "@/routes/domains/domains.index";
 import emailAddresses from "@/routes/email-addresses/email-addresses.index";
 import inboxBuckets from "@/routes/inbox-buckets/inbox-buckets.index";
 import settings from "@/routes/settings/settings.index";
@@ -8,7 +9,9 @@ import sharedInboxes from "@/routes/shared-inboxes/shared-inboxes.index";
 const app = createApp();
 configureOpenAPI(app);
 
-const routers = [emailAddresses, sharedInboxes, inboxBuckets, settings] as const;
+// `domains` comes before `settings`: POST /v1/email-settings/domain and /domain:verify would otherwise
+// match the legacy POST /v1/email-settings/{id}.
+const routers = [emailAddresses, sharedInboxes, inboxBuckets, domains, settings] as const;
 for (const router of routers) {
   app.route("/", router);
 }

@@ -570,12 +570,19 @@ describe("POST /v1/email-settings/{id} (update)", () => {
     const white = await add(org, { type: "whitelist_email_address", value: "a@example.com" });
     const window = await add(org, { type: "restrict_duplicates_within", value: "10s" });
 
-    const d = expectBody(
+    // A domain carries verification state, so it is never renamed in place (delete and add instead);
+    // the same name in another spelling is not a rename.
+    expectError(
       await update(org, domain.id ?? "", { type: "email_domain", value: "New.Example.ORG." }),
+      400,
+      /value: a domain cannot be renamed/,
+    );
+    const d = expectBody(
+      await update(org, domain.id ?? "", { type: "email_domain", value: "Example.COM." }),
       200,
       SettingSchema,
     );
-    expect(d.value).toBe("new.example.org");
+    expect(d.value).toBe("example.com");
     const w = expectBody(
       await update(org, white.id ?? "", { type: "whitelist_email_address", value: " B@Example.com" }),
       200,
@@ -595,7 +602,7 @@ describe("POST /v1/email-settings/{id} (update)", () => {
     );
     expect(n).toMatchObject({ value: "0", duration_ms: 0 });
 
-    expect((await list(org, "email_domain")).map((s) => s.value)).toEqual(["new.example.org"]);
+    expect((await list(org, "email_domain")).map((s) => s.value)).toEqual(["example.com"]);
     expect((await list(org, "whitelist_email_address")).map((s) => s.value)).toEqual(["b@example.com"]);
     expect((await list(org, "restrict_duplicates_within")).map((s) => s.value)).toEqual(["0"]);
   });
@@ -641,7 +648,7 @@ describe("POST /v1/email-settings/{id} (update)", () => {
 
     await add(org, { type: "email_domain", value: "one.com" });
     const two = await add(org, { type: "email_domain", value: "two.com" });
-    expectError(await update(org, two.id ?? "", { type: "email_domain", value: "ONE.com" }), 409, /one\.com/);
+    expectError(await update(org, two.id ?? "", { type: "email_domain", value: "ONE.com" }), 400, /renamed/);
 
     await add(org, { type: "email_address", value: "x@example.com" });
     const y = await add(org, { type: "email_address", value: "y@example.com" });
@@ -779,5 +786,27 @@ describe("DELETE /v1/email-settings", () => {
     expect((await remove(orgA, sigA.id ?? "", "signature")).status).toBe(200);
     const resp = await call("GET", `${ADDRESSES}/b@example.com`, { org: orgB });
     expect(expectBody(resp, 200, EmailAddressResponseSchema).default_signature_id).toBe(sigB.id);
+  });
+});
+
+describe("email_domain settings are custom domains", () => {
+  it("applies the custom-domain rules and answers with the same row the domain API sees", async () => {
+    const org = uniqueOrg();
+    const post = (value: string) => call("POST", "/v1/email-settings", { org, body: { type: "email_domain", value } });
+    expectError(await post("printer.local"), 400, /value: .*reserved/);
+    expectError(await post("10.0.0.1"), 400, /value: .*IP address/);
+    const created = await add(org, {
+      type: "email_domain",
+      value: "Mail.Example.NET.",
+      name: "Main",
+      status: "verified",
+    });
+    expect(created).toMatchObject({ type: "email_domain", value: "mail.example.net", name: "Main" });
+    // A client cannot fake the verification state through additional properties.
+    expect(created).not.toHaveProperty("status", "verified");
+    const domains = await call("GET", "/v1/email-settings/domain", { org });
+    expect(domains.status).toBe(200);
+    const listed = (domains.body as Array<{ id: string; status: string }>).find((d) => d.id === created.id);
+    expect(listed?.status).toBe("pending");
   });
 });

@@ -5,6 +5,10 @@ import type { AuthContext } from "@/services/auth";
 export type AppEnv = CloudflareBindings & {
   /** Local development only: enables HS256 tokens signed with this secret. */
   JWT_DEV_SECRET?: string;
+  /** Client secret of the Microsoft 365 (Azure AD) app registration. */
+  MS_CLIENT_SECRET?: string;
+  /** `<key id>:<base64 256-bit key>[,...]`: the first seals tokens at rest, all open (rotation). */
+  TOKEN_ENCRYPTION_KEYS?: string;
 };
 
 export interface AppBindings {

@@ -3,6 +3,7 @@ import type { Database } from "@/db/client";
 import { type SettingRow, type SettingType, settings } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
 import type { Setting, SettingInput } from "@/schemas/settings";
+import { parseCustomDomain } from "./domain-names";
 import { sanitizeSignatureHtml } from "./html-sanitizer";
 import {
   isValidEmailAddress,
@@ -14,6 +15,14 @@ import {
 
 /** Fields the server owns; a client cannot set them through additional properties. */
 const RESERVED_KEYS = new Set([
+  // The verification state of an email_domain setting is the server's (see services/domains.ts).
+  "status",
+  "name_servers",
+  "dns_records",
+  "verified_at",
+  "last_checked_at",
+  "next_check_at",
+  "name_server_check",
   "id",
   "org_id",
   "type",
@@ -56,11 +65,10 @@ export function normalizeSetting(type: SettingType, input: SettingInput): Normal
       return { name, value, html, uniqueKey: null, extra };
     }
     case "email_domain": {
-      if (!stringValue || !isValidFqdn(stringValue)) {
-        throw badRequest("value: must be a fully qualified domain name such as mail.yourcompany.com");
-      }
-      const domain = normalizeDomain(stringValue);
-      return { name, value: domain, html: null, uniqueKey: domain, extra };
+      if (!stringValue) throw badRequest("value: must be a fully qualified domain name such as mail.yourcompany.com");
+      const parsed = parseCustomDomain(stringValue);
+      if (!parsed.ok) throw badRequest(`value: ${parsed.reason}`);
+      return { name, value: parsed.domain, html: null, uniqueKey: parsed.domain, extra };
     }
     case "email_address":
     case "whitelist_email_address": {

@@ -3,6 +3,7 @@ import { getDb, isUniqueViolation, nowIso } from "@/db/client";
 import { emailAddresses, settings } from "@/db/schema";
 import { badRequest, conflict, notFound } from "@/lib/errors";
 import type { AppRouteHandler } from "@/lib/types";
+import { addDomain, domainConfig } from "@/services/domains";
 import {
   findSetting,
   listSettings,
@@ -33,6 +34,19 @@ export const addSetting: AppRouteHandler<AddSettingRoute> = async (c) => {
   const normalized = normalizeSetting(input.type, input);
   const db = getDb(c.env.DB);
   const now = nowIso();
+  if (input.type === "email_domain") {
+    // A legacy email_domain setting is a custom domain: the same rules and verification state apply.
+    const entry = await addDomain(db, orgId, userId ?? null, normalized.value ?? "", domainConfig(c.env));
+    if (!normalized.name && Object.keys(normalized.extra).length === 0)
+      return c.json(toSettingResponse(entry.setting), 200);
+    const row = await db
+      .update(settings)
+      .set({ name: normalized.name, extra: normalized.extra })
+      .where(and(eq(settings.orgId, orgId), eq(settings.id, entry.setting.id)))
+      .returning()
+      .get();
+    return c.json(toSettingResponse(row ?? entry.setting), 200);
+  }
   const values = {
     id: crypto.randomUUID(),
     orgId,
@@ -92,6 +106,9 @@ export const updateSetting: AppRouteHandler<UpdateSettingRoute> = async (c) => {
     ...input,
   };
   const normalized = normalizeSetting(existing.type, merged);
+  if (existing.type === "email_domain" && normalized.value !== existing.value) {
+    throw badRequest("value: a domain cannot be renamed; delete it and add the new domain instead");
+  }
   try {
     const row = await db
       .update(settings)

@@ -1,0 +1,41 @@
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { dnsTestBindings } from "../test/servers/dns-servers";
+import { startJwksServer } from "../test/servers/jwks-server";
+
+/** Delay dnsdist adds to every DoH answer while the benchmark runs. */
+export const BENCH_DNS_DELAY_MS = 200;
+
+// `npm run bench`: the test setup of vitest.config.ts, but with a resolver that answers slowly, running
+// only bench/*.bench.ts (which measure time and so are kept out of `npm test`).
+export default defineConfig(async () => {
+  const root = path.join(__dirname, "..");
+  const migrations = await readD1Migrations(path.join(root, "migrations"));
+  const jwks = await startJwksServer();
+  const dns = await dnsTestBindings({ delayMs: BENCH_DNS_DELAY_MS });
+  return {
+    root,
+    resolve: { alias: { "@": path.join(root, "src") } },
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: path.join(root, "wrangler.toml") },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            JWT_JWKS_URL: `${jwks.url}/jwks.json`,
+            TEST_JWKS_ADMIN_URL: jwks.url,
+            TEST_SIGNING_KEYS: JSON.stringify(jwks.keys),
+            TEST_DNS_DELAY_MS: String(BENCH_DNS_DELAY_MS),
+            ...dns,
+          },
+        },
+      }),
+    ],
+    test: {
+      setupFiles: [path.join(root, "test/setup/apply-migrations.ts")],
+      include: ["bench/**/*.bench.ts"],
+      testTimeout: 120_000,
+    },
+  };
+});
