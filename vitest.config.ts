@@ -3,6 +3,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { dnsTestBindings } from "./test/servers/dns-servers";
 import { startJwksServer } from "./test/servers/jwks-server";
+import { microsoftTestBindings } from "./test/servers/oauth-server";
 
 /** HS256 secret the tests use for the development-token path. */
 const TEST_DEV_SECRET = "test-dev-secret-for-vitest-only";
@@ -14,6 +15,8 @@ export default defineConfig(async () => {
   const jwks = await startJwksServer();
   // dnsdist (DoH) in front of nsd, for the domain tests; see test/servers/dns-servers.ts.
   const dns = await dnsTestBindings();
+  // The Microsoft identity platform stand-in (oauth2-mock-server), for the Outlook connection tests.
+  const microsoft = await microsoftTestBindings();
 
   return {
     resolve: { alias: { "@": path.join(__dirname, "src") } },
@@ -28,6 +31,7 @@ export default defineConfig(async () => {
             TEST_JWKS_ADMIN_URL: jwks.url,
             TEST_SIGNING_KEYS: JSON.stringify(jwks.keys),
             ...dns,
+            ...microsoft,
           },
         },
       }),

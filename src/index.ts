@@ -1,11 +1,14 @@
 import app from "./app";
 import type { AppEnv } from "./lib/types";
 import { recheckDueDomains } from "./services/domain-recheck";
+import { cleanupOAuthState } from "./services/microsoft/cleanup";
 
 export default {
   fetch: app.fetch,
-  /** Cron Trigger (wrangler.toml [triggers]): re-checks the custom domains that are due. */
+  /** Cron Trigger (wrangler.toml [triggers]): re-checks the custom domains that are due, cleans up OAuth state. */
   scheduled(controller, env, ctx) {
     ctx.waitUntil(recheckDueDomains(env, new Date(controller.scheduledTime)));
+    // Removes expired Microsoft 365 OAuth states and attempts.
+    ctx.waitUntil(cleanupOAuthState(env, new Date(controller.scheduledTime)));
   },
 } satisfies ExportedHandler<AppEnv>;

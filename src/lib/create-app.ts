@@ -13,8 +13,8 @@ export function createRouter() {
   return new OpenAPIHono<AppBindings>({ strict: false, defaultHook });
 }
 
-/** Paths that answer without a bearer token. */
-const PUBLIC_PATHS = new Set(["/openapi.json", "/docs"]);
+/** Paths that answer without a bearer token (the OAuth callback is authenticated by its one-time state). */
+const PUBLIC_PATHS = new Set(["/openapi.json", "/docs", "/v2/outlook/oauth/callback"]);
 
 export function createApp() {
   const app = createRouter();

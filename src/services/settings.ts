@@ -5,13 +5,7 @@ import { badRequest } from "@/lib/errors";
 import type { Setting, SettingInput } from "@/schemas/settings";
 import { parseCustomDomain } from "./domain-names";
 import { sanitizeSignatureHtml } from "./html-sanitizer";
-import {
-  isValidEmailAddress,
-  isValidFqdn,
-  normalizeDomain,
-  normalizeEmailAddress,
-  parseDuplicateWindow,
-} from "./validation";
+import { isValidEmailAddress, normalizeEmailAddress, parseDuplicateWindow } from "./validation";
 
 /** Fields the server owns; a client cannot set them through additional properties. */
 const RESERVED_KEYS = new Set([

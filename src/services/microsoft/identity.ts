@@ -1,0 +1,257 @@
+import { TokenRequestResult } from "@oslojs/oauth2";
+import {
+  ArcticFetchError,
+  CodeChallengeMethod,
+  OAuth2Client,
+  OAuth2RequestError,
+  type OAuth2Tokens,
+  UnexpectedErrorResponseBodyError,
+  UnexpectedResponseError,
+} from "arctic";
+import { ApiError } from "@/lib/errors";
+import { TokenError, verifyJwt } from "@/services/jwt";
+import { type MicrosoftConfig, OIDC_SCOPES, OUTLOOK_SCOPES } from "./config";
+
+/**
+ * The Microsoft identity platform (v2.0 endpoints) as this service uses it: authorization code flow
+ * with PKCE (S256) for delegated tokens, refresh with rotation, client credentials to prove an admin
+ * consent, and id_token validation. Every URL derives from MS_LOGIN_BASE_URL, so national clouds and
+ * the local test server work like the public cloud.
+ */
+
+/** An error answer of the identity platform (authorize redirect or token endpoint). */
+export class MicrosoftOAuthError extends Error {
+  constructor(
+    /** The OAuth `error` code: what the code branches on. */
+    readonly error: string,
+    readonly description: string | undefined,
+    readonly uri?: string,
+    readonly subcode?: string,
+  ) {
+    super(`Microsoft identity platform error: ${error}${aadstsSuffix(description)}`);
+    this.name = "MicrosoftOAuthError";
+  }
+
+  /** The AADSTS numbers in the description, for logs and messages only. */
+  get aadsts(): string[] {
+    return aadstsCodes(this.description);
+  }
+}
+
+export function aadstsCodes(description: string | undefined | null): string[] {
+  return [...(description ?? "").matchAll(/AADSTS(\d{4,7})/g)].map((m) => m[1] as string);
+}
+
+function aadstsSuffix(description: string | undefined) {
+  const codes = aadstsCodes(description);
+  return codes.length > 0 ? ` (AADSTS${codes.join(", AADSTS")})` : "";
+}
+
+/**
+ * AADSTS errors meaning "an administrator must consent first": 65001 (no consent), 90094 / 900941
+ * (admin approval required), 90095 (admin consent workflow). The OAuth code is `consent_required`
+ * for silent requests and usually `access_denied` or `invalid_grant` otherwise, hence the numbers.
+ */
+const ADMIN_CONSENT_AADSTS: ReadonlySet<string> = new Set(["65001", "90094", "900941", "90095"]);
+
+export function needsAdminConsent(error: string, description: string | undefined | null): boolean {
+  return error === "consent_required" || aadstsCodes(description).some((code) => ADMIN_CONSENT_AADSTS.has(code));
+}
+
+/** Refresh failures that only a new interactive sign-in cures: the connection becomes `expired`. */
+export function needsReconnect(error: string): boolean {
+  return error === "invalid_grant" || error === "interaction_required";
+}
+
+/** Broad tenant segments: any tenant's users may sign in, so the id_token's `tid` decides the tenant. */
+export function isMultiTenantSegment(tenant: string): boolean {
+  return ["organizations", "common", "consumers"].includes(tenant.toLowerCase());
+}
+
+/** A tenant id (GUID), as opposed to a segment like `organizations` or a domain name. */
+export function isTenantId(tenant: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenant);
+}
+
+const endpoint = (config: MicrosoftConfig, tenant: string, path: string) =>
+  `${config.loginBaseUrl}/${encodeURIComponent(tenant)}/${path}`;
+
+export const authorizeEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/authorize");
+export const tokenEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/token");
+export const keysEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "discovery/v2.0/keys");
+export const adminConsentEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "v2.0/adminconsent");
+/** The `iss` of a v2.0 id_token issued in tenant `tid`. */
+export const expectedIssuer = (c: MicrosoftConfig, tid: string) => `${c.loginBaseUrl}/${tid}/v2.0`;
+
+function client(config: MicrosoftConfig) {
+  return new OAuth2Client(config.clientId, config.clientSecret, config.redirectUri);
+}
+
+/** The authorize URL: code flow, query response mode, PKCE S256, the mailbox scopes. */
+export function buildAuthorizationUrl(config: MicrosoftConfig, tenant: string, state: string, codeVerifier: string) {
+  const url = client(config).createAuthorizationURLWithPKCE(
+    authorizeEndpoint(config, tenant),
+    state,
+    CodeChallengeMethod.S256,
+    codeVerifier,
+    [...OUTLOOK_SCOPES],
+  );
+  url.searchParams.set("response_mode", "query");
+  // Several tenants can be connected: let the user pick the account instead of reusing the session's.
+  url.searchParams.set("prompt", "select_account");
+  return url.toString();
+}
+
+/** The Graph permissions to consent to, as resource-qualified scopes (the OpenID ones need no consent). */
+export function adminConsentScopes(config: MicrosoftConfig): string[] {
+  return OUTLOOK_SCOPES.filter((s) => !OIDC_SCOPES.has(s)).map((s) => `${config.graphResource}/${s}`);
+}
+
+/** `{login}/{tenant}/v2.0/adminconsent?client_id=…&redirect_uri=…&scope=…&state=…` */
+export function buildAdminConsentUrl(config: MicrosoftConfig, tenant: string, state: string) {
+  const url = new URL(adminConsentEndpoint(config, tenant));
+  url.searchParams.set("client_id", config.clientId);
+  url.searchParams.set("redirect_uri", config.redirectUri);
+  url.searchParams.set("scope", adminConsentScopes(config).join(" "));
+  url.searchParams.set("state", state);
+  return url.toString();
+}
+
+/** Redeems an authorization code (form-encoded, with the PKCE verifier, redirect URI and client secret). */
+export function exchangeCode(config: MicrosoftConfig, tenant: string, code: string, codeVerifier: string) {
+  return tokenRequest(() =>
+    client(config).validateAuthorizationCode(tokenEndpoint(config, tenant), code, codeVerifier),
+  );
+}
+
+/** Redeems a refresh token; Microsoft answers a new (rotated) refresh token with the access token. */
+export function refreshTokens(config: MicrosoftConfig, tenant: string, refreshToken: string) {
+  return tokenRequest(() =>
+    client(config).refreshAccessToken(tokenEndpoint(config, tenant), refreshToken, [...OUTLOOK_SCOPES]),
+  );
+}
+
+async function tokenRequest(send: () => Promise<OAuth2Tokens>): Promise<OAuth2Tokens> {
+  try {
+    return await send();
+  } catch (err) {
+    if (err instanceof OAuth2RequestError) {
+      throw new MicrosoftOAuthError(err.code, err.description ?? undefined, err.uri ?? undefined);
+    }
+    throw unavailable(err);
+  }
+}
+
+function unavailable(err: unknown): ApiError {
+  let detail = "the request failed";
+  if (err instanceof ArcticFetchError) detail = "it could not be reached";
+  else if (err instanceof UnexpectedResponseError) detail = `it answered HTTP ${err.status}`;
+  else if (err instanceof UnexpectedErrorResponseBodyError)
+    detail = `it answered HTTP ${err.status} without an OAuth error`;
+  return new ApiError(503, `The Microsoft identity platform is unavailable: ${detail}. Please retry.`);
+}
+
+/**
+ * Proves that tenant `tenant` has granted admin consent: only then does the app have a service
+ * principal there, and only then does a client-credentials token request for Graph succeed. The
+ * token itself is discarded.
+ */
+export async function proveAdminConsent(config: MicrosoftConfig, tenant: string): Promise<void> {
+  const body = new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: config.clientId,
+    client_secret: config.clientSecret,
+    scope: `${config.graphResource}/.default`,
+  });
+  let response: Response;
+  try {
+    response = await fetch(tokenEndpoint(config, tenant), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body,
+    });
+  } catch (err) {
+    throw unavailable(new ArcticFetchError(err));
+  }
+  const data = (await response.json().catch(() => null)) as object | null;
+  if (data === null || typeof data !== "object") throw unavailable(new UnexpectedResponseError(response.status));
+  const result = new TokenRequestResult(data);
+  if (result.hasErrorCode()) {
+    throw new MicrosoftOAuthError(
+      result.errorCode(),
+      result.hasErrorDescription() ? result.errorDescription() : undefined,
+      result.hasErrorURI() ? result.errorURI() : undefined,
+    );
+  }
+  if (!response.ok) throw unavailable(new UnexpectedResponseError(response.status));
+  try {
+    result.accessToken();
+  } catch {
+    throw unavailable(new UnexpectedErrorResponseBodyError(response.status, null));
+  }
+}
+
+export interface IdTokenIdentity {
+  tenantId: string;
+  objectId: string;
+  name?: string;
+  preferredUsername?: string;
+  email?: string;
+}
+
+export class IdTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "IdTokenError";
+  }
+}
+
+/**
+ * Validates the id_token of a code exchange: RS256 signature against the identity platform's keys
+ * for `tenant`, `exp`/`nbf`, `aud` = our client id, `iss` = `{login}/{tid}/v2.0`, and — when the flow
+ * was started for one tenant — `tid` = that tenant. Returns who signed in, in which tenant.
+ */
+export async function validateIdToken(config: MicrosoftConfig, tenant: string, idToken: string) {
+  let claims: Record<string, unknown>;
+  try {
+    claims = await verifyJwt(idToken, {
+      jwksUrl: keysEndpoint(config, tenant),
+      audience: config.clientId,
+      algorithms: ["RS256"],
+      clockSkewSeconds: config.clockSkewSeconds,
+      jwksCacheTtlSeconds: 3600,
+    });
+  } catch (err) {
+    if (err instanceof TokenError) {
+      if (err.misconfigured) {
+        throw new ApiError(
+          503,
+          `The Microsoft identity platform is unavailable: ${err.message.replace(/^Token /, "")}`,
+        );
+      }
+      throw new IdTokenError(`id_token rejected: ${err.message.replace(/^Token /, "")}`);
+    }
+    throw err;
+  }
+  const text = (name: string) => {
+    const value = claims[name];
+    return typeof value === "string" && value.trim() ? value.trim() : undefined;
+  };
+  const tid = text("tid");
+  const oid = text("oid");
+  if (!tid || !/^[A-Za-z0-9-]{1,64}$/.test(tid)) throw new IdTokenError("id_token rejected: no valid tid claim");
+  if (!oid) throw new IdTokenError("id_token rejected: no oid claim");
+  if (text("iss") !== expectedIssuer(config, tid)) {
+    throw new IdTokenError("id_token rejected: iss does not match the token's tenant");
+  }
+  if (isTenantId(tenant) && tenant.toLowerCase() !== tid.toLowerCase()) {
+    throw new IdTokenError(`id_token rejected: issued for tenant ${tid}, expected ${tenant}`);
+  }
+  return {
+    tenantId: tid.toLowerCase(),
+    objectId: oid,
+    name: text("name"),
+    preferredUsername: text("preferred_username"),
+    email: text("email"),
+  } satisfies IdTokenIdentity;
+}

@@ -1,0 +1,276 @@
+import { sha256 } from "@oslojs/crypto/sha2";
+import { encodeHexLowerCase } from "@oslojs/encoding";
+import { generateCodeVerifier, generateState } from "arctic";
+import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import {
+  type OutlookConnectionRow,
+  type OutlookOAuthFlow,
+  type OutlookOAuthStateRow,
+  outlookConnections,
+  outlookOAuthAttempts,
+  outlookOAuthStates,
+} from "@/db/schema";
+import { open, seal } from "@/services/crypto/sealing";
+
+/** A state is single use and worthless after 10 minutes. */
+export const STATE_TTL_MS = 10 * 60 * 1000;
+/** Finished attempts are kept this long (the last one decides the admin consent answer), then removed. */
+export const ATTEMPT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Only the SHA-256 of a state is stored: a database reader cannot complete someone's flow. */
+export function hashState(state: string): string {
+  return encodeHexLowerCase(sha256(new TextEncoder().encode(state)));
+}
+
+/** Sealing contexts bind a sealed value to its row and purpose. */
+export const sealContext = {
+  verifier: (stateHash: string) => JSON.stringify(["outlook_oauth_state", stateHash, "code_verifier"]),
+  token: (orgId: string, tenantId: string, kind: "access_token" | "refresh_token") =>
+    JSON.stringify(["outlook_connection", orgId, tenantId, kind]),
+};
+
+export interface NewOAuthState {
+  state: string;
+  stateHash: string;
+  codeVerifier: string | undefined;
+}
+
+/**
+ * Starts a flow: a fresh 256-bit state bound to the org and user, stored (hashed) with the sealed PKCE
+ * verifier, and a pending attempt for the tenant.
+ */
+export async function createOAuthState(
+  db: Database,
+  keys: string,
+  input: { orgId: string; userId: string | undefined; flow: OutlookOAuthFlow; tenantId: string },
+): Promise<NewOAuthState> {
+  const state = generateState();
+  const stateHash = hashState(state);
+  const codeVerifier = input.flow === "authorize" ? generateCodeVerifier() : undefined;
+  const now = Date.now();
+  const expiresAt = iso(now + STATE_TTL_MS);
+  await db.batch([
+    db.insert(outlookOAuthStates).values({
+      stateHash,
+      orgId: input.orgId,
+      userId: input.userId ?? null,
+      flow: input.flow,
+      tenantId: input.tenantId,
+      codeVerifierSealed: codeVerifier ? await seal(keys, codeVerifier, sealContext.verifier(stateHash)) : null,
+      createdAt: iso(now),
+      expiresAt,
+    }),
+    db.insert(outlookOAuthAttempts).values({
+      id: crypto.randomUUID(),
+      orgId: input.orgId,
+      tenantId: input.tenantId,
+      userId: input.userId ?? null,
+      flow: input.flow,
+      stateHash,
+      outcome: "pending",
+      createdAt: iso(now),
+      expiresAt,
+    }),
+  ]);
+  return { state, stateHash, codeVerifier };
+}
+
+/**
+ * Consumes a state atomically: only an unused, unexpired state comes back, and only once, whatever
+ * requests race. Unknown, expired and used states change nothing.
+ */
+export async function consumeOAuthState(db: Database, state: string): Promise<OutlookOAuthStateRow | undefined> {
+  const now = new Date().toISOString();
+  const [row] = await db
+    .update(outlookOAuthStates)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(outlookOAuthStates.stateHash, hashState(state)),
+        isNull(outlookOAuthStates.usedAt),
+        gt(outlookOAuthStates.expiresAt, now),
+      ),
+    )
+    .returning();
+  return row;
+}
+
+export function openCodeVerifier(keys: string, row: OutlookOAuthStateRow): Promise<string> | undefined {
+  return row.codeVerifierSealed ? open(keys, row.codeVerifierSealed, sealContext.verifier(row.stateHash)) : undefined;
+}
+
+export interface AttemptOutcome {
+  outcome: "succeeded" | "failed";
+  error?: string;
+  errorDescription?: string;
+  errorSubcode?: string;
+  errorUri?: string;
+  consentRequired?: boolean;
+}
+
+const clip = (text: string | undefined, max = 1000) => (text === undefined ? null : text.slice(0, max));
+
+function outcomeColumns(result: AttemptOutcome, now: number) {
+  return {
+    outcome: result.outcome,
+    error: clip(result.error, 200),
+    errorDescription: clip(result.errorDescription),
+    errorSubcode: clip(result.errorSubcode, 200),
+    errorUri: clip(result.errorUri, 500),
+    consentRequired: result.consentRequired ?? false,
+    finishedAt: iso(now),
+    expiresAt: iso(now + ATTEMPT_RETENTION_MS),
+  };
+}
+
+/** Records the outcome of the attempt a state started. */
+export async function finishAttempt(db: Database, state: OutlookOAuthStateRow, result: AttemptOutcome) {
+  await db
+    .update(outlookOAuthAttempts)
+    .set(outcomeColumns(result, Date.now()))
+    .where(and(eq(outlookOAuthAttempts.stateHash, state.stateHash), eq(outlookOAuthAttempts.orgId, state.orgId)));
+}
+
+/** Records a finished attempt for another tenant than the state's (the tenant that signed in). */
+export async function recordAttempt(
+  db: Database,
+  state: OutlookOAuthStateRow,
+  tenantId: string,
+  result: AttemptOutcome,
+) {
+  const now = Date.now();
+  await db.insert(outlookOAuthAttempts).values({
+    id: crypto.randomUUID(),
+    orgId: state.orgId,
+    tenantId,
+    userId: state.userId,
+    flow: state.flow,
+    stateHash: null,
+    createdAt: iso(now),
+    ...outcomeColumns(result, now),
+  });
+}
+
+/** The org's last finished attempt for a tenant, if any. */
+export async function lastFinishedAttempt(db: Database, orgId: string, tenantId: string) {
+  const [row] = await db
+    .select()
+    .from(outlookOAuthAttempts)
+    .where(
+      and(
+        eq(outlookOAuthAttempts.orgId, orgId),
+        eq(outlookOAuthAttempts.tenantId, tenantId),
+        ne(outlookOAuthAttempts.outcome, "pending"),
+      ),
+    )
+    .orderBy(desc(outlookOAuthAttempts.finishedAt), desc(sql`rowid`))
+    .limit(1);
+  return row;
+}
+
+export function findConnection(db: Database, orgId: string, tenantId: string) {
+  return db.query.outlookConnections.findFirst({
+    where: and(eq(outlookConnections.orgId, orgId), eq(outlookConnections.tenantId, tenantId)),
+  });
+}
+
+export function listConnections(db: Database, orgId: string) {
+  return db
+    .select()
+    .from(outlookConnections)
+    .where(eq(outlookConnections.orgId, orgId))
+    .orderBy(outlookConnections.createdAt, sql`rowid`);
+}
+
+export interface ConnectedTokens {
+  accessToken: string;
+  refreshToken: string | undefined;
+  expiresAt: Date;
+  scopes: string[];
+}
+
+/** Sealed token columns for a connection row. */
+export async function sealTokens(keys: string, orgId: string, tenantId: string, tokens: ConnectedTokens) {
+  return {
+    accessTokenSealed: await seal(keys, tokens.accessToken, sealContext.token(orgId, tenantId, "access_token")),
+    refreshTokenSealed: tokens.refreshToken
+      ? await seal(keys, tokens.refreshToken, sealContext.token(orgId, tenantId, "refresh_token"))
+      : null,
+    accessTokenExpiresAt: tokens.expiresAt.toISOString(),
+    scopes: tokens.scopes,
+  };
+}
+
+/** Creates or replaces the (org, tenant) connection with freshly obtained user tokens. */
+export async function saveConnectedTokens(
+  db: Database,
+  keys: string,
+  input: {
+    orgId: string;
+    tenantId: string;
+    epilotUserId: string | null;
+    identity: { objectId: string; name?: string; email?: string };
+    tokens: ConnectedTokens;
+  },
+): Promise<OutlookConnectionRow> {
+  const now = new Date().toISOString();
+  const sealed = await sealTokens(keys, input.orgId, input.tenantId, input.tokens);
+  const values = {
+    status: "connected" as const,
+    ...sealed,
+    connectedByUserId: input.identity.objectId,
+    connectedByDisplayName: input.identity.name ?? null,
+    connectedByEmail: input.identity.email ?? null,
+    connectedByEpilotUserId: input.epilotUserId,
+    connectedAt: now,
+    refreshLockId: null,
+    refreshLockExpiresAt: null,
+    lastError: null,
+    lastErrorAt: null,
+    updatedAt: now,
+  };
+  const [row] = await db
+    .insert(outlookConnections)
+    .values({ orgId: input.orgId, tenantId: input.tenantId, createdAt: now, tokenVersion: 1, ...values })
+    .onConflictDoUpdate({
+      target: [outlookConnections.orgId, outlookConnections.tenantId],
+      set: { ...values, tokenVersion: sql`${outlookConnections.tokenVersion} + 1` },
+    })
+    .returning();
+  if (!row) throw new Error("upserted connection was not returned");
+  return row;
+}
+
+/**
+ * After a proven admin consent: the tenant's connection exists as `pending_auth` until a user signs
+ * in. A connection that already has user tokens (connected or expired) keeps its status.
+ */
+export async function markAdminConsented(db: Database, orgId: string, tenantId: string, epilotUserId: string | null) {
+  const now = new Date().toISOString();
+  await db
+    .insert(outlookConnections)
+    .values({
+      orgId,
+      tenantId,
+      status: "pending_auth",
+      connectedByEpilotUserId: epilotUserId,
+      adminConsentedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: [outlookConnections.orgId, outlookConnections.tenantId],
+      set: { adminConsentedAt: now, updatedAt: now },
+    });
+}
+
+export async function deleteConnection(db: Database, orgId: string, tenantId: string): Promise<boolean> {
+  const deleted = await db
+    .delete(outlookConnections)
+    .where(and(eq(outlookConnections.orgId, orgId), eq(outlookConnections.tenantId, tenantId)))
+    .returning({ tenantId: outlookConnections.tenantId });
+  return deleted.length > 0;
+}
