@@ -15,7 +15,7 @@ import type { AppEnv } from "@/lib/types";
 import type { DomainDnsRecord, DomainSetting } from "@/schemas/domains";
 import { canonicalName, createDohResolver, type DnsRecord, type DnsResolver, type LookupResult } from "./dns";
 import { canonicalDomain, isSameOrSubdomain, parseCustomDomain } from "./domain-names";
-import { listSettings, toSettingResponse } from "./settings";
+import { DOMAIN_STATE_KEYS, listSettings, toSettingResponse } from "./settings";
 
 // ---------------------------------------------------------------------------------------------------
 // Configuration
@@ -760,15 +760,7 @@ export async function deleteDomain(db: Database, orgId: string, domain: string):
 // ---------------------------------------------------------------------------------------------------
 
 /** Additional properties the domain operations own; a stored extra with one of these names is not echoed. */
-const DOMAIN_KEYS = [
-  "status",
-  "name_servers",
-  "dns_records",
-  "verified_at",
-  "last_checked_at",
-  "next_check_at",
-  "name_server_check",
-];
+const DOMAIN_KEYS: readonly string[] = DOMAIN_STATE_KEYS;
 
 export function toDomainResponse(entry: DomainEntry, config: DomainConfig): DomainSetting {
   const { setting, state } = entry;

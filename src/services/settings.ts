@@ -7,9 +7,8 @@ import { parseCustomDomain } from "./domain-names";
 import { sanitizeSignatureHtml } from "./html-sanitizer";
 import { isValidEmailAddress, normalizeEmailAddress, parseDuplicateWindow } from "./validation";
 
-/** Fields the server owns; a client cannot set them through additional properties. */
-const RESERVED_KEYS = new Set([
-  // The verification state of an email_domain setting is the server's (see services/domains.ts).
+/** The verification state of an email_domain setting: owned by the server (see services/domains.ts). */
+export const DOMAIN_STATE_KEYS = [
   "status",
   "name_servers",
   "dns_records",
@@ -17,6 +16,11 @@ const RESERVED_KEYS = new Set([
   "last_checked_at",
   "next_check_at",
   "name_server_check",
+] as const;
+
+/** Fields the server owns; a client cannot set them through additional properties. */
+const RESERVED_KEYS = new Set<string>([
+  ...DOMAIN_STATE_KEYS,
   "id",
   "org_id",
   "type",
