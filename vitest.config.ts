@@ -2,6 +2,7 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { dnsTestBindings } from "./test/servers/dns-servers";
+import { graphTestBindings } from "./test/servers/fake-graph";
 import { startJwksServer } from "./test/servers/jwks-server";
 import { microsoftTestBindings } from "./test/servers/oauth-server";
 
@@ -17,6 +18,8 @@ export default defineConfig(async () => {
   const dns = await dnsTestBindings();
   // The Microsoft identity platform stand-in (oauth2-mock-server), for the Outlook connection tests.
   const microsoft = await microsoftTestBindings();
+  // The Microsoft Graph stand-in (mail folders, paged messages, subscriptions), for the mailbox tests.
+  const graph = await graphTestBindings();
 
   return {
     resolve: { alias: { "@": path.join(__dirname, "src") } },
@@ -32,6 +35,7 @@ export default defineConfig(async () => {
             TEST_SIGNING_KEYS: JSON.stringify(jwks.keys),
             ...dns,
             ...microsoft,
+            ...graph,
           },
         },
       }),

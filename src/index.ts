@@ -2,6 +2,10 @@ import app from "./app";
 import type { AppEnv } from "./lib/types";
 import { recheckDueDomains } from "./services/domain-recheck";
 import { cleanupOAuthState } from "./services/microsoft/cleanup";
+import type { SyncTask } from "./sync/pipeline";
+import { handleQueue } from "./sync/queue-consumer";
+
+export { MailboxSyncLock } from "./sync/mailbox-lock";
 
 export default {
   fetch: app.fetch,
@@ -11,4 +15,8 @@ export default {
     // Removes expired Microsoft 365 OAuth states and attempts.
     ctx.waitUntil(cleanupOAuthState(env, new Date(controller.scheduledTime)));
   },
-} satisfies ExportedHandler<AppEnv>;
+  /** The mailbox import pipeline (wrangler.toml [[queues.consumers]]): see src/sync/queue-consumer.ts. */
+  async queue(batch, env) {
+    await handleQueue(batch, env);
+  },
+} satisfies ExportedHandler<AppEnv, SyncTask>;

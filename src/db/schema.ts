@@ -274,3 +274,147 @@ export const outlookOAuthAttempts = sqliteTable(
 export type OutlookConnectionRow = typeof outlookConnections.$inferSelect;
 export type OutlookOAuthStateRow = typeof outlookOAuthStates.$inferSelect;
 export type OutlookOAuthAttemptRow = typeof outlookOAuthAttempts.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------------
+// Outlook mailboxes and the mail import pipeline (issue 5).
+
+/**
+ * A connected Outlook mailbox: the mapping between an address and the tenant connection that reaches
+ * it. The org's email address entity with the same address is the sender identity (looked up by
+ * address). `sync_fencing_token` is the token of the newest sync lease the mailbox's Durable Object
+ * granted; every import write checks it, so a consumer of an expired lease cannot write.
+ */
+export const outlookMailboxes = sqliteTable(
+  "outlook_mailboxes",
+  {
+    orgId: text("org_id").notNull(),
+    /** Lowercased address of the mailbox. */
+    email: text("email").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    provider: text("provider", { enum: ["outlook"] })
+      .notNull()
+      .default("outlook"),
+    sharedInboxId: text("shared_inbox_id").notNull().default("default"),
+    connectedAt: text("connected_at").notNull(),
+    connectedByUserId: text("connected_by_user_id"),
+    syncFencingToken: integer("sync_fencing_token"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.email] }),
+    index("outlook_mailboxes_org_tenant_idx").on(t.orgId, t.tenantId),
+    index("outlook_mailboxes_org_inbox_idx").on(t.orgId, t.sharedInboxId),
+  ],
+);
+
+export const MAILBOX_SYNC_STATUSES = ["RUNNING", "COMPLETED", "COMPLETED_WITH_ERRORS", "FAILED", "CANCELLED"] as const;
+export type MailboxSyncStatusValue = (typeof MAILBOX_SYNC_STATUSES)[number];
+export const MAILBOX_FOLDER_STATUSES = ["PENDING", "RUNNING", "COMPLETED", "FAILED", "SKIPPED"] as const;
+export type MailboxFolderStatusValue = (typeof MAILBOX_FOLDER_STATUSES)[number];
+export const MAILBOX_SYNC_TIMEFRAMES = ["5m", "1w", "2w", "1m"] as const;
+export type MailboxSyncTimeframe = (typeof MAILBOX_SYNC_TIMEFRAMES)[number];
+
+/** Per-folder counters of an execution (snapshotted when it ends; computed live while it runs). */
+export interface FolderCounters {
+  total_messages: number;
+  processed_messages: number;
+  failed_messages: number;
+}
+
+/**
+ * One sync (or retry) execution of a mailbox. Folder state is kept per folder; counters are computed
+ * from `mailbox_sync_items` while running and stored when the execution ends.
+ */
+export const mailboxSyncExecutions = sqliteTable(
+  "mailbox_sync_executions",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    mailbox: text("mailbox").notNull(),
+    kind: text("kind", { enum: ["sync", "retry"] }).notNull(),
+    /** For a retry: the execution whose failed messages it retries. */
+    retryOf: text("retry_of"),
+    timeframe: text("timeframe", { enum: MAILBOX_SYNC_TIMEFRAMES }).notNull(),
+    status: text("status", { enum: MAILBOX_SYNC_STATUSES }).notNull(),
+    fencingToken: integer("fencing_token").notNull(),
+    /** Lower bound of the enumeration (now - timeframe at start) and its fixed upper bound (start). */
+    windowStart: text("window_start").notNull(),
+    inboxStatus: text("inbox_status", { enum: MAILBOX_FOLDER_STATUSES }).notNull(),
+    sentItemsStatus: text("sent_items_status", { enum: MAILBOX_FOLDER_STATUSES }).notNull(),
+    inboxCounters: text("inbox_counters", { mode: "json" }).$type<FolderCounters>(),
+    sentItemsCounters: text("sent_items_counters", { mode: "json" }).$type<FolderCounters>(),
+    error: text("error"),
+    startedAt: text("started_at").notNull(),
+    completedAt: text("completed_at"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("mailbox_sync_executions_org_mailbox_idx").on(t.orgId, t.mailbox, t.startedAt)],
+);
+
+export const MAILBOX_ITEM_STATUSES = ["PENDING", "IMPORTED", "FAILED", "PERMANENTLY_FAILED"] as const;
+export type MailboxItemStatus = (typeof MAILBOX_ITEM_STATUSES)[number];
+
+/**
+ * Import state of one Graph message of a mailbox (immutable id): which execution handles it now,
+ * whether it is imported, and for failures the attempt count and last error. `attempted_in` is the
+ * execution whose attempt was last counted, so a redelivered queue message never counts twice.
+ */
+export const mailboxSyncItems = sqliteTable(
+  "mailbox_sync_items",
+  {
+    orgId: text("org_id").notNull(),
+    mailbox: text("mailbox").notNull(),
+    graphId: text("graph_id").notNull(),
+    executionId: text("execution_id").notNull(),
+    folder: text("folder", { enum: ["inbox", "sentitems"] }).notNull(),
+    status: text("status", { enum: MAILBOX_ITEM_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    attemptedIn: text("attempted_in"),
+    lastError: text("last_error"),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.mailbox, t.graphId] }),
+    index("mailbox_sync_items_execution_idx").on(t.orgId, t.executionId, t.folder, t.status),
+  ],
+);
+
+/**
+ * Imported mail. One row per (org, mailbox, Graph immutable id) whatever is redelivered; the body is
+ * stored up to MAILBOX_BODY_MAX_CHARS characters (`body_truncated` says it was cut).
+ */
+export const importedMessages = sqliteTable(
+  "imported_messages",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    mailbox: text("mailbox").notNull(),
+    graphId: text("graph_id").notNull(),
+    folder: text("folder", { enum: ["inbox", "sentitems"] }).notNull(),
+    subject: text("subject"),
+    fromAddress: text("from_address"),
+    fromName: text("from_name"),
+    toRecipients: text("to_recipients", { mode: "json" }).$type<{ address: string; name?: string }[]>().notNull(),
+    ccRecipients: text("cc_recipients", { mode: "json" }).$type<{ address: string; name?: string }[]>().notNull(),
+    receivedAt: text("received_at"),
+    sentAt: text("sent_at"),
+    /** received_at for inbox mail, sent_at for sent items: the order of the message list. */
+    sortAt: text("sort_at").notNull(),
+    conversationId: text("conversation_id"),
+    bodyPreview: text("body_preview"),
+    bodyContentType: text("body_content_type"),
+    body: text("body"),
+    bodyTruncated: integer("body_truncated", { mode: "boolean" }).notNull().default(false),
+    sharedInboxId: text("shared_inbox_id").notNull(),
+    bucketId: text("bucket_id").notNull(),
+    executionId: text("execution_id").notNull(),
+    importedAt: text("imported_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("imported_messages_org_mailbox_graph_uq").on(t.orgId, t.mailbox, t.graphId),
+    index("imported_messages_org_inbox_sort_idx").on(t.orgId, t.sharedInboxId, t.sortAt, t.id),
+  ],
+);
+
+export type OutlookMailboxRow = typeof outlookMailboxes.$inferSelect;
+export type MailboxSyncExecutionRow = typeof mailboxSyncExecutions.$inferSelect;
+export type ImportedMessageRow = typeof importedMessages.$inferSelect;

@@ -5,6 +5,7 @@ import type { OutlookConnectionRow, OutlookOAuthStateRow } from "@/db/schema";
 import { ApiError, notFound } from "@/lib/errors";
 import type { AppRouteHandler } from "@/lib/types";
 import type { OAuthCallbackQuerySchema, OutlookConnectionStatus } from "@/schemas/outlook";
+import { disconnectTenantMailboxes } from "@/services/mailboxes";
 import { type MicrosoftConfig, microsoftConfig, OUTLOOK_SCOPES } from "@/services/microsoft/config";
 import {
   buildAdminConsentUrl,
@@ -22,6 +23,7 @@ import {
   consumeOAuthState,
   createOAuthState,
   deleteConnection,
+  findConnection,
   finishAttempt,
   lastFinishedAttempt,
   listConnections,
@@ -344,19 +346,11 @@ export const disconnectOutlook: AppRouteHandler<DisconnectOutlookRoute> = async 
   const { orgId } = c.get("auth");
   const tenantId = c.req.valid("json").tenant_id.toLowerCase();
   const db = getDb(c.env.DB);
-  // Mailboxes connected through the tenant lose their access with it (none until mailboxes exist).
-  const affected = await sharedInboxesConnectedThrough(db, orgId, tenantId);
-  if (!(await deleteConnection(db, orgId, tenantId))) {
-    throw notFound(`No Microsoft 365 connection for tenant '${tenantId}' in this organization`);
-  }
+  const notConnected = () => notFound(`No Microsoft 365 connection for tenant '${tenantId}' in this organization`);
+  if (!(await findConnection(db, orgId, tenantId))) throw notConnected();
+  // The tenant's mailboxes go first, while its token can still remove their Graph subscriptions.
+  const affected = await disconnectTenantMailboxes(c.env, orgId, tenantId);
+  if (!(await deleteConnection(db, orgId, tenantId))) throw notConnected();
   log("outlook_disconnected", { orgId, tenantId });
   return c.json({ success: true, tenant_id: tenantId, affected_shared_inboxes: affected }, 200);
 };
-
-/**
- * The shared inboxes of the Outlook mailboxes connected through a tenant. There are none until the
- * mailbox feature stores mailbox mappings; it then answers them here.
- */
-async function sharedInboxesConnectedThrough(_db: Database, _orgId: string, _tenantId: string): Promise<string[]> {
-  return [];
-}

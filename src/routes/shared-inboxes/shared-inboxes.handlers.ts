@@ -4,6 +4,7 @@ import { emailAddresses, inboxBuckets, sharedInboxes } from "@/db/schema";
 import { badRequest, conflict, notFound } from "@/lib/errors";
 import type { AppRouteHandler } from "@/lib/types";
 import { DEFAULT_INBOX_ID } from "@/schemas/shared-inboxes";
+import { moveMailboxDataStatements } from "@/services/mailboxes";
 import * as inboxes from "@/services/shared-inboxes";
 import type {
   AddSharedInboxRoute,
@@ -98,7 +99,8 @@ export const deleteSharedInbox: AppRouteHandler<DeleteSharedInboxRoute> = async 
   if (!(await inboxes.findSharedInbox(db, orgId, successorId))) {
     throw badRequest(`successorInboxId: shared inbox '${successorId}' does not exist in this organization`);
   }
-  // One transaction: addresses move to the successor and the inbox and its bucket disappear together.
+  // One transaction: addresses, mailboxes and imported mail move to the successor, and the inbox and
+  // its bucket disappear together.
   const [, , deleted] = await db.batch([
     db
       .update(emailAddresses)
@@ -109,6 +111,8 @@ export const deleteSharedInbox: AppRouteHandler<DeleteSharedInboxRoute> = async 
       .delete(sharedInboxes)
       .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)))
       .returning({ id: sharedInboxes.id }),
+    // Outlook mailbox mappings and their imported messages follow the addresses to the successor.
+    ...moveMailboxDataStatements(db, orgId, id, successorId),
   ]);
   if (deleted.length === 0) throw inboxNotFound(id);
   return c.body(null, 204);

@@ -1,0 +1,64 @@
+import { getDb } from "@/db/client";
+import type { AppRouteHandler } from "@/lib/types";
+import * as mailboxes from "@/services/mailboxes";
+import { retrySync, startSync, syncStatus } from "@/sync/pipeline";
+import type {
+  ConnectOutlookMailboxRoute,
+  DisconnectOutlookMailboxRoute,
+  GetConnectedOutlookEmailsRoute,
+  GetMailboxSyncStatusRoute,
+  ListSharedInboxMessagesRoute,
+  RetryMailboxSyncRoute,
+  StartMailboxSyncRoute,
+} from "./mailboxes.routes";
+
+export const connectOutlookMailbox: AppRouteHandler<ConnectOutlookMailboxRoute> = async (c) => {
+  const { orgId, userId } = c.get("auth");
+  const body = c.req.valid("json");
+  const result = await mailboxes.connectMailbox(c.env, orgId, userId, {
+    email: body.email,
+    sharedInboxId: body.shared_inbox_id,
+    timeframe: body.mailboxSyncTimeframe,
+  });
+  return c.json(result, 201);
+};
+
+export const disconnectOutlookMailbox: AppRouteHandler<DisconnectOutlookMailboxRoute> = async (c) => {
+  const { orgId } = c.get("auth");
+  const { email } = c.req.valid("param");
+  await mailboxes.disconnectMailbox(c.env, orgId, email);
+  return c.json({ success: true, email }, 200);
+};
+
+export const getConnectedOutlookEmails: AppRouteHandler<GetConnectedOutlookEmailsRoute> = async (c) => {
+  const { orgId } = c.get("auth");
+  const outlookEmails = await mailboxes.listMailboxes(getDb(c.env.DB), orgId);
+  return c.json({ outlook_emails: outlookEmails, count: outlookEmails.length }, 200);
+};
+
+export const startMailboxSync: AppRouteHandler<StartMailboxSyncRoute> = async (c) => {
+  const { orgId } = c.get("auth");
+  const { email } = c.req.valid("param");
+  const { timeframe } = c.req.valid("json");
+  return c.json(await startSync(c.env, orgId, email, timeframe), 202);
+};
+
+export const getMailboxSyncStatus: AppRouteHandler<GetMailboxSyncStatusRoute> = async (c) => {
+  const { orgId } = c.get("auth");
+  const { email } = c.req.valid("param");
+  return c.json(await syncStatus(c.env, orgId, email), 200);
+};
+
+export const retryMailboxSync: AppRouteHandler<RetryMailboxSyncRoute> = async (c) => {
+  const { orgId } = c.get("auth");
+  const { email } = c.req.valid("param");
+  const body = c.req.valid("json");
+  return c.json(await retrySync(c.env, orgId, email, { syncId: body.sync_id, messageIds: body.message_ids }), 202);
+};
+
+export const listSharedInboxMessages: AppRouteHandler<ListSharedInboxMessagesRoute> = async (c) => {
+  const { orgId } = c.get("auth");
+  const { id } = c.req.valid("param");
+  const query = c.req.valid("query");
+  return c.json(await mailboxes.listInboxMessages(getDb(c.env.DB), orgId, id, query), 200);
+};

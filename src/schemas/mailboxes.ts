@@ -1,0 +1,154 @@
+import { z } from "@hono/zod-openapi";
+import { MAILBOX_FOLDER_STATUSES, MAILBOX_SYNC_STATUSES, MAILBOX_SYNC_TIMEFRAMES } from "@/db/schema";
+import { EmailAddressResponseSchema, emailAddressField } from "./email-addresses";
+
+export const MailboxSyncTimeframeSchema = z.enum(MAILBOX_SYNC_TIMEFRAMES).openapi("MailboxSyncTimeframePeriods");
+export const MailboxSyncStatusesSchema = z.enum(MAILBOX_SYNC_STATUSES).openapi("MailboxSyncStatuses");
+export const MailboxSyncFolderStatusesSchema = z.enum(MAILBOX_FOLDER_STATUSES).openapi("MailboxSyncFolderStatuses");
+
+export const MailboxEmailParamSchema = z.object({
+  email: emailAddressField.openapi({
+    param: { name: "email", in: "path" },
+    description: "Email address of the Outlook mailbox",
+    example: "support@contoso.com",
+  }),
+});
+
+export const ConnectOutlookMailboxPayloadSchema = z.object({
+  email: emailAddressField.openapi({ description: "Email address of the Outlook mailbox to connect" }),
+  shared_inbox_id: z.string().trim().min(1).max(256).optional().openapi({
+    description: "Shared inbox ID to associate with the mailbox. Defaults to the default shared inbox.",
+    default: "default",
+  }),
+  mailboxSyncTimeframe: MailboxSyncTimeframeSchema.optional().openapi({
+    description: "Optional timeframe for an initial mailbox sync, started after connecting",
+  }),
+});
+
+export const ConnectOutlookMailboxResponseSchema = z.object({
+  email_address: EmailAddressResponseSchema,
+  outlook_email: z.string().openapi({ format: "email", description: "The email of the connected mailbox" }),
+  tenant_id: z.string().openapi({ description: "Azure AD Tenant ID that provisions this mailbox" }),
+  provider: z.enum(["outlook"]).openapi({ description: "The provider type" }),
+});
+
+export const DisconnectOutlookMailboxResponseSchema = z.object({
+  success: z.boolean(),
+  email: z.string().openapi({ format: "email", description: "The email address that was disconnected" }),
+});
+
+export const ConnectedOutlookEmailSchema = z
+  .object({
+    outlook_email: z.string().openapi({ format: "email", description: "The Outlook shared mailbox email address" }),
+    tenant_id: z.string().optional().openapi({ description: "Azure AD Tenant ID that provisions this mailbox" }),
+    provider: z.enum(["outlook"]).optional().openapi({ description: "Provider type (for future extensibility)" }),
+    connected_at: z.string().datetime().optional().openapi({ description: "When the mailbox was connected" }),
+    connected_by_user_id: z.string().optional().openapi({ description: "User who connected this mailbox" }),
+  })
+  .openapi("ConnectedOutlookEmail");
+
+export const ConnectedOutlookEmailsResponseSchema = z.object({
+  outlook_emails: z.array(ConnectedOutlookEmailSchema),
+  count: z.number().int().openapi({ description: "Number of Outlook emails" }),
+});
+
+export const StartMailboxSyncPayloadSchema = z.object({
+  /** Sync period: 5m (last 5 minutes), 1w, 2w, 1m (30 days). */
+  timeframe: MailboxSyncTimeframeSchema,
+});
+
+export const StartMailboxSyncResponseSchema = z.object({
+  execution_id: z.string().openapi({ description: "The execution ID" }),
+  status: MailboxSyncStatusesSchema,
+  timeframe: MailboxSyncTimeframeSchema,
+});
+
+const FolderSyncSchema = z.object({
+  status: MailboxSyncFolderStatusesSchema.optional(),
+  total_messages: z.number().int().optional(),
+  processed_messages: z.number().int().optional(),
+  failed_messages: z.number().int().optional(),
+});
+
+export const MailboxSyncStatusSchema = z
+  .object({
+    execution_id: z.string(),
+    status: MailboxSyncStatusesSchema,
+    timeframe: MailboxSyncTimeframeSchema,
+    started_at: z.string().datetime(),
+    completed_at: z.string().datetime().optional(),
+    inbox: FolderSyncSchema.optional(),
+    sent_items: FolderSyncSchema.optional(),
+  })
+  .openapi("MailboxSyncStatus");
+
+export const RetryMailboxSyncPayloadSchema = z
+  .object({
+    sync_id: z.string().trim().min(1).max(128).openapi({ description: "Execution ID of the sync to retry" }),
+    scope: z.enum(["all_failed"]).optional().openapi({
+      description: "Retry scope. Use 'all_failed' to retry all retryable failed messages.",
+    }),
+    message_ids: z.array(z.string().min(1).max(1024)).min(1).max(1000).optional().openapi({
+      description: "Specific Graph message IDs to retry (alternative to scope)",
+    }),
+  })
+  .refine((body) => body.scope !== undefined || body.message_ids !== undefined, {
+    message: "send scope 'all_failed' or message_ids",
+    path: ["scope"],
+  })
+  .refine((body) => !(body.scope !== undefined && body.message_ids !== undefined), {
+    message: "send either scope or message_ids, not both",
+    path: ["message_ids"],
+  });
+
+export const RetryMailboxSyncResponseSchema = z.object({
+  retry_execution_id: z.string().openapi({ description: "Execution ID for the retry sync" }),
+  messages_queued: z.number().int().openapi({ description: "Number of messages queued for retry" }),
+});
+
+const PersonSchema = z.object({ address: z.string(), name: z.string().optional() });
+
+export const ImportedMessageSchema = z
+  .object({
+    id: z.string().openapi({ description: "Id of the imported message in this API" }),
+    graph_id: z.string().openapi({ description: "Microsoft Graph immutable id" }),
+    mailbox: z.string().openapi({ description: "The Outlook mailbox it was imported from" }),
+    folder: z.enum(["inbox", "sentitems"]),
+    subject: z.string().nullable(),
+    from: PersonSchema.nullable(),
+    to: z.array(PersonSchema),
+    cc: z.array(PersonSchema),
+    received_at: z.string().nullable(),
+    sent_at: z.string().nullable(),
+    conversation_id: z.string().nullable(),
+    body_preview: z.string().nullable(),
+    body: z.object({
+      content_type: z.string().nullable(),
+      content: z.string().nullable(),
+      truncated: z.boolean().openapi({ description: "The body was cut at MAILBOX_BODY_MAX_CHARS characters" }),
+    }),
+    shared_inbox_id: z.string(),
+    bucket_id: z.string(),
+    imported_at: z.string(),
+  })
+  .openapi("ImportedMessage");
+
+export const ImportedMessagesResponseSchema = z.object({
+  messages: z.array(ImportedMessageSchema),
+  next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null at the end" }),
+});
+
+export const ListInboxMessagesQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(50)
+    .openapi({ param: { name: "limit", in: "query" }, description: "Page size, at most 100 (default 50)" }),
+  cursor: z
+    .string()
+    .max(1000)
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" }, description: "`next_cursor` of the previous page" }),
+});

@@ -1,0 +1,136 @@
+import { z } from "zod";
+import { encodeSegment, GraphClient } from "./client";
+
+/** The two folders a sync imports: Graph well-known folder names. */
+export const SYNC_FOLDERS = ["inbox", "sentitems"] as const;
+export type SyncFolder = (typeof SYNC_FOLDERS)[number];
+
+/** Messages per Graph page: large pages keep Graph requests per 1,000 messages at about 10. */
+export const MESSAGE_PAGE_SIZE = 100;
+
+/** Exactly the fields that are imported. */
+export const MESSAGE_SELECT = [
+  "id",
+  "subject",
+  "from",
+  "toRecipients",
+  "ccRecipients",
+  "receivedDateTime",
+  "sentDateTime",
+  "conversationId",
+  "bodyPreview",
+  "body",
+].join(",");
+
+/** The date a folder's messages are filtered and ordered by. */
+export const FOLDER_DATE_FIELD: Record<SyncFolder, "receivedDateTime" | "sentDateTime"> = {
+  inbox: "receivedDateTime",
+  sentitems: "sentDateTime",
+};
+
+export function graphClient(baseUrl: string, token: string, orgId: string, mailbox: string) {
+  return new GraphClient(baseUrl, token, JSON.stringify([orgId, mailbox]));
+}
+
+export const mailboxPath = (mailbox: string) => `/users/${encodeSegment(mailbox)}`;
+
+/** First page of a folder's messages since `since` (the later pages come from @odata.nextLink). */
+export function firstPageUrl(client: GraphClient, mailbox: string, folder: SyncFolder, since: string) {
+  const field = FOLDER_DATE_FIELD[folder];
+  return client.url(`${mailboxPath(mailbox)}/mailFolders/${folder}/messages`, {
+    $filter: `${field} ge ${since}`,
+    $select: MESSAGE_SELECT,
+    $orderby: `${field} desc`,
+  });
+}
+
+export function messageUrl(client: GraphClient, mailbox: string, id: string) {
+  return client.url(`${mailboxPath(mailbox)}/messages/${encodeSegment(id)}`, { $select: MESSAGE_SELECT });
+}
+
+const recipient = z.object({
+  emailAddress: z.object({ address: z.string().min(1), name: z.string().nullish() }),
+});
+
+const graphMessage = z.object({
+  id: z.string().min(1),
+  subject: z.string().nullish(),
+  from: recipient.nullish(),
+  toRecipients: z.array(recipient).nullish(),
+  ccRecipients: z.array(recipient).nullish(),
+  receivedDateTime: z.iso.datetime({ offset: true }),
+  sentDateTime: z.iso.datetime({ offset: true }).nullish(),
+  conversationId: z.string().nullish(),
+  bodyPreview: z.string().nullish(),
+  body: z.object({ contentType: z.string(), content: z.string() }),
+});
+
+export type GraphMessage = { id?: unknown } & Record<string, unknown>;
+
+/** One imported message as the D1 write takes it (JSON, through json_each). */
+export interface ImportRow {
+  uid: string;
+  graph_id: string;
+  folder: SyncFolder;
+  subject: string | null;
+  from_address: string | null;
+  from_name: string | null;
+  to: string;
+  cc: string;
+  received_at: string | null;
+  sent_at: string | null;
+  sort_at: string;
+  conversation_id: string | null;
+  body_preview: string | null;
+  body_content_type: string | null;
+  body: string | null;
+  body_truncated: 0 | 1;
+}
+
+export type Converted = { ok: true; row: ImportRow } | { ok: false; graphId: string; error: string };
+
+const people = (list: z.infer<typeof recipient>[] | null | undefined) =>
+  JSON.stringify(
+    (list ?? []).map((r) => ({
+      address: r.emailAddress.address.toLowerCase(),
+      ...(r.emailAddress.name && { name: r.emailAddress.name }),
+    })),
+  );
+
+/**
+ * A Graph message as an import row, or why it cannot be imported (e.g. a corrupt item Graph returns
+ * without its dates or body). The body is cut at `bodyMaxChars`.
+ */
+export function convertMessage(raw: GraphMessage, folder: SyncFolder, bodyMaxChars: number): Converted {
+  const parsed = graphMessage.safeParse(raw);
+  if (!parsed.success) {
+    const graphId = typeof raw.id === "string" ? raw.id : "";
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "message"))].join(", ");
+    return { ok: false, graphId, error: `Microsoft Graph returned an incomplete message (invalid: ${fields})` };
+  }
+  const m = parsed.data;
+  const receivedAt = new Date(m.receivedDateTime).toISOString();
+  const sentAt = m.sentDateTime ? new Date(m.sentDateTime).toISOString() : null;
+  const content = m.body.content;
+  return {
+    ok: true,
+    row: {
+      uid: crypto.randomUUID(),
+      graph_id: m.id,
+      folder,
+      subject: m.subject ?? null,
+      from_address: m.from?.emailAddress.address.toLowerCase() ?? null,
+      from_name: m.from?.emailAddress.name ?? null,
+      to: people(m.toRecipients),
+      cc: people(m.ccRecipients),
+      received_at: receivedAt,
+      sent_at: sentAt,
+      sort_at: folder === "sentitems" ? (sentAt ?? receivedAt) : receivedAt,
+      conversation_id: m.conversationId ?? null,
+      body_preview: m.bodyPreview ?? null,
+      body_content_type: m.body.contentType.toLowerCase(),
+      body: content.slice(0, bodyMaxChars),
+      body_truncated: content.length > bodyMaxChars ? 1 : 0,
+    },
+  };
+}

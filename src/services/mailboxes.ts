@@ -1,0 +1,375 @@
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { type Database, getDb, isUniqueViolation, nowIso } from "@/db/client";
+import {
+  emailAddresses,
+  type ImportedMessageRow,
+  importedMessages,
+  type MailboxSyncTimeframe,
+  type OutlookMailboxRow,
+  outlookMailboxes,
+} from "@/db/schema";
+import { ApiError, badRequest, conflict, forbidden, notFound, unauthorized } from "@/lib/errors";
+import type { AppEnv } from "@/lib/types";
+import { DEFAULT_INBOX_ID } from "@/schemas/shared-inboxes";
+import { assertSharedInboxExists, findEmailAddress, toEmailAddressResponse } from "@/services/email-addresses";
+import { GraphError, GraphThrottledError } from "@/services/graph/client";
+import { graphClient, mailboxPath } from "@/services/graph/mail";
+import { getAccessToken, microsoftConfig, OutlookTokenUnavailableError } from "@/services/microsoft";
+import { listConnections } from "@/services/microsoft/store";
+import { findSharedInbox } from "@/services/shared-inboxes";
+import { cancelRunningSync, findMailbox, startSync } from "@/sync/pipeline";
+
+const log = (event: string, fields: Record<string, unknown>) =>
+  console.log(JSON.stringify({ level: "info", event, ...fields }));
+
+export function toConnectedOutlookEmail(row: OutlookMailboxRow) {
+  return {
+    outlook_email: row.email,
+    tenant_id: row.tenantId,
+    provider: row.provider,
+    connected_at: row.connectedAt,
+    ...(row.connectedByUserId != null && { connected_by_user_id: row.connectedByUserId }),
+  };
+}
+
+export async function listMailboxes(db: Database, orgId: string) {
+  const rows = await db
+    .select()
+    .from(outlookMailboxes)
+    .where(eq(outlookMailboxes.orgId, orgId))
+    .orderBy(outlookMailboxes.connectedAt, sql`rowid`)
+    .all();
+  return rows.map(toConnectedOutlookEmail);
+}
+
+/** What a tenant admin must do so the connecting account can use a shared mailbox. */
+const ACCESS_HINT =
+  "A tenant admin must give the Microsoft 365 account that connected the tenant Full Access to this mailbox " +
+  "(Exchange admin center, or Add-MailboxPermission -AccessRights FullAccess) and consent to the delegated " +
+  "permissions Mail.ReadWrite.Shared and Mail.Send.Shared";
+
+/**
+ * Finds the org's connected tenant that can open the mailbox (`GET /users/{email}/mailFolders/inbox`),
+ * trying each connected tenant in turn. 401 when no tenant has a usable token, 403 when none grants access.
+ */
+async function tenantWithAccess(env: AppEnv, orgId: string, email: string): Promise<string> {
+  const db = getDb(env.DB);
+  const connections = (await listConnections(db, orgId)).filter((c) => c.status === "connected");
+  if (connections.length === 0) {
+    throw unauthorized("The organization has no usable Microsoft 365 connection: connect a tenant first");
+  }
+  const config = microsoftConfig(env);
+  let usable = 0;
+  let restDisabled = false;
+  for (const connection of connections) {
+    let token: string;
+    try {
+      token = await getAccessToken(env, orgId, connection.tenantId);
+    } catch (err) {
+      if (err instanceof OutlookTokenUnavailableError) continue;
+      throw err;
+    }
+    usable++;
+    const client = graphClient(config.graphBaseUrl, token, orgId, email);
+    try {
+      await client.get(client.url(`${mailboxPath(email)}/mailFolders/inbox`, { $select: "id" }));
+      return connection.tenantId;
+    } catch (err) {
+      if (err instanceof GraphThrottledError) {
+        throw new ApiError(503, "Microsoft Graph is throttling requests for this mailbox; retry later");
+      }
+      if (err instanceof GraphError && [401, 403, 404].includes(err.status)) {
+        if (err.code === "MailboxNotEnabledForRESTAPI") restDisabled = true;
+        continue;
+      }
+      if (err instanceof GraphError && err.code === "MailboxNotEnabledForRESTAPI") {
+        restDisabled = true;
+        continue;
+      }
+      if (err instanceof GraphError)
+        throw new ApiError(503, `Microsoft Graph could not check the mailbox (${err.code})`);
+      throw new ApiError(503, "Microsoft Graph could not be reached to check the mailbox; retry later");
+    }
+  }
+  if (usable === 0) {
+    throw unauthorized("No Microsoft 365 connection of the organization has a usable token: reconnect the tenant");
+  }
+  const rest = restDisabled
+    ? " The mailbox must also be enabled for REST API access (MailboxNotEnabledForRESTAPI)."
+    : "";
+  throw forbidden(`No connected Microsoft 365 tenant can access mailbox '${email}'. ${ACCESS_HINT}.${rest}`);
+}
+
+/**
+ * Connects a mailbox: checks access with Graph, then in one batch links the org's email address entity
+ * (reused when it exists) to the inbox and stores the mapping. With a timeframe a sync starts as well.
+ */
+export async function connectMailbox(
+  env: AppEnv,
+  orgId: string,
+  userId: string | undefined,
+  input: { email: string; sharedInboxId?: string; timeframe?: MailboxSyncTimeframe },
+) {
+  const db = getDb(env.DB);
+  const email = input.email;
+  const inboxId = input.sharedInboxId ?? DEFAULT_INBOX_ID;
+  await assertSharedInboxExists(db, orgId, inboxId, "shared_inbox_id");
+  const alreadyConnected = () => conflict(`Mailbox '${email}' is already connected in this organization`);
+  if (await findMailbox(db, orgId, email)) throw alreadyConnected();
+  const tenantId = await tenantWithAccess(env, orgId, email);
+  const now = nowIso();
+  try {
+    const [[address]] = await db.batch([
+      db
+        .insert(emailAddresses)
+        .values({
+          id: crypto.randomUUID(),
+          orgId,
+          address: email,
+          sharedInboxId: inboxId,
+          createdAt: now,
+          updatedAt: now,
+          createdBy: userId ?? null,
+          updatedBy: userId ?? null,
+        })
+        .onConflictDoUpdate({
+          target: [emailAddresses.orgId, emailAddresses.address],
+          set: { sharedInboxId: inboxId, updatedAt: now, updatedBy: userId ?? null },
+        })
+        .returning(),
+      db.insert(outlookMailboxes).values({
+        orgId,
+        email,
+        tenantId,
+        provider: "outlook",
+        sharedInboxId: inboxId,
+        connectedAt: now,
+        connectedByUserId: userId ?? null,
+      }),
+    ]);
+    if (!address) throw new Error("upserted email address was not returned");
+    log("outlook_mailbox_connected", { orgId, tenantId });
+    if (input.timeframe) await startSync(env, orgId, email, input.timeframe);
+    return {
+      email_address: toEmailAddressResponse(address),
+      outlook_email: email,
+      tenant_id: tenantId,
+      provider: "outlook" as const,
+    };
+  } catch (err) {
+    if (isUniqueViolation(err)) throw alreadyConnected();
+    throw err;
+  }
+}
+
+/**
+ * Disconnects a mailbox: the mapping and the email address entity go (one batch; a primary address
+ * hands the role to the oldest remaining active one), a running sync ends CANCELLED and the mailbox's
+ * Graph subscriptions are deleted. Imported messages stay.
+ */
+export async function disconnectMailbox(env: AppEnv, orgId: string, email: string): Promise<OutlookMailboxRow> {
+  const db = getDb(env.DB);
+  const mailbox = await findMailbox(db, orgId, email);
+  if (!mailbox) throw notFound(`No Outlook mapping for '${email}' in this organization`);
+  const address = await findEmailAddress(db, orgId, email);
+  const mapping = and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.email, email));
+  const [deleted] = await db.batch([
+    db.delete(outlookMailboxes).where(mapping).returning({ email: outlookMailboxes.email }),
+    ...(address ? deleteAddressStatements(db, orgId, address.id) : []),
+  ]);
+  if (deleted.length === 0) throw notFound(`No Outlook mapping for '${email}' in this organization`);
+  await cancelRunningSync(env, orgId, email);
+  await deleteSubscriptions(env, mailbox).catch((err) =>
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        event: "outlook_subscription_cleanup_failed",
+        orgId,
+        message: err instanceof Error ? err.message.slice(0, 300) : String(err),
+      }),
+    ),
+  );
+  log("outlook_mailbox_disconnected", { orgId, tenantId: mailbox.tenantId });
+  return mailbox;
+}
+
+/** Deleting an address as deleteEmailAddress does: the primary role passes to the oldest active address. */
+function deleteAddressStatements(db: Database, orgId: string, id: string) {
+  const row = and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.id, id));
+  return [
+    db
+      .update(emailAddresses)
+      .set({ isActive: sql`${emailAddresses.isPrimary}`, isPrimary: false })
+      .where(row),
+    db
+      .update(emailAddresses)
+      .set({ isPrimary: true })
+      .where(
+        and(
+          eq(emailAddresses.orgId, orgId),
+          eq(
+            emailAddresses.id,
+            sql`(SELECT id FROM email_addresses WHERE org_id = ${orgId} AND id <> ${id} AND is_active = 1 ORDER BY created_at, rowid LIMIT 1)`,
+          ),
+          sql`EXISTS (SELECT 1 FROM email_addresses WHERE org_id = ${orgId} AND id = ${id} AND is_active = 1)`,
+          sql`NOT EXISTS (SELECT 1 FROM email_addresses WHERE org_id = ${orgId} AND is_primary = 1)`,
+        ),
+      ),
+    db.delete(emailAddresses).where(row),
+  ] as const;
+}
+
+/** Deletes the Graph subscriptions whose resource is this mailbox (`GET /subscriptions`, then DELETE each). */
+async function deleteSubscriptions(env: AppEnv, mailbox: OutlookMailboxRow) {
+  const config = microsoftConfig(env);
+  let token: string;
+  try {
+    token = await getAccessToken(env, mailbox.orgId, mailbox.tenantId);
+  } catch (err) {
+    if (err instanceof OutlookTokenUnavailableError) return; // nothing can be done without a token
+    throw err;
+  }
+  const client = graphClient(config.graphBaseUrl, token, mailbox.orgId, mailbox.email);
+  const prefix = `users/${mailbox.email}/`;
+  const ids: string[] = [];
+  let link: string | undefined = client.url("/subscriptions");
+  for (let pages = 0; link && pages < 20; pages++) {
+    const page: Awaited<ReturnType<typeof client.page<{ id: string; resource?: string }>>> = await client.page<{
+      id: string;
+      resource?: string;
+    }>(link, 100);
+    for (const s of page.value) {
+      const resource = (s.resource ?? "").replace(/^\//, "").toLowerCase();
+      if (resource.startsWith(prefix) || resource === prefix.slice(0, -1)) ids.push(s.id);
+    }
+    link = page.nextLink;
+  }
+  await Promise.all(ids.map((id) => client.request("DELETE", client.url(`/subscriptions/${encodeURIComponent(id)}`))));
+}
+
+/**
+ * For disconnectOutlook (tenant): disconnects every mailbox connected through the tenant as
+ * disconnectOutlookMailbox does, and answers their shared inboxes (for `affected_shared_inboxes`).
+ * Call it before the connection is deleted, so the subscriptions can still be deleted with its token.
+ */
+export async function disconnectTenantMailboxes(env: AppEnv, orgId: string, tenantId: string): Promise<string[]> {
+  const db = getDb(env.DB);
+  const rows = await db
+    .select()
+    .from(outlookMailboxes)
+    .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.tenantId, tenantId.toLowerCase())))
+    .all();
+  const inboxes = new Set<string>();
+  for (const row of rows) {
+    try {
+      await disconnectMailbox(env, orgId, row.email);
+      inboxes.add(row.sharedInboxId);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err; // disconnected concurrently
+    }
+  }
+  return [...inboxes];
+}
+
+/**
+ * For deleteSharedInbox: statements to add to its batch so the deleted inbox's mailbox mappings and
+ * imported messages move to the successor inbox (and its bucket; `default` for the default inbox).
+ */
+export function moveMailboxDataStatements(db: Database, orgId: string, fromInboxId: string, toInboxId: string) {
+  return [
+    db
+      .update(outlookMailboxes)
+      .set({ sharedInboxId: toInboxId })
+      .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.sharedInboxId, fromInboxId))),
+    db
+      .update(importedMessages)
+      .set({
+        sharedInboxId: toInboxId,
+        bucketId: sql`COALESCE((SELECT id FROM inbox_buckets WHERE org_id = ${orgId} AND inbox_id = ${toInboxId}), 'default')`,
+      })
+      .where(and(eq(importedMessages.orgId, orgId), eq(importedMessages.sharedInboxId, fromInboxId))),
+  ] as const;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Imported messages of a shared inbox (additive operation)
+
+export function toMessageResponse(row: ImportedMessageRow) {
+  return {
+    id: row.id,
+    graph_id: row.graphId,
+    mailbox: row.mailbox,
+    folder: row.folder,
+    subject: row.subject,
+    from: row.fromAddress ? { address: row.fromAddress, ...(row.fromName && { name: row.fromName }) } : null,
+    to: row.toRecipients,
+    cc: row.ccRecipients,
+    received_at: row.receivedAt,
+    sent_at: row.sentAt,
+    conversation_id: row.conversationId,
+    body_preview: row.bodyPreview,
+    body: {
+      content_type: row.bodyContentType,
+      content: row.body,
+      truncated: row.bodyTruncated,
+    },
+    shared_inbox_id: row.sharedInboxId,
+    bucket_id: row.bucketId,
+    imported_at: row.importedAt,
+  };
+}
+
+function encodeCursor(row: ImportedMessageRow) {
+  return btoa(JSON.stringify([row.sortAt, row.id]))
+    .replace(/=+$/, "")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    const value = JSON.parse(json) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "string")) {
+      return value as [string, string];
+    }
+  } catch {
+    // reported below
+  }
+  throw badRequest("cursor: not a cursor this API returned");
+}
+
+/** Newest first (by received time, sent time for sent items), `limit` per page, keyset cursor. */
+export async function listInboxMessages(
+  db: Database,
+  orgId: string,
+  inboxId: string,
+  options: { limit: number; cursor?: string },
+) {
+  if (!(await findSharedInbox(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
+  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+  const rows = await db
+    .select()
+    .from(importedMessages)
+    .where(
+      and(
+        eq(importedMessages.orgId, orgId),
+        eq(importedMessages.sharedInboxId, inboxId),
+        after
+          ? or(
+              lt(importedMessages.sortAt, after[0]),
+              and(eq(importedMessages.sortAt, after[0]), lt(importedMessages.id, after[1])),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(importedMessages.sortAt), desc(importedMessages.id))
+    .limit(options.limit + 1)
+    .all();
+  const page = rows.slice(0, options.limit);
+  const last = page.at(-1);
+  return {
+    messages: page.map(toMessageResponse),
+    next_cursor: rows.length > options.limit && last ? encodeCursor(last) : null,
+  };
+}

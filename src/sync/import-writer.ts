@@ -1,0 +1,127 @@
+import type { ImportRow, SyncFolder } from "@/services/graph/mail";
+
+/**
+ * D1 writes of the import. Rows travel as one JSON parameter per statement (`json_each`), so a page of
+ * messages is a handful of statements whatever its size and no statement comes near D1's 100 bound
+ * parameters. Every statement carries the fencing guard: it writes only while the execution is RUNNING
+ * and both it and the mailbox carry the lease's token, so a consumer of an expired (or cancelled) lease
+ * writes nothing. The statements of one call are one `db.batch` transaction.
+ */
+
+/** Keeps one statement's JSON parameter well below D1's statement and value limits. */
+const MAX_CHUNK_CHARS = 400_000;
+const MAX_CHUNK_ROWS = 100;
+
+export interface ImportContext {
+  orgId: string;
+  mailbox: string;
+  executionId: string;
+  token: number;
+}
+
+export interface ItemOutcome {
+  graph_id: string;
+  folder: SyncFolder;
+  /** Absent when the message was imported. */
+  error?: string;
+}
+
+// ?1 org, ?2 mailbox, ?3 execution, ?4 token
+const GUARD = `EXISTS (SELECT 1 FROM mailbox_sync_executions e
+  JOIN outlook_mailboxes m ON m.org_id = e.org_id AND m.email = e.mailbox
+  WHERE e.org_id = ?1 AND e.id = ?3 AND e.mailbox = ?2 AND e.status = 'RUNNING'
+    AND e.fencing_token = ?4 AND m.sync_fencing_token = ?4)`;
+
+const INSERT_MESSAGES = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
+  from_name, to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview,
+  body_content_type, body, body_truncated, shared_inbox_id, bucket_id, execution_id, imported_at)
+SELECT j.value ->> '$.uid', ?1, ?2, j.value ->> '$.graph_id', j.value ->> '$.folder', j.value ->> '$.subject',
+  j.value ->> '$.from_address', j.value ->> '$.from_name', j.value ->> '$.to', j.value ->> '$.cc',
+  j.value ->> '$.received_at', j.value ->> '$.sent_at', j.value ->> '$.sort_at', j.value ->> '$.conversation_id',
+  j.value ->> '$.body_preview', j.value ->> '$.body_content_type', j.value ->> '$.body', j.value ->> '$.body_truncated',
+  m.shared_inbox_id,
+  COALESCE((SELECT b.id FROM inbox_buckets b WHERE b.org_id = ?1 AND b.inbox_id = m.shared_inbox_id), 'default'),
+  ?3, ?5
+FROM json_each(?6) AS j
+JOIN outlook_mailboxes m ON m.org_id = ?1 AND m.email = ?2
+WHERE ${GUARD}
+ON CONFLICT (org_id, mailbox, graph_id) DO NOTHING`;
+
+/**
+ * Import state per message. A failure counts as an attempt once per execution (`attempted_in`), so a
+ * redelivered batch never counts twice; the third failed attempt makes it PERMANENTLY_FAILED; an
+ * imported message stays imported.
+ */
+const UPSERT_ITEMS = `INSERT INTO mailbox_sync_items (org_id, mailbox, graph_id, execution_id, folder, status, attempts,
+  attempted_in, last_error, updated_at)
+SELECT ?1, ?2, j.value ->> '$.graph_id', ?3, j.value ->> '$.folder',
+  CASE WHEN j.value ->> '$.error' IS NULL THEN 'IMPORTED' ELSE 'FAILED' END,
+  CASE WHEN j.value ->> '$.error' IS NULL THEN 0 ELSE 1 END,
+  ?3, j.value ->> '$.error', ?5
+FROM json_each(?6) AS j
+WHERE ${GUARD}
+ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
+  execution_id = excluded.execution_id,
+  folder = excluded.folder,
+  attempts = CASE WHEN excluded.status = 'FAILED' AND mailbox_sync_items.status <> 'IMPORTED'
+      AND mailbox_sync_items.attempted_in IS NOT excluded.attempted_in
+    THEN mailbox_sync_items.attempts + 1 ELSE mailbox_sync_items.attempts END,
+  status = CASE
+    WHEN mailbox_sync_items.status = 'IMPORTED' OR excluded.status = 'IMPORTED' THEN 'IMPORTED'
+    WHEN mailbox_sync_items.attempted_in IS excluded.attempted_in AND mailbox_sync_items.status <> 'PENDING'
+      THEN mailbox_sync_items.status
+    WHEN mailbox_sync_items.status = 'PERMANENTLY_FAILED' THEN 'PERMANENTLY_FAILED'
+    WHEN mailbox_sync_items.attempts + 1 >= 3 THEN 'PERMANENTLY_FAILED'
+    ELSE 'FAILED' END,
+  attempted_in = excluded.attempted_in,
+  last_error = CASE WHEN mailbox_sync_items.status = 'IMPORTED' OR excluded.status = 'IMPORTED' THEN NULL
+    ELSE excluded.last_error END,
+  updated_at = excluded.updated_at`;
+
+function chunks<T>(rows: T[]): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    if (current.length > 0 && (current.length >= MAX_CHUNK_ROWS || size + json.length > MAX_CHUNK_CHARS)) {
+      out.push(`[${current.join(",")}]`);
+      current = [];
+      size = 0;
+    }
+    current.push(json);
+    size += json.length + 1;
+  }
+  if (current.length > 0) out.push(`[${current.join(",")}]`);
+  return out;
+}
+
+/**
+ * Stores imported rows and the outcome of every message in one transaction; answers how many
+ * statements ran (0 when nothing was to be written). Writes nothing when the fencing guard fails.
+ */
+export async function writeImport(
+  db: D1Database,
+  ctx: ImportContext,
+  rows: ImportRow[],
+  outcomes: ItemOutcome[],
+): Promise<number> {
+  const now = new Date().toISOString();
+  const bind = (query: string, json: string) =>
+    db.prepare(query).bind(ctx.orgId, ctx.mailbox, ctx.executionId, ctx.token, now, json);
+  const statements = [
+    ...chunks(rows).map((json) => bind(INSERT_MESSAGES, json)),
+    ...chunks(outcomes).map((json) => bind(UPSERT_ITEMS, json)),
+  ];
+  if (statements.length > 0) await db.batch(statements);
+  return statements.length;
+}
+
+/** Whether import writes of this execution would still land (the same guard as the writes). */
+export async function stillCurrent(db: D1Database, ctx: ImportContext): Promise<boolean> {
+  const row = await db
+    .prepare(`SELECT ${GUARD} AS ok`)
+    .bind(ctx.orgId, ctx.mailbox, ctx.executionId, ctx.token)
+    .first<{ ok: number }>();
+  return row?.ok === 1;
+}

@@ -1,0 +1,13 @@
+// Bindings that vitest.config.ts adds for the mailbox tests (test/servers/fake-graph.ts).
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      /** The fake Graph's v1.0 base URL (passed as MS_GRAPH_BASE_URL per request). */
+      TEST_GRAPH_BASE_URL: string;
+      /** Admin API of the fake Graph: seed mailboxes, inject failures, read stats. */
+      TEST_GRAPH_ADMIN_URL: string;
+    }
+  }
+}
+
+export {};
