@@ -21,6 +21,7 @@ interface __BaseEnv_CloudflareBindings {
 	MS_REDIRECT_URI: string;
 	MS_LOGIN_BASE_URL: string;
 	MS_GRAPH_BASE_URL: string;
+	MS_GRAPH_RESOURCE: string;
 	MS_TENANT: string;
 	MAILBOX_BODY_MAX_CHARS: string;
 	MAILBOX_SYNC_LEASE_SECONDS: string;
@@ -38,7 +39,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "JWT_JWKS_URL" | "JWT_ISSUER" | "JWT_AUDIENCE" | "JWT_ALGORITHMS" | "JWT_CLOCK_SKEW_SECONDS" | "JWKS_CACHE_TTL_SECONDS" | "EPILOT_EMAIL_DOMAIN" | "DOH_URL" | "DOH_TIMEOUT_MS" | "PLATFORM_NAME_SERVERS" | "INBOUND_MX_HOST" | "SPF_INCLUDE" | "DKIM_TARGET_DOMAIN" | "DOMAIN_RECHECK_BATCH_SIZE" | "MS_CLIENT_ID" | "MS_REDIRECT_URI" | "MS_LOGIN_BASE_URL" | "MS_GRAPH_BASE_URL" | "MS_TENANT" | "MAILBOX_BODY_MAX_CHARS" | "MAILBOX_SYNC_LEASE_SECONDS">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "JWT_JWKS_URL" | "JWT_ISSUER" | "JWT_AUDIENCE" | "JWT_ALGORITHMS" | "JWT_CLOCK_SKEW_SECONDS" | "JWKS_CACHE_TTL_SECONDS" | "EPILOT_EMAIL_DOMAIN" | "DOH_URL" | "DOH_TIMEOUT_MS" | "PLATFORM_NAME_SERVERS" | "INBOUND_MX_HOST" | "SPF_INCLUDE" | "DKIM_TARGET_DOMAIN" | "DOMAIN_RECHECK_BATCH_SIZE" | "MS_CLIENT_ID" | "MS_REDIRECT_URI" | "MS_LOGIN_BASE_URL" | "MS_GRAPH_BASE_URL" | "MS_GRAPH_RESOURCE" | "MS_TENANT" | "MAILBOX_BODY_MAX_CHARS" | "MAILBOX_SYNC_LEASE_SECONDS">> {}
 }
 declare module "*.txt" {
 	const value: string;

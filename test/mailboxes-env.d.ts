@@ -2,7 +2,7 @@
 declare global {
   namespace Cloudflare {
     interface Env {
-      /** The fake Graph's v1.0 base URL (passed as MS_GRAPH_BASE_URL per request). */
+      /** The fake Graph's v1.0 base URL (also the run's MS_GRAPH_BASE_URL). */
       TEST_GRAPH_BASE_URL: string;
       /** Admin API of the fake Graph: seed mailboxes, inject failures, read stats. */
       TEST_GRAPH_ADMIN_URL: string;

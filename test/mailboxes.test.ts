@@ -729,3 +729,43 @@ describe("mailboxes follow tenant disconnects and inbox deletions", () => {
     expect(bucket.results.map((r) => r.bucket_id)).toEqual([successor.bucket_id]);
   });
 });
+
+describe("the real queue: wrangler.toml's MAILBOX_SYNC_QUEUE and its consumer", () => {
+  it("a sync started with the Worker's own bindings is imported by Miniflare's queue consumer", async () => {
+    // No overrides and no capturing queue: requests go through the Worker's fetch handler with its
+    // bindings (MAILBOX_SYNC_QUEUE from wrangler.toml, MS_GRAPH_BASE_URL at the fake Graph from
+    // vitest.config.ts), and Miniflare delivers the queue's batches to the Worker's queue() handler.
+    const api = call;
+    const org = uniqueOrg();
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox("realq");
+    await connectTenant(org, tenant);
+    // Pages of 5, so the consumer also enqueues and later receives the nextLink tasks; old mail is filtered out.
+    const seeded = await seedMailbox({ email, tenant, inbox: 9, sentitems: 6, old: 2, max_page_size: 5 });
+    await connect(api, org, email);
+    const started = expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
+
+    let current = await status(api, org, email);
+    for (let i = 0; i < 300 && current.status === "RUNNING"; i++) {
+      await scheduler.wait(50);
+      current = await status(api, org, email);
+    }
+    expect(current).toMatchObject({
+      execution_id: started.execution_id,
+      status: "COMPLETED",
+      inbox: { status: "COMPLETED", total_messages: 9, processed_messages: 9, failed_messages: 0 },
+      sent_items: { status: "COMPLETED", total_messages: 6, processed_messages: 6, failed_messages: 0 },
+    });
+    expect(current.completed_at).toBeTruthy();
+    expect(await importedRows(org, email)).toBe(15);
+    const imported = await allMessages(api, org);
+    const expected = [...inWindow(seeded, "inbox"), ...inWindow(seeded, "sentitems")].map((m) => m.id);
+    expect(imported.map((m) => m.graph_id).sort()).toEqual(expected.sort());
+    expect(imported.every((m) => m.mailbox === email)).toBe(true);
+    const { stats } = await graphStats(email);
+    // Two pages per folder (9 = 5 + 4, 6 = 5 + 1), all with immutable ids; the lock was released.
+    expect(stats.requests.page).toBe(4);
+    expect(stats.withoutImmutableId).toBe(0);
+    expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
+  });
+});

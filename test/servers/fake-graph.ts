@@ -339,10 +339,16 @@ export async function startFakeGraph(): Promise<{ url: string; close: () => Prom
 }
 
 /**
- * Bindings for vitest.config.ts. Not MS_GRAPH_BASE_URL itself: the Graph origin is also the resource of
- * the OAuth scopes the connection tests check, so the mailbox tests pass it per request (`env` option).
+ * Bindings for vitest.config.ts. MS_GRAPH_BASE_URL points the whole Worker at the fake Graph, so the
+ * queue consumer that Miniflare runs (with the Worker's own bindings) reaches it too; MS_GRAPH_RESOURCE
+ * keeps the OAuth scopes' resource at Microsoft Graph, as the connection tests check.
  */
 export async function graphTestBindings() {
   const graph = await startFakeGraph();
-  return { TEST_GRAPH_BASE_URL: `${graph.url}/v1.0`, TEST_GRAPH_ADMIN_URL: graph.url };
+  return {
+    MS_GRAPH_BASE_URL: `${graph.url}/v1.0`,
+    MS_GRAPH_RESOURCE: "https://graph.microsoft.com",
+    TEST_GRAPH_BASE_URL: `${graph.url}/v1.0`,
+    TEST_GRAPH_ADMIN_URL: graph.url,
+  };
 }

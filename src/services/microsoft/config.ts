@@ -29,7 +29,10 @@ export interface MicrosoftConfig {
   loginBaseUrl: string;
   /** e.g. `https://graph.microsoft.com/v1.0`, without a trailing slash. */
   graphBaseUrl: string;
-  /** The Graph resource (application id URI), e.g. `https://graph.microsoft.com`. */
+  /**
+   * The Graph resource (application id URI) the delegated scopes name, e.g. `https://graph.microsoft.com`:
+   * MS_GRAPH_RESOURCE, or else the origin of MS_GRAPH_BASE_URL.
+   */
   graphResource: string;
   /** The tenant segment of the authorize/token URLs the connect flow starts with. */
   tenant: string;
@@ -61,8 +64,8 @@ export function microsoftConfig(env: AppEnv): MicrosoftConfig {
     );
   }
   const invalid: string[] = [];
-  const url = (name: "MS_REDIRECT_URI" | "MS_LOGIN_BASE_URL" | "MS_GRAPH_BASE_URL") => {
-    const raw = value(name) || (name === "MS_REDIRECT_URI" ? "" : DEFAULTS[name]);
+  const url = (name: "MS_REDIRECT_URI" | "MS_LOGIN_BASE_URL" | "MS_GRAPH_BASE_URL" | "MS_GRAPH_RESOURCE") => {
+    const raw = value(name) || (name === "MS_REDIRECT_URI" || name === "MS_GRAPH_RESOURCE" ? "" : DEFAULTS[name]);
     try {
       const parsed = new URL(raw);
       if (parsed.protocol === "https:" || parsed.protocol === "http:") return raw.replace(/\/+$/, "");
@@ -76,6 +79,8 @@ export function microsoftConfig(env: AppEnv): MicrosoftConfig {
   url("MS_REDIRECT_URI");
   const loginBaseUrl = url("MS_LOGIN_BASE_URL");
   const graphBaseUrl = url("MS_GRAPH_BASE_URL");
+  // Optional: the scopes' resource when Graph is reached through another host (a proxy, a test stand-in).
+  const graphResourceUrl = value("MS_GRAPH_RESOURCE") ? url("MS_GRAPH_RESOURCE") : graphBaseUrl;
   const tenant = value("MS_TENANT") || DEFAULTS.MS_TENANT;
   if (!/^[A-Za-z0-9.-]{1,253}$/.test(tenant)) invalid.push("MS_TENANT");
   if (invalid.length > 0) {
@@ -88,7 +93,7 @@ export function microsoftConfig(env: AppEnv): MicrosoftConfig {
     redirectUri,
     loginBaseUrl,
     graphBaseUrl,
-    graphResource: new URL(graphBaseUrl).origin,
+    graphResource: new URL(graphResourceUrl).origin,
     tenant,
     encryptionKeys: value(ENCRYPTION_KEYS_VAR),
     clockSkewSeconds: Number.isFinite(skew) && skew >= 0 ? skew : 300,
