@@ -442,6 +442,9 @@ describe("sync", () => {
     expect(done.inbox?.processed_messages).toBe(12);
     expect(done.sent_items?.total_messages).toBe(9);
     expect(await importedRows(org, email)).toBe(21);
+    // A redelivered page task finds its page done and stops: no second chain, no extra Graph pages
+    // (3 pages of 4 for the Inbox, 3 for Sent Items).
+    expect((await graphStats(email)).stats.requests.page).toBe(6);
     // A late redelivery after the end changes nothing either.
     await deliver(firstTasks);
     expect(await importedRows(org, email)).toBe(21);

@@ -342,6 +342,13 @@ export const mailboxSyncExecutions = sqliteTable(
     sentItemsStatus: text("sent_items_status", { enum: MAILBOX_FOLDER_STATUSES }).notNull(),
     inboxCounters: text("inbox_counters", { mode: "json" }).$type<FolderCounters>(),
     sentItemsCounters: text("sent_items_counters", { mode: "json" }).$type<FolderCounters>(),
+    /**
+     * Pages of each folder already imported (the next page task expected is number N). A redelivered
+     * page task with a lower number is a duplicate: it is acknowledged without work, so redeliveries
+     * never fork a second chain of page tasks.
+     */
+    inboxPagesDone: integer("inbox_pages_done").notNull().default(0),
+    sentItemsPagesDone: integer("sent_items_pages_done").notNull().default(0),
     error: text("error"),
     startedAt: text("started_at").notNull(),
     completedAt: text("completed_at"),

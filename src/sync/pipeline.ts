@@ -30,6 +30,8 @@ export type SyncTask =
       token: number;
       folder: SyncFolder;
       url?: string;
+      /** Position of this page in the folder's chain (0, or absent, for the first page). */
+      page?: number;
       throttled?: number;
     }
   | {

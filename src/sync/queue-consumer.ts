@@ -117,11 +117,18 @@ async function runTask(env: AppEnv, task: SyncTask) {
   if (task.kind === "page") {
     await setFolder(env, task, task.folder, "RUNNING", ["PENDING"]);
     const execution = await getDb(env.DB)
-      .select({ windowStart: mailboxSyncExecutions.windowStart })
+      .select({
+        windowStart: mailboxSyncExecutions.windowStart,
+        pagesDone:
+          task.folder === "inbox" ? mailboxSyncExecutions.inboxPagesDone : mailboxSyncExecutions.sentItemsPagesDone,
+      })
       .from(mailboxSyncExecutions)
       .where(and(eq(mailboxSyncExecutions.orgId, task.orgId), eq(mailboxSyncExecutions.id, task.executionId)))
       .get();
     if (!execution) return;
+    const pageNumber = task.page ?? 0;
+    // A redelivered page task whose page was already imported (and its successor sent): nothing to do.
+    if (execution.pagesDone > pageNumber) return;
     const url = task.url ?? firstPageUrl(client, task.mailbox, task.folder, execution.windowStart);
     let page: Awaited<ReturnType<typeof client.page<GraphMessage>>>;
     try {
@@ -144,10 +151,14 @@ async function runTask(env: AppEnv, task: SyncTask) {
         await failFolder(env, task, task.folder, errorText(err));
         return;
       }
-      await env.MAILBOX_SYNC_QUEUE.send({ ...task, url: next, throttled: 0 } satisfies SyncTask);
+      // The successor is sent before the page counts as done: a crash in between costs one duplicate
+      // task (which finds the page done and stops), never a lost chain.
+      await env.MAILBOX_SYNC_QUEUE.send({ ...task, url: next, page: pageNumber + 1, throttled: 0 } satisfies SyncTask);
+      await markPageDone(env, task, task.folder, pageNumber);
       return;
     }
     await setFolder(env, task, task.folder, "COMPLETED", ["PENDING", "RUNNING"]);
+    await markPageDone(env, task, task.folder, pageNumber);
     await maybeFinish(env, task.orgId, task.executionId);
     return;
   }
@@ -234,6 +245,16 @@ async function itemFolders(env: AppEnv, task: SyncTask): Promise<Map<string, Syn
 
 const folderColumn = (folder: SyncFolder) =>
   folder === "inbox" ? mailboxSyncExecutions.inboxStatus : mailboxSyncExecutions.sentItemsStatus;
+
+/** Records that a folder's page `page` is imported; monotonic, so duplicates racing cannot move it back. */
+async function markPageDone(env: AppEnv, task: SyncTask, folder: SyncFolder, page: number) {
+  const column = folder === "inbox" ? "inbox_pages_done" : "sent_items_pages_done";
+  await env.DB.prepare(
+    `UPDATE mailbox_sync_executions SET ${column} = MAX(${column}, ?1) WHERE org_id = ?2 AND id = ?3 AND fencing_token = ?4`,
+  )
+    .bind(page + 1, task.orgId, task.executionId, task.token)
+    .run();
+}
 
 async function setFolder(
   env: AppEnv,

@@ -1,0 +1,2 @@
+ALTER TABLE `mailbox_sync_executions` ADD `inbox_pages_done` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `mailbox_sync_executions` ADD `sent_items_pages_done` integer DEFAULT 0 NOT NULL;
