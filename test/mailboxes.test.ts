@@ -23,7 +23,7 @@ import {
 import { DisconnectOutlookResponseSchema } from "@/schemas/outlook";
 import { SharedInboxResponseSchema } from "@/schemas/shared-inboxes";
 import { saveConnectedTokens } from "@/services/microsoft/store";
-import type { Lease } from "@/sync/mailbox-lock";
+import { type Lease, lockStub } from "@/sync/mailbox-lock";
 import type { SyncTask } from "@/sync/pipeline";
 import { type CallOptions, call, expectBody, expectError, uniqueOrg } from "./helpers/api";
 
@@ -770,5 +770,33 @@ describe("the real queue: wrangler.toml's MAILBOX_SYNC_QUEUE and its consumer", 
     expect(stats.requests.page).toBe(4);
     expect(stats.withoutImmutableId).toBe(0);
     expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
+  });
+});
+
+describe("Graph request slots of a mailbox", () => {
+  it("the mailbox's Durable Object lets at most 4 Graph requests run at once, whichever isolate asks", async () => {
+    const lock = lockStub(env as unknown as AppEnv, uniqueOrg(), uniqueMailbox());
+    const held = await Promise.all([1, 2, 3, 4].map(() => lock.acquireGraphSlot()));
+    expect(new Set(held).size).toBe(4);
+
+    let fifth: string | undefined;
+    const waiting = lock.acquireGraphSlot().then((id) => {
+      fifth = id;
+    });
+    // Calls on one stub arrive in order: when this answers, the fifth acquire is already waiting.
+    expect(await lock.graphSlotsInUse()).toBe(4);
+    expect(fifth).toBeUndefined();
+
+    await lock.releaseGraphSlot(held[0] ?? "");
+    await waiting;
+    expect(fifth).toBeDefined();
+    expect(await lock.graphSlotsInUse()).toBe(4);
+
+    // A slot whose holder vanished without releasing it is reclaimed once its TTL has passed.
+    for (const id of [...held.slice(1), fifth ?? ""]) await lock.releaseGraphSlot(id);
+    await lock.acquireGraphSlot(0);
+    const again = await Promise.all([1, 2, 3, 4].map(() => lock.acquireGraphSlot()));
+    expect(new Set(again).size).toBe(4);
+    expect(await lock.graphSlotsInUse()).toBe(4);
   });
 });

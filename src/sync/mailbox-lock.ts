@@ -23,7 +23,50 @@ export type AcquireResult =
 const LEASE_KEY = "lease";
 const LAST_TOKEN_KEY = "lastToken";
 
+/** Graph's own limit of concurrent requests per mailbox. */
+export const GRAPH_SLOTS_PER_MAILBOX = 4;
+/** A slot not released by then (its holder crashed) is reclaimed. */
+export const GRAPH_SLOT_TTL_MS = 60_000;
+/** Waiters re-check this often, so a slot reclaimed by its TTL is handed on without a release. */
+const SLOT_RECHECK_MS = 1_000;
+
 export class MailboxSyncLock extends DurableObject<AppEnv> {
+  /**
+   * Graph request slots of this mailbox, held by consumers in any isolate. In memory only: if the
+   * object is evicted, the slots in use are forgotten, which can briefly allow more than the limit
+   * but never blocks a mailbox.
+   */
+  private readonly slots = new Map<string, number>();
+  private readonly slotWaiters: (() => void)[] = [];
+
+  /** Waits until fewer than GRAPH_SLOTS_PER_MAILBOX requests are in flight, then answers a slot id. */
+  async acquireGraphSlot(ttlMs = GRAPH_SLOT_TTL_MS): Promise<string> {
+    for (;;) {
+      const now = Date.now();
+      for (const [id, expiresAt] of this.slots) if (expiresAt <= now) this.slots.delete(id);
+      if (this.slots.size < GRAPH_SLOTS_PER_MAILBOX) {
+        const id = crypto.randomUUID();
+        this.slots.set(id, now + ttlMs);
+        return id;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, SLOT_RECHECK_MS);
+        this.slotWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  releaseGraphSlot(id: string): void {
+    if (this.slots.delete(id)) this.slotWaiters.shift()?.();
+  }
+
+  graphSlotsInUse(): number {
+    return this.slots.size;
+  }
+
   /** Grants the lease unless a live one exists. An expired lease is taken over (and its execution marked abandoned). */
   async acquire(input: {
     orgId: string;

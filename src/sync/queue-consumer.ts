@@ -112,7 +112,18 @@ async function runTask(env: AppEnv, task: SyncTask) {
     await giveUp(env, task, errorText(err));
     return;
   }
-  const client = graphClient(config.graphBaseUrl, token, task.orgId, task.mailbox);
+  // The mailbox's Durable Object holds the request slots, so Graph's limit of 4 concurrent requests per
+  // mailbox holds across every isolate that consumes this mailbox's tasks.
+  const lock = lockStub(env, task.orgId, task.mailbox);
+  const slots = {
+    async acquire() {
+      const slot = await lock.acquireGraphSlot();
+      return async () => {
+        await lock.releaseGraphSlot(slot);
+      };
+    },
+  };
+  const client = graphClient(config.graphBaseUrl, token, task.orgId, task.mailbox, slots);
   const maxChars = bodyMaxChars(env);
   if (task.kind === "page") {
     await setFolder(env, task, task.folder, "RUNNING", ["PENDING"]);

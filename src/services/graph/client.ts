@@ -5,7 +5,8 @@
  *   and, for lists, `odata.maxpagesize`.
  * - `@odata.nextLink` is followed only when it points at the configured MS_GRAPH_BASE_URL (same origin
  *   and path prefix): a link elsewhere would carry the bearer token to another host.
- * - At most MAX_IN_FLIGHT requests run per mailbox in this isolate (Graph's own per-mailbox limit is 4).
+ * - At most MAX_IN_FLIGHT requests run per mailbox in this isolate (Graph's own per-mailbox limit is 4);
+ *   a `RequestSlots` (the mailbox's Durable Object, for the sync) extends the limit across isolates.
  * - 429 / 503 become GraphThrottledError with the Retry-After delay, so callers can retry later
  *   without counting the attempt as a failure.
  */
@@ -84,6 +85,11 @@ export interface GraphPage<T> {
   count?: number;
 }
 
+/** A limit shared beyond this isolate: `acquire` waits for a free slot and answers its release. */
+export interface RequestSlots {
+  acquire(): Promise<() => Promise<void>>;
+}
+
 export class GraphClient {
   private readonly base: URL;
   constructor(
@@ -91,6 +97,7 @@ export class GraphClient {
     private readonly token: string,
     /** Requests are limited per this key (the mailbox, with its org). */
     private readonly limiterKey: string,
+    private readonly sharedSlots?: RequestSlots,
   ) {
     this.base = new URL(baseUrl.replace(/\/+$/, ""));
   }
@@ -126,7 +133,7 @@ export class GraphClient {
     const url = this.assertGraphUrl(link);
     const prefer = ['IdType="ImmutableId"'];
     if (options.maxPageSize) prefer.push(`odata.maxpagesize=${options.maxPageSize}`);
-    const response = await limiterFor(this.limiterKey).run(() =>
+    const send = () =>
       fetch(url, {
         method,
         headers: {
@@ -135,8 +142,16 @@ export class GraphClient {
           prefer: prefer.join(", "),
         },
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      }),
-    );
+      });
+    const response = await limiterFor(this.limiterKey).run(async () => {
+      if (!this.sharedSlots) return send();
+      const release = await this.sharedSlots.acquire();
+      try {
+        return await send();
+      } finally {
+        await release();
+      }
+    });
     if (response.status === 429 || response.status === 503) {
       await response.body?.cancel();
       throw new GraphThrottledError(response.status, "Throttled", parseRetryAfter(response.headers.get("retry-after")));

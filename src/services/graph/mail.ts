@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { encodeSegment, GraphClient } from "./client";
+import { encodeSegment, GraphClient, type RequestSlots } from "./client";
 
 /** The two folders a sync imports: Graph well-known folder names. */
 export const SYNC_FOLDERS = ["inbox", "sentitems"] as const;
@@ -28,8 +28,8 @@ export const FOLDER_DATE_FIELD: Record<SyncFolder, "receivedDateTime" | "sentDat
   sentitems: "sentDateTime",
 };
 
-export function graphClient(baseUrl: string, token: string, orgId: string, mailbox: string) {
-  return new GraphClient(baseUrl, token, JSON.stringify([orgId, mailbox]));
+export function graphClient(baseUrl: string, token: string, orgId: string, mailbox: string, slots?: RequestSlots) {
+  return new GraphClient(baseUrl, token, JSON.stringify([orgId, mailbox]), slots);
 }
 
 export const mailboxPath = (mailbox: string) => `/users/${encodeSegment(mailbox)}`;
