@@ -11,7 +11,12 @@ import {
 import { ApiError, badRequest, conflict, forbidden, notFound, unauthorized } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
 import { DEFAULT_INBOX_ID } from "@/schemas/shared-inboxes";
-import { assertSharedInboxExists, findEmailAddress, toEmailAddressResponse } from "@/services/email-addresses";
+import {
+  assertSharedInboxExists,
+  deleteAddressStatements,
+  findEmailAddress,
+  toEmailAddressResponse,
+} from "@/services/email-addresses";
 import { GraphError, GraphThrottledError } from "@/services/graph/client";
 import { graphClient, mailboxPath } from "@/services/graph/mail";
 import { getAccessToken, microsoftConfig, OutlookTokenUnavailableError } from "@/services/microsoft";
@@ -191,32 +196,6 @@ export async function disconnectMailbox(env: AppEnv, orgId: string, email: strin
   );
   log("outlook_mailbox_disconnected", { orgId, tenantId: mailbox.tenantId });
   return mailbox;
-}
-
-/** Deleting an address as deleteEmailAddress does: the primary role passes to the oldest active address. */
-function deleteAddressStatements(db: Database, orgId: string, id: string) {
-  const row = and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.id, id));
-  return [
-    db
-      .update(emailAddresses)
-      .set({ isActive: sql`${emailAddresses.isPrimary}`, isPrimary: false })
-      .where(row),
-    db
-      .update(emailAddresses)
-      .set({ isPrimary: true })
-      .where(
-        and(
-          eq(emailAddresses.orgId, orgId),
-          eq(
-            emailAddresses.id,
-            sql`(SELECT id FROM email_addresses WHERE org_id = ${orgId} AND id <> ${id} AND is_active = 1 ORDER BY created_at, rowid LIMIT 1)`,
-          ),
-          sql`EXISTS (SELECT 1 FROM email_addresses WHERE org_id = ${orgId} AND id = ${id} AND is_active = 1)`,
-          sql`NOT EXISTS (SELECT 1 FROM email_addresses WHERE org_id = ${orgId} AND is_primary = 1)`,
-        ),
-      ),
-    db.delete(emailAddresses).where(row),
-  ] as const;
 }
 
 /** Deletes the Graph subscriptions whose resource is this mailbox (`GET /subscriptions`, then DELETE each). */

@@ -8,6 +8,7 @@ import {
   assertSharedInboxExists,
   assertSignatureExists,
   creationOrder,
+  deleteAddressStatements,
   findEmailAddress,
   referencesExist,
   toEmailAddressResponse,
@@ -176,32 +177,7 @@ export const deleteEmailAddress: AppRouteHandler<DeleteEmailAddressRoute> = asyn
   if (!existing) throw addressNotFound(id);
   // Deleting the primary hands the role to the oldest remaining active address, in the same
   // transaction, so an org that has addresses never ends up without a primary by accident.
-  // Whether the row is the primary is decided inside the transaction, not from the read above: a
-  // concurrent delete may have promoted it meanwhile. The first statement clears its primary flag
-  // (so another address can take the role) and parks the old flag in is_active, which the second
-  // statement reads; the row is deleted by the third, so the parked value is never visible.
-  const row = and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.id, existing.id));
-  const [, , deleted] = await db.batch([
-    db
-      .update(emailAddresses)
-      .set({ isActive: sql`${emailAddresses.isPrimary}`, isPrimary: false })
-      .where(row),
-    db
-      .update(emailAddresses)
-      .set({ isPrimary: true })
-      .where(
-        and(
-          eq(emailAddresses.orgId, orgId),
-          eq(
-            emailAddresses.id,
-            sql`(SELECT id FROM email_addresses WHERE org_id = ${orgId} AND id <> ${existing.id} AND is_active = 1 ORDER BY created_at, rowid LIMIT 1)`,
-          ),
-          sql`EXISTS (SELECT 1 FROM email_addresses WHERE org_id = ${orgId} AND id = ${existing.id} AND is_active = 1)`,
-          sql`NOT EXISTS (SELECT 1 FROM email_addresses WHERE org_id = ${orgId} AND is_primary = 1)`,
-        ),
-      ),
-    db.delete(emailAddresses).where(row).returning({ id: emailAddresses.id }),
-  ]);
+  const [, , deleted] = await db.batch(deleteAddressStatements(db, orgId, existing.id));
   if (deleted.length === 0) throw addressNotFound(id);
   return c.body(null, 204);
 };
