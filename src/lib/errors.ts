@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
+import { logEvent } from "./log";
 import type { AppBindings } from "./types";
 
 /**
@@ -59,15 +60,7 @@ export function handleError(err: Error, c: Context<AppBindings>) {
   }
   const requestId = c.get("requestId");
   // Log the detail with the request id; the client only sees a generic message and the id.
-  console.error(
-    JSON.stringify({
-      level: "error",
-      requestId,
-      method: c.req.method,
-      path: c.req.path,
-      ...errorForLog(err),
-    }),
-  );
+  logEvent("error", "unexpected_error", { requestId, method: c.req.method, path: c.req.path, ...errorForLog(err) });
   return c.json(
     errorBody(
       500,

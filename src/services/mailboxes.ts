@@ -9,6 +9,7 @@ import {
   outlookMailboxes,
 } from "@/db/schema";
 import { ApiError, badRequest, conflict, forbidden, notFound, unauthorized } from "@/lib/errors";
+import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { DEFAULT_INBOX_ID } from "@/schemas/shared-inboxes";
 import {
@@ -23,9 +24,6 @@ import { getAccessToken, microsoftConfig, OutlookTokenUnavailableError } from "@
 import { listConnections } from "@/services/microsoft/store";
 import { findSharedInbox } from "@/services/shared-inboxes";
 import { cancelRunningSync, findMailbox, startSync } from "@/sync/pipeline";
-
-const log = (event: string, fields: Record<string, unknown>) =>
-  console.log(JSON.stringify({ level: "info", event, ...fields }));
 
 export function toConnectedOutlookEmail(row: OutlookMailboxRow) {
   return {
@@ -83,12 +81,12 @@ async function tenantWithAccess(env: AppEnv, orgId: string, email: string): Prom
       if (err instanceof GraphThrottledError) {
         throw new ApiError(503, "Microsoft Graph is throttling requests for this mailbox; retry later");
       }
-      if (err instanceof GraphError && [401, 403, 404].includes(err.status)) {
+      // No access through this tenant: try the next one.
+      if (
+        err instanceof GraphError &&
+        ([401, 403, 404].includes(err.status) || err.code === "MailboxNotEnabledForRESTAPI")
+      ) {
         if (err.code === "MailboxNotEnabledForRESTAPI") restDisabled = true;
-        continue;
-      }
-      if (err instanceof GraphError && err.code === "MailboxNotEnabledForRESTAPI") {
-        restDisabled = true;
         continue;
       }
       if (err instanceof GraphError)
@@ -153,7 +151,7 @@ export async function connectMailbox(
       }),
     ]);
     if (!address) throw new Error("upserted email address was not returned");
-    log("outlook_mailbox_connected", { orgId, tenantId });
+    logEvent("info", "outlook_mailbox_connected", { orgId, tenantId });
     if (input.timeframe) await startSync(env, orgId, email, input.timeframe);
     return {
       email_address: toEmailAddressResponse(address),
@@ -185,16 +183,12 @@ export async function disconnectMailbox(env: AppEnv, orgId: string, email: strin
   if (deleted.length === 0) throw notFound(`No Outlook mapping for '${email}' in this organization`);
   await cancelRunningSync(env, orgId, email);
   await deleteSubscriptions(env, mailbox).catch((err) =>
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        event: "outlook_subscription_cleanup_failed",
-        orgId,
-        message: err instanceof Error ? err.message.slice(0, 300) : String(err),
-      }),
-    ),
+    logEvent("warn", "outlook_subscription_cleanup_failed", {
+      orgId,
+      message: err instanceof Error ? err.message.slice(0, 300) : String(err),
+    }),
   );
-  log("outlook_mailbox_disconnected", { orgId, tenantId: mailbox.tenantId });
+  logEvent("info", "outlook_mailbox_disconnected", { orgId, tenantId: mailbox.tenantId });
   return mailbox;
 }
 
