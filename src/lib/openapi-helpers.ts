@@ -35,9 +35,6 @@ export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
   };
 }
 
-/** Every authenticated route can answer these, whatever its own rules. */
-export const AUTHENTICATED_ERRORS = [401, 403, 500] as const;
-
 export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };
 }

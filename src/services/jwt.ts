@@ -204,10 +204,6 @@ class JwksCache {
     this.inflight.set(url, promise);
     return promise;
   }
-
-  clear() {
-    this.sets.clear();
-  }
 }
 
 async function fetchKeySet(url: string): Promise<CachedKeySet> {
@@ -238,4 +234,4 @@ function publicPart(jwk: JsonWebKeyWithId): JsonWebKey {
   return jwk.kty === "RSA" ? { kty: "RSA", n: jwk.n, e: jwk.e } : { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
 }
 
-export const jwksCache = new JwksCache();
+const jwksCache = new JwksCache();
