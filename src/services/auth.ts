@@ -1,3 +1,4 @@
+import { configNumber } from "@/lib/config";
 import { ApiError, forbidden, unauthorized } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
 import { type JwtVerifierConfig, TokenError, verifyJwt } from "./jwt";
@@ -33,8 +34,8 @@ export function verifierConfig(env: AppEnv): JwtVerifierConfig {
       .split(",")
       .map((a) => a.trim())
       .filter((a) => a === "RS256" || a === "ES256"),
-    clockSkewSeconds: numberOr(env.JWT_CLOCK_SKEW_SECONDS, 60),
-    jwksCacheTtlSeconds: numberOr(env.JWKS_CACHE_TTL_SECONDS, 600),
+    clockSkewSeconds: configNumber(env.JWT_CLOCK_SKEW_SECONDS, 60),
+    jwksCacheTtlSeconds: configNumber(env.JWKS_CACHE_TTL_SECONDS, 600),
     devSecret: env.JWT_DEV_SECRET || undefined,
   };
 }
@@ -105,9 +106,4 @@ function firstString(claims: Record<string, unknown>, names: readonly string[]):
     if (typeof value === "number") return String(value);
   }
   return undefined;
-}
-
-function numberOr(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value && Number.isFinite(n) && n >= 0 ? n : fallback;
 }

@@ -1,3 +1,4 @@
+import { configNumber } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
 import { ENCRYPTION_KEYS_VAR } from "@/services/crypto/sealing";
@@ -86,7 +87,6 @@ export function microsoftConfig(env: AppEnv): MicrosoftConfig {
   if (invalid.length > 0) {
     throw new ApiError(503, `Microsoft 365 connection is misconfigured: ${invalid.join(", ")} must be valid`);
   }
-  const skew = Number(value("JWT_CLOCK_SKEW_SECONDS"));
   return {
     clientId: value("MS_CLIENT_ID"),
     clientSecret: value("MS_CLIENT_SECRET"),
@@ -96,6 +96,6 @@ export function microsoftConfig(env: AppEnv): MicrosoftConfig {
     graphResource: new URL(graphResourceUrl).origin,
     tenant,
     encryptionKeys: value(ENCRYPTION_KEYS_VAR),
-    clockSkewSeconds: Number.isFinite(skew) && skew >= 0 ? skew : 300,
+    clockSkewSeconds: configNumber(value("JWT_CLOCK_SKEW_SECONDS"), 300),
   };
 }
