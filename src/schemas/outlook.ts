@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { OUTLOOK_CONNECTION_STATUSES } from "@/db/schema";
 
-export const OUTLOOK_ACTIONS = ["connect", "authorize", "reconnect", "none"] as const;
+const OUTLOOK_ACTIONS = ["connect", "authorize", "reconnect", "none"] as const;
 
 /**
  * The contract's OutlookConnectionError (`error`, `error_description`, `admin_consent_url`) plus the

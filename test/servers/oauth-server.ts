@@ -91,7 +91,7 @@ type MockRequest = IncomingMessage & {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
+async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
   const issuer = new OAuth2Issuer();
   await issuer.keys.generate("RS256");
   const service = new OAuth2Service(issuer);

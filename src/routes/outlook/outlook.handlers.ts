@@ -2,9 +2,14 @@ import type { OAuth2Tokens } from "arctic";
 import { z } from "zod";
 import { type Database, getDb } from "@/db/client";
 import type { OutlookConnectionRow, OutlookOAuthStateRow } from "@/db/schema";
-import { ApiError, notFound } from "@/lib/errors";
+import { ApiError, errorBody, notFound } from "@/lib/errors";
+import { logEvent } from "@/lib/log";
 import type { AppRouteHandler } from "@/lib/types";
-import type { OAuthCallbackQuerySchema, OutlookConnectionStatus } from "@/schemas/outlook";
+import type {
+  OAuthCallbackQuerySchema,
+  OutlookConnectionErrorSchema,
+  OutlookConnectionStatus,
+} from "@/schemas/outlook";
 import { disconnectTenantMailboxes } from "@/services/mailboxes";
 import { type MicrosoftConfig, microsoftConfig, OUTLOOK_SCOPES } from "@/services/microsoft/config";
 import {
@@ -39,17 +44,11 @@ import type {
   OutlookOAuthCallbackRoute,
 } from "./outlook.routes";
 
-interface OutlookErrorBody {
-  error: string;
-  status: number;
-  error_description?: string;
-  admin_consent_url?: string;
-}
+type OutlookErrorBody = z.infer<typeof OutlookConnectionErrorSchema>;
 
 const outlookErrorBody = (status: 400 | 403, error: string, description?: string, adminConsentUrl?: string) =>
   ({
-    error,
-    status,
+    ...errorBody(status, error),
     ...(description !== undefined && { error_description: description.slice(0, 1000) }),
     ...(adminConsentUrl !== undefined && { admin_consent_url: adminConsentUrl }),
   }) satisfies OutlookErrorBody;
@@ -62,11 +61,6 @@ async function newAdminConsentUrl(
 ) {
   const { state } = await createOAuthState(db, config.encryptionKeys, { ...input, flow: "admin_consent" });
   return buildAdminConsentUrl(config, input.tenantId, state);
-}
-
-function log(event: string, fields: Record<string, unknown>) {
-  // Ids and OAuth codes only: never tokens, codes, states or Microsoft's free-text descriptions.
-  console.log(JSON.stringify({ level: "info", event, ...fields }));
 }
 
 export const connectOutlook: AppRouteHandler<ConnectOutlookRoute> = async (c) => {
@@ -117,7 +111,7 @@ export const outlookOAuthCallback: AppRouteHandler<OutlookOAuthCallbackRoute> = 
   }
   const fail: Fail = async (status, result, adminConsent = false) => {
     await finishAttempt(db, state, { ...result, outcome: "failed", consentRequired: adminConsent });
-    log("outlook_connect_failed", {
+    logEvent("info", "outlook_connect_failed", {
       orgId: state.orgId,
       tenantId: state.tenantId,
       flow: state.flow,
@@ -143,9 +137,10 @@ type CallbackResult =
   | { status: 200; body: { connected: boolean; expires_at?: string; scope?: string } }
   | { status: 400 | 403; body: OutlookErrorBody };
 
+/** Records the state's attempt as failed (with `error`) and answers it; `adminConsent` adds a consent URL. */
 type Fail = (
   status: 400 | 403,
-  result: AttemptOutcome & { error: string },
+  result: Omit<AttemptOutcome, "outcome" | "consentRequired"> & { error: string },
   adminConsent?: boolean,
 ) => Promise<CallbackResult>;
 
@@ -159,7 +154,6 @@ function dispatchCallback(
   const branches = [query.error, query.admin_consent, query.code].filter((v) => v !== undefined).length;
   if (branches !== 1) {
     return fail(400, {
-      outcome: "failed",
       error: "invalid_request",
       errorDescription: "The callback needs exactly one of code, error or admin_consent",
     });
@@ -177,7 +171,6 @@ function errorRedirect(state: OutlookOAuthStateRow, query: CallbackQuery, fail: 
   return fail(
     consent ? 403 : 400,
     {
-      outcome: "failed",
       error,
       errorDescription: query.error_description,
       errorSubcode: query.error_subcode,
@@ -199,8 +192,7 @@ async function adminConsentRedirect(
   query: CallbackQuery,
   fail: Fail,
 ): Promise<CallbackResult> {
-  const invalid = (description: string) =>
-    fail(400, { outcome: "failed", error: "invalid_request", errorDescription: description });
+  const invalid = (description: string) => fail(400, { error: "invalid_request", errorDescription: description });
   if (state.flow !== "admin_consent") return invalid("This state was not issued for an admin consent");
   if (query.admin_consent?.toLowerCase() !== "true") return invalid("admin_consent must be True");
   const tenant = query.tenant?.trim().toLowerCase();
@@ -215,7 +207,6 @@ async function adminConsentRedirect(
     return fail(
       403,
       {
-        outcome: "failed",
         error: err.error,
         errorDescription: `The admin consent for tenant ${tenant} could not be confirmed with Microsoft${
           err.aadsts[0] ? ` (AADSTS${err.aadsts[0]})` : ""
@@ -227,7 +218,7 @@ async function adminConsentRedirect(
   await markAdminConsented(db, state.orgId, tenant, state.userId);
   await finishAttempt(db, state, { outcome: "succeeded" });
   if (tenant !== state.tenantId) await recordAttempt(db, state, tenant, { outcome: "succeeded" });
-  log("outlook_admin_consent", { orgId: state.orgId, tenantId: tenant });
+  logEvent("info", "outlook_admin_consent", { orgId: state.orgId, tenantId: tenant });
   return { status: 200, body: { connected: false } };
 }
 
@@ -241,7 +232,6 @@ async function codeRedirect(
 ): Promise<CallbackResult> {
   if (state.flow !== "authorize") {
     return fail(400, {
-      outcome: "failed",
       error: "invalid_request",
       errorDescription: "This state was not issued for a sign-in",
     });
@@ -257,15 +247,10 @@ async function codeRedirect(
   } catch (err) {
     if (err instanceof MicrosoftOAuthError) {
       const consent = needsAdminConsent(err.error, err.description);
-      return fail(
-        consent ? 403 : 400,
-        { outcome: "failed", error: err.error, errorDescription: err.description },
-        consent,
-      );
+      return fail(consent ? 403 : 400, { error: err.error, errorDescription: err.description }, consent);
     }
     if (err instanceof ApiError) throw err;
     return fail(400, {
-      outcome: "failed",
       error: "invalid_id_token",
       errorDescription: "Microsoft answered no id_token",
     });
@@ -275,7 +260,7 @@ async function codeRedirect(
     identity = await validateIdToken(config, state.tenantId, idToken);
   } catch (err) {
     if (!(err instanceof IdTokenError)) throw err;
-    return fail(400, { outcome: "failed", error: "invalid_id_token", errorDescription: err.message });
+    return fail(400, { error: "invalid_id_token", errorDescription: err.message });
   }
   const email = [identity.email, identity.preferredUsername].find((v) => v && z.email().safeParse(v).success);
   await saveConnectedTokens(db, config.encryptionKeys, {
@@ -289,7 +274,7 @@ async function codeRedirect(
   if (identity.tenantId !== state.tenantId) {
     await recordAttempt(db, state, identity.tenantId, { outcome: "succeeded" });
   }
-  log("outlook_connected", { orgId: state.orgId, tenantId: identity.tenantId });
+  logEvent("info", "outlook_connected", { orgId: state.orgId, tenantId: identity.tenantId });
   return {
     status: 200,
     body: { connected: true, expires_at: tokens.expiresAt.toISOString(), scope: tokens.scopes.join(" ") },
@@ -351,6 +336,6 @@ export const disconnectOutlook: AppRouteHandler<DisconnectOutlookRoute> = async 
   // The tenant's mailboxes go first, while its token can still remove their Graph subscriptions.
   const affected = await disconnectTenantMailboxes(c.env, orgId, tenantId);
   if (!(await deleteConnection(db, orgId, tenantId))) throw notConnected();
-  log("outlook_disconnected", { orgId, tenantId });
+  logEvent("info", "outlook_disconnected", { orgId, tenantId });
   return c.json({ success: true, tenant_id: tenantId, affected_shared_inboxes: affected }, 200);
 };

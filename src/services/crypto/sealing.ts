@@ -17,6 +17,7 @@ export const ENCRYPTION_KEYS_VAR = "TOKEN_ENCRYPTION_KEYS";
 const VERSION = "v1";
 const IV_BYTES = 12;
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const encoder = new TextEncoder();
 
 export class SealingError extends Error {
   constructor(message: string) {
@@ -34,7 +35,7 @@ interface Keyring {
 const keyrings = new Map<string, Promise<Keyring>>();
 
 /** The keyring for a `TOKEN_ENCRYPTION_KEYS` value; a missing or malformed value is a 503 naming the var. */
-export function keyringFor(config: string | undefined): Promise<Keyring> {
+function keyringFor(config: string | undefined): Promise<Keyring> {
   const value = config?.trim();
   if (!value) {
     return Promise.reject(
@@ -89,9 +90,9 @@ export async function seal(config: string | undefined, plaintext: string, contex
   const key = keys.get(sealingKeyId) as CryptoKey;
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const ciphertext = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(context) },
+    { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
     key,
-    new TextEncoder().encode(plaintext),
+    encoder.encode(plaintext),
   );
   return [
     VERSION,
@@ -119,7 +120,7 @@ export async function open(config: string | undefined, sealed: string, context: 
   }
   try {
     const plaintext = await crypto.subtle.decrypt(
-      { name: "AES-GCM", iv, additionalData: new TextEncoder().encode(context) },
+      { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
       key,
       ciphertext,
     );
@@ -127,10 +128,4 @@ export async function open(config: string | undefined, sealed: string, context: 
   } catch {
     throw new SealingError("Sealed value does not open (wrong key or context, or tampered)");
   }
-}
-
-/** The id of the key a sealed value names (for re-sealing after a rotation). */
-export function sealedKeyId(sealed: string): string | undefined {
-  const parts = sealed.split(".");
-  return parts.length === 4 && parts[0] === VERSION ? parts[1] : undefined;
 }

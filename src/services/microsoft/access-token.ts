@@ -9,13 +9,14 @@ import { MicrosoftOAuthError, needsReconnect, refreshTokens } from "./identity";
 import { findConnection, sealContext, sealTokens } from "./store";
 
 /** A token expiring within this window is refreshed before it is handed out. */
-export const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 /** How long one refresh may hold a connection's lease before another request may take over. */
-export const REFRESH_LEASE_MS = 60 * 1000;
+const REFRESH_LEASE_MS = 60 * 1000;
 /** How long a caller waits for another request's refresh before giving up with a 503. */
 const MAX_WAIT_MS = 30 * 1000;
 
-export type OutlookTokenUnavailableReason = "not_connected" | "pending_auth" | "expired";
+/** Every connection status but `connected`. */
+export type OutlookTokenUnavailableReason = Exclude<OutlookConnectionRow["status"], "connected">;
 
 /**
  * No usable token for the tenant: not connected, waiting for a user sign-in after admin consent, or
@@ -59,10 +60,7 @@ export async function getAccessToken(env: AppEnv, orgId: string, tenantId: strin
   for (let round = 0; ; round++) {
     const row = await findConnection(db, orgId, tenant);
     if (!row) throw new OutlookTokenUnavailableError("not_connected", tenant);
-    if (row.status === "pending_auth" || row.status === "not_connected") {
-      throw new OutlookTokenUnavailableError(row.status === "pending_auth" ? "pending_auth" : "not_connected", tenant);
-    }
-    if (row.status === "expired") throw new OutlookTokenUnavailableError("expired", tenant);
+    if (row.status !== "connected") throw new OutlookTokenUnavailableError(row.status, tenant);
     const expiresAt = row.accessTokenExpiresAt ? Date.parse(row.accessTokenExpiresAt) : 0;
     if (row.accessTokenSealed && expiresAt - Date.now() > REFRESH_MARGIN_MS) {
       return open(config.encryptionKeys, row.accessTokenSealed, sealContext.token(orgId, tenant, "access_token"));

@@ -1,6 +1,7 @@
 import { lt } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { outlookOAuthAttempts, outlookOAuthStates } from "@/db/schema";
+import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 
 /**
@@ -22,7 +23,7 @@ export async function cleanupOAuthState(env: AppEnv, now: Date = new Date()) {
   ]);
   const removed = { states: states.length, attempts: attempts.length };
   if (removed.states > 0 || removed.attempts > 0) {
-    console.log(JSON.stringify({ level: "info", event: "outlook_oauth_cleanup", ...removed }));
+    logEvent("info", "outlook_oauth_cleanup", removed);
   }
   return removed;
 }

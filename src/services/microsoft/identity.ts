@@ -25,8 +25,6 @@ export class MicrosoftOAuthError extends Error {
     /** The OAuth `error` code: what the code branches on. */
     readonly error: string,
     readonly description: string | undefined,
-    readonly uri?: string,
-    readonly subcode?: string,
   ) {
     super(`Microsoft identity platform error: ${error}${aadstsSuffix(description)}`);
     this.name = "MicrosoftOAuthError";
@@ -38,7 +36,7 @@ export class MicrosoftOAuthError extends Error {
   }
 }
 
-export function aadstsCodes(description: string | undefined | null): string[] {
+function aadstsCodes(description: string | undefined | null): string[] {
   return [...(description ?? "").matchAll(/AADSTS(\d{4,7})/g)].map((m) => m[1] as string);
 }
 
@@ -63,11 +61,6 @@ export function needsReconnect(error: string): boolean {
   return error === "invalid_grant" || error === "interaction_required";
 }
 
-/** Broad tenant segments: any tenant's users may sign in, so the id_token's `tid` decides the tenant. */
-export function isMultiTenantSegment(tenant: string): boolean {
-  return ["organizations", "common", "consumers"].includes(tenant.toLowerCase());
-}
-
 /** A tenant id (GUID), as opposed to a segment like `organizations` or a domain name. */
 export function isTenantId(tenant: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenant);
@@ -76,12 +69,12 @@ export function isTenantId(tenant: string): boolean {
 const endpoint = (config: MicrosoftConfig, tenant: string, path: string) =>
   `${config.loginBaseUrl}/${encodeURIComponent(tenant)}/${path}`;
 
-export const authorizeEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/authorize");
-export const tokenEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/token");
-export const keysEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "discovery/v2.0/keys");
-export const adminConsentEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "v2.0/adminconsent");
+const authorizeEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/authorize");
+const tokenEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/token");
+const keysEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "discovery/v2.0/keys");
+const adminConsentEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "v2.0/adminconsent");
 /** The `iss` of a v2.0 id_token issued in tenant `tid`. */
-export const expectedIssuer = (c: MicrosoftConfig, tid: string) => `${c.loginBaseUrl}/${tid}/v2.0`;
+const expectedIssuer = (c: MicrosoftConfig, tid: string) => `${c.loginBaseUrl}/${tid}/v2.0`;
 
 function client(config: MicrosoftConfig) {
   return new OAuth2Client(config.clientId, config.clientSecret, config.redirectUri);
@@ -103,7 +96,7 @@ export function buildAuthorizationUrl(config: MicrosoftConfig, tenant: string, s
 }
 
 /** The Graph permissions to consent to, as resource-qualified scopes (the OpenID ones need no consent). */
-export function adminConsentScopes(config: MicrosoftConfig): string[] {
+function adminConsentScopes(config: MicrosoftConfig): string[] {
   return OUTLOOK_SCOPES.filter((s) => !OIDC_SCOPES.has(s)).map((s) => `${config.graphResource}/${s}`);
 }
 
@@ -136,7 +129,7 @@ async function tokenRequest(send: () => Promise<OAuth2Tokens>): Promise<OAuth2To
     return await send();
   } catch (err) {
     if (err instanceof OAuth2RequestError) {
-      throw new MicrosoftOAuthError(err.code, err.description ?? undefined, err.uri ?? undefined);
+      throw new MicrosoftOAuthError(err.code, err.description ?? undefined);
     }
     throw unavailable(err);
   }
@@ -180,7 +173,6 @@ export async function proveAdminConsent(config: MicrosoftConfig, tenant: string)
     throw new MicrosoftOAuthError(
       result.errorCode(),
       result.hasErrorDescription() ? result.errorDescription() : undefined,
-      result.hasErrorURI() ? result.errorURI() : undefined,
     );
   }
   if (!response.ok) throw unavailable(new UnexpectedResponseError(response.status));
@@ -191,7 +183,7 @@ export async function proveAdminConsent(config: MicrosoftConfig, tenant: string)
   }
 }
 
-export interface IdTokenIdentity {
+interface IdTokenIdentity {
   tenantId: string;
   objectId: string;
   name?: string;

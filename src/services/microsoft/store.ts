@@ -14,9 +14,9 @@ import {
 import { open, seal } from "@/services/crypto/sealing";
 
 /** A state is single use and worthless after 10 minutes. */
-export const STATE_TTL_MS = 10 * 60 * 1000;
+const STATE_TTL_MS = 10 * 60 * 1000;
 /** Finished attempts are kept this long (the last one decides the admin consent answer), then removed. */
-export const ATTEMPT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+const ATTEMPT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
