@@ -3,6 +3,8 @@
  * serve and that an organization can register. Pure functions, no I/O.
  */
 
+import { normalizeDomain } from "./validation";
+
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Characters a host name may never carry, before or after IDN processing (URL syntax, spaces, ...). */
 const FORBIDDEN = /[\s/\\?#@:[\]%*'"<>^`{|}!$&()+,;=~]/u;
@@ -12,7 +14,7 @@ const FORBIDDEN = /[\s/\\?#@:[\]%*'"<>^`{|}!$&()+,;=~]/u;
  * `.internal`) plus the common intranet suffixes that no public zone delegates. A domain equal to one of
  * these or ending in one is refused.
  */
-export const RESERVED_SUFFIXES = [
+const RESERVED_SUFFIXES = [
   "localhost",
   "local",
   "localdomain",
@@ -34,7 +36,7 @@ export type DomainNameResult = { ok: true; domain: string } | { ok: false; reaso
 
 /** Trimmed, lowercased, one trailing dot removed, IDN labels as punycode (via the WHATWG URL host parser). */
 export function canonicalDomain(input: string): string | undefined {
-  const value = input.trim().toLowerCase().replace(/\.$/, "");
+  const value = normalizeDomain(input);
   if (!value || FORBIDDEN.test(value)) return undefined;
   // Plain ASCII needs no conversion; anything else goes through the URL parser's UTS #46 processing.
   if (/^[a-z0-9._-]+$/.test(value)) return value;

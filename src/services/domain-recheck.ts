@@ -4,14 +4,12 @@ import { domainVerifications, settings } from "@/db/schema";
 import type { AppEnv } from "@/lib/types";
 import type { DnsResolver } from "./dns";
 import {
-  checkDomainRecords,
   type DomainConfig,
   domainConfig,
   ensureState,
-  expectedRecords,
   ResolverUnreachableError,
   resolverFor,
-  saveRecordChecks,
+  verifyDomainRecords,
 } from "./domains";
 
 export interface RecheckSummary {
@@ -54,7 +52,8 @@ export async function recheckDueDomains(
     .where(and(eq(settings.type, "email_domain"), isNull(domainVerifications.settingId)))
     .limit(limit)
     .all();
-  for (const { setting } of adopt) await ensureState(db, setting);
+  // The join found no state for these, so ensureState need not look again.
+  for (const { setting } of adopt) await ensureState(db, setting, null);
 
   const due = await db
     .select({ setting: settings, state: domainVerifications })
@@ -71,11 +70,10 @@ export async function recheckDueDomains(
   for (const row of due) {
     try {
       const state = await ensureState(db, row.setting, row.state);
-      const domain = row.setting.value ?? state.domain;
-      const checks = await checkDomainRecords(domain, expectedRecords(domain, state, config), resolver, config);
-      const saved = await saveRecordChecks(db, { setting: row.setting, state }, checks, new Date());
+      const saved = await verifyDomainRecords(db, { setting: row.setting, state }, config, resolver);
       summary.checked++;
       if (saved.status !== state.status) {
+        const domain = row.setting.value ?? state.domain;
         log("info", "domain status changed", { orgId: saved.orgId, domain, from: state.status, to: saved.status });
       }
     } catch (err) {

@@ -1,4 +1,4 @@
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, ne, notExists, sql } from "drizzle-orm";
 import { type Database, isUniqueViolation, nowIso } from "@/db/client";
 import {
   type DomainStatus,
@@ -21,7 +21,7 @@ import { DOMAIN_STATE_KEYS, listSettings, toSettingResponse } from "./settings";
 // Configuration
 // ---------------------------------------------------------------------------------------------------
 
-export const DOMAIN_DEFAULTS = {
+const DOMAIN_DEFAULTS = {
   DOH_URL: "https://cloudflare-dns.com/dns-query",
   DOH_TIMEOUT_MS: 4000,
   PLATFORM_NAME_SERVERS: "ns1.epilot.cloud,ns2.epilot.cloud",
@@ -90,13 +90,13 @@ export function resolverFor(config: DomainConfig): DnsResolver {
 // The records to publish
 // ---------------------------------------------------------------------------------------------------
 
-export const OWNERSHIP_PREFIX = "epilot-verification=";
+const OWNERSHIP_PREFIX = "epilot-verification=";
 /** Two selectors, so a new key can be published under one while the other still signs. */
-export const DKIM_SELECTORS = ["epilot1", "epilot2"] as const;
-export const MX_PRIORITY = 10;
-export const DMARC_RECOMMENDED = "v=DMARC1; p=none";
+const DKIM_SELECTORS = ["epilot1", "epilot2"] as const;
+const MX_PRIORITY = 10;
+const DMARC_RECOMMENDED = "v=DMARC1; p=none";
 
-export type RecordPurpose = "ownership" | "mx" | "spf" | "dkim" | "dmarc";
+type RecordPurpose = "ownership" | "mx" | "spf" | "dkim" | "dmarc";
 
 export interface ExpectedRecord {
   key: string;
@@ -471,7 +471,7 @@ export async function checkNameServers(
 
 const HOUR_MS = 3_600_000;
 /** Unverified domains are re-checked hourly while they are young, then daily; verified ones daily. */
-export const HOURLY_RECHECK_WINDOW_MS = 72 * HOUR_MS;
+const HOURLY_RECHECK_WINDOW_MS = 72 * HOUR_MS;
 
 export function nextCheckAt(status: DomainStatus, createdAt: string, now: Date): string {
   const age = now.getTime() - Date.parse(createdAt);
@@ -510,24 +510,28 @@ export interface DomainEntry {
 
 /**
  * The verification state of `setting`, created on first use for domains added through the legacy
- * settings API, and reset when a legacy update changed the setting's domain.
+ * settings API, and reset when a legacy update changed the setting's domain. `existing` is the state the
+ * caller already read: `null` when it knows there is none, `undefined` when it did not look.
  */
 export async function ensureState(
   db: Database,
   setting: SettingRow,
-  existing?: DomainVerificationRow,
+  existing?: DomainVerificationRow | null,
 ): Promise<DomainVerificationRow> {
   const now = new Date();
   let state =
-    existing ??
-    (await db
-      .select()
-      .from(domainVerifications)
-      .where(and(eq(domainVerifications.settingId, setting.id), eq(domainVerifications.orgId, setting.orgId)))
-      .get());
+    existing === undefined
+      ? await db
+          .select()
+          .from(domainVerifications)
+          .where(and(eq(domainVerifications.settingId, setting.id), eq(domainVerifications.orgId, setting.orgId)))
+          .get()
+      : existing;
   if (!state) {
-    await db.insert(domainVerifications).values(freshState(setting, now)).onConflictDoNothing();
-    state = await db.select().from(domainVerifications).where(eq(domainVerifications.settingId, setting.id)).get();
+    // A concurrent request may have created it first: then read that one.
+    state =
+      (await db.insert(domainVerifications).values(freshState(setting, now)).onConflictDoNothing().returning().get()) ??
+      (await db.select().from(domainVerifications).where(eq(domainVerifications.settingId, setting.id)).get());
   } else if (state.domain !== setting.value) {
     const { token, dkimKeyId, settingId, orgId, ...reset } = freshState(setting, now);
     state = await db
@@ -546,7 +550,7 @@ function domainNotFound(domain: string) {
 }
 
 /** The `domain` field of a request body, which the contract's schema leaves optional. */
-export function requireDomainField(input: string | undefined): string {
+function requireDomainField(input: string | undefined): string {
   if (input === undefined) throw badRequest('domain: is required, e.g. {"domain": "mail.yourcompany.com"}');
   return input;
 }
@@ -558,14 +562,24 @@ export function lookupDomainName(input: string | undefined): string {
   return domain;
 }
 
-export async function findDomain(db: Database, orgId: string, domain: string): Promise<DomainEntry> {
-  const setting = await db
-    .select()
+/** The org's `email_domain` setting for `domain` with its stored state (null for a legacy row), in one query. */
+async function selectDomain(db: Database, orgId: string, domain: string) {
+  const row = await db
+    .select({ setting: settings, state: domainVerifications })
     .from(settings)
+    .leftJoin(
+      domainVerifications,
+      and(eq(domainVerifications.settingId, settings.id), eq(domainVerifications.orgId, settings.orgId)),
+    )
     .where(and(eq(settings.orgId, orgId), eq(settings.type, "email_domain"), eq(settings.uniqueKey, domain)))
     .get();
-  if (!setting) throw domainNotFound(domain);
-  return { setting, state: await ensureState(db, setting) };
+  if (!row) throw domainNotFound(domain);
+  return row;
+}
+
+export async function findDomain(db: Database, orgId: string, domain: string): Promise<DomainEntry> {
+  const { setting, state } = await selectDomain(db, orgId, domain);
+  return { setting, state: await ensureState(db, setting, state) };
 }
 
 export async function listDomains(db: Database, orgId: string): Promise<DomainEntry[]> {
@@ -573,7 +587,7 @@ export async function listDomains(db: Database, orgId: string): Promise<DomainEn
   const states = await db.select().from(domainVerifications).where(eq(domainVerifications.orgId, orgId)).all();
   const byId = new Map(states.map((s) => [s.settingId, s]));
   return Promise.all(
-    rows.map(async (setting) => ({ setting, state: await ensureState(db, setting, byId.get(setting.id)) })),
+    rows.map(async (setting) => ({ setting, state: await ensureState(db, setting, byId.get(setting.id) ?? null) })),
   );
 }
 
@@ -633,11 +647,26 @@ export async function addDomain(
   }
 }
 
+/** The domain the entry stands for (the setting's value; the state's for a row without one). */
+const domainOf = (entry: DomainEntry) => entry.setting.value ?? entry.state.domain;
+
+/** Updates the entry's verification state and returns the stored row; 404 when the domain is gone. */
+async function updateState(db: Database, entry: DomainEntry, values: Partial<DomainVerificationRow>) {
+  const row = await db
+    .update(domainVerifications)
+    .set(values)
+    .where(and(eq(domainVerifications.settingId, entry.setting.id), eq(domainVerifications.orgId, entry.setting.orgId)))
+    .returning()
+    .get();
+  if (!row) throw domainNotFound(entry.setting.value ?? "");
+  return row;
+}
+
 /**
  * Stores the outcome of a records check and schedules the next one. Throws 409 when the domain would
  * become verified while another organization holds it verified.
  */
-export async function saveRecordChecks(
+async function saveRecordChecks(
   db: Database,
   entry: DomainEntry,
   checks: RecordCheck[],
@@ -647,23 +676,14 @@ export async function saveRecordChecks(
   const iso = now.toISOString();
   const verifiedAt = status === "verified" ? (entry.state.status === "verified" ? entry.state.verifiedAt : iso) : null;
   try {
-    const row = await db
-      .update(domainVerifications)
-      .set({
-        status,
-        records: checks.map(({ record, ...stored }) => stored),
-        verifiedAt,
-        lastCheckedAt: iso,
-        nextCheckAt: nextCheckAt(status, entry.state.createdAt, now),
-        updatedAt: iso,
-      })
-      .where(
-        and(eq(domainVerifications.settingId, entry.setting.id), eq(domainVerifications.orgId, entry.setting.orgId)),
-      )
-      .returning()
-      .get();
-    if (!row) throw domainNotFound(entry.setting.value ?? "");
-    return row;
+    return await updateState(db, entry, {
+      status,
+      records: checks.map(({ record, ...stored }) => stored),
+      verifiedAt,
+      lastCheckedAt: iso,
+      nextCheckAt: nextCheckAt(status, entry.state.createdAt, now),
+      updatedAt: iso,
+    });
   } catch (err) {
     if (isUniqueViolation(err)) {
       throw conflict(`Domain '${entry.setting.value}' is already verified by another organization`);
@@ -678,7 +698,7 @@ export async function verifyDomainRecords(
   config: DomainConfig,
   resolver: DnsResolver,
 ): Promise<DomainVerificationRow> {
-  const domain = entry.setting.value ?? entry.state.domain;
+  const domain = domainOf(entry);
   const records = expectedRecords(domain, entry.state, config);
   const checks = await checkDomainRecords(domain, records, resolver, config);
   return saveRecordChecks(db, entry, checks, new Date());
@@ -691,28 +711,22 @@ export async function verifyDomainNameServers(
   resolver: DnsResolver,
 ): Promise<DomainVerificationRow> {
   const now = nowIso();
-  const check = await checkNameServers(entry.setting.value ?? entry.state.domain, resolver, config, now);
-  const row = await db
-    .update(domainVerifications)
-    .set({ nameServerCheck: check, updatedAt: now })
-    .where(and(eq(domainVerifications.settingId, entry.setting.id), eq(domainVerifications.orgId, entry.setting.orgId)))
-    .returning()
-    .get();
-  if (!row) throw domainNotFound(entry.setting.value ?? "");
-  return row;
+  const check = await checkNameServers(domainOf(entry), resolver, config, now);
+  return updateState(db, entry, { nameServerCheck: check, updatedAt: now });
 }
 
-/** Addresses of the org at exactly `domain` (not its subdomains). */
+/** The org's addresses at exactly `domain` (not its subdomains). */
+const atDomain = (orgId: string, domain: string) =>
+  and(
+    eq(emailAddresses.orgId, orgId),
+    sql`substr(${emailAddresses.address}, instr(${emailAddresses.address}, '@') + 1) = ${domain}`,
+  );
+
 function addressesAt(db: Database, orgId: string, domain: string) {
   return db
     .select({ address: emailAddresses.address })
     .from(emailAddresses)
-    .where(
-      and(
-        eq(emailAddresses.orgId, orgId),
-        sql`substr(${emailAddresses.address}, instr(${emailAddresses.address}, '@') + 1) = ${domain}`,
-      ),
-    )
+    .where(atDomain(orgId, domain))
     .orderBy(emailAddresses.address)
     .all();
 }
@@ -727,17 +741,11 @@ function inUse(domain: string, addresses: { address: string }[]) {
 
 /** Deletes the domain setting (its verification state goes with it) unless addresses still use it. */
 export async function deleteDomain(db: Database, orgId: string, domain: string): Promise<void> {
-  const setting = await db
-    .select()
-    .from(settings)
-    .where(and(eq(settings.orgId, orgId), eq(settings.type, "email_domain"), eq(settings.uniqueKey, domain)))
-    .get();
-  if (!setting) throw domainNotFound(domain);
+  const { setting } = await selectDomain(db, orgId, domain);
   const using = await addressesAt(db, orgId, domain);
   if (using.length > 0) throw inUse(domain, using);
   // The address check repeats inside the delete, so an address created meanwhile still blocks it.
-  const noAddress = sql`NOT EXISTS (SELECT 1 FROM ${emailAddresses} WHERE ${emailAddresses.orgId} = ${orgId}
-    AND substr(${emailAddresses.address}, instr(${emailAddresses.address}, '@') + 1) = ${domain})`;
+  const noAddress = notExists(db.select({ one: sql`1` }).from(emailAddresses).where(atDomain(orgId, domain)));
   const [, deletedSettings] = await db.batch([
     db
       .delete(domainVerifications)
@@ -759,14 +767,13 @@ export async function deleteDomain(db: Database, orgId: string, domain: string):
 // Response
 // ---------------------------------------------------------------------------------------------------
 
-/** Additional properties the domain operations own; a stored extra with one of these names is not echoed. */
-const DOMAIN_KEYS: readonly string[] = DOMAIN_STATE_KEYS;
-
 export function toDomainResponse(entry: DomainEntry, config: DomainConfig): DomainSetting {
   const { setting, state } = entry;
+  // id, org_id, type, name, created_at, ... as the settings API shows them.
   const base: Record<string, unknown> = toSettingResponse(setting);
-  for (const key of DOMAIN_KEYS) delete base[key];
-  const domain = setting.value ?? state.domain;
+  // Additional properties the domain operations own: a stored extra with one of these names is not echoed.
+  for (const key of DOMAIN_STATE_KEYS) delete base[key];
+  const domain = domainOf(entry);
   const stored = new Map(state.records.map((r) => [r.key, r]));
   const dnsRecords: DomainDnsRecord[] = expectedRecords(domain, state, config).map((record) => {
     const check = stored.get(record.key);
@@ -786,12 +793,7 @@ export function toDomainResponse(entry: DomainEntry, config: DomainConfig): Doma
   });
   return {
     ...base,
-    id: setting.id,
-    org_id: setting.orgId,
-    type: "email_domain",
     value: domain,
-    created_at: setting.createdAt,
-    updated_at: setting.updatedAt,
     status: state.status,
     name_servers: config.nameServers,
     dns_records: dnsRecords,

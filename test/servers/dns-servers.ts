@@ -25,7 +25,7 @@ import * as dnsPacket from "@dnsquery/dns-packet";
  *   DELETE /zones/<zone>  remove the zone (nsd then answers REFUSED for it)
  *   POST   /doh/http-500 | /doh/not-dns | /doh/garbage | /doh/hang   broken DoH endpoints
  */
-export interface DnsServers {
+interface DnsServers {
   dohUrl: string;
   adminUrl: string;
   /** A loopback URL on which nothing listens (connection refused). */
@@ -170,7 +170,7 @@ function zoneFile(zone: string, serial: number, records: ZoneRecord[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-export async function startDnsServers(options: DnsServerOptions = {}): Promise<DnsServers> {
+async function startDnsServers(options: DnsServerOptions = {}): Promise<DnsServers> {
   const nsd = findBinary("nsd");
   const nsdControl = findBinary("nsd-control");
   const dnsdist = findBinary("dnsdist");

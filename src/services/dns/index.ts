@@ -5,7 +5,6 @@
 export { createDohResolver, type DnsResolver, type DohResolverOptions } from "./doh";
 export {
   canonicalName,
-  DNS_RECORD_TYPES,
   type DnsRecord,
   type DnsRecordType,
   encodeQuery,

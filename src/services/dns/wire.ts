@@ -7,7 +7,7 @@ import * as dnsPacket from "@dnsquery/dns-packet";
  * `WireAnswer`; it never throws on bad input: every defect of a packet becomes an `error` result.
  */
 
-export const DNS_RECORD_TYPES = ["TXT", "MX", "CNAME", "NS"] as const;
+const DNS_RECORD_TYPES = ["TXT", "MX", "CNAME", "NS"] as const;
 export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
 
 export type DnsRecord =
