@@ -10,6 +10,7 @@ import {
   type StoredRecordCheck,
   settings,
 } from "@/db/schema";
+import { configNumber } from "@/lib/config";
 import { ApiError, badRequest, conflict, notFound } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
 import type { DomainDnsRecord, DomainSetting } from "@/schemas/domains";
@@ -48,11 +49,6 @@ function configVar(env: Partial<AppEnv>, key: string): string | undefined {
   return typeof value === "string" && value.trim() ? value.trim() : undefined;
 }
 
-function positiveInt(value: string | undefined, fallback: number, max: number): number {
-  const n = value === undefined ? Number.NaN : Number(value);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, max) : fallback;
-}
-
 /** Reads the domain vars with their defaults. A DOH_URL that is not an http(s) URL is a 503. */
 export function domainConfig(env: Partial<AppEnv>): DomainConfig {
   const dohUrl = configVar(env, "DOH_URL") ?? DOMAIN_DEFAULTS.DOH_URL;
@@ -68,16 +64,24 @@ export function domainConfig(env: Partial<AppEnv>): DomainConfig {
   const list = (value: string) => [...new Set(value.split(",").map(canonicalName).filter(Boolean))];
   return {
     dohUrl,
-    dohTimeoutMs: positiveInt(configVar(env, "DOH_TIMEOUT_MS"), DOMAIN_DEFAULTS.DOH_TIMEOUT_MS, 30_000),
+    dohTimeoutMs: configNumber(configVar(env, "DOH_TIMEOUT_MS"), DOMAIN_DEFAULTS.DOH_TIMEOUT_MS, {
+      positive: true,
+      integer: true,
+      max: 30_000,
+    }),
     nameServers: list(configVar(env, "PLATFORM_NAME_SERVERS") ?? DOMAIN_DEFAULTS.PLATFORM_NAME_SERVERS),
     inboundMxHost: canonicalName(configVar(env, "INBOUND_MX_HOST") ?? DOMAIN_DEFAULTS.INBOUND_MX_HOST),
     spfInclude: canonicalName(configVar(env, "SPF_INCLUDE") ?? DOMAIN_DEFAULTS.SPF_INCLUDE),
     dkimTargetDomain: canonicalName(configVar(env, "DKIM_TARGET_DOMAIN") ?? DOMAIN_DEFAULTS.DKIM_TARGET_DOMAIN),
     platformDomain: canonicalName(configVar(env, "EPILOT_EMAIL_DOMAIN") ?? "epilot.cloud"),
-    recheckBatchSize: positiveInt(
+    recheckBatchSize: configNumber(
       configVar(env, "DOMAIN_RECHECK_BATCH_SIZE"),
       DOMAIN_DEFAULTS.DOMAIN_RECHECK_BATCH_SIZE,
-      1000,
+      {
+        positive: true,
+        integer: true,
+        max: 1000,
+      },
     ),
   };
 }
@@ -597,6 +601,8 @@ export async function addDomain(
   userId: string | null,
   input: string | undefined,
   config: DomainConfig,
+  /** Name and additional properties, when the domain comes in as a legacy `email_domain` setting. */
+  extras: { name?: string | null; extra?: Record<string, unknown> } = {},
 ): Promise<DomainEntry> {
   const parsed = parseCustomDomain(requireDomainField(input));
   if (!parsed.ok) throw badRequest(`domain: ${parsed.reason}`);
@@ -623,11 +629,11 @@ export async function addDomain(
     id: crypto.randomUUID(),
     orgId,
     type: "email_domain",
-    name: null,
+    name: extras.name ?? null,
     value: domain,
     html: null,
     uniqueKey: domain,
-    extra: {},
+    extra: extras.extra ?? {},
     createdAt: iso,
     updatedAt: iso,
     createdBy: userId,

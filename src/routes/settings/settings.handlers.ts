@@ -36,16 +36,8 @@ export const addSetting: AppRouteHandler<AddSettingRoute> = async (c) => {
   const now = nowIso();
   if (input.type === "email_domain") {
     // A legacy email_domain setting is a custom domain: the same rules and verification state apply.
-    const entry = await addDomain(db, orgId, userId ?? null, normalized.value ?? "", domainConfig(c.env));
-    if (!normalized.name && Object.keys(normalized.extra).length === 0)
-      return c.json(toSettingResponse(entry.setting), 200);
-    const row = await db
-      .update(settings)
-      .set({ name: normalized.name, extra: normalized.extra })
-      .where(and(eq(settings.orgId, orgId), eq(settings.id, entry.setting.id)))
-      .returning()
-      .get();
-    return c.json(toSettingResponse(row ?? entry.setting), 200);
+    const entry = await addDomain(db, orgId, userId ?? null, normalized.value ?? "", domainConfig(c.env), normalized);
+    return c.json(toSettingResponse(entry.setting), 200);
   }
   const values = {
     id: crypto.randomUUID(),
