@@ -3,9 +3,8 @@
  * serve and that an organization can register. Pure functions, no I/O.
  */
 
-import { normalizeDomain } from "./validation";
+import { DNS_LABEL, isTopLevelDomain, normalizeDomain } from "./validation";
 
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Characters a host name may never carry, before or after IDN processing (URL syntax, spaces, ...). */
 const FORBIDDEN = /[\s/\\?#@:[\]%*'"<>^`{|}!$&()+,;=~]/u;
 
@@ -80,7 +79,7 @@ export function parseCustomDomain(input: string): DomainNameResult {
         reason: `label '${label.slice(0, 20)}...' is ${label.length} characters; at most 63 are allowed`,
       };
     }
-    if (!LABEL.test(label)) {
+    if (!DNS_LABEL.test(label)) {
       return {
         ok: false,
         reason: `label '${label}' may contain only letters, digits and hyphens, and may not start or end with a hyphen`,
@@ -88,7 +87,7 @@ export function parseCustomDomain(input: string): DomainNameResult {
     }
   }
   const tld = labels[labels.length - 1] ?? "";
-  if (!/^[a-z]{2,63}$/.test(tld) && !/^xn--[a-z0-9-]{1,59}$/.test(tld)) {
+  if (!isTopLevelDomain(tld)) {
     return { ok: false, reason: `'.${tld}' is not a top-level domain` };
   }
   const reserved = RESERVED_SUFFIXES.find((suffix) => domain === suffix || domain.endsWith(`.${suffix}`));

@@ -4,7 +4,8 @@
  */
 
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** One DNS label of a host name (lowercase): letters, digits and inner hyphens, at most 63 characters. */
+export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /** Normalizes what users type: surrounding spaces and letter case do not make a new address. */
@@ -28,9 +29,14 @@ export function isValidFqdn(input: string): boolean {
   if (!value || value.length > 253 || IPV4.test(value)) return false;
   const labels = value.split(".");
   if (labels.length < 2) return false;
-  if (!labels.every((label) => label.length <= 63 && LABEL.test(label))) return false;
+  if (!labels.every((label) => label.length <= 63 && DNS_LABEL.test(label))) return false;
   const tld = labels[labels.length - 1] ?? "";
-  return /^[a-z]{2,63}$/.test(tld) || /^xn--[a-z0-9-]{1,59}$/.test(tld);
+  return isTopLevelDomain(tld);
+}
+
+/** An alphabetic top-level domain, or an IDN one in punycode. */
+export function isTopLevelDomain(label: string): boolean {
+  return /^[a-z]{2,63}$/.test(label) || /^xn--[a-z0-9-]{1,59}$/.test(label);
 }
 
 export function normalizeDomain(input: string): string {
