@@ -45,17 +45,17 @@ class Semaphore {
   private readonly waiting: (() => void)[] = [];
   constructor(private readonly limit: number) {}
   async run<T>(task: () => Promise<T>): Promise<T> {
+    // A released slot is handed straight to the next waiter (the count stays), so a newcomer cannot
+    // take it while that waiter resumes.
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
+    else this.active++;
     try {
       return await task();
     } finally {
-      this.active--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
-  }
-  get idle() {
-    return this.active === 0 && this.waiting.length === 0;
   }
 }
 
@@ -79,7 +79,7 @@ function parseRetryAfter(value: string | null): number {
   return DEFAULT_RETRY_AFTER_SECONDS;
 }
 
-export interface GraphPage<T> {
+interface GraphPage<T> {
   value: T[];
   nextLink?: string;
   count?: number;
