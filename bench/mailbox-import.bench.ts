@@ -1,13 +1,17 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { getDb } from "@/db/client";
-import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
 import { ConnectOutlookMailboxResponseSchema, MailboxSyncStatusSchema } from "@/schemas/mailboxes";
-import { saveConnectedTokens } from "@/services/microsoft/store";
-import type { SyncTask } from "@/sync/pipeline";
 import { call, expectBody, uniqueOrg } from "../test/helpers/api";
+import {
+  CapturingQueue,
+  connectTenant,
+  deliverBatch,
+  graphStats,
+  type Pending,
+  seedMailbox,
+  testEnv,
+} from "../test/helpers/mailbox-harness";
 
 /**
  * `npm run bench`: imports a 10,000-message mailbox (6,000 Inbox + 4,000 Sent Items, all inside the `1m`
@@ -26,9 +30,6 @@ const TOTAL = INBOX + SENT;
 /** Body size per generated message (characters of HTML), about a short real e-mail. */
 const BODY_CHARS = 2_000;
 const BATCH_SIZE = 10;
-
-const testEnv = env as unknown as AppEnv & { TEST_GRAPH_BASE_URL: string; TEST_GRAPH_ADMIN_URL: string };
-const ADMIN = testEnv.TEST_GRAPH_ADMIN_URL;
 
 /** env.DB wrapped to count executed statements (and round trips: one per run/all/first/raw/batch/exec). */
 function countingD1(db: D1Database) {
@@ -78,43 +79,8 @@ function countingD1(db: D1Database) {
   return { db: proxy, counts };
 }
 
-interface Pending {
-  id: string;
-  body: SyncTask;
-  attempts: number;
-}
-
-/** The queue the Worker sends to during the bench; its messages are delivered by hand. */
-class BenchQueue {
-  pending: Pending[] = [];
-  delayed = 0;
-  async send(body: SyncTask, options?: { delaySeconds?: number }) {
-    if (options?.delaySeconds) this.delayed++;
-    this.pending.push({ id: crypto.randomUUID(), body: structuredClone(body), attempts: 1 });
-  }
-  async sendBatch(messages: { body: SyncTask; delaySeconds?: number }[]) {
-    for (const m of messages) await this.send(m.body, { delaySeconds: m.delaySeconds });
-  }
-}
-
-async function connectTenant(org: string, tenant: string) {
-  await saveConnectedTokens(getDb(env.DB), testEnv.TOKEN_ENCRYPTION_KEYS ?? "", {
-    orgId: org,
-    tenantId: tenant,
-    epilotUserId: "bench-user",
-    identity: { objectId: "oid-bench", email: "admin@contoso.test" },
-    tokens: {
-      accessToken: `fake-graph:${tenant}`,
-      refreshToken: "unused-refresh-token",
-      expiresAt: new Date(Date.now() + 60 * 60 * 1000),
-      scopes: ["Mail.ReadWrite.Shared"],
-    },
-  });
-}
-
 async function graphRequests(email: string): Promise<Record<string, number>> {
-  const response = await fetch(`${ADMIN}/__mailboxes/${encodeURIComponent(email)}`);
-  return ((await response.json()) as { stats: { requests: Record<string, number> } }).stats.requests;
+  return (await graphStats(email)).stats.requests;
 }
 
 async function rowCounts(org: string, email: string) {
@@ -150,14 +116,9 @@ async function importMailbox(duplicate: boolean): Promise<RunResult> {
   const tenant = crypto.randomUUID();
   const email = `bench-${crypto.randomUUID().slice(0, 8)}@contoso.test`;
   await connectTenant(org, tenant);
-  const seeded = await fetch(`${ADMIN}/__mailboxes`, {
-    method: "POST",
-    body: JSON.stringify({ email, tenant, inbox: INBOX, sentitems: SENT, body_chars: BODY_CHARS }),
-  });
-  if (seeded.status !== 201) throw new Error(`seeding the fake Graph failed: ${seeded.status}`);
-  await seeded.body?.cancel();
+  await seedMailbox({ email, tenant, inbox: INBOX, sentitems: SENT, body_chars: BODY_CHARS });
 
-  const queue = new BenchQueue();
+  const queue = new CapturingQueue();
   const { db, counts } = countingD1(env.DB);
   const overrides: Partial<AppEnv> = {
     DB: db,
@@ -165,15 +126,7 @@ async function importMailbox(duplicate: boolean): Promise<RunResult> {
     MAILBOX_SYNC_QUEUE: queue as unknown as Queue,
   };
   const workerEnv = { ...(env as unknown as AppEnv), ...overrides };
-  const deliver = async (messages: Pending[]) => {
-    const batch = createMessageBatch<SyncTask>(
-      "mailbox-sync",
-      messages.map((m) => ({ id: m.id, timestamp: new Date(), attempts: m.attempts, body: m.body })),
-    );
-    const ctx = createExecutionContext();
-    await (worker as ExportedHandler<AppEnv, SyncTask>).queue?.(batch, workerEnv, ctx);
-    return getQueueResult(batch, ctx);
-  };
+  const deliver = (messages: Pending[]) => deliverBatch(workerEnv, messages);
   const path = `/v2/outlook/mailbox/${encodeURIComponent(email)}`;
 
   const started = performance.now();
@@ -267,11 +220,7 @@ it(`the same ${TOTAL}-message import through the real queue (Miniflare's consume
   const tenant = crypto.randomUUID();
   const email = `bench-real-${crypto.randomUUID().slice(0, 8)}@contoso.test`;
   await connectTenant(org, tenant);
-  const seeded = await fetch(`${ADMIN}/__mailboxes`, {
-    method: "POST",
-    body: JSON.stringify({ email, tenant, inbox: INBOX, sentitems: SENT, body_chars: BODY_CHARS }),
-  });
-  await seeded.body?.cancel();
+  await seedMailbox({ email, tenant, inbox: INBOX, sentitems: SENT, body_chars: BODY_CHARS });
   const path = `/v2/outlook/mailbox/${encodeURIComponent(email)}`;
   const started = performance.now();
   expectBody(

@@ -1,14 +1,6 @@
-import {
-  createExecutionContext,
-  createMessageBatch,
-  getQueueResult,
-  runDurableObjectAlarm,
-  runInDurableObject,
-} from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
-import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
 import { EmailAddressResponseSchema } from "@/schemas/email-addresses";
 import {
@@ -22,40 +14,26 @@ import {
 } from "@/schemas/mailboxes";
 import { DisconnectOutlookResponseSchema } from "@/schemas/outlook";
 import { SharedInboxResponseSchema } from "@/schemas/shared-inboxes";
-import { saveConnectedTokens } from "@/services/microsoft/store";
 import { type Lease, lockStub } from "@/sync/mailbox-lock";
-import type { SyncTask } from "@/sync/pipeline";
 import { type CallOptions, call, expectBody, expectError, uniqueOrg } from "./helpers/api";
-
-const testEnv = env as unknown as AppEnv & { TEST_GRAPH_BASE_URL: string; TEST_GRAPH_ADMIN_URL: string };
-const ADMIN = testEnv.TEST_GRAPH_ADMIN_URL;
+import {
+  ADMIN,
+  CapturingQueue,
+  connectTenant,
+  deliverBatch,
+  graphStats,
+  type Pending,
+  type SeededMessage,
+  seedMailbox,
+  testEnv,
+} from "./helpers/mailbox-harness";
 
 // ---------------------------------------------------------------------------------------------------
 // Harness: the Worker with the fake Graph and a capturing queue, whose messages the tests deliver to
 // the Worker's queue() handler themselves (so redelivery, throttling and crashes are under control).
 
-interface Pending {
-  id: string;
-  body: SyncTask;
-  attempts: number;
-  delaySeconds?: number;
-}
-
-class TestQueue {
-  pending: Pending[] = [];
-  /** Every delay requested with a send (Graph throttling re-sends). */
-  delays: number[] = [];
-  async send(body: SyncTask, options?: { delaySeconds?: number }) {
-    if (options?.delaySeconds) this.delays.push(options.delaySeconds);
-    this.pending.push({ id: crypto.randomUUID(), body: structuredClone(body), attempts: 1, ...options });
-  }
-  async sendBatch(messages: { body: SyncTask; delaySeconds?: number }[]) {
-    for (const m of messages) await this.send(m.body, { delaySeconds: m.delaySeconds });
-  }
-}
-
 function harness(extra: Partial<AppEnv> = {}) {
-  const queue = new TestQueue();
+  const queue = new CapturingQueue();
   const overrides: Partial<AppEnv> = {
     MS_GRAPH_BASE_URL: testEnv.TEST_GRAPH_BASE_URL,
     MAILBOX_SYNC_QUEUE: queue as unknown as Queue,
@@ -65,15 +43,7 @@ function harness(extra: Partial<AppEnv> = {}) {
   const api = <T = unknown>(method: string, path: string, options: CallOptions = {}) =>
     call<T>(method, path, { ...options, env: overrides });
   /** Delivers messages as one batch; answers the queue's view (acks, retries). */
-  async function deliver(messages: Pending[]) {
-    const batch = createMessageBatch<SyncTask>(
-      "mailbox-sync",
-      messages.map((m) => ({ id: m.id, timestamp: new Date(), attempts: m.attempts, body: m.body })),
-    );
-    const ctx = createExecutionContext();
-    await (worker as ExportedHandler<AppEnv, SyncTask>).queue?.(batch, workerEnv, ctx);
-    return getQueueResult(batch, ctx);
-  }
+  const deliver = (messages: Pending[]) => deliverBatch(workerEnv, messages);
   /** Delivers until the queue is empty; `redeliver` hands every batch over twice (at-least-once delivery). */
   async function drain(options: { redeliver?: boolean } = {}) {
     let retried = 0;
@@ -97,54 +67,12 @@ let counter = 0;
 const uniqueMailbox = (name = "shared") => `${name}-${crypto.randomUUID().slice(0, 8)}-${++counter}@contoso.test`;
 const uniqueTenant = () => crypto.randomUUID();
 
-/** A connected tenant whose access token the fake Graph maps to the tenant. */
-async function connectTenant(org: string, tenant: string) {
-  await saveConnectedTokens(getDb(env.DB), testEnv.TOKEN_ENCRYPTION_KEYS ?? "", {
-    orgId: org,
-    tenantId: tenant,
-    epilotUserId: "user-1",
-    identity: { objectId: "oid-1", email: "admin@contoso.test" },
-    tokens: {
-      accessToken: `fake-graph:${tenant}`,
-      refreshToken: "unused-refresh-token",
-      expiresAt: new Date(Date.now() + 60 * 60 * 1000),
-      scopes: ["Mail.ReadWrite.Shared"],
-    },
-  });
-}
-
-interface SeededMessage {
-  id: string;
-  folder: "inbox" | "sentitems";
-  receivedDateTime: string;
-}
-
-async function seedMailbox(spec: Record<string, unknown>): Promise<SeededMessage[]> {
-  const response = await fetch(`${ADMIN}/__mailboxes`, { method: "POST", body: JSON.stringify(spec) });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { messages: SeededMessage[] }).messages;
-}
-
 async function patchMailbox(email: string, settings: Record<string, unknown>) {
   const response = await fetch(`${ADMIN}/__mailboxes/${encodeURIComponent(email)}`, {
     method: "PATCH",
     body: JSON.stringify(settings),
   });
   expect(response.status).toBe(200);
-}
-
-interface GraphStats {
-  stats: {
-    requests: Record<string, number>;
-    throttled: number;
-    withoutImmutableId: number;
-    maxInFlight: number;
-  };
-  subscriptions: { id: string; resource: string }[];
-}
-
-async function graphStats(email: string): Promise<GraphStats> {
-  return (await (await fetch(`${ADMIN}/__mailboxes/${encodeURIComponent(email)}`)).json()) as GraphStats;
 }
 
 type Api = ReturnType<typeof harness>["api"];

@@ -2,9 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { MAILBOX_FOLDER_STATUSES, MAILBOX_SYNC_STATUSES, MAILBOX_SYNC_TIMEFRAMES } from "@/db/schema";
 import { EmailAddressResponseSchema, emailAddressField } from "./email-addresses";
 
-export const MailboxSyncTimeframeSchema = z.enum(MAILBOX_SYNC_TIMEFRAMES).openapi("MailboxSyncTimeframePeriods");
-export const MailboxSyncStatusesSchema = z.enum(MAILBOX_SYNC_STATUSES).openapi("MailboxSyncStatuses");
-export const MailboxSyncFolderStatusesSchema = z.enum(MAILBOX_FOLDER_STATUSES).openapi("MailboxSyncFolderStatuses");
+const MailboxSyncTimeframeSchema = z.enum(MAILBOX_SYNC_TIMEFRAMES).openapi("MailboxSyncTimeframePeriods");
+const MailboxSyncStatusesSchema = z.enum(MAILBOX_SYNC_STATUSES).openapi("MailboxSyncStatuses");
+const MailboxSyncFolderStatusesSchema = z.enum(MAILBOX_FOLDER_STATUSES).openapi("MailboxSyncFolderStatuses");
 
 export const MailboxEmailParamSchema = z.object({
   email: emailAddressField.openapi({
@@ -37,7 +37,7 @@ export const DisconnectOutlookMailboxResponseSchema = z.object({
   email: z.string().openapi({ format: "email", description: "The email address that was disconnected" }),
 });
 
-export const ConnectedOutlookEmailSchema = z
+const ConnectedOutlookEmailSchema = z
   .object({
     outlook_email: z.string().openapi({ format: "email", description: "The Outlook shared mailbox email address" }),
     tenant_id: z.string().optional().openapi({ description: "Azure AD Tenant ID that provisions this mailbox" }),
@@ -108,7 +108,7 @@ export const RetryMailboxSyncResponseSchema = z.object({
 
 const PersonSchema = z.object({ address: z.string(), name: z.string().optional() });
 
-export const ImportedMessageSchema = z
+const ImportedMessageSchema = z
   .object({
     id: z.string().openapi({ description: "Id of the imported message in this API" }),
     graph_id: z.string().openapi({ description: "Microsoft Graph immutable id" }),

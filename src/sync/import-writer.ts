@@ -27,10 +27,11 @@ export interface ItemOutcome {
 }
 
 // ?1 org, ?2 mailbox, ?3 execution, ?4 token
-const GUARD = `EXISTS (SELECT 1 FROM mailbox_sync_executions e
+const CURRENT = `mailbox_sync_executions e
   JOIN outlook_mailboxes m ON m.org_id = e.org_id AND m.email = e.mailbox
   WHERE e.org_id = ?1 AND e.id = ?3 AND e.mailbox = ?2 AND e.status = 'RUNNING'
-    AND e.fencing_token = ?4 AND m.sync_fencing_token = ?4)`;
+    AND e.fencing_token = ?4 AND m.sync_fencing_token = ?4`;
+const GUARD = `EXISTS (SELECT 1 FROM ${CURRENT})`;
 
 const INSERT_MESSAGES = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
   from_name, to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview,
@@ -117,11 +118,21 @@ export async function writeImport(
   return statements.length;
 }
 
-/** Whether import writes of this execution would still land (the same guard as the writes). */
-export async function stillCurrent(db: D1Database, ctx: ImportContext): Promise<boolean> {
-  const row = await db
-    .prepare(`SELECT ${GUARD} AS ok`)
+/** What a queue task needs of its execution and mailbox (one read); absent when the task is stale. */
+interface CurrentTask {
+  tenant_id: string;
+  window_start: string;
+  inbox_pages_done: number;
+  sent_items_pages_done: number;
+}
+
+/**
+ * The execution and mailbox of a task whose import writes would still land (the same guard as the
+ * writes), or null when the task is stale (cancelled, superseded, finished, disconnected).
+ */
+export function currentTask(db: D1Database, ctx: ImportContext): Promise<CurrentTask | null> {
+  return db
+    .prepare(`SELECT m.tenant_id, e.window_start, e.inbox_pages_done, e.sent_items_pages_done FROM ${CURRENT}`)
     .bind(ctx.orgId, ctx.mailbox, ctx.executionId, ctx.token)
-    .first<{ ok: number }>();
-  return row?.ok === 1;
+    .first<CurrentTask>();
 }

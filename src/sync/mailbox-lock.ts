@@ -1,5 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { configNumber } from "@/lib/config";
+import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
+import { MAX_IN_FLIGHT_PER_MAILBOX } from "@/services/graph/client";
 
 /**
  * One instance per mailbox (named by org and address, see `lockStub`): grants one running sync at a
@@ -23,10 +26,8 @@ export type AcquireResult =
 const LEASE_KEY = "lease";
 const LAST_TOKEN_KEY = "lastToken";
 
-/** Graph's own limit of concurrent requests per mailbox. */
-export const GRAPH_SLOTS_PER_MAILBOX = 4;
 /** A slot not released by then (its holder crashed) is reclaimed. */
-export const GRAPH_SLOT_TTL_MS = 60_000;
+const GRAPH_SLOT_TTL_MS = 60_000;
 /** Waiters re-check this often, so a slot reclaimed by its TTL is handed on without a release. */
 const SLOT_RECHECK_MS = 1_000;
 
@@ -39,12 +40,12 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   private readonly slots = new Map<string, number>();
   private readonly slotWaiters: (() => void)[] = [];
 
-  /** Waits until fewer than GRAPH_SLOTS_PER_MAILBOX requests are in flight, then answers a slot id. */
+  /** Waits until fewer than MAX_IN_FLIGHT_PER_MAILBOX requests (Graph's limit) are in flight; answers a slot id. */
   async acquireGraphSlot(ttlMs = GRAPH_SLOT_TTL_MS): Promise<string> {
     for (;;) {
       const now = Date.now();
       for (const [id, expiresAt] of this.slots) if (expiresAt <= now) this.slots.delete(id);
-      if (this.slots.size < GRAPH_SLOTS_PER_MAILBOX) {
+      if (this.slots.size < MAX_IN_FLIGHT_PER_MAILBOX) {
         const id = crypto.randomUUID();
         this.slots.set(id, now + ttlMs);
         return id;
@@ -150,14 +151,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     )
       .bind("The sync was abandoned: its lease expired without progress", now, lease.orgId, lease.executionId)
       .run();
-    console.warn(
-      JSON.stringify({
-        level: "warn",
-        event: "mailbox_sync_lease_expired",
-        orgId: lease.orgId,
-        executionId: lease.executionId,
-      }),
-    );
+    logEvent("warn", "mailbox_sync_lease_expired", { orgId: lease.orgId, executionId: lease.executionId });
   }
 }
 
@@ -168,6 +162,5 @@ export function lockStub(env: AppEnv, orgId: string, mailbox: string) {
 }
 
 export function leaseMs(env: AppEnv): number {
-  const seconds = Number(env.MAILBOX_SYNC_LEASE_SECONDS);
-  return (Number.isFinite(seconds) && seconds > 0 ? seconds : 600) * 1000;
+  return configNumber(env.MAILBOX_SYNC_LEASE_SECONDS, 600, { positive: true }) * 1000;
 }

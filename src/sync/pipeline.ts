@@ -44,7 +44,7 @@ export type SyncTask =
       throttled?: number;
     };
 
-export const MESSAGES_PER_TASK = 50;
+const MESSAGES_PER_TASK = 50;
 
 const TIMEFRAME_MS: Record<MailboxSyncTimeframe, number> = {
   "5m": 5 * 60 * 1000,
@@ -236,8 +236,10 @@ async function retryableItems(env: AppEnv, orgId: string, email: string, executi
 
 const emptyCounters = (): FolderCounters => ({ total_messages: 0, processed_messages: 0, failed_messages: 0 });
 
+type LiveCounters = Awaited<ReturnType<typeof liveCounters>>;
+
 /** Live per-folder counters of an execution, from the import state of its messages. */
-export async function liveCounters(env: AppEnv, orgId: string, executionId: string) {
+async function liveCounters(env: AppEnv, orgId: string, executionId: string) {
   const { results } = await env.DB.prepare(
     `SELECT folder, status, count(*) AS n FROM mailbox_sync_items
      WHERE org_id = ?1 AND execution_id = ?2 GROUP BY folder, status`,
@@ -255,7 +257,7 @@ export async function liveCounters(env: AppEnv, orgId: string, executionId: stri
   return counters;
 }
 
-export function latestExecution(db: Database, orgId: string, email: string) {
+function latestExecution(db: Database, orgId: string, email: string) {
   return db
     .select()
     .from(mailboxSyncExecutions)
@@ -272,7 +274,7 @@ export async function syncStatus(env: AppEnv, orgId: string, email: string) {
   return toStatusResponse(env, execution);
 }
 
-export async function toStatusResponse(env: AppEnv, e: MailboxSyncExecutionRow) {
+async function toStatusResponse(env: AppEnv, e: MailboxSyncExecutionRow) {
   let inbox = e.inboxCounters;
   let sent = e.sentItemsCounters;
   if (!inbox || !sent) {
@@ -316,27 +318,31 @@ export async function maybeFinish(env: AppEnv, orgId: string, executionId: strin
       : failed > 0
         ? "COMPLETED_WITH_ERRORS"
         : "COMPLETED";
-  await finishExecution(env, orgId, executionId, e.fencingToken, { status });
+  await finishExecution(env, orgId, executionId, e.fencingToken, { status }, live);
 }
 
-/** Ends a running execution once (conditional), storing the counters, and frees its lock. */
-export async function finishExecution(
+/**
+ * Ends a running execution once (conditional), storing the counters (`live`, when the caller just
+ * read them), and frees its lock.
+ */
+async function finishExecution(
   env: AppEnv,
   orgId: string,
   executionId: string,
   token: number,
   outcome: { status: Exclude<MailboxSyncStatusValue, "RUNNING">; error?: string },
+  live?: LiveCounters,
 ): Promise<boolean> {
   const db = getDb(env.DB);
-  const live = await liveCounters(env, orgId, executionId);
+  const counters = live ?? (await liveCounters(env, orgId, executionId));
   const now = new Date().toISOString();
   const [ended] = await db
     .update(mailboxSyncExecutions)
     .set({
       status: outcome.status,
       ...(outcome.error && { error: outcome.error }),
-      inboxCounters: live.inbox,
-      sentItemsCounters: live.sentitems,
+      inboxCounters: counters.inbox,
+      sentItemsCounters: counters.sentitems,
       completedAt: now,
       updatedAt: now,
     })

@@ -1,6 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { mailboxSyncExecutions } from "@/db/schema";
+import { configNumber } from "@/lib/config";
+import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { GraphError, GraphThrottledError } from "@/services/graph/client";
 import {
@@ -11,23 +13,23 @@ import {
   graphClient,
   MESSAGE_PAGE_SIZE,
   messageUrl,
+  SYNC_FOLDERS,
   type SyncFolder,
 } from "@/services/graph/mail";
 import { getAccessToken } from "@/services/microsoft";
 import { microsoftConfig } from "@/services/microsoft/config";
-import { type ImportContext, type ItemOutcome, stillCurrent, writeImport } from "./import-writer";
+import { currentTask, type ImportContext, type ItemOutcome, writeImport } from "./import-writer";
 import { leaseMs, lockStub } from "./mailbox-lock";
-import { findMailbox, maybeFinish, type SyncTask } from "./pipeline";
+import { maybeFinish, type SyncTask } from "./pipeline";
 
 /** Matches `max_retries` of the consumer in wrangler.toml: the last attempt gives up cleanly. */
-export const QUEUE_MAX_RETRIES = 5;
+const QUEUE_MAX_RETRIES = 5;
 /** Graph throttling re-sends (not failed attempts) before a task gives up. */
 const MAX_THROTTLED = 30;
-export const DEAD_LETTER_QUEUE = "mailbox-sync-dlq";
+const DEAD_LETTER_QUEUE = "mailbox-sync-dlq";
 
 export function bodyMaxChars(env: AppEnv): number {
-  const n = Number(env.MAILBOX_BODY_MAX_CHARS);
-  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 65_536;
+  return Math.floor(configNumber(env.MAILBOX_BODY_MAX_CHARS, 65_536, { positive: true }));
 }
 
 /**
@@ -77,36 +79,27 @@ export async function handleQueue(batch: MessageBatch<SyncTask>, env: AppEnv): P
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
 
 function log(event: string, task: SyncTask, err: unknown, attempts?: number) {
-  console.warn(
-    JSON.stringify({
-      level: "warn",
-      event,
-      orgId: task.orgId,
-      executionId: task.executionId,
-      kind: task.kind,
-      attempts,
-      error: err instanceof Error ? err.name : typeof err,
-      message: errorText(err),
-    }),
-  );
+  logEvent("warn", event, {
+    orgId: task.orgId,
+    executionId: task.executionId,
+    kind: task.kind,
+    attempts,
+    error: err instanceof Error ? err.name : typeof err,
+    message: errorText(err),
+  });
 }
 
 async function runTask(env: AppEnv, task: SyncTask) {
-  const ctx: ImportContext = {
-    orgId: task.orgId,
-    mailbox: task.mailbox,
-    executionId: task.executionId,
-    token: task.token,
-  };
+  const ctx: ImportContext = task;
   // A stale task (cancelled, superseded, finished, disconnected) is dropped.
-  if (!(await stillCurrent(env.DB, ctx))) return;
-  if (!(await lockStub(env, task.orgId, task.mailbox).renew(task.executionId, task.token, leaseMs(env)))) return;
-  const mailbox = await findMailbox(getDb(env.DB), task.orgId, task.mailbox);
-  if (!mailbox) return;
+  const current = await currentTask(env.DB, ctx);
+  if (!current) return;
+  const lock = lockStub(env, task.orgId, task.mailbox);
+  if (!(await lock.renew(task.executionId, task.token, leaseMs(env)))) return;
   const config = microsoftConfig(env);
   let token: string;
   try {
-    token = await getAccessToken(env, task.orgId, mailbox.tenantId);
+    token = await getAccessToken(env, task.orgId, current.tenant_id);
   } catch (err) {
     // No usable connection (disconnected or expired tenant): the work cannot be done.
     await giveUp(env, task, errorText(err));
@@ -114,7 +107,6 @@ async function runTask(env: AppEnv, task: SyncTask) {
   }
   // The mailbox's Durable Object holds the request slots, so Graph's limit of 4 concurrent requests per
   // mailbox holds across every isolate that consumes this mailbox's tasks.
-  const lock = lockStub(env, task.orgId, task.mailbox);
   const slots = {
     async acquire() {
       const slot = await lock.acquireGraphSlot();
@@ -127,20 +119,11 @@ async function runTask(env: AppEnv, task: SyncTask) {
   const maxChars = bodyMaxChars(env);
   if (task.kind === "page") {
     await setFolder(env, task, task.folder, "RUNNING", ["PENDING"]);
-    const execution = await getDb(env.DB)
-      .select({
-        windowStart: mailboxSyncExecutions.windowStart,
-        pagesDone:
-          task.folder === "inbox" ? mailboxSyncExecutions.inboxPagesDone : mailboxSyncExecutions.sentItemsPagesDone,
-      })
-      .from(mailboxSyncExecutions)
-      .where(and(eq(mailboxSyncExecutions.orgId, task.orgId), eq(mailboxSyncExecutions.id, task.executionId)))
-      .get();
-    if (!execution) return;
+    const pagesDone = task.folder === "inbox" ? current.inbox_pages_done : current.sent_items_pages_done;
     const pageNumber = task.page ?? 0;
     // A redelivered page task whose page was already imported (and its successor sent): nothing to do.
-    if (execution.pagesDone > pageNumber) return;
-    const url = task.url ?? firstPageUrl(client, task.mailbox, task.folder, execution.windowStart);
+    if (pagesDone > pageNumber) return;
+    const url = task.url ?? firstPageUrl(client, task.mailbox, task.folder, current.window_start);
     let page: Awaited<ReturnType<typeof client.page<GraphMessage>>>;
     try {
       page = await client.page<GraphMessage>(url, MESSAGE_PAGE_SIZE);
@@ -152,8 +135,11 @@ async function runTask(env: AppEnv, task: SyncTask) {
       }
       throw err;
     }
-    const converted = page.value.map((m) => convertMessage(m, task.folder, maxChars));
-    await write(env, ctx, converted, task.folder);
+    await writeOutcomes(
+      env,
+      ctx,
+      page.value.map((m) => ({ converted: convertMessage(m, task.folder, maxChars), folder: task.folder })),
+    );
     if (page.nextLink) {
       let next: string;
       try {
@@ -218,14 +204,6 @@ async function runTask(env: AppEnv, task: SyncTask) {
   await maybeFinish(env, task.orgId, task.executionId);
 }
 
-async function write(env: AppEnv, ctx: ImportContext, converted: Converted[], folder: SyncFolder) {
-  await writeOutcomes(
-    env,
-    ctx,
-    converted.map((c) => ({ converted: c, folder })),
-  );
-}
-
 async function writeOutcomes(env: AppEnv, ctx: ImportContext, results: { converted: Converted; folder: SyncFolder }[]) {
   const rows = results.flatMap((r) => (r.converted.ok ? [r.converted.row] : []));
   const outcomes: ItemOutcome[] = results
@@ -236,9 +214,7 @@ async function writeOutcomes(env: AppEnv, ctx: ImportContext, results: { convert
     // A message without an id cannot be tracked (or retried); it is logged instead.
     .filter((o) => o.graph_id !== "");
   if (outcomes.length < results.length) {
-    console.warn(
-      JSON.stringify({ level: "warn", event: "mailbox_sync_message_without_id", executionId: ctx.executionId }),
-    );
+    logEvent("warn", "mailbox_sync_message_without_id", { executionId: ctx.executionId });
   }
   await writeImport(env.DB, ctx, rows, outcomes);
 }
@@ -301,24 +277,19 @@ async function failFolder(env: AppEnv, task: SyncTask, folder: SyncFolder, error
 
 /** A retry's folders are complete once none of their messages waits. */
 async function completeRetryFolders(env: AppEnv, task: SyncTask) {
-  for (const folder of ["inbox", "sentitems"] as const) {
-    const waiting = await env.DB.prepare(
-      `SELECT count(*) AS n FROM mailbox_sync_items WHERE org_id = ?1 AND execution_id = ?2 AND folder = ?3 AND status = 'PENDING'`,
-    )
-      .bind(task.orgId, task.executionId, folder)
-      .first<{ n: number }>();
-    if ((waiting?.n ?? 0) === 0) await setFolder(env, task, folder, "COMPLETED", ["RUNNING"]);
+  const { results } = await env.DB.prepare(
+    `SELECT DISTINCT folder FROM mailbox_sync_items WHERE org_id = ?1 AND execution_id = ?2 AND status = 'PENDING'`,
+  )
+    .bind(task.orgId, task.executionId)
+    .all<{ folder: SyncFolder }>();
+  const waiting = new Set(results.map((r) => r.folder));
+  for (const folder of SYNC_FOLDERS) {
+    if (!waiting.has(folder)) await setFolder(env, task, folder, "COMPLETED", ["RUNNING"]);
   }
 }
 
 /** Records that a task cannot be done: a folder's enumeration FAILED, or a retry's messages failed. */
 async function giveUp(env: AppEnv, task: SyncTask, error: string) {
-  const ctx: ImportContext = {
-    orgId: task.orgId,
-    mailbox: task.mailbox,
-    executionId: task.executionId,
-    token: task.token,
-  };
   if (task.kind === "page") {
     await failFolder(env, task, task.folder, error);
     return;
@@ -326,7 +297,7 @@ async function giveUp(env: AppEnv, task: SyncTask, error: string) {
   const folders = await itemFolders(env, task);
   await writeOutcomes(
     env,
-    ctx,
+    task,
     task.ids.map((id) => ({ converted: { ok: false, graphId: id, error }, folder: folders.get(id) ?? "inbox" })),
   );
   await completeRetryFolders(env, task);

@@ -9,7 +9,7 @@ export type SyncFolder = (typeof SYNC_FOLDERS)[number];
 export const MESSAGE_PAGE_SIZE = 100;
 
 /** Exactly the fields that are imported. */
-export const MESSAGE_SELECT = [
+const MESSAGE_SELECT = [
   "id",
   "subject",
   "from",
@@ -23,7 +23,7 @@ export const MESSAGE_SELECT = [
 ].join(",");
 
 /** The date a folder's messages are filtered and ordered by. */
-export const FOLDER_DATE_FIELD: Record<SyncFolder, "receivedDateTime" | "sentDateTime"> = {
+const FOLDER_DATE_FIELD: Record<SyncFolder, "receivedDateTime" | "sentDateTime"> = {
   inbox: "receivedDateTime",
   sentitems: "sentDateTime",
 };
