@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, lte } from "drizzle-orm";
 import { getDb } from "@/db/client";
 import { domainVerifications, settings } from "@/db/schema";
+import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import type { DnsResolver } from "./dns";
 import {
@@ -20,7 +21,7 @@ export interface RecheckSummary {
 }
 
 const log = (level: "info" | "warn" | "error", message: string, fields: Record<string, unknown> = {}) =>
-  console[level](JSON.stringify({ level, source: "domain-recheck", message, ...fields }));
+  logEvent(level, "domain_recheck", { message, ...fields });
 
 /**
  * The Cron Trigger's work: re-check every domain whose `next_check_at` is due at `scheduledTime`, oldest

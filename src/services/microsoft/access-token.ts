@@ -2,6 +2,7 @@ import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { type Database, getDb } from "@/db/client";
 import { type OutlookConnectionRow, outlookConnections } from "@/db/schema";
 import { ApiError } from "@/lib/errors";
+import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { open } from "@/services/crypto/sealing";
 import { type MicrosoftConfig, microsoftConfig } from "./config";
@@ -195,15 +196,11 @@ async function markExpired(db: Database, row: OutlookConnectionRow, leaseId: str
 
 function logRefreshFailure(row: OutlookConnectionRow, err: MicrosoftOAuthError, connection: "expired" | "kept") {
   // Codes and ids only: never a token, never Microsoft's free-text description.
-  console.warn(
-    JSON.stringify({
-      level: "warn",
-      event: "outlook_token_refresh_failed",
-      orgId: row.orgId,
-      tenantId: row.tenantId,
-      error: err.error,
-      aadsts: err.aadsts,
-      connection,
-    }),
-  );
+  logEvent("warn", "outlook_token_refresh_failed", {
+    orgId: row.orgId,
+    tenantId: row.tenantId,
+    error: err.error,
+    aadsts: err.aadsts,
+    connection,
+  });
 }
