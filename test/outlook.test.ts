@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase64, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ApiError } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
 import {
   ConnectOutlookResponseSchema,
@@ -599,6 +600,24 @@ describe("getAccessToken", () => {
     await connectAs(org, user);
     expect((await status(org)).connections[0]).toMatchObject({ status: "connected", action: "none" });
     expect(await getAccessToken(testEnv, org, tid)).toBe((await tenantReport(tid)).issued.access_tokens.at(-1));
+  });
+
+  it("answers 503 for a refresh answer without an access token, keeps the connection and frees the lease", async () => {
+    const org = uniqueOrg();
+    const tid = await newTenant({ access_token_ttl: 120 });
+    await connectAs(org, await newUser(tid));
+    await mockPost(`/__tenants/${tid}`, { refresh_incomplete: true });
+
+    const failure = await getAccessToken(testEnv, org, tid).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect((failure as ApiError).status).toBe(503);
+    expect((failure as ApiError).message).toMatch(/incomplete token response/);
+    const [row] = await rows(
+      "SELECT status, refresh_lock_id, token_version FROM outlook_connections WHERE org_id = ? AND tenant_id = ?",
+      org,
+      tid,
+    );
+    expect(row).toEqual({ status: "connected", refresh_lock_id: null, token_version: 1 });
   });
 
   it("refuses unknown connections", async () => {

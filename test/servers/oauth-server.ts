@@ -26,7 +26,7 @@ import {
  *
  * Test files share the server, so all state is per tenant and tests use their own random tenant ids.
  * Admin API (JSON): `POST /__users` {login, tid, oid, name, admin?}; `POST /__tenants/{tid}`
- * {admin_consent_required?, access_token_ttl?, refresh_error?, id_token_claims?, id_token_tamper?,
+ * {admin_consent_required?, access_token_ttl?, refresh_error?, refresh_incomplete?, id_token_claims?, id_token_tamper?,
  * id_token_kid?}; `GET /__tenants/{tid}` the tenant's
  * recorded token requests, counters and issued tokens.
  */
@@ -63,6 +63,8 @@ interface TenantState {
   consented: boolean;
   accessTokenTtl: number;
   refreshError: { error: string; description: string } | null;
+  /** Refreshes answer 200 without an access token (a faulty identity platform). */
+  refreshIncomplete: boolean;
   /** Claims merged into the id tokens (e.g. a wrong `aud`), and whether to break their signature. */
   idTokenClaims: Record<string, unknown>;
   idTokenTamper: boolean;
@@ -111,6 +113,7 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
         consented: false,
         accessTokenTtl: 3600,
         refreshError: null,
+        refreshIncomplete: false,
         idTokenClaims: {},
         idTokenTamper: false,
         idTokenKid: null,
@@ -228,6 +231,11 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
       }
       current.spent = true;
       if (t.refreshError) return fail(400, t.refreshError.error, t.refreshError.description);
+      if (t.refreshIncomplete) {
+        record.outcome = "incomplete";
+        response.body = { token_type: "Bearer", scope: "Mail.ReadWrite" };
+        return;
+      }
     } else if (grant === "client_credentials") {
       if (!GUID.test(segment) || !tenant(segment).consented) {
         return fail(
@@ -367,6 +375,7 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
       if (req.method === "POST") {
         if (typeof body.admin_consent_required === "boolean") t.adminConsentRequired = body.admin_consent_required;
         if (typeof body.access_token_ttl === "number") t.accessTokenTtl = body.access_token_ttl;
+        if (typeof body.refresh_incomplete === "boolean") t.refreshIncomplete = body.refresh_incomplete;
         if ("refresh_error" in body) t.refreshError = (body.refresh_error as TenantState["refreshError"]) ?? null;
         if (typeof body.id_token_claims === "object" && body.id_token_claims !== null) {
           t.idTokenClaims = body.id_token_claims as Record<string, unknown>;

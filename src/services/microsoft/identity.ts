@@ -125,14 +125,24 @@ export function refreshTokens(config: MicrosoftConfig, tenant: string, refreshTo
 }
 
 async function tokenRequest(send: () => Promise<OAuth2Tokens>): Promise<OAuth2Tokens> {
+  let tokens: OAuth2Tokens;
   try {
-    return await send();
+    tokens = await send();
   } catch (err) {
     if (err instanceof OAuth2RequestError) {
       throw new MicrosoftOAuthError(err.code, err.description ?? undefined);
     }
     throw unavailable(err);
   }
+  // Checked here, for the code exchange and the refresh alike: a success without an access token or
+  // its lifetime is Microsoft's fault (503), not ours, and must not surface later as a 500.
+  try {
+    tokens.accessToken();
+    tokens.accessTokenExpiresAt();
+  } catch {
+    throw new ApiError(503, "The Microsoft identity platform answered an incomplete token response. Please retry.");
+  }
+  return tokens;
 }
 
 function unavailable(err: unknown): ApiError {
