@@ -1,147 +1,53 @@
-import { env } from "cloudflare:workers";
 import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeBase64, encodeBase64urlNoPadding } from "@oslojs/encoding";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError } from "@/lib/errors";
+import { encodeBase64urlNoPadding } from "@oslojs/encoding";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AppEnv } from "@/lib/types";
 import {
-  ConnectOutlookResponseSchema,
   DisconnectOutlookResponseSchema,
   OAuthCallbackResponseSchema,
-  OutlookConnectionErrorSchema,
   OutlookConnectionsResponseSchema,
 } from "@/schemas/outlook";
-import { open, seal } from "@/services/crypto/sealing";
-import { getAccessToken, OutlookTokenUnavailableError } from "@/services/microsoft";
-import { cleanupOAuthState } from "@/services/microsoft/cleanup";
+import { getAccessToken } from "@/services/microsoft";
 import { OUTLOOK_SCOPES } from "@/services/microsoft/config";
-import { hashState, sealContext } from "@/services/microsoft/store";
-import { type ApiResponse, call, expectBody, expectError, uniqueOrg } from "./helpers/api";
+import { hashState } from "@/services/microsoft/store";
+import { call, expectBody, expectError, uniqueOrg } from "./helpers/api";
+import {
+  browse,
+  CALLBACK,
+  CONNECT,
+  DISCONNECT,
+  expectOutlookError,
+  expectUnavailable,
+  FlowBrowser,
+  MOCK,
+  type MockUser,
+  newTenant,
+  newUser,
+  rows,
+  STATUS,
+  status,
+  tenantReport,
+  testEnv,
+} from "./helpers/outlook-flow";
 
 /**
  * Microsoft 365 connection against a real OAuth 2.0 / OpenID server (oauth2-mock-server behind
- * Microsoft's paths, test/servers/oauth-server.ts). Each test uses its own org and random tenants.
+ * Microsoft's paths, test/servers/oauth-server.ts). Each test uses its own org, random tenants and its
+ * own browser (test/helpers/outlook-flow.ts), which carries the flow cookie from connect to callback.
+ * The browser binding itself (login CSRF) is tested in outlook-csrf.test.ts, tokens after the flow in
+ * outlook-tokens.test.ts.
  */
 
-const testEnv = env as unknown as AppEnv & { TEST_MS_ADMIN_URL: string };
-const MOCK = testEnv.TEST_MS_ADMIN_URL;
+let browser: FlowBrowser;
+beforeEach(() => {
+  browser = new FlowBrowser();
+});
 
-const CONNECT = "/v2/outlook/connect";
-const CALLBACK = "/v2/outlook/oauth/callback";
-const STATUS = "/v2/outlook/connection/status";
-const DISCONNECT = "/v2/outlook/connection/disconnect";
-
-interface MockUser {
-  login: string;
-  tid: string;
-  oid: string;
-  name: string;
-}
-
-interface TenantReport {
-  consented: boolean;
-  counters: { authorization_code: number; refresh_token: number; client_credentials: number };
-  requests: {
-    grant_type: string;
-    tenant_segment: string;
-    client_auth: string;
-    redirect_uri?: string;
-    code_verifier?: string;
-    code_challenge?: string;
-    code_challenge_method?: string;
-    outcome: string;
-  }[];
-  issued: { access_tokens: string[]; refresh_tokens: string[]; id_tokens: string[] };
-}
-
-async function mockPost(path: string, body: unknown) {
-  const response = await fetch(`${MOCK}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  expect(response.ok, await response.clone().text()).toBe(true);
-  return response.json();
-}
-
-async function newTenant(config: Record<string, unknown> = {}) {
-  const tid = crypto.randomUUID();
-  await mockPost(`/__tenants/${tid}`, config);
-  return tid;
-}
-
-async function newUser(tid: string, options: { admin?: boolean; name?: string } = {}): Promise<MockUser> {
-  const oid = crypto.randomUUID();
-  const user = {
-    login: `user-${oid.slice(0, 8)}@${tid.slice(0, 8)}.example.com`,
-    tid,
-    oid,
-    name: options.name ?? "Ada Lovelace",
-  };
-  await mockPost("/__users", { ...user, admin: options.admin ?? false });
-  return user;
-}
-
-async function tenantReport(tid: string): Promise<TenantReport> {
-  return (await fetch(`${MOCK}/__tenants/${tid}`)).json();
-}
-
-const ErrorBody = OutlookConnectionErrorSchema.strict();
-
-function expectOutlookError(response: ApiResponse, status: 400 | 403, error?: string) {
-  const body = expectBody(response, status, ErrorBody);
-  expect(body.status).toBe(status);
-  if (error) expect(body.error).toBe(error);
-  return body;
-}
-
-async function authorizationUrl(org: string, user = "epilot-user-1") {
-  return expectBody(await call("GET", CONNECT, { org, user }), 200, ConnectOutlookResponseSchema.strict())
-    .authorization_url;
-}
-
-/** The user's browser: opens Microsoft's URL as `login`, follows nothing, returns the redirect back. */
-async function browse(url: string, login: string): Promise<string> {
-  const target = new URL(url);
-  target.searchParams.set("login_hint", login);
-  const response = await fetch(target, { redirect: "manual" });
-  await response.body?.cancel();
-  expect(response.status).toBe(302);
-  const location = new URL(response.headers.get("location") ?? "");
-  expect(`${location.origin}${location.pathname}`).toBe(testEnv.MS_REDIRECT_URI);
-  return `${location.pathname}${location.search}`;
-}
-
-/** The redirect reaches the Worker: no bearer token, only the query. */
+const authorizationUrl = (org: string, user?: string) => browser.authorizationUrl(org, user);
+/** The redirect reaches the Worker in the browser that started the flow: no bearer token. */
 const callback = (pathAndQuery: string, options: { env?: Partial<AppEnv> } = {}) =>
-  call("GET", pathAndQuery, { token: null, ...options });
-
-async function connectAs(org: string, user: MockUser) {
-  const back = await browse(await authorizationUrl(org), user.login);
-  return expectBody(await callback(back), 200, OAuthCallbackResponseSchema.strict());
-}
-
-async function status(org: string) {
-  return expectBody(await call("GET", STATUS, { org }), 200, OutlookConnectionsResponseSchema.strict());
-}
-
-async function rows(sql: string, ...params: unknown[]) {
-  return (
-    await testEnv.DB.prepare(sql)
-      .bind(...params)
-      .all<Record<string, unknown>>()
-  ).results;
-}
-
-async function expectUnavailable(promise: Promise<unknown>, reason: string) {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(OutlookTokenUnavailableError);
-  expect((err as OutlookTokenUnavailableError).reason).toBe(reason);
-  expect((err as OutlookTokenUnavailableError).status).toBe(409);
-}
+  browser.callback(pathAndQuery, options);
+const connectAs = (org: string, user: MockUser) => browser.connectAs(org, user);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -390,7 +296,7 @@ describe("errors from Microsoft", () => {
     expectAdminConsentUrl(refused.admin_consent_url);
 
     // From now on connect answers 403 with a fresh admin consent URL.
-    const again = expectOutlookError(await call("GET", CONNECT, { org }), 403, "consent_required");
+    const again = expectOutlookError(await browser.connect(org), 403, "consent_required");
     const consentUrl = expectAdminConsentUrl(again.admin_consent_url);
     expect(consentUrl.searchParams.get("state")).not.toBe(
       new URL(refused.admin_consent_url ?? "").searchParams.get("state"),
@@ -429,7 +335,7 @@ describe("errors from Microsoft", () => {
     const tid = await newTenant({ admin_consent_required: true });
     const user = await newUser(tid);
     expectOutlookError(await callback(await browse(await authorizationUrl(org), user.login)), 403, "consent_required");
-    const consentUrl = new URL(expectOutlookError(await call("GET", CONNECT, { org }), 403).admin_consent_url ?? "");
+    const consentUrl = new URL(expectOutlookError(await browser.connect(org), 403).admin_consent_url ?? "");
 
     // Nobody consented, yet the redirect claims so.
     const forged = await callback(
@@ -447,9 +353,7 @@ describe("errors from Microsoft", () => {
     const tid = await newTenant({ admin_consent_required: true });
     const user = await newUser(tid);
     expectOutlookError(await callback(await browse(await authorizationUrl(org), user.login)), 403);
-    const consentUrl = expectAdminConsentUrl(
-      expectOutlookError(await call("GET", CONNECT, { org }), 403).admin_consent_url,
-    );
+    const consentUrl = expectAdminConsentUrl(expectOutlookError(await browser.connect(org), 403).admin_consent_url);
     // Not an administrator: Microsoft redirects with access_denied.
     const body = expectOutlookError(
       await callback(await browse(consentUrl.toString(), user.login)),
@@ -495,133 +399,6 @@ describe("several tenants", () => {
     expect(a).toBe((await tenantReport(t1)).issued.access_tokens.at(-1));
     expect(b).toBe((await tenantReport(t2)).issued.access_tokens.at(-1));
     expect(a).not.toBe(b);
-  });
-});
-
-describe("getAccessToken", () => {
-  const storedRefreshToken = async (org: string, tid: string) => {
-    const [row] = await rows(
-      "SELECT refresh_token_sealed FROM outlook_connections WHERE org_id = ? AND tenant_id = ?",
-      org,
-      tid,
-    );
-    return open(
-      testEnv.TOKEN_ENCRYPTION_KEYS,
-      String(row?.refresh_token_sealed),
-      sealContext.token(org, tid, "refresh_token"),
-    );
-  };
-
-  it("hands out the stored token while it is valid for more than 5 minutes", async () => {
-    const org = uniqueOrg();
-    const tid = await newTenant();
-    await connectAs(org, await newUser(tid));
-    const token = await getAccessToken(testEnv, org, tid);
-    expect(token).toBe((await tenantReport(tid)).issued.access_tokens[0]);
-    expect(await getAccessToken(testEnv, org, tid.toUpperCase())).toBe(token);
-    expect((await tenantReport(tid)).counters.refresh_token).toBe(0);
-  });
-
-  it("refreshes a token expiring within 5 minutes and stores the rotated refresh token", async () => {
-    const org = uniqueOrg();
-    // Microsoft hands out tokens valid for 2 minutes here: every use needs a refresh.
-    const tid = await newTenant({ access_token_ttl: 120 });
-    await connectAs(org, await newUser(tid));
-    const first = await tenantReport(tid);
-    expect(await storedRefreshToken(org, tid)).toBe(first.issued.refresh_tokens[0]);
-
-    const token = await getAccessToken(testEnv, org, tid);
-    let report = await tenantReport(tid);
-    expect(report.counters.refresh_token).toBe(1);
-    expect(token).toBe(report.issued.access_tokens[1]);
-    // Stored before the access token came back: the rotated refresh token is in D1.
-    expect(await storedRefreshToken(org, tid)).toBe(report.issued.refresh_tokens[1]);
-
-    // The next refresh spends the rotated token (the mock refuses a spent one with invalid_grant).
-    const second = await getAccessToken(testEnv, org, tid);
-    report = await tenantReport(tid);
-    expect(report.counters.refresh_token).toBe(2);
-    expect(report.requests.filter((r) => r.grant_type === "refresh_token").map((r) => r.outcome)).toEqual(["ok", "ok"]);
-    expect(second).toBe(report.issued.access_tokens[2]);
-    expect(await storedRefreshToken(org, tid)).toBe(report.issued.refresh_tokens[2]);
-    expect(report.requests.at(-1)).toMatchObject({ tenant_segment: tid, client_auth: "basic" });
-
-    // Once Microsoft hands out a long-lived token again, it is reused.
-    await mockPost(`/__tenants/${tid}`, { access_token_ttl: 3600 });
-    const third = await getAccessToken(testEnv, org, tid);
-    expect(await getAccessToken(testEnv, org, tid)).toBe(third);
-    expect((await tenantReport(tid)).counters.refresh_token).toBe(3);
-    const [connection] = (await status(org)).connections;
-    expect(connection).toMatchObject({ status: "connected", is_token_valid: true });
-  });
-
-  it("lets concurrent callers share one refresh: the refresh token is spent once", async () => {
-    const org = uniqueOrg();
-    const tid = await newTenant({ access_token_ttl: 120 });
-    await connectAs(org, await newUser(tid));
-    await mockPost(`/__tenants/${tid}`, { access_token_ttl: 3600 });
-
-    const tokens = await Promise.all(Array.from({ length: 8 }, () => getAccessToken(testEnv, org, tid)));
-    const report = await tenantReport(tid);
-    expect(report.counters.refresh_token).toBe(1);
-    expect(new Set(tokens)).toEqual(new Set([report.issued.access_tokens[1]]));
-    expect(await storedRefreshToken(org, tid)).toBe(report.issued.refresh_tokens[1]);
-    const [row] = await rows(
-      "SELECT refresh_lock_id, token_version FROM outlook_connections WHERE org_id = ? AND tenant_id = ?",
-      org,
-      tid,
-    );
-    expect(row).toEqual({ refresh_lock_id: null, token_version: 2 });
-  });
-
-  it.each([
-    ["invalid_grant", "AADSTS50173: The provided grant has expired due to it being revoked."],
-    ["interaction_required", "AADSTS50076: Due to a configuration change you must use multi-factor authentication."],
-  ])("marks the connection expired on %s; reconnecting restores it", async (error, description) => {
-    const org = uniqueOrg();
-    const tid = await newTenant({ access_token_ttl: 120 });
-    const user = await newUser(tid);
-    await connectAs(org, user);
-    await mockPost(`/__tenants/${tid}`, { refresh_error: { error, description } });
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-
-    await expectUnavailable(getAccessToken(testEnv, org, tid), "expired");
-    // Expired stays expired: no further refresh attempts.
-    await expectUnavailable(getAccessToken(testEnv, org, tid), "expired");
-    expect((await tenantReport(tid)).counters.refresh_token).toBe(1);
-    const logged = warn.mock.calls.map((args) => String(args[0])).join("\n");
-    expect(logged).toContain('"event":"outlook_token_refresh_failed"');
-    expect(logged).toContain(`"error":"${error}"`);
-
-    const [connection] = (await status(org)).connections;
-    expect(connection).toMatchObject({ status: "expired", action: "reconnect", tenant_id: tid, is_token_valid: false });
-
-    await mockPost(`/__tenants/${tid}`, { refresh_error: null, access_token_ttl: 3600 });
-    await connectAs(org, user);
-    expect((await status(org)).connections[0]).toMatchObject({ status: "connected", action: "none" });
-    expect(await getAccessToken(testEnv, org, tid)).toBe((await tenantReport(tid)).issued.access_tokens.at(-1));
-  });
-
-  it("answers 503 for a refresh answer without an access token, keeps the connection and frees the lease", async () => {
-    const org = uniqueOrg();
-    const tid = await newTenant({ access_token_ttl: 120 });
-    await connectAs(org, await newUser(tid));
-    await mockPost(`/__tenants/${tid}`, { refresh_incomplete: true });
-
-    const failure = await getAccessToken(testEnv, org, tid).catch((err: unknown) => err);
-    expect(failure).toBeInstanceOf(ApiError);
-    expect((failure as ApiError).status).toBe(503);
-    expect((failure as ApiError).message).toMatch(/incomplete token response/);
-    const [row] = await rows(
-      "SELECT status, refresh_lock_id, token_version FROM outlook_connections WHERE org_id = ? AND tenant_id = ?",
-      org,
-      tid,
-    );
-    expect(row).toEqual({ status: "connected", refresh_lock_id: null, token_version: 1 });
-  });
-
-  it("refuses unknown connections", async () => {
-    await expectUnavailable(getAccessToken(testEnv, uniqueOrg(), crypto.randomUUID()), "not_connected");
   });
 });
 
@@ -683,115 +460,5 @@ describe("configuration", () => {
       [],
     );
     expectError(await call("POST", DISCONNECT, { env, body: { tenant_id: "t" } }), 404);
-  });
-});
-
-describe("tokens at rest", () => {
-  it("never stores or logs an access token, refresh token, id_token or PKCE verifier in plain text", async () => {
-    const log = vi.spyOn(console, "log");
-    const org = uniqueOrg();
-    const tid = await newTenant({ access_token_ttl: 120 });
-    await connectAs(org, await newUser(tid));
-    await getAccessToken(testEnv, org, tid);
-    await authorizationUrl(org); // a pending state with a sealed verifier
-
-    const report = await tenantReport(tid);
-    const verifiers = report.requests.flatMap((r) => (r.code_verifier ? [r.code_verifier] : []));
-    const secrets = [
-      ...report.issued.access_tokens,
-      ...report.issued.refresh_tokens,
-      ...report.issued.id_tokens,
-      ...verifiers,
-    ];
-    expect(report.issued.access_tokens.length).toBeGreaterThanOrEqual(2);
-    expect(report.issued.refresh_tokens.length).toBeGreaterThanOrEqual(2);
-    expect(verifiers.length).toBe(1);
-    // A JWT's signature part, alone, is as telling as the whole token.
-    const needles = secrets.flatMap((s) => [s, ...s.split(".").filter((part) => part.length >= 20)]);
-
-    const tables = await rows("SELECT name FROM sqlite_master WHERE type = 'table'");
-    expect(tables.map((t) => t.name)).toEqual(
-      expect.arrayContaining(["outlook_connections", "outlook_oauth_states", "outlook_oauth_attempts"]),
-    );
-    let dump = "";
-    for (const { name } of tables) {
-      const table = String(name);
-      if (table.startsWith("_cf_") || table === "sqlite_sequence") continue;
-      dump += JSON.stringify(await rows(`SELECT * FROM "${table.replaceAll('"', '""')}"`));
-    }
-    expect(dump).toContain("v1.k2."); // the sealed values are there
-    for (const needle of needles) {
-      expect(dump.includes(needle), "a token in plain text in D1").toBe(false);
-      expect(dump.includes(encodeBase64(new TextEncoder().encode(needle))), "a token in base64 in D1").toBe(false);
-    }
-
-    const logged = log.mock.calls.map((args) => args.map(String).join(" ")).join("\n");
-    expect(logged).toContain('"event":"outlook_connected"');
-    for (const needle of needles) expect(logged.includes(needle), "a token in a log line").toBe(false);
-  });
-});
-
-describe("sealing", () => {
-  const key = () => encodeBase64(crypto.getRandomValues(new Uint8Array(32)));
-
-  it("seals with the first key, opens with any listed key, and names the key in the ciphertext", async () => {
-    const [old, current] = [`k1:${key()}`, `k2:${key()}`];
-    const sealed = await seal(old, "secret", "ctx");
-    expect(sealed).toMatch(/^v1\.k1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-    expect(sealed).not.toContain("secret");
-    // After rotation: k2 seals, k1 still opens.
-    const rotated = `${current},${old}`;
-    expect(await open(rotated, sealed, "ctx")).toBe("secret");
-    expect(await seal(rotated, "secret", "ctx")).toMatch(/^v1\.k2\./);
-    // Once k1 is dropped, its values no longer open.
-    await expect(open(current, sealed, "ctx")).rejects.toThrow(/needs key 'k1'/);
-  });
-
-  it("binds a sealed value to its context and detects tampering", async () => {
-    const keys = `k1:${key()}`;
-    const sealed = await seal(keys, "secret", "org-a/tenant-1/refresh_token");
-    await expect(open(keys, sealed, "org-b/tenant-1/refresh_token")).rejects.toThrow(/does not open/);
-    const parts = sealed.split(".");
-    const ct = parts[3] ?? "";
-    parts[3] = (ct[0] === "A" ? "B" : "A") + ct.slice(1);
-    await expect(open(keys, parts.join("."), "org-a/tenant-1/refresh_token")).rejects.toThrow(/does not open/);
-  });
-
-  it.each([
-    ["", /not configured/],
-    ["k1", /entry 1/],
-    ["k1:c2hvcnQ=", /32 bytes/],
-    ["k1:@@@", /32 bytes/],
-  ])("refuses the key list %j with a 503", async (config, message) => {
-    const err = await seal(config, "x", "c").then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toMatchObject({ status: 503 });
-    expect(String((err as Error).message)).toMatch(message);
-  });
-
-  it("refuses a duplicate key id", async () => {
-    const k = key();
-    await expect(seal(`k1:${k},k1:${k}`, "x", "c")).rejects.toThrow(/listed twice/);
-  });
-});
-
-describe("cleanup", () => {
-  it("removes expired states and attempts and keeps live ones", async () => {
-    const org = uniqueOrg();
-    const live = new URL(await authorizationUrl(org)).searchParams.get("state") ?? "";
-    const old = new URL(await authorizationUrl(org)).searchParams.get("state") ?? "";
-    const past = new Date(Date.now() - 60_000).toISOString();
-    await rows("UPDATE outlook_oauth_states SET expires_at = ? WHERE state_hash = ?", past, hashState(old));
-    await rows("UPDATE outlook_oauth_attempts SET expires_at = ? WHERE state_hash = ?", past, hashState(old));
-
-    const removed = await cleanupOAuthState(testEnv);
-    expect(removed.states).toBeGreaterThanOrEqual(1);
-    expect(removed.attempts).toBeGreaterThanOrEqual(1);
-    const remaining = await rows("SELECT state_hash FROM outlook_oauth_states WHERE org_id = ?", org);
-    expect(remaining.map((r) => r.state_hash)).toEqual([hashState(live)]);
-    const attempts = await rows("SELECT state_hash FROM outlook_oauth_attempts WHERE org_id = ?", org);
-    expect(attempts.map((r) => r.state_hash)).toEqual([hashState(live)]);
   });
 });

@@ -219,6 +219,9 @@ export type OutlookOAuthFlow = (typeof OUTLOOK_OAUTH_FLOWS)[number];
 /**
  * One-time OAuth `state`s. Only the SHA-256 of the state is stored; the PKCE verifier is sealed.
  * A state is consumed (used_at) atomically by the callback and is worthless after `expires_at`.
+ * `browser_binding_hash` is the SHA-256 of the flow cookie the starting browser received: the callback
+ * serves a state only to the browser that carries that cookie (NULL, from before the column existed:
+ * served to nobody).
  */
 export const outlookOAuthStates = sqliteTable(
   "outlook_oauth_states",
@@ -230,11 +233,15 @@ export const outlookOAuthStates = sqliteTable(
     /** The tenant segment the flow was started for (MS_TENANT, e.g. `organizations`, or a tenant id). */
     tenantId: text("tenant_id").notNull(),
     codeVerifierSealed: text("code_verifier_sealed"),
+    browserBindingHash: text("browser_binding_hash"),
     createdAt: text("created_at").notNull(),
     expiresAt: text("expires_at").notNull(),
     usedAt: text("used_at"),
   },
-  (t) => [index("outlook_oauth_states_expires_idx").on(t.expiresAt)],
+  (t) => [
+    index("outlook_oauth_states_expires_idx").on(t.expiresAt),
+    index("outlook_oauth_states_browser_idx").on(t.browserBindingHash),
+  ],
 );
 
 export const OUTLOOK_ATTEMPT_OUTCOMES = ["pending", "succeeded", "failed"] as const;

@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonBody, jsonContent } from "@/lib/openapi-helpers";
 import {
   ConnectOutlookResponseSchema,
@@ -9,11 +9,27 @@ import {
   OutlookConnectionErrorSchema,
   OutlookConnectionsResponseSchema,
 } from "@/schemas/outlook";
+import { FLOW_COOKIE } from "@/services/microsoft/browser-binding";
 
 const tags = ["O365 Outlook Connection"];
 
 /** The contract's OutlookErrorResponse: an OutlookConnectionError, maybe with an admin consent URL. */
 const outlookError = (description: string) => jsonContent(OutlookConnectionErrorSchema, description);
+
+const FLOW_COOKIE_HEADER = z.object({
+  "Set-Cookie": z.string().openapi({
+    description:
+      `\`${FLOW_COOKIE.name}=<secret>; Max-Age=${FLOW_COOKIE.attributes.maxAge}; ` +
+      `Path=${FLOW_COOKIE.attributes.path}; HttpOnly; Secure; SameSite=Lax\`: the flow cookie that binds ` +
+      "the returned URL's state to this browser. The callback is served only to a browser carrying it.",
+  }),
+});
+
+/** A connect answer that also sets the flow cookie. */
+const withFlowCookie = <T extends { description: string }>(response: T) => ({
+  ...response,
+  headers: FLOW_COOKIE_HEADER,
+});
 
 export const connectOutlook = createRoute({
   operationId: "connectOutlook",
@@ -24,10 +40,21 @@ export const connectOutlook = createRoute({
   description:
     "Returns the Microsoft authorization URL (code flow with PKCE, one-time state valid 10 minutes). When the " +
     "organization's last attempt failed because an administrator must consent first, answers 403 with " +
-    "`admin_consent_url` instead.",
+    "`admin_consent_url` instead.\n\n" +
+    "**Browser binding.** Both answers set the HttpOnly cookie `" +
+    FLOW_COOKIE.name +
+    "` (Path=/v2/outlook, 10 minutes, Secure, SameSite=Lax): the URL's state is served by the callback only " +
+    "to the browser that carries it. The web app must therefore call this operation from the user's browser " +
+    'with credentials, e.g. `fetch(url, { credentials: "include", headers: { authorization } })`, from an ' +
+    "origin that is same-site with this API (a Lax cookie set by a cross-site fetch is dropped) and allowed " +
+    "by its CORS configuration, and then open `authorization_url` (or `admin_consent_url`) in that same " +
+    "browser. A cookie still valid for a flow of the same organization and user is reused, so several tabs " +
+    "can connect at once.",
   responses: {
-    200: jsonContent(ConnectOutlookResponseSchema, "Authorization URL"),
-    403: outlookError("Admin consent is required (admin_consent_url), or the token grants no access to the org"),
+    200: withFlowCookie(jsonContent(ConnectOutlookResponseSchema, "Authorization URL")),
+    403: withFlowCookie(
+      outlookError("Admin consent is required (admin_consent_url), or the token grants no access to the org"),
+    ),
     ...errorResponses(401, 500, 503),
   },
 });
@@ -41,11 +68,21 @@ export const outlookOAuthCallback = createRoute({
   summary: "Microsoft's redirect target: stores the tenant's tokens or records the admin consent",
   description:
     "Called by the user's browser without a bearer token; the one-time `state` identifies the organization " +
-    "and user. Exchanges the authorization code for tokens, or proves an admin consent, or records an error.",
+    "and user, and the flow cookie `" +
+    FLOW_COOKIE.name +
+    "` set by `connectOutlook` proves it is the browser that started the flow. Microsoft's redirect must " +
+    "therefore be opened in the same browser that called `connectOutlook`. Without that cookie (a link " +
+    "forwarded to someone else, another browser) the answer is 400 `browser_mismatch` and nothing changes: " +
+    "the state stays usable from the right browser. Otherwise exchanges the authorization code for tokens, or " +
+    "proves an admin consent (for the tenant the consent URL was issued for), or records an error; the cookie " +
+    "is removed once the browser has no other flow in progress.",
   request: { query: OAuthCallbackQuerySchema },
   responses: {
     200: jsonContent(OAuthCallbackResponseSchema, "Stored"),
-    400: outlookError("Unknown, expired or used state, or an error answered by Microsoft"),
+    400: outlookError(
+      "Unknown, expired or used state (`invalid_state`), not the browser that started the flow " +
+        "(`browser_mismatch`), or an error answered by Microsoft",
+    ),
     403: outlookError("An administrator must consent first (admin_consent_url)"),
     ...errorResponses(500, 503),
   },

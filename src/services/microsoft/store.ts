@@ -14,7 +14,7 @@ import {
 import { open, seal } from "@/services/crypto/sealing";
 
 /** A state is single use and worthless after 10 minutes. */
-const STATE_TTL_MS = 10 * 60 * 1000;
+export const STATE_TTL_MS = 10 * 60 * 1000;
 /** Finished attempts are kept this long (the last one decides the admin consent answer), then removed. */
 const ATTEMPT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -38,15 +38,21 @@ export interface NewOAuthState {
   codeVerifier: string | undefined;
 }
 
+export interface OAuthStateInput {
+  orgId: string;
+  userId: string | undefined;
+  flow: OutlookOAuthFlow;
+  /** The tenant segment the flow's URL is issued for (MS_TENANT, or a tenant id). */
+  tenantId: string;
+  /** SHA-256 (hex) of the flow cookie of the browser that starts the flow. */
+  browserHash: string;
+}
+
 /**
- * Starts a flow: a fresh 256-bit state bound to the org and user, stored (hashed) with the sealed PKCE
- * verifier, and a pending attempt for the tenant.
+ * Starts a flow: a fresh 256-bit state bound to the org, the user and the starting browser, stored
+ * (hashed) with the sealed PKCE verifier, and a pending attempt for the tenant.
  */
-export async function createOAuthState(
-  db: Database,
-  keys: string,
-  input: { orgId: string; userId: string | undefined; flow: OutlookOAuthFlow; tenantId: string },
-): Promise<NewOAuthState> {
+export async function createOAuthState(db: Database, keys: string, input: OAuthStateInput): Promise<NewOAuthState> {
   const state = generateState();
   const stateHash = hashState(state);
   const codeVerifier = input.flow === "authorize" ? generateCodeVerifier() : undefined;
@@ -60,6 +66,7 @@ export async function createOAuthState(
       flow: input.flow,
       tenantId: input.tenantId,
       codeVerifierSealed: codeVerifier ? await seal(keys, codeVerifier, sealContext.verifier(stateHash)) : null,
+      browserBindingHash: input.browserHash,
       createdAt: iso(now),
       expiresAt,
     }),
@@ -78,24 +85,65 @@ export async function createOAuthState(
   return { state, stateHash, codeVerifier };
 }
 
-/**
- * Consumes a state atomically: only an unused, unexpired state comes back, and only once, whatever
- * requests race. Unknown, expired and used states change nothing.
- */
-export async function consumeOAuthState(db: Database, state: string): Promise<OutlookOAuthStateRow | undefined> {
-  const now = new Date().toISOString();
+const live = (now: string) => and(isNull(outlookOAuthStates.usedAt), gt(outlookOAuthStates.expiresAt, now));
+
+/** Reads an unused, unexpired state without spending it (the callback checks the browser first). */
+export async function findLiveOAuthState(db: Database, state: string): Promise<OutlookOAuthStateRow | undefined> {
   const [row] = await db
+    .select()
+    .from(outlookOAuthStates)
+    .where(and(eq(outlookOAuthStates.stateHash, hashState(state)), live(new Date().toISOString())))
+    .limit(1);
+  return row;
+}
+
+/**
+ * Consumes a state atomically: only an unused, unexpired state still bound to the same browser comes
+ * back, and only once, whatever requests race. Unknown, expired and used states change nothing.
+ */
+export async function consumeOAuthState(
+  db: Database,
+  row: Pick<OutlookOAuthStateRow, "stateHash" | "browserBindingHash">,
+): Promise<OutlookOAuthStateRow | undefined> {
+  if (!row.browserBindingHash) return undefined;
+  const now = new Date().toISOString();
+  const [consumed] = await db
     .update(outlookOAuthStates)
     .set({ usedAt: now })
     .where(
       and(
-        eq(outlookOAuthStates.stateHash, hashState(state)),
-        isNull(outlookOAuthStates.usedAt),
-        gt(outlookOAuthStates.expiresAt, now),
+        eq(outlookOAuthStates.stateHash, row.stateHash),
+        eq(outlookOAuthStates.browserBindingHash, row.browserBindingHash),
+        live(now),
       ),
     )
     .returning();
-  return row;
+  return consumed;
+}
+
+/**
+ * Whether the browser has a flow in progress: an unused, unexpired state bound to its cookie, and
+ * (when given) started by this org and user.
+ */
+export async function browserHasLiveState(
+  db: Database,
+  browserHash: string,
+  startedBy?: { orgId: string; userId: string | undefined },
+): Promise<boolean> {
+  const by = startedBy
+    ? [
+        eq(outlookOAuthStates.orgId, startedBy.orgId),
+        startedBy.userId === undefined
+          ? isNull(outlookOAuthStates.userId)
+          : eq(outlookOAuthStates.userId, startedBy.userId),
+      ]
+    : [];
+  const [row] = await db
+    .select({ stateHash: outlookOAuthStates.stateHash })
+    .from(outlookOAuthStates)
+    .where(and(eq(outlookOAuthStates.browserBindingHash, browserHash), live(new Date().toISOString()), ...by))
+    .limit(1);
+  return row !== undefined;
 }
 
 export function openCodeVerifier(keys: string, row: OutlookOAuthStateRow): Promise<string> | undefined {

@@ -1,0 +1,260 @@
+import type { OAuth2Tokens } from "arctic";
+import { z } from "zod";
+import { type Database, getDb } from "@/db/client";
+import type { OutlookOAuthStateRow } from "@/db/schema";
+import { ApiError } from "@/lib/errors";
+import { logEvent } from "@/lib/log";
+import type { AppEnv } from "@/lib/types";
+import { browserMatches, cookieAfterCallback } from "./browser-binding";
+import { type MicrosoftConfig, microsoftConfig, OUTLOOK_SCOPES } from "./config";
+import {
+  exchangeCode,
+  IdTokenError,
+  isTenantId,
+  MicrosoftOAuthError,
+  needsAdminConsent,
+  proveAdminConsent,
+  validateIdToken,
+} from "./identity";
+import { type FlowAnswer, type FlowOutcome, newAdminConsentUrl, outlookErrorBody } from "./oauth-result";
+import {
+  type AttemptOutcome,
+  consumeOAuthState,
+  findLiveOAuthState,
+  finishAttempt,
+  markAdminConsented,
+  openCodeVerifier,
+  recordAttempt,
+  saveConnectedTokens,
+} from "./store";
+
+/** The redirect's query parameters (Microsoft's sign-in and admin consent redirects). */
+export interface CallbackQuery {
+  state: string;
+  code?: string;
+  error?: string;
+  error_description?: string;
+  error_subcode?: string;
+  error_uri?: string;
+  admin_consent?: string;
+  tenant?: string;
+}
+
+interface CallbackResult {
+  connected: boolean;
+  expires_at?: string;
+  scope?: string;
+}
+
+export type CallbackAnswer = FlowAnswer<CallbackResult>;
+
+type Outcome = FlowOutcome<CallbackResult>;
+
+/** Records the state's attempt as failed (with `error`) and answers it; `adminConsent` adds a consent URL. */
+type Fail = (
+  status: 400 | 403,
+  result: Omit<AttemptOutcome, "outcome" | "consentRequired"> & { error: string },
+  adminConsent?: boolean,
+) => Promise<Outcome>;
+
+interface Step {
+  config: MicrosoftConfig;
+  db: Database;
+  state: OutlookOAuthStateRow;
+  query: CallbackQuery;
+  fail: Fail;
+}
+
+const INVALID_STATE: Outcome = {
+  status: 400,
+  body: outlookErrorBody(
+    400,
+    "invalid_state",
+    "The OAuth state is unknown, expired or was already used: start again with GET /v2/outlook/connect",
+  ),
+};
+
+const BROWSER_MISMATCH: Outcome = {
+  status: 400,
+  body: outlookErrorBody(
+    400,
+    "browser_mismatch",
+    "This Microsoft 365 connection was started in another browser. Open the connect link in the same browser " +
+      "you started from (the one that called GET /v2/outlook/connect), or start again there.",
+  ),
+};
+
+/**
+ * `outlookOAuthCallback`, the redirect target of Microsoft's sign-in and admin consent pages.
+ *
+ * Order matters: configuration first (a misconfigured deployment answers 503 without spending the
+ * state), then the state is read, then the browser binding is checked, and only then is the state spent
+ * and Microsoft called. A request without the flow cookie of the browser that started the flow (a link
+ * forwarded to someone else: login CSRF) is answered 400 `browser_mismatch` and changes nothing: the
+ * state stays usable by its own browser, no attempt is recorded, the cookie is left alone.
+ */
+export async function completeCallback(
+  env: AppEnv,
+  query: CallbackQuery,
+  cookie: string | undefined,
+): Promise<CallbackAnswer> {
+  const config = microsoftConfig(env);
+  const db = getDb(env.DB);
+  const pending = await findLiveOAuthState(db, query.state);
+  if (!pending) return INVALID_STATE;
+  const browserHash = pending.browserBindingHash;
+  if (cookie === undefined || !browserHash || !browserMatches(browserHash, cookie)) {
+    logEvent("warn", "outlook_connect_browser_mismatch", {
+      orgId: pending.orgId,
+      flow: pending.flow,
+      cookie: cookie === undefined ? "missing" : "other",
+    });
+    return BROWSER_MISMATCH;
+  }
+  const state = await consumeOAuthState(db, pending);
+  if (!state) return INVALID_STATE;
+  const fail: Fail = async (status, result, adminConsent = false) => {
+    await finishAttempt(db, state, { ...result, outcome: "failed", consentRequired: adminConsent });
+    logEvent("info", "outlook_connect_failed", {
+      orgId: state.orgId,
+      tenantId: state.tenantId,
+      flow: state.flow,
+      error: result.error,
+    });
+    const url = adminConsent
+      ? await newAdminConsentUrl(db, config, {
+          orgId: state.orgId,
+          userId: state.userId ?? undefined,
+          tenantId: state.tenantId,
+          browserHash,
+        })
+      : undefined;
+    return { status, body: outlookErrorBody(status, result.error, result.errorDescription, url) };
+  };
+  const outcome = await dispatch({ config, db, state, query, fail });
+  // Done with this flow: the cookie goes, unless another flow of this browser (a second tab, or the
+  // admin consent URL just handed out) still needs it.
+  return { ...outcome, cookie: await cookieAfterCallback(db, cookie) };
+}
+
+function dispatch(step: Step): Promise<Outcome> {
+  const { query, fail } = step;
+  const branches = [query.error, query.admin_consent, query.code].filter((v) => v !== undefined).length;
+  if (branches !== 1) {
+    return fail(400, {
+      error: "invalid_request",
+      errorDescription: "The callback needs exactly one of code, error or admin_consent",
+    });
+  }
+  if (query.error !== undefined) return errorRedirect(step);
+  if (query.admin_consent !== undefined) return adminConsentRedirect(step);
+  return codeRedirect(step, query.code ?? "");
+}
+
+/** Microsoft redirected with an error: recorded; 403 with an admin consent URL when consent is needed. */
+function errorRedirect({ state, query, fail }: Step): Promise<Outcome> {
+  const error = query.error || "unknown_error";
+  // A failed admin consent leaves the consent still missing.
+  const consent = needsAdminConsent(error, query.error_description) || state.flow === "admin_consent";
+  return fail(
+    consent ? 403 : 400,
+    {
+      error,
+      errorDescription: query.error_description,
+      errorSubcode: query.error_subcode,
+      errorUri: query.error_uri,
+    },
+    consent,
+  );
+}
+
+/**
+ * `admin_consent=True&tenant=…`: anyone can forge this redirect's query. It is served only to the
+ * browser that started the consent flow (the binding checked above), only for the tenant the consent URL
+ * was issued for when that is a tenant id, and the consent is proven with a client-credentials token for
+ * the tenant before the tenant becomes `pending_auth`.
+ */
+async function adminConsentRedirect({ config, db, state, query, fail }: Step): Promise<Outcome> {
+  const invalid = (description: string) => fail(400, { error: "invalid_request", errorDescription: description });
+  if (state.flow !== "admin_consent") return invalid("This state was not issued for an admin consent");
+  if (query.admin_consent?.toLowerCase() !== "true") return invalid("admin_consent must be True");
+  const tenant = query.tenant?.trim().toLowerCase();
+  if (!tenant || !isTenantId(tenant)) return invalid("tenant must be the consenting tenant's id");
+  if (isTenantId(state.tenantId) && state.tenantId.toLowerCase() !== tenant) {
+    return invalid(`The consent was requested for tenant ${state.tenantId}, not ${tenant}`);
+  }
+  try {
+    await proveAdminConsent(config, tenant);
+  } catch (err) {
+    if (!(err instanceof MicrosoftOAuthError)) throw err;
+    const code = err.aadsts[0] ? ` (AADSTS${err.aadsts[0]})` : "";
+    const errorDescription = `The admin consent for tenant ${tenant} could not be confirmed with Microsoft${code}`;
+    return fail(403, { error: err.error, errorDescription }, true);
+  }
+  await markAdminConsented(db, state.orgId, tenant, state.userId);
+  await finishAttempt(db, state, { outcome: "succeeded" });
+  if (tenant !== state.tenantId) await recordAttempt(db, state, tenant, { outcome: "succeeded" });
+  logEvent("info", "outlook_admin_consent", { orgId: state.orgId, tenantId: tenant });
+  return { status: 200, body: { connected: false } };
+}
+
+/** `code=…`: exchange with the PKCE verifier, validate the id_token, store the tokens sealed. */
+async function codeRedirect({ config, db, state, fail }: Step, code: string): Promise<Outcome> {
+  if (state.flow !== "authorize") {
+    return fail(400, { error: "invalid_request", errorDescription: "This state was not issued for a sign-in" });
+  }
+  const verifier = await openCodeVerifier(config.encryptionKeys, state);
+  if (!verifier) throw new Error("authorize state without a PKCE verifier");
+  let tokens: ReturnType<typeof readTokens>;
+  let idToken: string;
+  try {
+    const answer = await exchangeCode(config, state.tenantId, code, verifier);
+    tokens = readTokens(answer);
+    idToken = answer.idToken();
+  } catch (err) {
+    if (err instanceof MicrosoftOAuthError) {
+      const consent = needsAdminConsent(err.error, err.description);
+      return fail(consent ? 403 : 400, { error: err.error, errorDescription: err.description }, consent);
+    }
+    if (err instanceof ApiError) throw err;
+    return fail(400, { error: "invalid_id_token", errorDescription: "Microsoft answered no id_token" });
+  }
+  let identity: Awaited<ReturnType<typeof validateIdToken>>;
+  try {
+    identity = await validateIdToken(config, state.tenantId, idToken);
+  } catch (err) {
+    if (!(err instanceof IdTokenError)) throw err;
+    return fail(400, { error: "invalid_id_token", errorDescription: err.message });
+  }
+  const email = [identity.email, identity.preferredUsername].find((v) => v && z.email().safeParse(v).success);
+  await saveConnectedTokens(db, config.encryptionKeys, {
+    orgId: state.orgId,
+    tenantId: identity.tenantId,
+    epilotUserId: state.userId,
+    identity: { objectId: identity.objectId, name: identity.name, email },
+    tokens,
+  });
+  await finishAttempt(db, state, { outcome: "succeeded" });
+  if (identity.tenantId !== state.tenantId) {
+    await recordAttempt(db, state, identity.tenantId, { outcome: "succeeded" });
+  }
+  logEvent("info", "outlook_connected", { orgId: state.orgId, tenantId: identity.tenantId });
+  return {
+    status: 200,
+    body: { connected: true, expires_at: tokens.expiresAt.toISOString(), scope: tokens.scopes.join(" ") },
+  };
+}
+
+/** The token answer's fields; an answer without them is Microsoft misbehaving, not the user's fault. */
+function readTokens(answer: OAuth2Tokens) {
+  try {
+    return {
+      accessToken: answer.accessToken(),
+      refreshToken: answer.hasRefreshToken() ? answer.refreshToken() : undefined,
+      expiresAt: answer.accessTokenExpiresAt(),
+      scopes: answer.hasScopes() ? answer.scopes().filter(Boolean) : [...OUTLOOK_SCOPES],
+    };
+  } catch {
+    throw new ApiError(503, "The Microsoft identity platform answered an incomplete token response. Please retry.");
+  }
+}
