@@ -9,6 +9,9 @@ interface __BaseEnv_CloudflareBindings {
 	JWT_ALGORITHMS: string;
 	JWT_CLOCK_SKEW_SECONDS: string;
 	JWKS_CACHE_TTL_SECONDS: string;
+	JWKS_FETCH_TIMEOUT_MS: string;
+	JWT_MAX_TOKEN_LIFETIME_SECONDS: string;
+	CORS_ALLOWED_ORIGINS: string;
 	EPILOT_EMAIL_DOMAIN: string;
 	DOH_URL: string;
 	DOH_TIMEOUT_MS: string;
@@ -17,6 +20,7 @@ interface __BaseEnv_CloudflareBindings {
 	SPF_INCLUDE: string;
 	DKIM_TARGET_DOMAIN: string;
 	DOMAIN_RECHECK_BATCH_SIZE: string;
+	DOMAINS_PER_ORG_MAX: string;
 	MS_CLIENT_ID: string;
 	MS_REDIRECT_URI: string;
 	MS_LOGIN_BASE_URL: string;
@@ -39,7 +43,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "JWT_JWKS_URL" | "JWT_ISSUER" | "JWT_AUDIENCE" | "JWT_ALGORITHMS" | "JWT_CLOCK_SKEW_SECONDS" | "JWKS_CACHE_TTL_SECONDS" | "EPILOT_EMAIL_DOMAIN" | "DOH_URL" | "DOH_TIMEOUT_MS" | "PLATFORM_NAME_SERVERS" | "INBOUND_MX_HOST" | "SPF_INCLUDE" | "DKIM_TARGET_DOMAIN" | "DOMAIN_RECHECK_BATCH_SIZE" | "MS_CLIENT_ID" | "MS_REDIRECT_URI" | "MS_LOGIN_BASE_URL" | "MS_GRAPH_BASE_URL" | "MS_GRAPH_RESOURCE" | "MS_TENANT" | "MAILBOX_BODY_MAX_CHARS" | "MAILBOX_SYNC_LEASE_SECONDS">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "JWT_JWKS_URL" | "JWT_ISSUER" | "JWT_AUDIENCE" | "JWT_ALGORITHMS" | "JWT_CLOCK_SKEW_SECONDS" | "JWKS_CACHE_TTL_SECONDS" | "JWKS_FETCH_TIMEOUT_MS" | "JWT_MAX_TOKEN_LIFETIME_SECONDS" | "CORS_ALLOWED_ORIGINS" | "EPILOT_EMAIL_DOMAIN" | "DOH_URL" | "DOH_TIMEOUT_MS" | "PLATFORM_NAME_SERVERS" | "INBOUND_MX_HOST" | "SPF_INCLUDE" | "DKIM_TARGET_DOMAIN" | "DOMAIN_RECHECK_BATCH_SIZE" | "DOMAINS_PER_ORG_MAX" | "MS_CLIENT_ID" | "MS_REDIRECT_URI" | "MS_LOGIN_BASE_URL" | "MS_GRAPH_BASE_URL" | "MS_GRAPH_RESOURCE" | "MS_TENANT" | "MAILBOX_BODY_MAX_CHARS" | "MAILBOX_SYNC_LEASE_SECONDS">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -606,16 +606,19 @@ describe("provisionEpilotEmailAddress", () => {
     expect(rows.find((r) => r.id === two.id)).toMatchObject({ is_active: false, is_primary: false });
   });
 
-  it("refuses an address another org holds with 409", async () => {
+  it("refuses an address another org holds with 409, without saying who holds it", async () => {
     const orgA = uniqueOrg();
     const orgB = uniqueOrg();
     const address = epilot("taken");
     const a = await provision(orgA, address);
-    expectError(
+    const message = expectError(
       await call("PUT", PROVISION, { org: orgB, body: { address: address.toUpperCase() } }),
       409,
-      /another organization/,
+      /is not available; choose another name/,
     );
+    // Neither the holder nor that it is another organization is revealed.
+    expect(message).not.toMatch(/organi[sz]ation/i);
+    expect(message).not.toContain(orgA);
     expect(await list(orgB)).toEqual([]);
     expect(await list(orgA)).toEqual([a]);
   });
@@ -627,7 +630,12 @@ describe("provisionEpilotEmailAddress", () => {
     await provision(orgA, old);
     await provision(orgA, epilot("new"));
     expect((await get(orgA, old)).is_active).toBe(false);
-    expectError(await call("PUT", PROVISION, { org: orgB, body: { address: old } }), 409, /another organization/);
+    const message = expectError(
+      await call("PUT", PROVISION, { org: orgB, body: { address: old } }),
+      409,
+      /not available/,
+    );
+    expect(message).not.toMatch(/organi[sz]ation/i);
     expect(await list(orgB)).toEqual([]);
   });
 

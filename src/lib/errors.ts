@@ -106,7 +106,37 @@ function errorForLog(err: Error) {
   };
 }
 
-function redactQueryParams(text: string): string {
-  // The params line runs up to the stack trace ("\n    at ...") or the end of the text.
-  return text.replace(/\nparams: [\s\S]*?(?=\n\s+at |$)/, "\nparams: [redacted]").slice(0, 4000);
+const PARAMS_MARKER = "\nparams: ";
+const LOGGED_TEXT_MAX = 4000;
+const isSpace = (ch: string | undefined) => ch !== undefined && /\s/.test(ch);
+
+/**
+ * Replaces drizzle's bound-values line ("\nparams: ...") with "[redacted]". The values run up to the
+ * stack trace (a newline, whitespace and "at ") or to the end of the text. One forward scan, no
+ * backtracking regex: error text can carry customer data of any shape, e.g. long runs of whitespace.
+ */
+export function redactQueryParams(text: string): string {
+  const start = text.indexOf(PARAMS_MARKER);
+  if (start < 0) return text.slice(0, LOGGED_TEXT_MAX);
+  const end = stackFrameStart(text, start + PARAMS_MARKER.length);
+  return `${text.slice(0, start)}${PARAMS_MARKER}[redacted]${text.slice(end)}`.slice(0, LOGGED_TEXT_MAX);
+}
+
+/**
+ * The first index at or after `from` where a newline is followed by one or more whitespace characters
+ * and then "at " (a stack frame), else the text's length. Each maximal whitespace run is read once: the
+ * earliest newline in it that has whitespace after it qualifies when "at " follows the run.
+ */
+function stackFrameStart(text: string, from: number): number {
+  let i = from;
+  while (i < text.length) {
+    if (!isSpace(text[i])) {
+      i++;
+      continue;
+    }
+    let newline = -1;
+    for (; i < text.length && isSpace(text[i]); i++) if (newline < 0 && text[i] === "\n") newline = i;
+    if (newline >= 0 && newline < i - 1 && text.startsWith("at ", i)) return newline;
+  }
+  return text.length;
 }

@@ -1,6 +1,6 @@
-import { and, asc, eq, isNull, lte } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { domainVerifications, settings } from "@/db/schema";
+import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
+import { type Database, getDb } from "@/db/client";
+import { type DomainVerificationRow, domainVerifications, type SettingRow, settings } from "@/db/schema";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import type { DnsResolver } from "./dns";
@@ -24,10 +24,72 @@ const log = (level: "info" | "warn" | "error", message: string, fields: Record<s
   logEvent(level, "domain_recheck", { message, ...fields });
 
 /**
- * The Cron Trigger's work: re-check every domain whose `next_check_at` is due at `scheduledTime`, oldest
- * first, at most DOMAIN_RECHECK_BATCH_SIZE per run (the rest wait for the next run). Domains added through
- * the legacy settings API get their verification state first. One domain at a time, so a run never has
- * more DoH requests open than one verification (Workers allow six open connections per invocation).
+ * How long a run holds a domain it is checking: its `next_check_at` is moved this far ahead before the
+ * lookups start and replaced by the real next check when the result is saved. A run killed mid-check
+ * (CPU or wall-time limit) therefore leaves the domain out of the head of the queue until the claim
+ * lapses, and a concurrent run skips it. Well above the longest check (two rounds of DOH_TIMEOUT_MS).
+ */
+export const RECHECK_CLAIM_MS = 15 * 60_000;
+
+/**
+ * The domains due at `dueBy`, fair across organizations: each org's due domains are ranked oldest first,
+ * and the batch takes every org's first, then every org's second, and so on (oldest first within a rank),
+ * so one org's backlog never delays another org's domains by more than one slot per org.
+ */
+function selectDue(db: Database, dueBy: string, limit: number) {
+  const ranked = db
+    .select({
+      settingId: domainVerifications.settingId,
+      nextCheckAt: domainVerifications.nextCheckAt,
+      orgRank:
+        sql<number>`row_number() OVER (PARTITION BY ${domainVerifications.orgId} ORDER BY ${domainVerifications.nextCheckAt}, ${domainVerifications.settingId})`.as(
+          "org_rank",
+        ),
+    })
+    .from(domainVerifications)
+    .where(lte(domainVerifications.nextCheckAt, dueBy))
+    .as("ranked");
+  return db
+    .select({ setting: settings, state: domainVerifications })
+    .from(ranked)
+    .innerJoin(domainVerifications, eq(domainVerifications.settingId, ranked.settingId))
+    .innerJoin(
+      settings,
+      and(eq(settings.id, domainVerifications.settingId), eq(settings.orgId, domainVerifications.orgId)),
+    )
+    .orderBy(asc(ranked.orgRank), asc(ranked.nextCheckAt), asc(ranked.settingId))
+    .limit(limit)
+    .all();
+}
+
+/**
+ * Takes the domain for this run if it is still due: one conditional UPDATE, so of two runs only one gets
+ * it, and a manual verify that saved meanwhile (next check moved ahead) makes the run skip it.
+ */
+function claim(db: Database, settingId: string, dueBy: string, until: string) {
+  return db
+    .update(domainVerifications)
+    .set({ nextCheckAt: until })
+    .where(and(eq(domainVerifications.settingId, settingId), lte(domainVerifications.nextCheckAt, dueBy)))
+    .returning()
+    .get();
+}
+
+/** Gives a claimed domain back (still due, as before the claim) unless a check saved meanwhile. */
+function release(db: Database, state: DomainVerificationRow, previous: string, until: string) {
+  return db
+    .update(domainVerifications)
+    .set({ nextCheckAt: previous })
+    .where(and(eq(domainVerifications.settingId, state.settingId), eq(domainVerifications.nextCheckAt, until)))
+    .run();
+}
+
+/**
+ * The Cron Trigger's work: re-check the domains whose `next_check_at` is due at `scheduledTime`, at most
+ * DOMAIN_RECHECK_BATCH_SIZE per run, round-robin across organizations (see selectDue); the rest wait for the
+ * next run. Each domain is claimed before it is checked (see RECHECK_CLAIM_MS). Domains added through the
+ * legacy settings API get their verification state first. One domain at a time, so a run never has more
+ * DoH requests open than one verification (Workers allow six open connections per invocation).
  */
 export async function recheckDueDomains(
   env: AppEnv,
@@ -45,7 +107,29 @@ export async function recheckDueDomains(
   const resolver = options.resolver ?? resolverFor(config);
   const db = getDb(env.DB);
   const limit = config.recheckBatchSize;
+  await adoptLegacyDomains(db, limit);
 
+  const dueBy = scheduledTime.toISOString();
+  const due = await selectDue(db, dueBy, limit);
+  for (const row of due) {
+    const until = new Date(Math.max(Date.now(), scheduledTime.getTime()) + RECHECK_CLAIM_MS).toISOString();
+    const claimed = await claim(db, row.state.settingId, dueBy, until);
+    if (!claimed) continue; // another run has it, or it was checked since the batch was chosen
+    const outcome = await recheckOne(db, row.setting, claimed, config, resolver, scheduledTime);
+    if (outcome === "unreachable") {
+      // Nothing can be checked now; this domain and the rest stay due for the next run.
+      await release(db, claimed, row.state.nextCheckAt, until).catch(() => undefined);
+      summary.resolverUnreachable = true;
+      break;
+    }
+    summary[outcome]++;
+  }
+  log("info", "domain re-check done", { ...summary, due: due.length });
+  return summary;
+}
+
+/** Domains added through the legacy settings API before they had a verification state get one. */
+async function adoptLegacyDomains(db: Database, limit: number) {
   const adopt = await db
     .select({ setting: settings })
     .from(settings)
@@ -55,46 +139,37 @@ export async function recheckDueDomains(
     .all();
   // The join found no state for these, so ensureState need not look again.
   for (const { setting } of adopt) await ensureState(db, setting, null);
+}
 
-  const due = await db
-    .select({ setting: settings, state: domainVerifications })
-    .from(domainVerifications)
-    .innerJoin(
-      settings,
-      and(eq(settings.id, domainVerifications.settingId), eq(settings.orgId, domainVerifications.orgId)),
-    )
-    .where(lte(domainVerifications.nextCheckAt, scheduledTime.toISOString()))
-    .orderBy(asc(domainVerifications.nextCheckAt))
-    .limit(limit)
-    .all();
-
-  for (const row of due) {
-    try {
-      const state = await ensureState(db, row.setting, row.state);
-      const saved = await verifyDomainRecords(db, { setting: row.setting, state }, config, resolver);
-      summary.checked++;
-      if (saved.status !== state.status) {
-        const domain = row.setting.value ?? state.domain;
-        log("info", "domain status changed", { orgId: saved.orgId, domain, from: state.status, to: saved.status });
-      }
-    } catch (err) {
-      if (err instanceof ResolverUnreachableError) {
-        // Nothing can be checked now; the due domains stay due for the next run.
-        summary.resolverUnreachable = true;
-        log("warn", "domain re-check stopped: resolver unreachable", { error: err.message });
-        break;
-      }
-      summary.failed++;
-      log("error", "domain re-check failed", { settingId: row.setting.id, error: (err as Error).message });
-      // Push it back a day so one broken row cannot hold the head of the queue.
-      await db
-        .update(domainVerifications)
-        .set({ nextCheckAt: new Date(scheduledTime.getTime() + 86_400_000).toISOString() })
-        .where(eq(domainVerifications.settingId, row.setting.id))
-        .run()
-        .catch(() => undefined);
+async function recheckOne(
+  db: Database,
+  setting: SettingRow,
+  claimed: DomainVerificationRow,
+  config: DomainConfig,
+  resolver: DnsResolver,
+  scheduledTime: Date,
+): Promise<"checked" | "failed" | "unreachable"> {
+  try {
+    const state = await ensureState(db, setting, claimed);
+    const saved = await verifyDomainRecords(db, { setting, state }, config, resolver);
+    if (saved.status !== state.status) {
+      const domain = setting.value ?? state.domain;
+      log("info", "domain status changed", { orgId: saved.orgId, domain, from: state.status, to: saved.status });
     }
+    return "checked";
+  } catch (err) {
+    if (err instanceof ResolverUnreachableError) {
+      log("warn", "domain re-check stopped: resolver unreachable", { error: err.message });
+      return "unreachable";
+    }
+    log("error", "domain re-check failed", { settingId: setting.id, error: (err as Error).message });
+    // Push it back a day so one broken row cannot hold the head of the queue.
+    await db
+      .update(domainVerifications)
+      .set({ nextCheckAt: new Date(scheduledTime.getTime() + 86_400_000).toISOString() })
+      .where(eq(domainVerifications.settingId, setting.id))
+      .run()
+      .catch(() => undefined);
+    return "failed";
   }
-  log("info", "domain re-check done", { ...summary, due: due.length });
-  return summary;
 }

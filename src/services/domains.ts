@@ -1,4 +1,5 @@
-import { and, eq, ne, notExists, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, ne, notExists, type SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { type Database, isUniqueViolation, nowIso } from "@/db/client";
 import {
   type DomainStatus,
@@ -30,6 +31,7 @@ const DOMAIN_DEFAULTS = {
   SPF_INCLUDE: "spf.epilot.cloud",
   DKIM_TARGET_DOMAIN: "dkim.epilot.cloud",
   DOMAIN_RECHECK_BATCH_SIZE: 25,
+  DOMAINS_PER_ORG_MAX: 50,
 } as const;
 
 export interface DomainConfig {
@@ -41,6 +43,8 @@ export interface DomainConfig {
   dkimTargetDomain: string;
   platformDomain: string;
   recheckBatchSize: number;
+  /** Most custom domains one organization may hold (DOMAINS_PER_ORG_MAX). */
+  maxDomainsPerOrg: number;
 }
 
 /** Config vars are strings; an empty one means "use the default". */
@@ -83,6 +87,11 @@ export function domainConfig(env: Partial<AppEnv>): DomainConfig {
         max: 1000,
       },
     ),
+    maxDomainsPerOrg: configNumber(configVar(env, "DOMAINS_PER_ORG_MAX"), DOMAIN_DEFAULTS.DOMAINS_PER_ORG_MAX, {
+      positive: true,
+      integer: true,
+      max: 10_000,
+    }),
   };
 }
 
@@ -595,6 +604,35 @@ export async function listDomains(db: Database, orgId: string): Promise<DomainEn
   );
 }
 
+/**
+ * An INSERT of `row` into `table` that only happens when `condition` holds, decided inside the statement
+ * itself (`INSERT ... SELECT <values> WHERE <condition>`), so no concurrent request can slip in between a
+ * check and the write. Values go through each column's driver mapping, as `.values()` would.
+ */
+function insertWhere<T extends SQLiteTable>(db: Database, table: T, row: T["$inferInsert"], condition: SQL) {
+  // Every column, in the order drizzle lists them in `INSERT INTO t (...)` (these tables have no generated
+  // columns, which drizzle would leave out).
+  const values = Object.entries(getTableColumns(table)).map(([key, column]) =>
+    sql.param((row as Record<string, unknown>)[key] ?? null, column),
+  );
+  return db.insert(table).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`);
+}
+
+const domainCount = (orgId: string) =>
+  sql`(SELECT count(*) FROM ${settings} WHERE ${settings.orgId} = ${orgId} AND ${settings.type} = 'email_domain')`;
+
+function tooManyDomains(max: number) {
+  return conflict(
+    `This organization already has ${max} domains, the most it can hold; delete a domain it no longer uses before adding another`,
+  );
+}
+
+/**
+ * Adds a custom domain, also for the legacy `email_domain` setting. Whether another organization has the
+ * name (added or verified) is never revealed here: the one-verified-holder rule is applied by
+ * verifyDomain, once the caller has proven control of the domain's DNS with its own token. The per-org
+ * cap is part of the INSERT itself, so concurrent adds cannot exceed it.
+ */
 export async function addDomain(
   db: Database,
   orgId: string,
@@ -610,18 +648,7 @@ export async function addDomain(
   if (isSameOrSubdomain(domain, config.platformDomain)) {
     throw badRequest(`domain: ${domain} belongs to the platform's own ${config.platformDomain}; add a domain you own`);
   }
-  const verifiedElsewhere = await db
-    .select({ orgId: domainVerifications.orgId })
-    .from(domainVerifications)
-    .where(
-      and(
-        eq(domainVerifications.domain, domain),
-        eq(domainVerifications.status, "verified"),
-        ne(domainVerifications.orgId, orgId),
-      ),
-    )
-    .get();
-  if (verifiedElsewhere) throw conflict(`Domain '${domain}' is already verified by another organization`);
+  const alreadyConfigured = () => conflict(`Domain '${domain}' is already configured for this organization`);
 
   const now = new Date();
   const iso = now.toISOString();
@@ -640,17 +667,25 @@ export async function addDomain(
     updatedBy: userId,
   };
   const state = freshState(setting, now);
+  const settingAdded = sql`EXISTS (SELECT 1 FROM ${settings} WHERE ${settings.id} = ${setting.id})`;
   try {
     const [[insertedSetting], [insertedState]] = await db.batch([
-      db.insert(settings).values(setting).returning(),
-      db.insert(domainVerifications).values(state).returning(),
+      insertWhere(db, settings, setting, sql`${domainCount(orgId)} < ${config.maxDomainsPerOrg}`).returning(),
+      insertWhere(db, domainVerifications, state, settingAdded).returning(),
     ]);
-    if (!insertedSetting || !insertedState) throw new Error("domain insert returned no row");
-    return { setting: insertedSetting, state: insertedState };
+    if (insertedSetting && insertedState) return { setting: insertedSetting, state: insertedState };
+    if (insertedSetting || insertedState) throw new Error("domain insert wrote only one of its two rows");
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`Domain '${domain}' is already configured for this organization`);
+    if (isUniqueViolation(err)) throw alreadyConfigured();
     throw err;
   }
+  // Nothing was written: the org is at its cap (or, at the cap, already has this very domain).
+  const existing = await db
+    .select({ id: settings.id })
+    .from(settings)
+    .where(and(eq(settings.orgId, orgId), eq(settings.type, "email_domain"), eq(settings.uniqueKey, domain)))
+    .get();
+  throw existing ? alreadyConfigured() : tooManyDomains(config.maxDomainsPerOrg);
 }
 
 /** The domain the entry stands for (the setting's value; the state's for a row without one). */
@@ -670,7 +705,11 @@ async function updateState(db: Database, entry: DomainEntry, values: Partial<Dom
 
 /**
  * Stores the outcome of a records check and schedules the next one. Throws 409 when the domain would
- * become verified while another organization holds it verified.
+ * become verified while another organization holds it verified (the partial unique index decides, so
+ * racing verifications cannot both win). Only a caller whose own ownership token and DKIM records are
+ * published gets that far, i.e. one that controls the domain's DNS: it learns that the name is held
+ * elsewhere, never by whom. The holder's next scheduled check is moved to now, so a holder that no longer
+ * controls the DNS loses the verification at the next re-check run.
  */
 async function saveRecordChecks(
   db: Database,
@@ -691,11 +730,30 @@ async function saveRecordChecks(
       updatedAt: iso,
     });
   } catch (err) {
-    if (isUniqueViolation(err)) {
-      throw conflict(`Domain '${entry.setting.value}' is already verified by another organization`);
-    }
+    if (isUniqueViolation(err)) throw await heldElsewhere(db, entry, iso);
     throw err;
   }
+}
+
+async function heldElsewhere(db: Database, entry: DomainEntry, iso: string) {
+  const domain = domainOf(entry);
+  await db
+    .update(domainVerifications)
+    .set({ nextCheckAt: iso })
+    .where(
+      and(
+        eq(domainVerifications.domain, domain),
+        eq(domainVerifications.status, "verified"),
+        ne(domainVerifications.orgId, entry.setting.orgId),
+        gt(domainVerifications.nextCheckAt, iso),
+      ),
+    )
+    .run();
+  return conflict(
+    `Domain '${domain}' cannot be verified yet: its records are in place, but it is still verified for another ` +
+      "organization on the platform. That verification is re-checked at the next scheduled run (within about an " +
+      "hour) and ends if its records are gone; verify again after that.",
+  );
 }
 
 export async function verifyDomainRecords(

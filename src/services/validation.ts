@@ -53,9 +53,18 @@ export const CUSTOM_INBOX_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /**
+ * Longest duration text looked at (surrounding spaces included). The longest real window,
+ * `-9007199254740991ms`, has 19 characters; anything longer is refused before any pattern runs.
+ */
+export const DURATION_MAX_LENGTH = 64;
+/** Applied to trimmed text: one run of digits, an optional fraction, optional spaces and unit. Linear. */
+const DURATION = /^(-?\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/i;
+
+/**
  * Parses the duplicate-detection window: `10s`, `5m`, `1d` (also `ms`, `h`, `w`) or a plain number
  * of milliseconds. A negative value is read as positive; 0 disables duplicate detection.
- * Returns the window in milliseconds, or undefined when the input is not a duration.
+ * Returns the window in milliseconds, or undefined when the input is not a duration (or is longer
+ * than DURATION_MAX_LENGTH).
  */
 export function parseDuplicateWindow(input: string | number): number | undefined {
   if (typeof input === "number") {
@@ -63,7 +72,8 @@ export function parseDuplicateWindow(input: string | number): number | undefined
     const ms = Number.isFinite(input) ? Math.abs(Math.trunc(input)) : Number.NaN;
     return Number.isSafeInteger(ms) ? ms : undefined;
   }
-  const match = /^\s*(-?\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(input);
+  if (input.length > DURATION_MAX_LENGTH) return undefined;
+  const match = DURATION.exec(input.trim());
   if (!match?.[1]) return undefined;
   const amount = Math.abs(Number(match[1]));
   const unit = (match[2] ?? "ms").toLowerCase();

@@ -295,7 +295,8 @@ export const provisionEpilotEmailAddress: AppRouteHandler<ProvisionEpilotEmailAd
     return c.json(toEmailAddressResponse(row), 200);
   } catch (err) {
     if (isUniqueViolation(err, "email_addresses.address")) {
-      throw conflict(`'${address}' is already provisioned for another organization`);
+      // Platform addresses are one namespace, first come first served: the answer says "taken", never by whom.
+      throw conflict(`'${address}' is not available; choose another name`);
     }
     throw err;
   }

@@ -47,9 +47,16 @@ const EDNS_UDP_PAYLOAD_SIZE = 4096;
 /** Longest CNAME chain followed inside one answer (resolvers stop well before this). */
 export const MAX_CNAME_HOPS = 16;
 
-/** Lowercase, no trailing dot: the form every name is compared in. */
+/**
+ * Lowercase, no trailing dots: the form every name is compared in. Names and TXT values come from DNS
+ * answers anyone can publish (up to 64 KiB), so the dots are stripped by one backward scan: a regex such
+ * as `/\.+$/` retries every run of dots from each of its positions, which is quadratic.
+ */
 export function canonicalName(name: string): string {
-  return name.trim().toLowerCase().replace(/\.+$/, "");
+  const value = name.trim().toLowerCase();
+  let end = value.length;
+  while (end > 0 && value.charCodeAt(end - 1) === 0x2e) end--;
+  return value.slice(0, end);
 }
 
 /**

@@ -99,12 +99,12 @@ export class GraphClient {
     private readonly limiterKey: string,
     private readonly sharedSlots?: RequestSlots,
   ) {
-    this.base = new URL(baseUrl.replace(/\/+$/, ""));
+    this.base = new URL(baseUrl.replace(/(?<!\/)\/+$/, ""));
   }
 
   /** A URL under the Graph base for `path` (segments must already be encoded). */
   url(path: string, query?: Record<string, string>): string {
-    const url = new URL(`${this.base.href.replace(/\/+$/, "")}${path}`);
+    const url = new URL(`${this.base.href.replace(/(?<!\/)\/+$/, "")}${path}`);
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
     return url.toString();
   }
@@ -117,7 +117,7 @@ export class GraphClient {
     } catch {
       throw new GraphError(502, "InvalidNextLink", "Microsoft Graph answered an invalid @odata.nextLink", true);
     }
-    const basePath = this.base.pathname.replace(/\/+$/, "");
+    const basePath = this.base.pathname.replace(/(?<!\/)\/+$/, "");
     if (url.origin !== this.base.origin || !(url.pathname === basePath || url.pathname.startsWith(`${basePath}/`))) {
       throw new GraphError(
         502,

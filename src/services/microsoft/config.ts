@@ -69,7 +69,7 @@ export function microsoftConfig(env: AppEnv): MicrosoftConfig {
     const raw = value(name) || (name === "MS_REDIRECT_URI" || name === "MS_GRAPH_RESOURCE" ? "" : DEFAULTS[name]);
     try {
       const parsed = new URL(raw);
-      if (parsed.protocol === "https:" || parsed.protocol === "http:") return raw.replace(/\/+$/, "");
+      if (parsed.protocol === "https:" || parsed.protocol === "http:") return raw.replace(/(?<!\/)\/+$/, "");
     } catch {
       // reported below
     }
