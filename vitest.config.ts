@@ -30,6 +30,9 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             JWT_JWKS_URL: `${jwks.url}/jwks.json`,
+            // Required once a JWKS is configured; signToken puts both into every token by default.
+            JWT_ISSUER: jwks.issuer,
+            JWT_AUDIENCE: jwks.audience,
             JWT_DEV_SECRET: TEST_DEV_SECRET,
             TEST_JWKS_ADMIN_URL: jwks.url,
             TEST_SIGNING_KEYS: JSON.stringify(jwks.keys),

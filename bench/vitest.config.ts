@@ -29,6 +29,8 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             JWT_JWKS_URL: `${jwks.url}/jwks.json`,
+            JWT_ISSUER: jwks.issuer,
+            JWT_AUDIENCE: jwks.audience,
             TEST_JWKS_ADMIN_URL: jwks.url,
             TEST_SIGNING_KEYS: JSON.stringify(jwks.keys),
             TEST_DNS_DELAY_MS: String(BENCH_DNS_DELAY_MS),

@@ -12,6 +12,11 @@ const wrangler = (args) => spawnSync("wrangler", args, { stdio: "inherit", env, 
 const migrate = wrangler(["d1", "migrations", "apply", "DB", "--local"]);
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const devVars = Object.entries(readDevVars()).flatMap(([key, value]) => ["--var", `${key}:${value}`]);
-const dev = wrangler(["dev", ...devVars, ...process.argv.slice(2)]);
+// The development secret is for a Worker on this machine only: never hand it to a remote preview.
+const args = process.argv.slice(2);
+const remote = args.some((arg) => arg === "--remote" || arg === "-r" || arg.startsWith("--remote="));
+const vars = Object.entries(readDevVars()).filter(([key]) => !(remote && key === "JWT_DEV_SECRET"));
+if (remote) console.warn("npm start: --remote, so JWT_DEV_SECRET is not passed (development tokens work locally only)");
+const devVars = vars.flatMap(([key, value]) => ["--var", `${key}:${value}`]);
+const dev = wrangler(["dev", ...devVars, ...args]);
 process.exit(dev.status ?? 0);

@@ -27,6 +27,9 @@ async function addressesOf(org: string): Promise<string[]> {
 
 const b64url = (text: string) => encodeBase64urlNoPadding(new TextEncoder().encode(text));
 
+/** `npm start` on a developer's machine: reached at localhost, no JWKS configured. */
+const LOCAL_DEV = { baseUrl: "http://localhost:8787", env: { JWT_JWKS_URL: "" } } satisfies CallOptions;
+
 describe("bearer token: rejected", () => {
   it("answers 401 without an Authorization header", async () => {
     const response = await list({ token: null });
@@ -88,7 +91,10 @@ describe("bearer token: rejected", () => {
     const publicJwk = testKeys().rs256.publicJwk as JsonWebKey & { n: string };
     for (const secret of [JSON.stringify(publicJwk), publicJwk.n, decodeBase64urlIgnorePadding(publicJwk.n)]) {
       const token = await signHs256Token({ header: { kid: testKeys().rs256.kid } }, secret);
-      expectError(await list({ token }), 401, /signature/);
+      // Deployed with a JWKS: HS256 is not an algorithm at all.
+      expectError(await list({ token }), 401, /HS256 is not accepted/);
+      // Locally with the dev secret: HS256 only ever verifies against that secret.
+      expectError(await list({ token, ...LOCAL_DEV }), 401, /signature/);
     }
   });
 
@@ -106,9 +112,9 @@ describe("bearer token: accepted", () => {
     expect(response.body).toEqual([]);
   });
 
-  it("accepts HS256 signed with the development secret", async () => {
+  it("accepts HS256 signed with the development secret on a local Worker without a JWKS", async () => {
     const org = uniqueOrg("dev");
-    const created = await create({ token: await signHs256Token({ org, user: "dev-user" }) });
+    const created = await create({ token: await signHs256Token({ org, user: "dev-user" }), ...LOCAL_DEV });
     expect(expectBody(created, 201, EmailAddressResponseSchema).created_by).toBe("dev-user");
     expect(await addressesOf(org)).toHaveLength(1);
   });
@@ -141,12 +147,13 @@ describe("verifier configuration through the Worker's vars", () => {
   });
 
   it("refuses HS256 when JWT_DEV_SECRET is not set", async () => {
-    expectError(await list({ token: await signHs256Token(), env: { JWT_DEV_SECRET: undefined } }), 401, /HS256/);
+    const env = { ...LOCAL_DEV.env, JWT_DEV_SECRET: undefined };
+    expectError(await list({ token: await signHs256Token(), ...LOCAL_DEV, env }), 401, /HS256/);
   });
 
-  it("answers 503 for asymmetric tokens when JWT_JWKS_URL is not set, and still serves dev tokens", async () => {
-    expectError(await list({ token: await signToken(), env: { JWT_JWKS_URL: "" } }), 503, /JWT_JWKS_URL/);
-    expect((await list({ token: await signHs256Token(), env: { JWT_JWKS_URL: "" } })).status).toBe(200);
+  it("answers 503 for asymmetric tokens when JWT_JWKS_URL is not set, and still serves dev tokens locally", async () => {
+    expectError(await list({ token: await signToken(), ...LOCAL_DEV }), 503, /JWT_JWKS_URL/);
+    expect((await list({ token: await signHs256Token(), ...LOCAL_DEV })).status).toBe(200);
   });
 });
 

@@ -3,6 +3,8 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { matchedRoutes } from "hono/route";
 import { requireAuth } from "@/middlewares/auth";
+import { corsForAllowedOrigins } from "@/middlewares/cors";
+import { securityHeaders } from "@/middlewares/security-headers";
 import { defaultHook, errorBody, handleError } from "./errors";
 import type { AppBindings } from "./types";
 
@@ -18,6 +20,10 @@ const PUBLIC_PATHS = new Set(["/openapi.json", "/docs", "/v2/outlook/oauth/callb
 
 export function createApp() {
   const app = createRouter();
+  // Outermost, so every answer gets them: errors, 404s, 413s and CORS preflights included.
+  app.use(securityHeaders);
+  // Before authentication: a listed origin's preflight is answered here, without a token.
+  app.use(corsForAllowedOrigins);
   // Echoed as X-Request-Id and logged with every unexpected error.
   app.use(requestId());
   app.use(

@@ -8,6 +8,7 @@ export const requireAuth = createMiddleware<AppBindings>(async (c, next) => {
     c.req.header("authorization"),
     { epilotOrgId: c.req.header("x-epilot-org-id"), ivyOrgId: c.req.header("x-ivy-org-id") },
     c.env,
+    c.req.url,
   );
   c.set("auth", auth);
   await next();

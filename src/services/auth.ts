@@ -1,7 +1,14 @@
 import { configNumber } from "@/lib/config";
 import { ApiError, forbidden, unauthorized } from "@/lib/errors";
+import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { type JwtVerifierConfig, TokenError, verifyJwt } from "./jwt";
+import {
+  DEFAULT_JWKS_FETCH_TIMEOUT_MS,
+  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
+  type JwtVerifierConfig,
+  TokenError,
+  verifyJwt,
+} from "./jwt";
 
 /** Who is calling and for which organization; every query is scoped by `orgId`. */
 export interface AuthContext {
@@ -25,7 +32,18 @@ export const CLAIMS = {
   internalServiceTokenUse: "service",
 } as const;
 
-export function verifierConfig(env: AppEnv): JwtVerifierConfig {
+/** Hosts a Worker run by `wrangler dev` / `npm start` is reached at; a deployed Worker never sees them. */
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
+}
+
+/**
+ * The verifier settings for a request to `requestUrl`. HS256 with `JWT_DEV_SECRET` is local development
+ * only: it is honoured only when no JWKS is configured and the Worker is reached at a loopback host.
+ */
+export function verifierConfig(env: AppEnv, requestUrl: string | URL): JwtVerifierConfig {
   return {
     jwksUrl: env.JWT_JWKS_URL || undefined,
     issuer: env.JWT_ISSUER || undefined,
@@ -36,22 +54,73 @@ export function verifierConfig(env: AppEnv): JwtVerifierConfig {
       .filter((a) => a === "RS256" || a === "ES256"),
     clockSkewSeconds: configNumber(env.JWT_CLOCK_SKEW_SECONDS, 60),
     jwksCacheTtlSeconds: configNumber(env.JWKS_CACHE_TTL_SECONDS, 600),
-    devSecret: env.JWT_DEV_SECRET || undefined,
+    jwksFetchTimeoutMs: configNumber(env.JWKS_FETCH_TIMEOUT_MS, DEFAULT_JWKS_FETCH_TIMEOUT_MS, { positive: true }),
+    maxTokenLifetimeSeconds: configNumber(env.JWT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, {
+      positive: true,
+    }),
+    devSecret: localDevSecret(env, new URL(requestUrl)),
   };
+}
+
+const warned = new Set<string>();
+
+/** Logs `event` once per isolate: a misconfiguration is reported without flooding the logs. */
+function warnOnce(event: string, fields: Record<string, unknown>) {
+  if (warned.has(event)) return;
+  warned.add(event);
+  logEvent("warn", event, fields);
+}
+
+function localDevSecret(env: AppEnv, url: URL): string | undefined {
+  const secret = env.JWT_DEV_SECRET;
+  if (!secret) return undefined;
+  if (!isLoopbackHost(url.hostname)) {
+    warnOnce("jwt_dev_secret_on_non_local_deployment", {
+      host: url.hostname,
+      message:
+        "SECURITY: JWT_DEV_SECRET is set on a non-local deployment. HS256 tokens are refused here; remove the " +
+        "secret (wrangler secret delete JWT_DEV_SECRET) - it is for `npm start` on localhost only.",
+    });
+    return undefined;
+  }
+  if (env.JWT_JWKS_URL) {
+    warnOnce("jwt_dev_secret_ignored", {
+      message: "JWT_DEV_SECRET is ignored because JWT_JWKS_URL is set: HS256 tokens are refused.",
+    });
+    return undefined;
+  }
+  return secret;
+}
+
+/** With a JWKS configured, tokens of any issuer or for any API would pass: both must be pinned. */
+function requireIssuerAndAudience(config: JwtVerifierConfig) {
+  if (!config.jwksUrl) return;
+  const missing = [!config.issuer && "JWT_ISSUER", !config.audience && "JWT_AUDIENCE"].filter(Boolean);
+  if (missing.length === 0) return;
+  const names = missing.length === 2 ? "JWT_ISSUER and JWT_AUDIENCE are" : `${missing[0]} is`;
+  throw new ApiError(
+    503,
+    `Authentication is unavailable: JWT_JWKS_URL is set but ${names} empty; set them to the identity ` +
+      "provider's issuer and this API's audience",
+  );
 }
 
 export async function authenticate(
   authorization: string | undefined,
   headers: { epilotOrgId?: string; ivyOrgId?: string },
   env: AppEnv,
+  /** The request's URL: its host decides whether development tokens may be honoured. */
+  requestUrl: string | URL,
 ): Promise<AuthContext> {
+  const config = verifierConfig(env, requestUrl);
+  requireIssuerAndAudience(config);
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   if (!match?.[1]) {
     throw unauthorized("Missing bearer token: send Authorization: Bearer <JWT>");
   }
   let claims: Record<string, unknown>;
   try {
-    claims = await verifyJwt(match[1], verifierConfig(env));
+    claims = await verifyJwt(match[1], config);
   } catch (err) {
     if (err instanceof TokenError) {
       if (err.misconfigured) throw new ApiError(503, `Authentication is unavailable: ${err.message}`);

@@ -1,4 +1,5 @@
 import { JWSRegisteredHeaders, JWTRegisteredClaims, parseJWT } from "@oslojs/jwt";
+import { type JsonWebKeyWithId, JwksCache, JwksError, type JwksOptions, type KeySet } from "./jwks";
 
 /**
  * Bearer token verification.
@@ -6,7 +7,7 @@ import { JWSRegisteredHeaders, JWTRegisteredClaims, parseJWT } from "@oslojs/jwt
  * Production tokens are asymmetric (RS256 / ES256) and verified against the identity provider's JWKS.
  * The algorithm comes from an allow-list and must match the key type, so `none` and the classic
  * "HS256 signed with the public key" confusion are refused. HS256 is accepted only when a local
- * development secret is configured, and then only with that secret.
+ * development secret is configured and no JWKS is, and then only with that secret.
  */
 export interface JwtVerifierConfig {
   jwksUrl?: string;
@@ -16,8 +17,18 @@ export interface JwtVerifierConfig {
   algorithms: readonly string[];
   clockSkewSeconds: number;
   jwksCacheTtlSeconds: number;
+  /** Bound on one JWKS fetch; default `DEFAULT_JWKS_FETCH_TIMEOUT_MS`. */
+  jwksFetchTimeoutMs?: number;
+  /** Longest a token may still be valid (`exp` minus now); default `DEFAULT_MAX_TOKEN_LIFETIME_SECONDS`. */
+  maxTokenLifetimeSeconds?: number;
+  /** HS256 secret; ignored whenever `jwksUrl` is set. */
   devSecret?: string;
 }
+
+export const DEFAULT_JWKS_FETCH_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+/** 9999-12-31T23:59:59Z: no NumericDate beyond it is meaningful (and `Date` cannot hold much more). */
+const MAX_NUMERIC_DATE = 253_402_300_799;
 
 export class TokenError extends Error {
   constructor(
@@ -67,20 +78,21 @@ export async function verifyJwt(token: string, config: JwtVerifierConfig): Promi
   if (!headers.hasAlgorithm()) throw new TokenError("Token header has no alg");
   const alg = readHeader(() => headers.algorithm(), "alg");
 
-  if (alg === "HS256" && config.devSecret) {
+  // Once a JWKS is configured, only its keys count: a development secret never opens a second door.
+  if (alg === "HS256" && config.devSecret && !config.jwksUrl) {
     await verifyHmac(config.devSecret, signature, signedMessage);
   } else if (config.algorithms.includes(alg) && alg in ASYMMETRIC_ALGORITHMS) {
     if (!config.jwksUrl) {
       throw new TokenError("Token verification is not configured: set JWT_JWKS_URL", true);
     }
     const kid = headers.hasKeyId() ? readHeader(() => headers.keyId(), "kid") : undefined;
-    const key = await jwksCache.keyFor(config.jwksUrl, kid, alg, config.jwksCacheTtlSeconds);
+    const key = await signingKey(config, kid, alg);
     await verifyAsymmetric(alg, key, signature, signedMessage);
   } else {
     throw new TokenError(`Token algorithm ${alg} is not accepted`);
   }
 
-  verifyRegisteredClaims(payload, config);
+  verifyRegisteredClaims(payload as Record<string, unknown>, config);
   return payload as Record<string, unknown>;
 }
 
@@ -92,19 +104,41 @@ function readHeader(read: () => string, name: string): string {
   }
 }
 
-function verifyRegisteredClaims(payload: object, config: JwtVerifierConfig) {
+/**
+ * A NumericDate claim (RFC 7519: seconds since 1970) as a plain number, or undefined when absent.
+ * Anything that is not a finite number between 1970 and 9999 is refused: such a value would become an
+ * Invalid Date, and every comparison with NaN is false, so it would pass any time check.
+ */
+function numericDate(payload: Record<string, unknown>, name: "exp" | "nbf" | "iat"): number | undefined {
+  if (!(name in payload)) return undefined;
+  const value = payload[name];
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > MAX_NUMERIC_DATE) {
+    throw new TokenError(`Token has a malformed ${name} claim: expected seconds since 1970`);
+  }
+  return value;
+}
+
+function verifyTimes(payload: Record<string, unknown>, config: JwtVerifierConfig) {
+  const exp = numericDate(payload, "exp");
+  const nbf = numericDate(payload, "nbf");
+  const iat = numericDate(payload, "iat");
+  const now = Date.now() / 1000;
+  const skew = config.clockSkewSeconds;
+  const maxLifetime = config.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  // A bearer token without an expiry would stay valid forever once leaked.
+  if (exp === undefined) throw new TokenError("Token has no expiry (exp claim)");
+  if (exp + skew <= now) throw new TokenError("Token has expired");
+  if (exp - now > maxLifetime + skew) {
+    throw new TokenError(`Token lifetime is too long: exp lies more than ${maxLifetime} s in the future`);
+  }
+  if (nbf !== undefined && nbf - skew > now) throw new TokenError("Token is not valid yet (nbf is in the future)");
+  if (iat !== undefined && iat - skew > now) throw new TokenError("Token was issued in the future (iat)");
+}
+
+function verifyRegisteredClaims(payload: Record<string, unknown>, config: JwtVerifierConfig) {
+  verifyTimes(payload, config);
   const claims = new JWTRegisteredClaims(payload);
-  const now = Date.now();
-  const skewMs = config.clockSkewSeconds * 1000;
   try {
-    // A bearer token without an expiry would stay valid forever once leaked.
-    if (!claims.hasExpiration()) throw new TokenError("Token has no expiry (exp claim)");
-    if (claims.expiration().getTime() + skewMs <= now) {
-      throw new TokenError("Token has expired");
-    }
-    if (claims.hasNotBefore() && claims.notBefore().getTime() - skewMs > now) {
-      throw new TokenError("Token is not valid yet (nbf is in the future)");
-    }
     if (config.issuer && (!claims.hasIssuer() || claims.issuer() !== config.issuer)) {
       throw new TokenError("Token issuer is not accepted");
     }
@@ -113,7 +147,7 @@ function verifyRegisteredClaims(payload: object, config: JwtVerifierConfig) {
     }
   } catch (err) {
     if (err instanceof TokenError) throw err;
-    // JWTRegisteredClaims throws on claims of the wrong type (e.g. a string exp).
+    // JWTRegisteredClaims throws on claims of the wrong type (e.g. a numeric iss).
     throw new TokenError("Token has malformed registered claims");
   }
 }
@@ -143,80 +177,52 @@ async function verifyAsymmetric(alg: string, key: CryptoKey, signature: Uint8Arr
   if (!valid) throw new TokenError("Token signature is invalid");
 }
 
-interface JsonWebKeyWithId extends JsonWebKey {
-  kid?: string;
-  use?: string;
-  alg?: string;
-}
+const jwksCache = new JwksCache();
 
-interface CachedKeySet {
-  keys: JsonWebKeyWithId[];
-  fetchedAt: number;
-  imported: Map<string, CryptoKey>;
-}
-
-/**
- * Keys are cached per isolate across requests. An unknown `kid` triggers one refetch (identity
- * providers rotate keys), but refetches are spaced out so a stream of forged kids cannot turn into
- * a stream of JWKS requests.
- */
-class JwksCache {
-  private sets = new Map<string, CachedKeySet>();
-  private inflight = new Map<string, Promise<CachedKeySet>>();
-  static readonly MIN_REFRESH_INTERVAL_MS = 30_000;
-
-  async keyFor(url: string, kid: string | undefined, alg: string, ttlSeconds: number): Promise<CryptoKey> {
-    let set = this.sets.get(url);
-    const now = Date.now();
-    if (!set || now - set.fetchedAt > ttlSeconds * 1000) {
-      set = await this.refresh(url);
-    }
-    let jwk = findKey(set.keys, kid, alg);
-    if (!jwk && now - set.fetchedAt >= JwksCache.MIN_REFRESH_INTERVAL_MS) {
-      set = await this.refresh(url);
+/** The verification key for `kid` / `alg` from the JWKS (refetched once, rate-limited, for an unknown kid). */
+async function signingKey(config: JwtVerifierConfig, kid: string | undefined, alg: string): Promise<CryptoKey> {
+  const url = config.jwksUrl as string;
+  const options: JwksOptions = {
+    ttlSeconds: config.jwksCacheTtlSeconds,
+    timeoutMs: config.jwksFetchTimeoutMs ?? DEFAULT_JWKS_FETCH_TIMEOUT_MS,
+  };
+  let set = await misconfiguredOnFailure(jwksCache.current(url, options));
+  let jwk = findKey(set.keys, kid, alg);
+  if (!jwk) {
+    const refreshed = await misconfiguredOnFailure(jwksCache.refreshForUnknownKey(url, options));
+    if (refreshed) {
+      set = refreshed;
       jwk = findKey(set.keys, kid, alg);
     }
-    if (!jwk) throw new TokenError("Token signing key is unknown");
-    const cacheKey = `${jwk.kid ?? ""}:${alg}`;
-    let key = set.imported.get(cacheKey);
-    if (!key) {
-      const spec = ASYMMETRIC_ALGORITHMS[alg];
-      if (!spec) throw new TokenError(`Token algorithm ${alg} is not accepted`);
-      try {
-        key = await crypto.subtle.importKey("jwk", publicPart(jwk), spec.import, false, ["verify"]);
-      } catch {
-        throw new TokenError("Token signing key could not be used");
-      }
-      set.imported.set(cacheKey, key);
-    }
-    return key;
   }
+  if (!jwk) throw new TokenError("Token signing key is unknown");
+  return importKey(set, jwk, alg);
+}
 
-  private refresh(url: string): Promise<CachedKeySet> {
-    const pending = this.inflight.get(url);
-    if (pending) return pending;
-    const promise = fetchKeySet(url)
-      .then((set) => {
-        this.sets.set(url, set);
-        return set;
-      })
-      .finally(() => this.inflight.delete(url));
-    this.inflight.set(url, promise);
-    return promise;
+/** A key set the identity provider could not deliver is a server-side problem (503), not a bad token. */
+async function misconfiguredOnFailure<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (err) {
+    if (err instanceof JwksError) throw new TokenError(err.message, true);
+    throw err;
   }
 }
 
-async function fetchKeySet(url: string): Promise<CachedKeySet> {
-  let response: Response;
+async function importKey(set: KeySet, jwk: JsonWebKeyWithId, alg: string): Promise<CryptoKey> {
+  const cacheKey = `${jwk.kid ?? ""}:${alg}`;
+  const cached = set.imported.get(cacheKey);
+  if (cached) return cached;
+  const spec = ASYMMETRIC_ALGORITHMS[alg];
+  if (!spec) throw new TokenError(`Token algorithm ${alg} is not accepted`);
+  let key: CryptoKey;
   try {
-    response = await fetch(url, { headers: { accept: "application/json" } });
+    key = await crypto.subtle.importKey("jwk", publicPart(jwk), spec.import, false, ["verify"]);
   } catch {
-    throw new TokenError("Token signing keys could not be fetched", true);
+    throw new TokenError("Token signing key could not be used");
   }
-  if (!response.ok) throw new TokenError(`Token signing keys could not be fetched (HTTP ${response.status})`, true);
-  const body = (await response.json().catch(() => null)) as { keys?: unknown } | null;
-  if (!body || !Array.isArray(body.keys)) throw new TokenError("Token signing keys are malformed", true);
-  return { keys: body.keys as JsonWebKeyWithId[], fetchedAt: Date.now(), imported: new Map() };
+  set.imported.set(cacheKey, key);
+  return key;
 }
 
 function findKey(keys: JsonWebKeyWithId[], kid: string | undefined, alg: string): JsonWebKeyWithId | undefined {
@@ -233,5 +239,3 @@ function findKey(keys: JsonWebKeyWithId[], kid: string | undefined, alg: string)
 function publicPart(jwk: JsonWebKeyWithId): JsonWebKey {
   return jwk.kty === "RSA" ? { kty: "RSA", n: jwk.n, e: jwk.e } : { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y };
 }
-
-const jwksCache = new JwksCache();

@@ -27,6 +27,12 @@ export interface CallOptions {
    * fetch handler with the test env plus these overrides, as a deployment with other vars would.
    */
   env?: Partial<AppEnv>;
+  /**
+   * Scheme and host the request is sent to (default `https://api.test`, a deployed Worker). Use a
+   * loopback one such as `http://localhost:8787` to act as `npm start` on a developer's machine, the
+   * only place HS256 development tokens are honoured.
+   */
+  baseUrl?: string;
 }
 
 /** Calls the Worker's fetch handler and reads the whole body (JSON when there is one). */
@@ -42,7 +48,7 @@ export async function call<T = unknown>(
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
-  const request = new Request(`https://api.test${path}`, { method, headers, body });
+  const request = new Request(`${options.baseUrl ?? "https://api.test"}${path}`, { method, headers, body });
   const response = options.env
     ? await worker.fetch(request, { ...(env as unknown as AppEnv), ...options.env }, createExecutionContext())
     : await exports.default.fetch(request);

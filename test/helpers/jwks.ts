@@ -22,6 +22,12 @@ export function jwksScope(name = crypto.randomUUID()) {
       await response.body?.cancel();
       if (response.status !== 204) throw new Error(`publish-rotated answered ${response.status}`);
     },
+    /** Makes this scope's key set fail (500), hang, answer a malformed body, or work again ("ok"). */
+    async setMode(mode: "ok" | "fail" | "hang" | "malformed"): Promise<void> {
+      const response = await fetch(`${admin}/__mode?${query}&mode=${mode}`, { method: "POST" });
+      await response.body?.cancel();
+      if (response.status !== 204) throw new Error(`mode answered ${response.status}`);
+    },
   };
 }
 

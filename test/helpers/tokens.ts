@@ -27,8 +27,14 @@ export interface TokenOptions {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/**
+ * The claims of a test token. `iss` and `aud` default to the configured JWT_ISSUER / JWT_AUDIENCE (which
+ * the Worker requires once a JWKS is set); pass `claims: { iss: undefined }` to leave one out.
+ */
 function payloadFor(options: TokenOptions) {
   const claims: Record<string, unknown> = {
+    iss: env.JWT_ISSUER || undefined,
+    aud: env.JWT_AUDIENCE || undefined,
     sub: options.user ?? "user-1",
     org_id: options.org ?? "org-a",
     user_id: options.user ?? "user-1",

@@ -1,5 +1,5 @@
 import { webcrypto } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
@@ -12,7 +12,17 @@ import type { AddressInfo } from "node:net";
  * JWKS cache is keyed by URL), `GET /__stats?scope=S` counts only that URL's fetches and
  * `POST /__publish-rotated?scope=S` publishes the extra key only there. Without `scope` the endpoints
  * act on every fetch / every URL. `GET /__broken-jwks.json` answers a body that is not a key set.
+ *
+ * `POST /__mode?scope=S&mode=M` makes that scope's key set misbehave like a failing identity provider:
+ * `fail` answers 500, `hang` never answers (until the mode changes or 20 s pass), `malformed` answers a
+ * body that is not a key set, `ok` serves the keys again. Fetches are counted in every mode.
+ *
+ * The server also names the issuer and audience its tokens carry (`issuer`, `audience`), which the
+ * test config sets as JWT_ISSUER / JWT_AUDIENCE.
  */
+export type JwksMode = "ok" | "fail" | "hang" | "malformed";
+const MODES: readonly JwksMode[] = ["ok", "fail", "hang", "malformed"];
+const HANG_LIMIT_MS = 20_000;
 export interface TestSigningKeys {
   rs256: { kid: string; privateJwk: JsonWebKey; publicJwk: JsonWebKey };
   es256: { kid: string; privateJwk: JsonWebKey; publicJwk: JsonWebKey };
@@ -30,7 +40,15 @@ async function generate(alg: "RS256" | "ES256", kid: string) {
   return { kid, privateJwk, publicJwk: { ...publicJwk, kid, alg, use: "sig" } as JsonWebKey };
 }
 
-export async function startJwksServer(): Promise<{ url: string; keys: TestSigningKeys; server: Server }> {
+export interface JwksServer {
+  url: string;
+  issuer: string;
+  audience: string;
+  keys: TestSigningKeys;
+  server: Server;
+}
+
+export async function startJwksServer(): Promise<JwksServer> {
   const keys: TestSigningKeys = {
     rs256: await generate("RS256", "test-rs256"),
     es256: await generate("ES256", "test-es256"),
@@ -40,12 +58,35 @@ export async function startJwksServer(): Promise<{ url: string; keys: TestSignin
   let publishRotated = false;
   const scopedFetches = new Map<string, number>();
   const scopesWithRotated = new Set<string>();
+  const scopeModes = new Map<string, JwksMode>();
+  const hanging = new Map<string, Set<ServerResponse>>();
+  const release = (scope: string) => {
+    for (const res of hanging.get(scope) ?? []) res.writeHead(503).end();
+    hanging.delete(scope);
+  };
+  const misbehave = (scope: string, res: ServerResponse): boolean => {
+    const mode = scopeModes.get(scope) ?? "ok";
+    if (mode === "fail") res.writeHead(500, { "content-type": "application/json" }).end('{"error":"down"}');
+    else if (mode === "malformed") res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    else if (mode === "hang") {
+      const set = hanging.get(scope) ?? new Set<ServerResponse>();
+      hanging.set(scope, set.add(res));
+      const timer = setTimeout(() => res.writeHead(503).end(), HANG_LIMIT_MS);
+      timer.unref();
+      res.on("close", () => {
+        clearTimeout(timer);
+        set.delete(res);
+      });
+    }
+    return mode !== "ok";
+  };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const scope = url.searchParams.get("scope");
     if (url.pathname === "/jwks.json") {
       fetches++;
       if (scope !== null) scopedFetches.set(scope, (scopedFetches.get(scope) ?? 0) + 1);
+      if (scope !== null && misbehave(scope, res)) return;
       const withRotated = publishRotated || (scope !== null && scopesWithRotated.has(scope));
       const published = [keys.rs256.publicJwk, keys.es256.publicJwk, ...(withRotated ? [keys.rotated.publicJwk] : [])];
       res.writeHead(200, { "content-type": "application/json" });
@@ -60,6 +101,12 @@ export async function startJwksServer(): Promise<{ url: string; keys: TestSignin
       if (scope === null) publishRotated = true;
       else scopesWithRotated.add(scope);
       res.writeHead(204).end();
+    } else if (url.pathname === "/__mode" && req.method === "POST" && scope !== null) {
+      const mode = url.searchParams.get("mode") as JwksMode;
+      if (!MODES.includes(mode)) return void res.writeHead(400).end();
+      scopeModes.set(scope, mode);
+      if (mode !== "hang") release(scope);
+      res.writeHead(204).end();
     } else {
       res.writeHead(404).end();
     }
@@ -67,5 +114,6 @@ export async function startJwksServer(): Promise<{ url: string; keys: TestSignin
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   server.unref();
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, keys, server };
+  const base = `http://127.0.0.1:${port}`;
+  return { url: base, issuer: `${base}/`, audience: "messaging-settings-test", keys, server };
 }

@@ -101,12 +101,15 @@ describe("verifyJwt: signatures and algorithms", () => {
     expect(err.message).toMatch(/HS256 is not accepted/);
   });
 
-  it("accepts HS256 only with the configured dev secret", async () => {
-    const { config } = setup({ devSecret: env.JWT_DEV_SECRET });
+  it("accepts HS256 only with the configured dev secret, and only without a JWKS", async () => {
+    const { config } = setup({ devSecret: env.JWT_DEV_SECRET, jwksUrl: undefined });
     const claims = await verifyJwt(await signHs256Token({ org: "dev-org" }), config);
     expect(claims.org_id).toBe("dev-org");
     const err = await tokenError(verifyJwt(await signHs256Token({}, "some-other-secret"), config));
     expect(err.message).toMatch(/signature is invalid/);
+    // With a JWKS configured the dev secret is never used, even for a token it signed.
+    const withJwks = setup({ devSecret: env.JWT_DEV_SECRET }).config;
+    expect((await tokenError(verifyJwt(await signHs256Token(), withJwks))).message).toMatch(/HS256 is not accepted/);
   });
 
   it("refuses the HS256 'signed with the public key' confusion", async () => {
@@ -192,10 +195,12 @@ describe("verifyJwt: registered claims", () => {
   });
 
   it("rejects a token without exp: bearer tokens must expire", async () => {
-    const { config } = setup({ devSecret: env.JWT_DEV_SECRET });
-    const err = await tokenError(verifyJwt(await signToken({ claims: { exp: undefined } }), config));
+    const err = await tokenError(verifyJwt(await signToken({ claims: { exp: undefined } }), setup().config));
     expect(err.message).toMatch(/exp/);
-    await tokenError(verifyJwt(await signHs256Token({ claims: { exp: undefined } }), config));
+    const dev = setup({ devSecret: env.JWT_DEV_SECRET, jwksUrl: undefined }).config;
+    expect((await tokenError(verifyJwt(await signHs256Token({ claims: { exp: undefined } }), dev))).message).toMatch(
+      /no expiry/,
+    );
   });
 
   it("rejects a signed array payload", async () => {
@@ -222,6 +227,62 @@ describe("verifyJwt: registered claims", () => {
     const { config } = setup();
     const err = await tokenError(verifyJwt(await signToken({ claims }), config));
     expect(err.message).toMatch(/malformed/);
+  });
+});
+
+describe("verifyJwt: absurd times", () => {
+  // Each of these became an Invalid Date (or was never looked at) and passed the time checks.
+  it.each([
+    ["exp beyond what a Date can hold", { exp: 9e12 }],
+    ["exp beyond the year 9999", { exp: 253_402_300_800 }],
+    ["a negative exp", { exp: -1 }],
+    ["nbf beyond what a Date can hold", { nbf: 9e12 }],
+    ["a hugely negative nbf", { nbf: -1e300 }],
+    ["iat beyond what a Date can hold", { iat: 9e12 }],
+    ["a negative iat", { iat: -5 }],
+    ["a string iat", { iat: "yesterday" }],
+  ])("rejects %s as malformed", async (_name, claims) => {
+    const err = await tokenError(verifyJwt(await signToken({ claims }), setup().config));
+    expect(err.message).toMatch(/malformed (exp|nbf|iat) claim/);
+    expect(err.misconfigured).toBe(false);
+  });
+
+  it("rejects exp as Infinity (1e400 in the JSON)", async () => {
+    const { config } = setup({ devSecret: "s", jwksUrl: undefined });
+    const header = b64url('{"alg":"HS256"}');
+    const payload = b64url('{"org_id":"o","exp":1e400}');
+    const key = await crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode("s"),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${header}.${payload}`));
+    const token = `${header}.${payload}.${encodeBase64urlNoPadding(new Uint8Array(signature))}`;
+    expect((await tokenError(verifyJwt(token, config))).message).toMatch(/malformed exp/);
+  });
+
+  it("rejects a token issued in the future beyond the clock skew", async () => {
+    const err = await tokenError(verifyJwt(await signToken({ claims: { iat: nowSeconds() + 3600 } }), setup().config));
+    expect(err.message).toMatch(/issued in the future/);
+    const withinSkew = await signToken({ claims: { iat: nowSeconds() + 30 } });
+    await expect(verifyJwt(withinSkew, setup().config)).resolves.toBeDefined();
+  });
+
+  it("rejects a token valid for longer than the maximum lifetime (24 h by default)", async () => {
+    const { config } = setup();
+    const err = await tokenError(verifyJwt(await signToken({ expiresInSeconds: 30 * 24 * 3600 }), config));
+    expect(err.message).toMatch(/lifetime is too long.*86400 s/);
+    await expect(verifyJwt(await signToken({ expiresInSeconds: 24 * 3600 }), config)).resolves.toBeDefined();
+    const short = setup({ maxTokenLifetimeSeconds: 600 }).config;
+    await tokenError(verifyJwt(await signToken({ expiresInSeconds: 3600 }), short));
+    await expect(verifyJwt(await signToken({ expiresInSeconds: 600 }), short)).resolves.toBeDefined();
+  });
+
+  it("accepts fractional NumericDates (RFC 7519 allows them)", async () => {
+    const claims = { exp: nowSeconds() + 60.5, nbf: nowSeconds() - 0.25, iat: nowSeconds() - 0.5 };
+    await expect(verifyJwt(await signToken({ claims }), setup().config)).resolves.toBeDefined();
   });
 });
 

@@ -1,0 +1,69 @@
+import { cors } from "hono/cors";
+import { createMiddleware } from "hono/factory";
+import { logEvent } from "@/lib/log";
+import type { AppBindings } from "@/lib/types";
+
+/**
+ * CORS for the browser apps listed in `CORS_ALLOWED_ORIGINS` (comma-separated exact origins). Only a
+ * listed `Origin` gets CORS headers, including `Access-Control-Allow-Credentials` (hono/cors would send
+ * that one to every origin, so it only runs for listed ones); its preflight is answered here, 204,
+ * before authentication. Other origins get no CORS headers at all, so the browser keeps the response
+ * from them. With the list empty the API sends no CORS headers whatsoever.
+ */
+const listedOriginCors = cors({
+  origin: (origin) => origin,
+  credentials: true,
+  allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+  allowHeaders: ["authorization", "content-type", "x-epilot-org-id", "x-ivy-org-id"],
+  exposeHeaders: ["X-Request-Id"],
+  maxAge: 600,
+});
+
+export const corsForAllowedOrigins = createMiddleware<AppBindings>(async (c, next) => {
+  const allowed = allowedOrigins(c.env.CORS_ALLOWED_ORIGINS);
+  if (allowed.size === 0) return next();
+  const origin = c.req.header("origin");
+  if (origin && allowed.has(origin)) return listedOriginCors(c, next);
+  await next();
+  // The answer depends on the Origin (CORS headers or none), so caches must keep them apart.
+  c.res.headers.append("Vary", "Origin");
+});
+
+let parsed: { raw: string; origins: Set<string> } | undefined;
+
+/** The configured origins, parsed once per distinct value. Entries that are not an origin are dropped. */
+export function allowedOrigins(raw: string | undefined): Set<string> {
+  const value = raw ?? "";
+  if (parsed?.raw === value) return parsed.origins;
+  const origins = new Set<string>();
+  const rejected: string[] = [];
+  for (const entry of value.split(",")) {
+    const trimmed = entry.trim();
+    if (!trimmed) continue;
+    const origin = asOrigin(trimmed);
+    if (origin) origins.add(origin);
+    else rejected.push(trimmed.slice(0, 200));
+  }
+  if (rejected.length > 0) {
+    logEvent("warn", "cors_origin_ignored", {
+      rejected,
+      message: "CORS_ALLOWED_ORIGINS entries must be exact origins like https://app.example.com (no * or paths)",
+    });
+  }
+  parsed = { raw: value, origins };
+  return origins;
+}
+
+/** `https://host[:port]` as a browser sends it in `Origin`, or undefined (wildcards, `null`, paths). */
+function asOrigin(entry: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
+  if (url.username || url.password || url.search || url.hash || url.pathname !== "/") return undefined;
+  if (url.hostname.includes("*")) return undefined;
+  return url.origin;
+}
