@@ -5,6 +5,7 @@ import { dnsTestBindings } from "./test/servers/dns-servers";
 import { graphTestBindings } from "./test/servers/fake-graph";
 import { startJwksServer } from "./test/servers/jwks-server";
 import { microsoftTestBindings } from "./test/servers/oauth-server";
+import { xssCorpora } from "./test/servers/xss-corpora";
 
 /** HS256 secret the tests use for the development-token path. */
 const TEST_DEV_SECRET = "test-dev-secret-for-vitest-only";
@@ -29,6 +30,8 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            // Public XSS vectors for the sanitizer tests (test/servers/xss-corpora.ts).
+            TEST_XSS_CORPORA: JSON.stringify(xssCorpora()),
             JWT_JWKS_URL: `${jwks.url}/jwks.json`,
             // Required once a JWKS is configured; signToken puts both into every token by default.
             JWT_ISSUER: jwks.issuer,

@@ -10,6 +10,8 @@ declare global {
       JWT_DEV_SECRET: string;
       TEST_JWKS_ADMIN_URL: string;
       TEST_SIGNING_KEYS: string;
+      /** JSON of import("./servers/xss-corpora").XssCorpus[] */
+      TEST_XSS_CORPORA: string;
     }
   }
 }

@@ -123,9 +123,22 @@ const ImportedMessageSchema = z
     conversation_id: z.string().nullable(),
     body_preview: z.string().nullable(),
     body: z.object({
-      content_type: z.string().nullable(),
-      content: z.string().nullable(),
-      truncated: z.boolean().openapi({ description: "The body was cut at MAILBOX_BODY_MAX_CHARS characters" }),
+      content_type: z.string().nullable().openapi({ description: "`html` or `text`, as Microsoft Graph gave it" }),
+      content: z
+        .string()
+        .nullable()
+        .openapi({
+          description:
+            "A `text` body as stored. Any other body is HTML sanitized for display (scripts, event handlers, " +
+            "forms, iframes, `<base>`, `<meta>`, `<link>` and `javascript:`/`data:` URLs outside images removed; " +
+            'links open with `target="_blank" rel="noopener noreferrer"`). The stored original is served by ' +
+            "getSharedInboxMessageOriginalBody.",
+        }),
+      truncated: z.boolean().openapi({
+        description:
+          "The body was cut at MAILBOX_BODY_MAX_CHARS characters when stored, or at the sanitizer's bound " +
+          "(262,144 characters) when served",
+      }),
     }),
     shared_inbox_id: z.string(),
     bucket_id: z.string(),
@@ -151,4 +164,16 @@ export const ListInboxMessagesQuerySchema = z.object({
     .max(1000)
     .optional()
     .openapi({ param: { name: "cursor", in: "query" }, description: "`next_cursor` of the previous page" }),
+});
+
+export const InboxMessageParamSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "id", in: "path" }, description: "Shared inbox id", example: "default" }),
+  message_id: z
+    .string()
+    .min(1)
+    .max(256)
+    .openapi({ param: { name: "message_id", in: "path" }, description: "`id` of the imported message" }),
 });

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { SETTING_TYPES } from "@/db/schema";
+import { SETTING_TEXT_MAX_CHARS } from "@/services/settings";
 
 export const SettingTypeSchema = z
   .enum(SETTING_TYPES, { message: `must be one of ${SETTING_TYPES.join(", ")}` })
@@ -21,13 +22,15 @@ export const SettingSchema = z
   })
   .openapi("Setting");
 
-/** The request form: `value` may also be a JSON number (milliseconds for restrict_duplicates_within). */
+const tooLong = { message: `must be at most ${SETTING_TEXT_MAX_CHARS} characters (64 KiB)` };
+
+/**
+ * The request form: `value` may also be a JSON number (milliseconds for restrict_duplicates_within).
+ * `html` and `value` are bounded before anything reads them (the signature sanitizer among others).
+ */
 export const SettingInputSchema = SettingSchema.extend({
-  value: z.union([z.string(), z.number()]).optional(),
-  html: z
-    .string()
-    .max(512 * 1024)
-    .optional(),
+  value: z.union([z.string().max(SETTING_TEXT_MAX_CHARS, tooLong), z.number()]).optional(),
+  html: z.string().max(SETTING_TEXT_MAX_CHARS, tooLong).optional(),
 }).openapi("SettingInput");
 
 export const SettingsResponseSchema = z.union([z.array(SettingSchema), SettingSchema]).openapi("SettingsResponse");

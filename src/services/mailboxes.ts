@@ -20,6 +20,7 @@ import {
 } from "@/services/email-addresses";
 import { GraphError, GraphThrottledError } from "@/services/graph/client";
 import { graphClient, mailboxPath } from "@/services/graph/mail";
+import { sanitizeMailHtml } from "@/services/html-sanitizer";
 import { getAccessToken, microsoftConfig, OutlookTokenUnavailableError } from "@/services/microsoft";
 import { listConnections } from "@/services/microsoft/store";
 import { findSharedInbox } from "@/services/shared-inboxes";
@@ -267,6 +268,18 @@ export function moveMailboxDataStatements(db: Database, orgId: string, fromInbox
 // ---------------------------------------------------------------------------------------------------
 // Imported messages of a shared inbox (additive operation)
 
+/**
+ * A text body as stored; any other body as sanitized HTML (mail from any outside sender). Done when
+ * served, so rows stored before the sanitizer existed are covered.
+ */
+function servedBody(row: ImportedMessageRow): { content: string | null; truncated: boolean } {
+  if (row.body === null || row.bodyContentType?.toLowerCase() === "text") {
+    return { content: row.body, truncated: row.bodyTruncated };
+  }
+  const clean = sanitizeMailHtml(row.body);
+  return { content: clean.html, truncated: row.bodyTruncated || clean.truncated };
+}
+
 export function toMessageResponse(row: ImportedMessageRow) {
   return {
     id: row.id,
@@ -281,11 +294,7 @@ export function toMessageResponse(row: ImportedMessageRow) {
     sent_at: row.sentAt,
     conversation_id: row.conversationId,
     body_preview: row.bodyPreview,
-    body: {
-      content_type: row.bodyContentType,
-      content: row.body,
-      truncated: row.bodyTruncated,
-    },
+    body: { content_type: row.bodyContentType, ...servedBody(row) },
     shared_inbox_id: row.sharedInboxId,
     bucket_id: row.bucketId,
     imported_at: row.importedAt,
@@ -345,4 +354,26 @@ export async function listInboxMessages(
     messages: page.map(toMessageResponse),
     next_cursor: rows.length > options.limit && last ? encodeCursor(last) : null,
   };
+}
+
+/** For getSharedInboxMessageOriginalBody: the stored body of one message of the org's inbox, unsanitized. */
+export async function getOriginalMessageBody(db: Database, orgId: string, inboxId: string, messageId: string) {
+  if (!(await findSharedInbox(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
+  const row = await db
+    .select({
+      body: importedMessages.body,
+      contentType: importedMessages.bodyContentType,
+      truncated: importedMessages.bodyTruncated,
+    })
+    .from(importedMessages)
+    .where(
+      and(
+        eq(importedMessages.orgId, orgId),
+        eq(importedMessages.sharedInboxId, inboxId),
+        eq(importedMessages.id, messageId),
+      ),
+    )
+    .get();
+  if (!row) throw notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
+  return { content: row.body ?? "", contentType: row.contentType ?? "", truncated: row.truncated };
 }

@@ -4,7 +4,7 @@ import { type SettingRow, type SettingType, settings } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
 import type { Setting, SettingInput } from "@/schemas/settings";
 import { parseCustomDomain } from "./domain-names";
-import { sanitizeSignatureHtml } from "./html-sanitizer";
+import { SIGNATURE_MAX_CHARS, sanitizeSignatureHtml } from "./html-sanitizer";
 import { isValidEmailAddress, normalizeEmailAddress, parseDuplicateWindow } from "./validation";
 
 /** The verification state of an email_domain setting: owned by the server (see services/domains.ts). */
@@ -33,6 +33,15 @@ const RESERVED_KEYS = new Set<string>([
   "updated_by",
 ]);
 
+/** Longest `html` and `value` of a setting (characters): checked before any of it is sanitized or parsed. */
+export const SETTING_TEXT_MAX_CHARS = SIGNATURE_MAX_CHARS;
+
+function assertTextSize(field: "html" | "value", text: string | undefined) {
+  if (text !== undefined && text.length > SETTING_TEXT_MAX_CHARS) {
+    throw badRequest(`${field}: must be at most ${SETTING_TEXT_MAX_CHARS} characters (64 KiB)`);
+  }
+}
+
 /** The one-per-org rule of restrict_duplicates_within is a unique key shared by all its rows. */
 const SINGLETON_KEY = "singleton";
 
@@ -49,6 +58,8 @@ export interface NormalizedSetting {
  * Throws a 400 ApiError naming the field on invalid input.
  */
 export function normalizeSetting(type: SettingType, input: SettingInput): NormalizedSetting {
+  assertTextSize("html", input.html);
+  assertTextSize("value", typeof input.value === "string" ? input.value : undefined);
   const extra = Object.fromEntries(Object.entries(input).filter(([key]) => !RESERVED_KEYS.has(key)));
   const name = input.name?.trim() || null;
   const rawValue = input.value;
@@ -94,15 +105,25 @@ function canonicalDuration(input: string, ms: number): string {
     : String(ms);
 }
 
+/**
+ * Signature markup is sanitized again when served: rows stored before the current sanitizer (whose
+ * predecessor let `java&Tab;script:` links through) are answered safe too. Sanitizing is idempotent, so
+ * rows stored since come back unchanged.
+ */
+const served = (row: SettingRow, text: string | null) =>
+  text != null && row.type === "signature" ? sanitizeSignatureHtml(text) : text;
+
 export function toSettingResponse(row: SettingRow): Setting {
+  const value = served(row, row.value);
+  const html = served(row, row.html);
   return {
     ...row.extra,
     id: row.id,
     org_id: row.orgId,
     type: row.type,
     ...(row.name != null && { name: row.name }),
-    ...(row.value != null && { value: row.value }),
-    ...(row.html != null && { html: row.html }),
+    ...(value != null && { value }),
+    ...(html != null && { html }),
     ...(row.type === "restrict_duplicates_within" &&
       row.value != null && { duration_ms: parseDuplicateWindow(row.value) ?? 0 }),
     created_at: row.createdAt,

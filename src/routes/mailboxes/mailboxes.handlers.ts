@@ -7,6 +7,7 @@ import type {
   DisconnectOutlookMailboxRoute,
   GetConnectedOutlookEmailsRoute,
   GetMailboxSyncStatusRoute,
+  GetSharedInboxMessageOriginalBodyRoute,
   ListSharedInboxMessagesRoute,
   RetryMailboxSyncRoute,
   StartMailboxSyncRoute,
@@ -61,4 +62,19 @@ export const listSharedInboxMessages: AppRouteHandler<ListSharedInboxMessagesRou
   const { id } = c.req.valid("param");
   const query = c.req.valid("query");
   return c.json(await mailboxes.listInboxMessages(getDb(c.env.DB), orgId, id, query), 200);
+};
+
+/** The stored body as a download no browser renders (see the route's description). */
+export const getSharedInboxMessageOriginalBody: AppRouteHandler<GetSharedInboxMessageOriginalBodyRoute> = async (c) => {
+  const { orgId } = c.get("auth");
+  const { id, message_id: messageId } = c.req.valid("param");
+  const original = await mailboxes.getOriginalMessageBody(getDb(c.env.DB), orgId, id, messageId);
+  return c.text(original.content, 200, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "sandbox",
+    "Content-Disposition": 'attachment; filename="original-body.txt"',
+    "X-Body-Content-Type": original.contentType,
+    "X-Body-Truncated": String(original.truncated),
+  });
 };

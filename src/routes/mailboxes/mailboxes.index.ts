@@ -9,6 +9,7 @@ const router = createRouter()
   .openapi(routes.startMailboxSync, handlers.startMailboxSync)
   .openapi(routes.getMailboxSyncStatus, handlers.getMailboxSyncStatus)
   .openapi(routes.retryMailboxSync, handlers.retryMailboxSync)
-  .openapi(routes.listSharedInboxMessages, handlers.listSharedInboxMessages);
+  .openapi(routes.listSharedInboxMessages, handlers.listSharedInboxMessages)
+  .openapi(routes.getSharedInboxMessageOriginalBody, handlers.getSharedInboxMessageOriginalBody);
 
 export default router;

@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, jsonBody, jsonContent } from "@/lib/openapi-helpers";
 import {
   ConnectedOutlookEmailsResponseSchema,
@@ -6,6 +6,7 @@ import {
   ConnectOutlookMailboxResponseSchema,
   DisconnectOutlookMailboxResponseSchema,
   ImportedMessagesResponseSchema,
+  InboxMessageParamSchema,
   ListInboxMessagesQuerySchema,
   MailboxEmailParamSchema,
   MailboxSyncStatusSchema,
@@ -130,6 +131,36 @@ export const listSharedInboxMessages = createRoute({
   },
 });
 
+export const getSharedInboxMessageOriginalBody = createRoute({
+  operationId: "getSharedInboxMessageOriginalBody",
+  method: "get",
+  path: "/v2/email-settings/shared-inboxes/{id}/messages/{message_id}/original-body",
+  tags: ["Shared inboxes"],
+  summary: "The stored, unsanitized body of an imported message, as a download",
+  description:
+    "An addition to the contract. listSharedInboxMessages serves HTML bodies sanitized; this answers the body " +
+    "exactly as imported (cut at MAILBOX_BODY_MAX_CHARS), for a caller that asks for it explicitly. It is " +
+    "never rendered: `Content-Type: text/plain; charset=utf-8`, `X-Content-Type-Options: nosniff`, " +
+    "`Content-Security-Policy: sandbox` and `Content-Disposition: attachment`. `X-Body-Content-Type` says " +
+    "whether the original is `html` or `text`, `X-Body-Truncated` whether it was cut on import. A message " +
+    "of another organization or another inbox is a 404.",
+  request: { params: InboxMessageParamSchema },
+  responses: {
+    200: {
+      description: "The stored body (empty when the message has none)",
+      headers: {
+        "Content-Disposition": { schema: { type: "string" }, description: 'attachment; filename="original-body.txt"' },
+        "Content-Security-Policy": { schema: { type: "string" }, description: "sandbox" },
+        "X-Content-Type-Options": { schema: { type: "string" }, description: "nosniff" },
+        "X-Body-Content-Type": { schema: { type: "string" }, description: "`html` or `text` (empty if unknown)" },
+        "X-Body-Truncated": { schema: { type: "string", enum: ["true", "false"] }, description: "Cut on import" },
+      },
+      content: { "text/plain": { schema: z.string() } },
+    },
+    ...errorResponses(400, 401, 403, 404, 500),
+  },
+});
+
 export type ConnectOutlookMailboxRoute = typeof connectOutlookMailbox;
 export type DisconnectOutlookMailboxRoute = typeof disconnectOutlookMailbox;
 export type GetConnectedOutlookEmailsRoute = typeof getConnectedOutlookEmails;
@@ -137,3 +168,4 @@ export type StartMailboxSyncRoute = typeof startMailboxSync;
 export type GetMailboxSyncStatusRoute = typeof getMailboxSyncStatus;
 export type RetryMailboxSyncRoute = typeof retryMailboxSync;
 export type ListSharedInboxMessagesRoute = typeof listSharedInboxMessages;
+export type GetSharedInboxMessageOriginalBodyRoute = typeof getSharedInboxMessageOriginalBody;
