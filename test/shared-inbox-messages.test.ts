@@ -4,8 +4,8 @@ import { getDb } from "@/db/client";
 import { importedMessages } from "@/db/schema";
 import { ImportedMessagesResponseSchema } from "@/schemas/mailboxes";
 import { SharedInboxResponseSchema } from "@/schemas/shared-inboxes";
-import { unsafeParts } from "./helpers/xss-oracle";
 import { call, expectBody, expectError, uniqueOrg } from "./helpers/api";
+import { unsafeParts } from "./helpers/xss-oracle";
 
 /**
  * Imported mail as listSharedInboxMessages serves it (issue 8, finding 3): HTML bodies from outside

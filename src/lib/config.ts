@@ -1,16 +1,111 @@
+import { z } from "@hono/zod-openapi";
+
 /**
- * Reads a numeric config var. Vars are strings; an unset, empty or invalid one means the default, so a
- * blank entry in wrangler.toml never turns into 0.
+ * The one config module: every var the Worker reads, with its type and its default, in one zod schema.
+ * Vars arrive as strings (wrangler.toml [vars], secrets, test bindings); an unset, blank or invalid value
+ * means the default, so a blank entry never turns into 0 or "". `wrangler.toml` [vars] lists the same
+ * defaults and `npm run check` (scripts/check-config.mjs) fails when the two disagree.
+ *
+ * Read it through `appConfig(env)` only. Required vars without a default (the Microsoft app, the token
+ * keys) stay optional here; the feature that needs them answers 503 naming the missing ones.
  */
+
+/** A trimmed string; blank or absent: the default. */
+const text = (fallback = "") =>
+  z.preprocess((v) => (typeof v === "string" && v.trim() ? v.trim() : undefined), z.string().default(fallback));
+
+/** A secret: kept as given (never trimmed into another value), absent when blank. */
+const secret = () => z.preprocess((v) => (typeof v === "string" && v.trim() ? v : undefined), z.string().optional());
+
+/** A number within bounds; blank, non-numeric or out of range: the default (above `max`: `max`). */
+const number = (fallback: number, rule: { positive?: boolean; integer?: boolean; max?: number } = {}) =>
+  z.preprocess((v) => {
+    if (typeof v === "number") return v;
+    if (typeof v !== "string" || !v.trim()) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || (rule.positive && n === 0) || (rule.integer && !Number.isInteger(n))) {
+      return undefined;
+    }
+    return rule.max === undefined ? n : Math.min(n, rule.max);
+  }, z.number().default(fallback));
+
+/** A comma-separated list: trimmed, blanks dropped. */
+const list = (fallback: string) =>
+  z.preprocess(
+    (v) => (typeof v === "string" && v.trim() ? v : fallback),
+    z.string().transform((v) =>
+      v
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  );
+
+/** The platform's own domain, also the default of the DNS targets below. */
+export const PLATFORM_DOMAIN = "epilot.cloud";
+
+export const ConfigSchema = z.object({
+  // Bearer tokens (README "Authentication and tenancy").
+  JWT_JWKS_URL: text(),
+  JWT_ISSUER: text(),
+  JWT_AUDIENCE: text(),
+  JWT_ALGORITHMS: list("RS256,ES256"),
+  JWT_CLOCK_SKEW_SECONDS: number(60),
+  JWKS_CACHE_TTL_SECONDS: number(600),
+  JWKS_FETCH_TIMEOUT_MS: number(5000, { positive: true }),
+  JWT_MAX_TOKEN_LIFETIME_SECONDS: number(86_400, { positive: true }),
+  JWT_DEV_SECRET: secret(),
+  CORS_ALLOWED_ORIGINS: list(""),
+  EPILOT_EMAIL_DOMAIN: text(PLATFORM_DOMAIN),
+  // Custom domains (README "Custom domains").
+  DOH_URL: text("https://cloudflare-dns.com/dns-query"),
+  DOH_TIMEOUT_MS: number(4000, { positive: true, integer: true, max: 30_000 }),
+  PLATFORM_NAME_SERVERS: list(`ns1.${PLATFORM_DOMAIN},ns2.${PLATFORM_DOMAIN}`),
+  INBOUND_MX_HOST: text(`inbound.${PLATFORM_DOMAIN}`),
+  SPF_INCLUDE: text(`spf.${PLATFORM_DOMAIN}`),
+  DKIM_TARGET_DOMAIN: text(`dkim.${PLATFORM_DOMAIN}`),
+  DOMAIN_RECHECK_BATCH_SIZE: number(25, { positive: true, integer: true, max: 1000 }),
+  DOMAINS_PER_ORG_MAX: number(50, { positive: true, integer: true, max: 10_000 }),
+  // Microsoft 365 (README "Microsoft 365").
+  MS_CLIENT_ID: text(),
+  MS_CLIENT_SECRET: secret(),
+  MS_REDIRECT_URI: text(),
+  MS_LOGIN_BASE_URL: text("https://login.microsoftonline.com"),
+  MS_GRAPH_BASE_URL: text("https://graph.microsoft.com/v1.0"),
+  MS_GRAPH_RESOURCE: text(),
+  MS_TENANT: text("organizations"),
+  TOKEN_ENCRYPTION_KEYS: secret(),
+  // Mailbox import (README "Outlook mailboxes and sync").
+  MAILBOX_BODY_MAX_CHARS: number(65_536, { positive: true, integer: true }),
+  MAILBOX_SYNC_LEASE_SECONDS: number(600, { positive: true }),
+});
+
+export type AppConfig = z.output<typeof ConfigSchema>;
+
+/** Names of the vars with their defaults as wrangler.toml [vars] should list them (secrets excluded). */
+export const CONFIG_SECRETS = ["JWT_DEV_SECRET", "MS_CLIENT_SECRET", "TOKEN_ENCRYPTION_KEYS"] as const;
+
+const cache = new WeakMap<object, AppConfig>();
+
+/**
+ * The typed config of an env. Parsed once per env object (an isolate's env is one object; a test's
+ * per-request override is another) and never throws: every field has a default or is optional.
+ */
+export function appConfig(env: object): AppConfig {
+  let config = cache.get(env);
+  if (!config) {
+    config = ConfigSchema.parse(env);
+    cache.set(env, config);
+  }
+  return config;
+}
+
+/** @deprecated Being replaced by `appConfig(env)`; kept until every reader has moved. */
 export function configNumber(
   value: unknown,
   fallback: number,
   rule: { positive?: boolean; integer?: boolean; max?: number } = {},
 ): number {
-  if (typeof value !== "string" || !value.trim()) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (rule.positive && n === 0) || (rule.integer && !Number.isInteger(n))) {
-    return fallback;
-  }
-  return rule.max === undefined ? n : Math.min(n, rule.max);
+  const parsed = number(fallback, rule).safeParse(value);
+  return parsed.success ? parsed.data : fallback;
 }

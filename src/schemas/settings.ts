@@ -2,8 +2,18 @@ import { z } from "@hono/zod-openapi";
 import { SETTING_TYPES } from "@/db/schema";
 import { SETTING_TEXT_MAX_CHARS } from "@/services/settings";
 
+/** SettingType is the oneOf of one component schema per type, as the contract names them. */
 export const SettingTypeSchema = z
-  .enum(SETTING_TYPES, { message: `must be one of ${SETTING_TYPES.join(", ")}` })
+  .union(
+    [
+      z.literal("signature").openapi("SignatureSetting"),
+      z.literal("email_domain").openapi("EmailDomainSetting"),
+      z.literal("email_address").openapi("EmailAddressSetting"),
+      z.literal("whitelist_email_address").openapi("WhitelistEmailAddressSetting"),
+      z.literal("restrict_duplicates_within").openapi("RestrictDuplicatesWithinSetting"),
+    ] satisfies z.ZodLiteral<(typeof SETTING_TYPES)[number]>[],
+    { error: `must be one of ${SETTING_TYPES.join(", ")}` },
+  )
   .openapi("SettingType");
 
 /** A legacy setting; the contract allows additional properties, which are stored and echoed. */

@@ -303,7 +303,7 @@ export function toMessageResponse(row: ImportedMessageRow) {
 
 function encodeCursor(row: ImportedMessageRow) {
   return btoa(JSON.stringify([row.sortAt, row.id]))
-    .replace(/=+$/, "")
+    .replace(/(?<!=)=+$/, "")
     .replace(/\+/g, "-")
     .replace(/\//g, "_");
 }
