@@ -1,5 +1,8 @@
 import { configureOpenAPI } from "@/lib/configure-openapi";
 import { createApp } from "@/lib/create-app";
+import { requireAuth } from "@/middlewares/auth";
+import { corsForAllowedOrigins } from "@/middlewares/cors";
+import { securityHeaders } from "@/middlewares/security-headers";
 import domains from "@/routes/domains/domains.index";
 import emailAddresses from "@/routes/email-addresses/email-addresses.index";
 import inboxBuckets from "@/routes/inbox-buckets/inbox-buckets.index";
@@ -8,7 +11,16 @@ import outlook from "@/routes/outlook/outlook.index";
 import settings from "@/routes/settings/settings.index";
 import sharedInboxes from "@/routes/shared-inboxes/shared-inboxes.index";
 
-const app = createApp();
+/** Paths that answer without a bearer token (the OAuth callback is authenticated by its state and cookie). */
+const PUBLIC_PATHS = new Set(["/openapi.json", "/docs", "/v2/outlook/oauth/callback"]);
+
+const app = createApp({
+  // Security headers first, so every answer gets them; CORS before authentication, so a listed origin's
+  // preflight is answered without a token.
+  outermost: [securityHeaders, corsForAllowedOrigins],
+  authenticate: requireAuth,
+  publicPaths: PUBLIC_PATHS,
+});
 configureOpenAPI(app);
 
 // `domains` comes before `settings`: POST /v1/email-settings/domain and /domain:verify would otherwise

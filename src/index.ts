@@ -1,11 +1,11 @@
+import { recheckDueDomains } from "@/services/domains/recheck";
+import type { SyncTask } from "@/services/mailboxes/sync/pipeline";
+import { handleQueue } from "@/services/mailboxes/sync/queue-consumer";
+import { cleanupOAuthState } from "@/services/outlook/cleanup";
 import app from "./app";
 import type { AppEnv } from "./lib/types";
-import { recheckDueDomains } from "./services/domain-recheck";
-import { cleanupOAuthState } from "./services/microsoft/cleanup";
-import type { SyncTask } from "./sync/pipeline";
-import { handleQueue } from "./sync/queue-consumer";
 
-export { MailboxSyncLock } from "./sync/mailbox-lock";
+export { MailboxSyncLock } from "@/services/mailboxes/sync/sync-lock";
 
 export default {
   fetch: app.fetch,
@@ -15,7 +15,7 @@ export default {
     // Removes expired Microsoft 365 OAuth states and attempts.
     ctx.waitUntil(cleanupOAuthState(env, new Date(controller.scheduledTime)));
   },
-  /** The mailbox import pipeline (wrangler.toml [[queues.consumers]]): see src/sync/queue-consumer.ts. */
+  /** The mailbox import pipeline (wrangler.toml [[queues.consumers]]): see src/services/mailboxes/sync/queue-consumer.ts. */
   async queue(batch, env) {
     await handleQueue(batch, env);
   },

@@ -1,7 +1,7 @@
 import type { Answer } from "@dnsquery/dns-packet";
 import * as dnsPacket from "@dnsquery/dns-packet";
 import { describe, expect, it } from "vitest";
-import { createDohResolver, encodeQuery, type LookupResult, parseAnswer } from "@/services/dns";
+import { createDohResolver, encodeQuery, type LookupResult, parseAnswer } from "@/clients/dns";
 
 /** A well-formed response to `name`/`type` with the given answers (the library never compresses names). */
 function response(name: string, type: string, answers: Answer[], extra: Partial<dnsPacket.Packet> = {}): Uint8Array {

@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { DnsRecordType, DnsResolver, LookupResult } from "@/clients/dns";
 import { getDb } from "@/db/client";
 import { domainVerifications } from "@/db/schema";
 import type { AppEnv } from "@/lib/types";
-import type { DnsRecordType, DnsResolver, LookupResult } from "@/services/dns";
-import { RECHECK_CLAIM_MS, recheckDueDomains } from "@/services/domain-recheck";
-import { addDomain, type DomainConfig, domainConfig } from "@/services/domains";
+import { addDomain, type DomainConfig, domainConfig } from "@/services/domains/domains";
+import { RECHECK_CLAIM_MS, recheckDueDomains } from "@/services/domains/recheck";
 import { uniqueOrg } from "./helpers/api";
 
 /**

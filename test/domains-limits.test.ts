@@ -6,7 +6,7 @@ import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
 import { DomainSettingSchema } from "@/schemas/domains";
 import { SettingSchema, SettingsResponseSchema } from "@/schemas/settings";
-import { domainConfig } from "@/services/domains";
+import { domainConfig } from "@/services/domains/domains";
 import { type ApiResponse, call, expectBody, expectError, uniqueOrg } from "./helpers/api";
 
 type DomainSetting = z.infer<typeof DomainSettingSchema>;

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp, MAX_BODY_BYTES } from "@/lib/create-app";
 import { ApiError } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
+import { requireAuth } from "@/middlewares/auth";
 import { call, expectError, uniqueOrg } from "./helpers/api";
 import { signToken } from "./helpers/tokens";
 
@@ -180,7 +181,7 @@ describe("unexpected errors (500)", () => {
 
   describe("handleError on an app built with createApp()", () => {
     function testApp() {
-      const app = createApp();
+      const app = createApp({ outermost: [], authenticate: requireAuth, publicPaths: new Set() });
       app.get("/throws", () => {
         throw new Error("secret detail: SELECT * FROM settings WHERE org_id = 'org-1'");
       });

@@ -14,7 +14,7 @@ import {
 } from "@/schemas/mailboxes";
 import { DisconnectOutlookResponseSchema } from "@/schemas/outlook";
 import { SharedInboxResponseSchema } from "@/schemas/shared-inboxes";
-import { type Lease, lockStub } from "@/sync/mailbox-lock";
+import { type Lease, lockStub } from "@/services/mailboxes/sync/sync-lock";
 import { type CallOptions, call, expectBody, expectError, uniqueOrg } from "./helpers/api";
 import {
   ADMIN,

@@ -2,7 +2,7 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { encodeBase64urlNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConnectOutlookResponseSchema, OAuthCallbackResponseSchema } from "@/schemas/outlook";
-import { hashState } from "@/services/microsoft/store";
+import { hashState } from "@/services/outlook/store";
 import { type ApiResponse, call, expectBody, uniqueOrg } from "./helpers/api";
 import {
   browse,

@@ -1,10 +1,10 @@
 import { encodeBase64 } from "@oslojs/encoding";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "@/lib/errors";
-import { open, seal } from "@/services/crypto/sealing";
-import { getAccessToken } from "@/services/microsoft";
-import { cleanupOAuthState } from "@/services/microsoft/cleanup";
-import { hashState, sealContext } from "@/services/microsoft/store";
+import { getAccessToken } from "@/services/outlook";
+import { cleanupOAuthState } from "@/services/outlook/cleanup";
+import { hashState, sealContext } from "@/services/outlook/store";
+import { open, seal } from "@/shared/crypto/sealing";
 import { uniqueOrg } from "./helpers/api";
 import {
   expectUnavailable,

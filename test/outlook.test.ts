@@ -7,9 +7,9 @@ import {
   OAuthCallbackResponseSchema,
   OutlookConnectionsResponseSchema,
 } from "@/schemas/outlook";
-import { getAccessToken } from "@/services/microsoft";
-import { OUTLOOK_SCOPES } from "@/services/microsoft/config";
-import { hashState } from "@/services/microsoft/store";
+import { getAccessToken } from "@/services/outlook";
+import { OUTLOOK_SCOPES } from "@/services/outlook/config";
+import { hashState } from "@/services/outlook/store";
 import { call, expectBody, expectError, uniqueOrg } from "./helpers/api";
 import {
   browse,

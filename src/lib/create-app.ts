@@ -1,10 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { matchedRoutes } from "hono/route";
-import { requireAuth } from "@/middlewares/auth";
-import { corsForAllowedOrigins } from "@/middlewares/cors";
-import { securityHeaders } from "@/middlewares/security-headers";
 import { defaultHook, errorBody, handleError } from "./errors";
 import type { AppBindings } from "./types";
 
@@ -15,15 +13,25 @@ export function createRouter() {
   return new OpenAPIHono<AppBindings>({ strict: false, defaultHook });
 }
 
-/** Paths that answer without a bearer token (the OAuth callback is authenticated by its one-time state). */
-const PUBLIC_PATHS = new Set(["/openapi.json", "/docs", "/v2/outlook/oauth/callback"]);
+type Middleware = MiddlewareHandler<AppBindings>;
 
-export function createApp() {
+export interface AppOptions {
+  /** Run first, in order, for every request: errors, 404s, 413s and preflights included. */
+  outermost: Middleware[];
+  /** Runs for every matched route except `publicPaths` and preflights. */
+  authenticate: Middleware;
+  /** Paths that answer without a bearer token. */
+  publicPaths: ReadonlySet<string>;
+}
+
+/**
+ * The app shell every request passes: the given outermost middleware, a request id, the body limit, the
+ * authentication gate, and one error envelope for unknown routes and thrown errors. The feature
+ * middleware comes in as arguments (src/app.ts wires it), so lib depends on no feature.
+ */
+export function createApp({ outermost, authenticate, publicPaths }: AppOptions) {
   const app = createRouter();
-  // Outermost, so every answer gets them: errors, 404s, 413s and CORS preflights included.
-  app.use(securityHeaders);
-  // Before authentication: a listed origin's preflight is answered here, without a token.
-  app.use(corsForAllowedOrigins);
+  for (const middleware of outermost) app.use(middleware);
   // Echoed as X-Request-Id and logged with every unexpected error.
   app.use(requestId());
   app.use(
@@ -33,10 +41,10 @@ export function createApp() {
     }),
   );
   app.use(async (c, next) => {
-    if (PUBLIC_PATHS.has(c.req.path) || c.req.method === "OPTIONS") return next();
+    if (publicPaths.has(c.req.path) || c.req.method === "OPTIONS") return next();
     // Only middleware (method ALL) matched: no such route, so answer 404 whether or not a token came.
     if (!matchedRoutes(c).some((route) => route.method !== "ALL")) return next();
-    return requireAuth(c, next);
+    return authenticate(c, next);
   });
   app.notFound((c) => c.json(errorBody(404, `No route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError);

@@ -1,5 +1,4 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
-import type { AuthContext } from "@/services/auth";
 
 /** Bindings from wrangler.toml plus the optional secrets that are never declared there. */
 export type AppEnv = CloudflareBindings & {
@@ -10,6 +9,15 @@ export type AppEnv = CloudflareBindings & {
   /** `<key id>:<base64 256-bit key>[,...]`: the first seals tokens at rest, all open (rotation). */
   TOKEN_ENCRYPTION_KEYS?: string;
 };
+
+/** Who is calling and for which organization; every query is scoped by `orgId`. */
+export interface AuthContext {
+  orgId: string;
+  userId: string | undefined;
+  /** The org the token itself names, before any `x-epilot-org-id` / `x-ivy-org-id` switch. */
+  tokenOrgId: string | undefined;
+  isInternalService: boolean;
+}
 
 export interface AppBindings {
   Bindings: AppEnv;

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { isValidEmailAddress } from "@/services/validation";
+import { isValidEmailAddress } from "@/shared/validation";
 import { SettingMetaSchema, stringList } from "./common";
 
 export const emailAddressField = z

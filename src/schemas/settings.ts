@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { SETTING_TYPES } from "@/db/schema";
-import { SETTING_TEXT_MAX_CHARS } from "@/services/settings";
+import { SETTING_TEXT_MAX_CHARS } from "@/services/settings/settings";
 
 /** SettingType is the oneOf of one component schema per type, as the contract names them. */
 export const SettingTypeSchema = z

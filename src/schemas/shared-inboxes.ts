@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CUSTOM_INBOX_ID, HEX_COLOR } from "@/services/validation";
+import { CUSTOM_INBOX_ID, HEX_COLOR } from "@/shared/validation";
 import { SettingMetaSchema, stringList } from "./common";
 
 export const DEFAULT_INBOX_ID = "default";

@@ -4,8 +4,8 @@ import { expect } from "vitest";
 import { getDb } from "@/db/client";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
-import { saveConnectedTokens } from "@/services/microsoft/store";
-import type { SyncTask } from "@/sync/pipeline";
+import type { SyncTask } from "@/services/mailboxes/sync/pipeline";
+import { saveConnectedTokens } from "@/services/outlook/store";
 
 /**
  * Shared by test/mailboxes.test.ts and bench/mailbox-import.bench.ts: the fake Graph's admin API, a

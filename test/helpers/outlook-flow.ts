@@ -7,7 +7,7 @@ import {
   OutlookConnectionErrorSchema,
   OutlookConnectionsResponseSchema,
 } from "@/schemas/outlook";
-import { OutlookTokenUnavailableError } from "@/services/microsoft";
+import { OutlookTokenUnavailableError } from "@/services/outlook";
 import { type ApiResponse, type CallOptions, call, expectBody } from "./api";
 
 /**

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DnsRecord, DnsRecordType, DnsResolver, LookupResult } from "@/services/dns";
-import { parseCustomDomain } from "@/services/domain-names";
+import type { DnsRecord, DnsRecordType, DnsResolver, LookupResult } from "@/clients/dns";
 import {
   checkDomainRecords,
   checkNameServers,
@@ -12,7 +11,8 @@ import {
   nextCheckAt,
   overallStatus,
   ResolverUnreachableError,
-} from "@/services/domains";
+} from "@/services/domains/domains";
+import { parseCustomDomain } from "@/shared/domain-names";
 
 const config: DomainConfig = domainConfig({});
 const DOMAIN = "mail.acme.com";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sanitizeSignatureHtml as sanitize } from "@/services/html-sanitizer";
+import { sanitizeSignatureHtml as sanitize } from "@/shared/html-sanitizer";
 
 const PNG =
   "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";

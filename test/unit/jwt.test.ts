@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type JwtVerifierConfig, TokenError, verifyJwt } from "@/services/jwt";
+import { type JwtVerifierConfig, TokenError, verifyJwt } from "@/clients/identity/jwt";
 import { jwksScope } from "../helpers/jwks";
 import { signHs256Token, signToken, testKeys, unsignedToken } from "../helpers/tokens";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { canonicalName, type DnsResolver, type LookupResult } from "@/clients/dns";
 import { redactQueryParams } from "@/lib/errors";
 import { SettingSchema } from "@/schemas/settings";
-import { canonicalName, type DnsResolver, type LookupResult } from "@/services/dns";
-import { checkDomainRecords, domainConfig, expectedRecords } from "@/services/domains";
-import { DURATION_MAX_LENGTH, parseDuplicateWindow } from "@/services/validation";
+import { checkDomainRecords, domainConfig, expectedRecords } from "@/services/domains/domains";
+import { DURATION_MAX_LENGTH, parseDuplicateWindow } from "@/shared/validation";
 import { call, expectBody, expectError, uniqueOrg } from "../helpers/api";
 
 /**

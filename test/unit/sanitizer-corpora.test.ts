@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sanitizeMailHtml, sanitizeSignatureHtml } from "@/services/html-sanitizer";
+import { sanitizeMailHtml, sanitizeSignatureHtml } from "@/shared/html-sanitizer";
 import { type Corpus, reparsed, unsafeParts } from "../helpers/xss-oracle";
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sanitizeMailHtml, sanitizeSignatureHtml } from "@/services/html-sanitizer";
+import { sanitizeMailHtml, sanitizeSignatureHtml } from "@/shared/html-sanitizer";
 
 /** The sanitizer's bounds (issue 8, findings 3 and 4): cost stays bounded whatever the input. */
 const count = (html: string, tag: string) => html.split(`<${tag}>`).length - 1;

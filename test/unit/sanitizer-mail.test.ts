@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sanitizeMailHtml } from "@/services/html-sanitizer";
+import { sanitizeMailHtml } from "@/shared/html-sanitizer";
 import { unsafeParts } from "../helpers/xss-oracle";
 
 /** The email-grade policy (issue 8, finding 3): what imported mail keeps and loses. */

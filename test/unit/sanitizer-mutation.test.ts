@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sanitizeMailHtml, sanitizeSignatureHtml } from "@/services/html-sanitizer";
+import { sanitizeMailHtml, sanitizeSignatureHtml } from "@/shared/html-sanitizer";
 import { reparsed, unsafeParts } from "../helpers/xss-oracle";
 
 /**

@@ -8,7 +8,7 @@ import {
   normalizeDomain,
   normalizeEmailAddress,
   parseDuplicateWindow,
-} from "@/services/validation";
+} from "@/shared/validation";
 
 describe("isValidEmailAddress", () => {
   it.each([

@@ -1,6 +1,6 @@
 import { getDb } from "@/db/client";
 import type { AppRouteHandler } from "@/lib/types";
-import * as domains from "@/services/domains";
+import * as domains from "@/services/domains/domains";
 import type {
   AddDomainRoute,
   DeleteDomainRoute,

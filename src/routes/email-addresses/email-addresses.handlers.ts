@@ -12,8 +12,8 @@ import {
   findEmailAddress,
   referencesExist,
   toEmailAddressResponse,
-} from "@/services/email-addresses";
-import { emailDomain } from "@/services/validation";
+} from "@/services/email-addresses/email-addresses";
+import { emailDomain } from "@/shared/validation";
 import type {
   AddEmailAddressRoute,
   DeleteEmailAddressRoute,

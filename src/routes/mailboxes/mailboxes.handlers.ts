@@ -1,7 +1,7 @@
 import { getDb } from "@/db/client";
 import type { AppRouteHandler } from "@/lib/types";
-import * as mailboxes from "@/services/mailboxes";
-import { retrySync, startSync, syncStatus } from "@/sync/pipeline";
+import * as mailboxes from "@/services/mailboxes/mailboxes";
+import { retrySync, startSync, syncStatus } from "@/services/mailboxes/sync/pipeline";
 import type {
   ConnectOutlookMailboxRoute,
   DisconnectOutlookMailboxRoute,

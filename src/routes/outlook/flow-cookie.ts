@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppBindings } from "@/lib/types";
-import { FLOW_COOKIE, type FlowCookieChange } from "@/services/microsoft/browser-binding";
+import { FLOW_COOKIE, type FlowCookieChange } from "@/services/outlook/browser-binding";
 
 /** The flow cookie the request carries (the first one, as the browser orders them), if any. */
 export const readFlowCookie = (c: Context<AppBindings>): string | undefined => getCookie(c, FLOW_COOKIE.name);

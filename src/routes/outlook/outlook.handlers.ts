@@ -1,7 +1,7 @@
 import type { AppRouteHandler } from "@/lib/types";
-import { connectionStatuses, disconnectTenant } from "@/services/microsoft/connections";
-import { completeCallback } from "@/services/microsoft/oauth-callback";
-import { startConnect } from "@/services/microsoft/oauth-connect";
+import { connectionStatuses, disconnectTenant } from "@/services/outlook/connections";
+import { completeCallback } from "@/services/outlook/oauth-callback";
+import { startConnect } from "@/services/outlook/oauth-connect";
 import { readFlowCookie, writeFlowCookie } from "./flow-cookie";
 import type {
   ConnectOutlookRoute,

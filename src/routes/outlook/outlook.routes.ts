@@ -9,7 +9,7 @@ import {
   OutlookConnectionErrorSchema,
   OutlookConnectionsResponseSchema,
 } from "@/schemas/outlook";
-import { FLOW_COOKIE } from "@/services/microsoft/browser-binding";
+import { FLOW_COOKIE } from "@/services/outlook/browser-binding";
 
 const tags = ["O365 Outlook Connection"];
 

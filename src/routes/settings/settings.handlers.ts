@@ -3,14 +3,14 @@ import { getDb, isUniqueViolation, nowIso } from "@/db/client";
 import { emailAddresses, settings } from "@/db/schema";
 import { badRequest, conflict, notFound } from "@/lib/errors";
 import type { AppRouteHandler } from "@/lib/types";
-import { addDomain, domainConfig } from "@/services/domains";
+import { addDomain, domainConfig } from "@/services/domains/domains";
 import {
   findSetting,
   listSettings,
   normalizeSetting,
   toSettingResponse,
   uniqueConflictMessage,
-} from "@/services/settings";
+} from "@/services/settings/settings";
 import type { AddSettingRoute, DeleteSettingRoute, GetSettingsRoute, UpdateSettingRoute } from "./settings.routes";
 
 const settingNotFound = (id: string) => notFound(`Setting '${id}' not found`);

@@ -4,8 +4,8 @@ import { emailAddresses, inboxBuckets, sharedInboxes } from "@/db/schema";
 import { badRequest, conflict, notFound } from "@/lib/errors";
 import type { AppRouteHandler } from "@/lib/types";
 import { DEFAULT_INBOX_ID } from "@/schemas/shared-inboxes";
-import { moveMailboxDataStatements } from "@/services/mailboxes";
-import * as inboxes from "@/services/shared-inboxes";
+import { moveMailboxDataStatements } from "@/services/mailboxes/mailboxes";
+import * as inboxes from "@/services/shared-inboxes/shared-inboxes";
 import type {
   AddSharedInboxRoute,
   DeleteSharedInboxRoute,

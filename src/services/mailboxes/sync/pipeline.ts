@@ -1,4 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
+import type { SyncFolder } from "@/clients/graph/mail";
 import { type Database, getDb } from "@/db/client";
 import {
   type FolderCounters,
@@ -12,8 +13,7 @@ import {
 } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
-import type { SyncFolder } from "@/services/graph/mail";
-import { leaseMs, lockStub } from "./mailbox-lock";
+import { leaseMs, lockStub } from "./sync-lock";
 
 /**
  * Queue messages of the import pipeline. They carry ids and cursors only (a queue message holds at

@@ -1,4 +1,6 @@
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { GraphError, GraphThrottledError } from "@/clients/graph/client";
+import { graphClient, mailboxPath } from "@/clients/graph/mail";
 import { type Database, getDb, isUniqueViolation, nowIso } from "@/db/client";
 import {
   emailAddresses,
@@ -17,14 +19,12 @@ import {
   deleteAddressStatements,
   findEmailAddress,
   toEmailAddressResponse,
-} from "@/services/email-addresses";
-import { GraphError, GraphThrottledError } from "@/services/graph/client";
-import { graphClient, mailboxPath } from "@/services/graph/mail";
-import { sanitizeMailHtml } from "@/services/html-sanitizer";
-import { getAccessToken, microsoftConfig, OutlookTokenUnavailableError } from "@/services/microsoft";
-import { listConnections } from "@/services/microsoft/store";
-import { findSharedInbox } from "@/services/shared-inboxes";
-import { cancelRunningSync, findMailbox, startSync } from "@/sync/pipeline";
+} from "@/services/email-addresses/email-addresses";
+import { cancelRunningSync, findMailbox, startSync } from "@/services/mailboxes/sync/pipeline";
+import { getAccessToken, microsoftConfig, OutlookTokenUnavailableError } from "@/services/outlook";
+import { listConnections } from "@/services/outlook/store";
+import { findSharedInbox } from "@/services/shared-inboxes/shared-inboxes";
+import { sanitizeMailHtml } from "@/shared/html-sanitizer";
 
 export function toConnectedOutlookEmail(row: OutlookMailboxRow) {
   return {

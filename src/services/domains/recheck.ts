@@ -1,9 +1,9 @@
 import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
+import type { DnsResolver } from "@/clients/dns";
 import { type Database, getDb } from "@/db/client";
 import { type DomainVerificationRow, domainVerifications, type SettingRow, settings } from "@/db/schema";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import type { DnsResolver } from "./dns";
 import {
   type DomainConfig,
   domainConfig,

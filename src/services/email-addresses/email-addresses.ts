@@ -4,7 +4,7 @@ import { type EmailAddressRow, emailAddresses, settings, sharedInboxes } from "@
 import { badRequest } from "@/lib/errors";
 import type { EmailAddressResponse } from "@/schemas/email-addresses";
 import { DEFAULT_INBOX_ID } from "@/schemas/shared-inboxes";
-import { normalizeEmailAddress } from "./validation";
+import { normalizeEmailAddress } from "@/shared/validation";
 
 /** Looks an address up by its UUID or by the address itself, case-insensitively, within one org. */
 export async function findEmailAddress(db: Database, orgId: string, idOrAddress: string) {

@@ -1,5 +1,6 @@
 import { and, eq, getTableColumns, gt, ne, notExists, type SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { canonicalName, createDohResolver, type DnsRecord, type DnsResolver, type LookupResult } from "@/clients/dns";
 import { type Database, isUniqueViolation, nowIso } from "@/db/client";
 import {
   type DomainStatus,
@@ -15,9 +16,8 @@ import { configNumber } from "@/lib/config";
 import { ApiError, badRequest, conflict, notFound } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
 import type { DomainDnsRecord, DomainSetting } from "@/schemas/domains";
-import { canonicalName, createDohResolver, type DnsRecord, type DnsResolver, type LookupResult } from "./dns";
-import { canonicalDomain, isSameOrSubdomain, parseCustomDomain } from "./domain-names";
-import { DOMAIN_STATE_KEYS, listSettings, toSettingResponse } from "./settings";
+import { DOMAIN_STATE_KEYS, listSettings, toSettingResponse } from "@/services/settings/settings";
+import { canonicalDomain, isSameOrSubdomain, parseCustomDomain } from "@/shared/domain-names";
 
 // ---------------------------------------------------------------------------------------------------
 // Configuration

@@ -3,9 +3,9 @@ import type { Database } from "@/db/client";
 import { type SettingRow, type SettingType, settings } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
 import type { Setting, SettingInput } from "@/schemas/settings";
-import { parseCustomDomain } from "./domain-names";
-import { SIGNATURE_MAX_CHARS, sanitizeSignatureHtml } from "./html-sanitizer";
-import { isValidEmailAddress, normalizeEmailAddress, parseDuplicateWindow } from "./validation";
+import { parseCustomDomain } from "@/shared/domain-names";
+import { SIGNATURE_MAX_CHARS, sanitizeSignatureHtml } from "@/shared/html-sanitizer";
+import { isValidEmailAddress, normalizeEmailAddress, parseDuplicateWindow } from "@/shared/validation";
 
 /** The verification state of an email_domain setting: owned by the server (see services/domains.ts). */
 export const DOMAIN_STATE_KEYS = [

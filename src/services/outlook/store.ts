@@ -11,7 +11,7 @@ import {
   outlookOAuthAttempts,
   outlookOAuthStates,
 } from "@/db/schema";
-import { open, seal } from "@/services/crypto/sealing";
+import { open, seal } from "@/shared/crypto/sealing";
 
 /** A state is single use and worthless after 10 minutes. */
 export const STATE_TTL_MS = 10 * 60 * 1000;

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { MAX_IN_FLIGHT_PER_MAILBOX } from "@/clients/graph/client";
 import { configNumber } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { MAX_IN_FLIGHT_PER_MAILBOX } from "@/services/graph/client";
 
 /**
  * One instance per mailbox (named by org and address, see `lockStub`): grants one running sync at a

@@ -1,4 +1,4 @@
-import type { ImportRow, SyncFolder } from "@/services/graph/mail";
+import type { ImportRow, SyncFolder } from "@/clients/graph/mail";
 
 /**
  * D1 writes of the import. Rows travel as one JSON parameter per statement (`json_each`), so a page of

@@ -4,7 +4,7 @@ import { type OutlookConnectionRow, outlookConnections } from "@/db/schema";
 import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { open } from "@/services/crypto/sealing";
+import { open } from "@/shared/crypto/sealing";
 import { type MicrosoftConfig, microsoftConfig } from "./config";
 import { MicrosoftOAuthError, needsReconnect, refreshTokens } from "./identity";
 import { findConnection, sealContext, sealTokens } from "./store";

@@ -1,10 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { mailboxSyncExecutions } from "@/db/schema";
-import { configNumber } from "@/lib/config";
-import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
-import { GraphError, GraphThrottledError } from "@/services/graph/client";
+import { GraphError, GraphThrottledError } from "@/clients/graph/client";
 import {
   type Converted,
   convertMessage,
@@ -15,12 +10,17 @@ import {
   messageUrl,
   SYNC_FOLDERS,
   type SyncFolder,
-} from "@/services/graph/mail";
-import { getAccessToken } from "@/services/microsoft";
-import { microsoftConfig } from "@/services/microsoft/config";
+} from "@/clients/graph/mail";
+import { getDb } from "@/db/client";
+import { mailboxSyncExecutions } from "@/db/schema";
+import { configNumber } from "@/lib/config";
+import { logEvent } from "@/lib/log";
+import type { AppEnv } from "@/lib/types";
+import { getAccessToken } from "@/services/outlook";
+import { microsoftConfig } from "@/services/outlook/config";
 import { currentTask, type ImportContext, type ItemOutcome, writeImport } from "./import-writer";
-import { leaseMs, lockStub } from "./mailbox-lock";
 import { maybeFinish, type SyncTask } from "./pipeline";
+import { leaseMs, lockStub } from "./sync-lock";
 
 /** Matches `max_retries` of the consumer in wrangler.toml: the last attempt gives up cleanly. */
 const QUEUE_MAX_RETRIES = 5;

@@ -8,8 +8,8 @@ import {
   UnexpectedErrorResponseBodyError,
   UnexpectedResponseError,
 } from "arctic";
+import { TokenError, verifyJwt } from "@/clients/identity/jwt";
 import { ApiError } from "@/lib/errors";
-import { TokenError, verifyJwt } from "@/services/jwt";
 import { type MicrosoftConfig, OIDC_SCOPES, OUTLOOK_SCOPES } from "./config";
 
 /**

@@ -1,23 +1,14 @@
-import { configNumber } from "@/lib/config";
-import { ApiError, forbidden, unauthorized } from "@/lib/errors";
-import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
 import {
   DEFAULT_JWKS_FETCH_TIMEOUT_MS,
   DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
   type JwtVerifierConfig,
   TokenError,
   verifyJwt,
-} from "./jwt";
-
-/** Who is calling and for which organization; every query is scoped by `orgId`. */
-export interface AuthContext {
-  orgId: string;
-  userId: string | undefined;
-  /** The org the token itself names, before any `x-epilot-org-id` / `x-ivy-org-id` switch. */
-  tokenOrgId: string | undefined;
-  isInternalService: boolean;
-}
+} from "@/clients/identity/jwt";
+import { configNumber } from "@/lib/config";
+import { ApiError, forbidden, unauthorized } from "@/lib/errors";
+import { logEvent } from "@/lib/log";
+import type { AppEnv, AuthContext } from "@/lib/types";
 
 /**
  * Claim names. `org_id` / `user_id` are ours; the `custom:ivy_*` ones come from epilot's Cognito pool.

@@ -3,7 +3,7 @@ import type { OutlookConnectionRow, OutlookConnectionStatusValue } from "@/db/sc
 import { notFound } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { disconnectTenantMailboxes } from "@/services/mailboxes";
+import { disconnectTenantMailboxes } from "@/services/mailboxes/mailboxes";
 import { deleteConnection, findConnection, listConnections } from "./store";
 
 const ACTIONS = {

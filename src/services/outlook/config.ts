@@ -1,7 +1,7 @@
 import { configNumber } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
-import { ENCRYPTION_KEYS_VAR } from "@/services/crypto/sealing";
+import { ENCRYPTION_KEYS_VAR } from "@/shared/crypto/sealing";
 
 /**
  * Delegated permissions the mailbox features need. `offline_access` yields the refresh token; the

@@ -1,6 +1,5 @@
 import { getDb } from "@/db/client";
-import type { AppEnv } from "@/lib/types";
-import type { AuthContext } from "@/services/auth";
+import type { AppEnv, AuthContext } from "@/lib/types";
 import { browserSecretFor } from "./browser-binding";
 import { microsoftConfig } from "./config";
 import { buildAuthorizationUrl } from "./identity";
