@@ -5,9 +5,10 @@ import { SharedInboxResponseSchema } from "@/schemas/shared-inboxes";
 import { type ApiResponse, call, expectBody, expectError, uniqueOrg } from "./helpers/api";
 
 /**
- * Tenant isolation: org B, with a valid token of its own, must not see, change or delete anything of
- * org A through any of the 17 operations, whether it names A's rows by id or by address, and a
- * reference to A's rows is as unknown to B as a made-up one.
+ * Tenant isolation in depth for the address, inbox, bucket and settings operations: org B, with a valid
+ * token of its own, must not see, change or delete anything of org A, whether it names A's rows by id or by
+ * address, and a reference to A's rows is as unknown to B as a made-up one. Every served operation
+ * (domains, Outlook and mailboxes included) is also driven generically by test/operations-isolation.test.ts.
  */
 
 const ADDRESSES = "/v2/email-settings/email-addresses";
