@@ -2,7 +2,7 @@
 // `npm start [-- <wrangler dev args>]`: applies the local D1 migrations, then runs `wrangler dev` with
 // the development vars of `.dev.vars.example` (so tokens from `npm run token` work with no setup).
 // Arguments after `--` go to `wrangler dev` and come after ours, so `--var KEY:VALUE` can override.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readDevVars } from "./dev-vars.mjs";
 
 // Metrics off: the machines this runs on are often offline, and the lookup only prints noise there.
@@ -18,5 +18,36 @@ const remote = args.some((arg) => arg === "--remote" || arg === "-r" || arg.star
 const vars = Object.entries(readDevVars()).filter(([key]) => !(remote && key === "JWT_DEV_SECRET"));
 if (remote) console.warn("npm start: --remote, so JWT_DEV_SECRET is not passed (development tokens work locally only)");
 const devVars = vars.flatMap(([key, value]) => ["--var", `${key}:${value}`]);
-const dev = wrangler(["dev", ...devVars, ...args]);
-process.exit(dev.status ?? 0);
+
+/** What a newcomer needs next, once wrangler says where the Worker listens. */
+function printNextSteps(url) {
+  const base = url.replace(/\/$/, "");
+  console.log(
+    [
+      "",
+      "messaging-settings is running:",
+      `  API reference  ${base}/docs`,
+      `  OpenAPI        ${base}/openapi.json`,
+      "  A dev token    TOKEN=$(npm run token -- --org my-org --user me)",
+      `  Try it         curl -H "authorization: Bearer $TOKEN" ${base}/v2/email-settings/email-addresses`,
+      "",
+    ].join("\n"),
+  );
+}
+
+const dev = spawn("wrangler", ["dev", ...devVars, ...args], {
+  stdio: ["inherit", "pipe", "inherit"],
+  env,
+  shell: process.platform === "win32",
+});
+let announced = false;
+dev.stdout.on("data", (chunk) => {
+  process.stdout.write(chunk);
+  const ready = !announced && /Ready on (https?:\/\/\S+)/.exec(chunk.toString());
+  if (ready) {
+    announced = true;
+    printNextSteps(ready[1]);
+  }
+});
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code) => process.exit(code ?? 0));

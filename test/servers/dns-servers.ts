@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import dgram from "node:dgram";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -41,13 +41,45 @@ export interface DnsServerOptions {
 const run = promisify(execFile);
 const SEARCH_PATH = ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"];
 
-function findBinary(name: string): string {
+const DNS_PACKAGES = ["dnsdist", "nsd"];
+const MISSING_DNS_SERVERS =
+  "The domain tests need the DNS servers dnsdist and nsd: install them with " +
+  "`sudo apt-get install dnsdist nsd` (Debian/Ubuntu) or `brew install dnsdist nsd` (macOS), then run npm test again.";
+
+function lookupBinary(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? "").split(":"), ...SEARCH_PATH].filter(Boolean);
-  for (const dir of dirs) {
-    const candidate = path.join(dir, name);
-    if (existsSync(candidate)) return candidate;
+  return dirs.map((dir) => path.join(dir, name)).find((candidate) => existsSync(candidate));
+}
+
+/**
+ * A fresh machine may not have the two servers yet. Where packages can be installed without a prompt
+ * (root, or passwordless sudo, with apt-get), install them once; otherwise stop with one sentence naming
+ * the packages.
+ */
+function ensureDnsServersInstalled() {
+  if (["nsd", "nsd-control", "dnsdist"].every((name) => lookupBinary(name))) return;
+  const aptGet = lookupBinary("apt-get");
+  const asRoot = process.getuid?.() === 0;
+  const sudo = !asRoot && lookupBinary("sudo");
+  const canSudo = sudo ? spawnSync(sudo, ["-n", "true"]).status === 0 : false;
+  if (!aptGet || (!asRoot && !canSudo)) throw new Error(MISSING_DNS_SERVERS);
+  const prefix = asRoot ? [] : [sudo as string];
+  console.log(`[dns-servers] installing ${DNS_PACKAGES.join(" and ")} with apt-get (once per machine)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", "--no-install-recommends", ...DNS_PACKAGES],
+  ]) {
+    const [bin, ...rest] = [...prefix, aptGet, ...args];
+    const result = spawnSync(bin as string, rest, { env, stdio: ["ignore", "ignore", "inherit"] });
+    if (result.status !== 0) throw new Error(`apt-get ${args[0]} failed. ${MISSING_DNS_SERVERS}`);
   }
-  throw new Error(`${name} not found: install the Debian packages with 'apt-get install -y dnsdist nsd'`);
+}
+
+function findBinary(name: string): string {
+  const found = lookupBinary(name);
+  if (!found) throw new Error(MISSING_DNS_SERVERS);
+  return found;
 }
 
 /** A port free for both TCP and UDP on 127.0.0.1. */
@@ -171,6 +203,7 @@ function zoneFile(zone: string, serial: number, records: ZoneRecord[]): string {
 }
 
 async function startDnsServers(options: DnsServerOptions = {}): Promise<DnsServers> {
+  ensureDnsServersInstalled();
   const nsd = findBinary("nsd");
   const nsdControl = findBinary("nsd-control");
   const dnsdist = findBinary("dnsdist");
