@@ -20,20 +20,35 @@ const ERROR_DESCRIPTIONS = {
 
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
-/** ErrorResponse entries for a route's `responses`, e.g. `...errorResponses(400, 404)`. */
+type ErrorEntry = { description: string; content: { "application/json": { schema: typeof ErrorResponseSchema } } };
+
+/** One ErrorResponse entry with its own description, for a status only some operations answer (e.g. 502). */
+export function errorResponse(description: string): ErrorEntry {
+  return { description, content: { "application/json": { schema: ErrorResponseSchema } } };
+}
+
+/** ErrorResponse entries for a route's `responses`, e.g. `...errorResponses(404, 409)`. */
 export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
   return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      {
-        description: ERROR_DESCRIPTIONS[status],
-        content: { "application/json": { schema: ErrorResponseSchema } },
-      },
-    ]),
-  ) as unknown as {
-    [K in S]: { description: string; content: { "application/json": { schema: typeof ErrorResponseSchema } } };
-  };
+    statuses.map((status) => [status, errorResponse(ERROR_DESCRIPTIONS[status])]),
+  ) as unknown as { [K in S]: ErrorEntry };
 }
+
+/**
+ * The shared error answers, spread into every route's `responses` (in the spirit of unkey's
+ * `openApiErrorResponses`); a route adds only the statuses that are its own (404, 409, 503, ...).
+ *
+ * - `serverErrors`: what any operation can answer (500, with a request id).
+ * - `authenticatedErrors`: what every bearer-authenticated operation can answer: no or a bad token (401),
+ *   no access to the organization (403), plus `serverErrors`.
+ * - `bodyErrors`: what an operation that reads a JSON body can answer: invalid input (400) and a body over
+ *   1 MiB (413).
+ * - `inputErrors`: 400 alone, for operations whose query or path parameters are validated.
+ */
+export const serverErrors = errorResponses(500);
+export const authenticatedErrors = { ...errorResponses(401, 403), ...serverErrors };
+export const bodyErrors = errorResponses(400, 413);
+export const inputErrors = errorResponses(400);
 
 export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { "application/json": { schema } } };

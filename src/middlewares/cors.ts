@@ -1,5 +1,6 @@
 import { cors } from "hono/cors";
 import { createMiddleware } from "hono/factory";
+import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import type { AppBindings } from "@/lib/types";
 
@@ -20,7 +21,7 @@ const listedOriginCors = cors({
 });
 
 export const corsForAllowedOrigins = createMiddleware<AppBindings>(async (c, next) => {
-  const allowed = allowedOrigins(c.env.CORS_ALLOWED_ORIGINS);
+  const allowed = allowedOrigins(appConfig(c.env).CORS_ALLOWED_ORIGINS);
   if (allowed.size === 0) return next();
   const origin = c.req.header("origin");
   if (origin && allowed.has(origin)) return listedOriginCors(c, next);
@@ -29,20 +30,22 @@ export const corsForAllowedOrigins = createMiddleware<AppBindings>(async (c, nex
   c.res.headers.append("Vary", "Origin");
 });
 
-let parsed: { raw: string; origins: Set<string> } | undefined;
+/** Keyed by the config's list, which appConfig parses once per env: the origins are judged once per env. */
+const parsed = new WeakMap<readonly string[], Set<string>>();
 
-/** The configured origins, parsed once per distinct value. Entries that are not an origin are dropped. */
-export function allowedOrigins(raw: string | undefined): Set<string> {
-  const value = raw ?? "";
-  if (parsed?.raw === value) return parsed.origins;
+/**
+ * The configured origins (`CORS_ALLOWED_ORIGINS` as appConfig lists it: trimmed, blanks dropped), as a
+ * set. Entries that are not an origin are dropped and logged.
+ */
+function allowedOrigins(entries: readonly string[]): Set<string> {
+  const cached = parsed.get(entries);
+  if (cached) return cached;
   const origins = new Set<string>();
   const rejected: string[] = [];
-  for (const entry of value.split(",")) {
-    const trimmed = entry.trim();
-    if (!trimmed) continue;
-    const origin = asOrigin(trimmed);
+  for (const entry of entries) {
+    const origin = asOrigin(entry);
     if (origin) origins.add(origin);
-    else rejected.push(trimmed.slice(0, 200));
+    else rejected.push(entry.slice(0, 200));
   }
   if (rejected.length > 0) {
     logEvent("warn", "cors_origin_ignored", {
@@ -50,7 +53,7 @@ export function allowedOrigins(raw: string | undefined): Set<string> {
       message: "CORS_ALLOWED_ORIGINS entries must be exact origins like https://app.example.com (no * or paths)",
     });
   }
-  parsed = { raw: value, origins };
+  parsed.set(entries, origins);
   return origins;
 }
 

@@ -2,8 +2,12 @@ import { env } from "cloudflare:workers";
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type JwtVerifierConfig, TokenError, verifyJwt } from "@/clients/identity/jwt";
+import { appConfig } from "@/lib/config";
 import { jwksScope } from "../helpers/jwks";
 import { signHs256Token, signToken, testKeys, unsignedToken } from "../helpers/tokens";
+
+/** The config module's defaults (no var set): the limits a deployment gets unless it sets them. */
+const DEFAULTS = appConfig({});
 
 /** A verifier config of its own JWKS scope (its own URL, so its own cache entry and fetch counter). */
 function setup(overrides: Partial<JwtVerifierConfig> = {}) {
@@ -13,6 +17,8 @@ function setup(overrides: Partial<JwtVerifierConfig> = {}) {
     algorithms: ["RS256", "ES256"],
     clockSkewSeconds: 60,
     jwksCacheTtlSeconds: 600,
+    jwksFetchTimeoutMs: DEFAULTS.JWKS_FETCH_TIMEOUT_MS,
+    maxTokenLifetimeSeconds: DEFAULTS.JWT_MAX_TOKEN_LIFETIME_SECONDS,
     ...overrides,
   };
   return { scope, config };

@@ -17,16 +17,14 @@ export interface JwtVerifierConfig {
   algorithms: readonly string[];
   clockSkewSeconds: number;
   jwksCacheTtlSeconds: number;
-  /** Bound on one JWKS fetch; default `DEFAULT_JWKS_FETCH_TIMEOUT_MS`. */
-  jwksFetchTimeoutMs?: number;
-  /** Longest a token may still be valid (`exp` minus now); default `DEFAULT_MAX_TOKEN_LIFETIME_SECONDS`. */
-  maxTokenLifetimeSeconds?: number;
+  /** Bound on one JWKS fetch. */
+  jwksFetchTimeoutMs: number;
+  /** Longest a token may still be valid (`exp` minus now). */
+  maxTokenLifetimeSeconds: number;
   /** HS256 secret; ignored whenever `jwksUrl` is set. */
   devSecret?: string;
 }
 
-export const DEFAULT_JWKS_FETCH_TIMEOUT_MS = 5000;
-export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 /** 9999-12-31T23:59:59Z: no NumericDate beyond it is meaningful (and `Date` cannot hold much more). */
 const MAX_NUMERIC_DATE = 253_402_300_799;
 
@@ -124,7 +122,7 @@ function verifyTimes(payload: Record<string, unknown>, config: JwtVerifierConfig
   const iat = numericDate(payload, "iat");
   const now = Date.now() / 1000;
   const skew = config.clockSkewSeconds;
-  const maxLifetime = config.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  const maxLifetime = config.maxTokenLifetimeSeconds;
   // A bearer token without an expiry would stay valid forever once leaked.
   if (exp === undefined) throw new TokenError("Token has no expiry (exp claim)");
   if (exp + skew <= now) throw new TokenError("Token has expired");
@@ -184,7 +182,7 @@ async function signingKey(config: JwtVerifierConfig, kid: string | undefined, al
   const url = config.jwksUrl as string;
   const options: JwksOptions = {
     ttlSeconds: config.jwksCacheTtlSeconds,
-    timeoutMs: config.jwksFetchTimeoutMs ?? DEFAULT_JWKS_FETCH_TIMEOUT_MS,
+    timeoutMs: config.jwksFetchTimeoutMs,
   };
   let set = await misconfiguredOnFailure(jwksCache.current(url, options));
   let jwk = findKey(set.keys, kid, alg);

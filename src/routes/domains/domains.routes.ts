@@ -1,5 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ErrorResponseSchema, errorResponses, jsonBody, jsonContent } from "@/lib/openapi-helpers";
+import {
+  authenticatedErrors,
+  bodyErrors,
+  errorResponse,
+  errorResponses,
+  jsonBody,
+  jsonContent,
+} from "@/lib/openapi-helpers";
 import { DomainPayloadSchema, DomainSettingSchema } from "@/schemas/domains";
 import { SettingsResponseSchema } from "@/schemas/settings";
 
@@ -8,10 +15,7 @@ const BASE = "/v1/email-settings/domain";
 
 /** 502: the resolver could not be reached at all (other resolver trouble marks records `error`). */
 const resolverUnreachable = {
-  502: {
-    description: "The DNS resolver could not be reached at all; nothing was checked",
-    content: { "application/json": { schema: ErrorResponseSchema } },
-  },
+  502: errorResponse("The DNS resolver could not be reached at all; nothing was checked"),
 };
 
 const DOMAIN_SHAPE =
@@ -27,7 +31,7 @@ export const getDomains = createRoute({
   summary: "List the org's custom domains with their verification status and DNS records",
   responses: {
     200: jsonContent(z.array(DomainSettingSchema), "The org's domains, oldest first"),
-    ...errorResponses(401, 403, 500),
+    ...authenticatedErrors,
   },
 });
 
@@ -44,7 +48,9 @@ export const addDomain = createRoute({
   request: { body: jsonBody(DomainPayloadSchema, "The domain to add") },
   responses: {
     200: jsonContent(SettingsResponseSchema, "The added domain (status `pending`) and the DNS records to publish"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 500, 503),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 409, 503),
   },
 });
 
@@ -60,7 +66,9 @@ export const deleteDomain = createRoute({
   request: { body: jsonBody(DomainPayloadSchema, "The domain to delete") },
   responses: {
     204: { description: "Domain deleted successfully" },
-    ...errorResponses(400, 401, 403, 404, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 409),
   },
 });
 
@@ -76,7 +84,9 @@ export const verifyNameServers = createRoute({
   request: { body: jsonBody(DomainPayloadSchema, "The domain to verify name servers for") },
   responses: {
     200: jsonContent(SettingsResponseSchema, "The domain with its name server check"),
-    ...errorResponses(400, 401, 403, 404, 413, 500, 503),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 503),
     ...resolverUnreachable,
   },
 });
@@ -94,7 +104,9 @@ export const verifyDomain = createRoute({
   request: { body: jsonBody(DomainPayloadSchema, "The domain to verify") },
   responses: {
     200: jsonContent(SettingsResponseSchema, "The domain with the result of every record check"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 500, 503),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 409, 503),
     ...resolverUnreachable,
   },
 });

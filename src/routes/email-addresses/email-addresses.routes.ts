@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonBody, jsonContent } from "@/lib/openapi-helpers";
+import { authenticatedErrors, bodyErrors, errorResponses, jsonBody, jsonContent } from "@/lib/openapi-helpers";
 import {
   CreateEmailAddressPayloadSchema,
   EmailAddressIdParamSchema,
@@ -17,11 +17,13 @@ export const provisionEpilotEmailAddress = createRoute({
   method: "put",
   path: `${BASE}/epilot:provision`,
   tags,
-  summary: "Provision the org's platform-managed (@epilot.cloud) address",
+  summary: "Provision the org's platform-managed (@EPILOT_EMAIL_DOMAIN) address",
   request: { body: jsonBody(ProvisionEpilotEmailAddressPayloadSchema, "The platform address to provision") },
   responses: {
     200: jsonContent(EmailAddressResponseSchema, "The provisioned, active address"),
-    ...errorResponses(400, 401, 403, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(409),
   },
 });
 
@@ -34,7 +36,9 @@ export const setEmailAddressPrimary = createRoute({
   request: { body: jsonBody(SetEmailAddressPrimaryPayloadSchema, "The address (or its id) to make primary") },
   responses: {
     200: jsonContent(EmailAddressResponseSchema, "The new primary address"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 409),
   },
 });
 
@@ -47,7 +51,8 @@ export const getEmailAddress = createRoute({
   request: { params: EmailAddressIdParamSchema },
   responses: {
     200: jsonContent(EmailAddressResponseSchema, "The address"),
-    ...errorResponses(401, 403, 404, 500),
+    ...authenticatedErrors,
+    ...errorResponses(404),
   },
 });
 
@@ -60,7 +65,8 @@ export const deleteEmailAddress = createRoute({
   request: { params: EmailAddressIdParamSchema },
   responses: {
     204: { description: "Deleted" },
-    ...errorResponses(401, 403, 404, 500),
+    ...authenticatedErrors,
+    ...errorResponses(404),
   },
 });
 
@@ -76,7 +82,9 @@ export const updateEmailAddress = createRoute({
   },
   responses: {
     200: jsonContent(EmailAddressResponseSchema, "The updated address"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 409),
   },
 });
 
@@ -88,7 +96,7 @@ export const listEmailAddresses = createRoute({
   summary: "List the org's sender addresses in creation order",
   responses: {
     200: jsonContent(z.array(EmailAddressResponseSchema), "The org's addresses, oldest first"),
-    ...errorResponses(401, 403, 500),
+    ...authenticatedErrors,
   },
 });
 
@@ -101,7 +109,9 @@ export const addEmailAddress = createRoute({
   request: { body: jsonBody(CreateEmailAddressPayloadSchema, "The address to add") },
   responses: {
     201: jsonContent(EmailAddressResponseSchema, "The new address: active, not primary"),
-    ...errorResponses(400, 401, 403, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(409),
   },
 });
 

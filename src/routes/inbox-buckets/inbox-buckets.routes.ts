@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonContent } from "@/lib/openapi-helpers";
+import { authenticatedErrors, jsonContent } from "@/lib/openapi-helpers";
 import { InboxBucketResponseSchema } from "@/schemas/shared-inboxes";
 
 export const listInboxBuckets = createRoute({
@@ -10,7 +10,7 @@ export const listInboxBuckets = createRoute({
   summary: "List the buckets of the org's shared inboxes (the default bucket is implicit)",
   responses: {
     200: jsonContent(z.array(InboxBucketResponseSchema), "One bucket per stored shared inbox"),
-    ...errorResponses(401, 403, 500),
+    ...authenticatedErrors,
   },
 });
 

@@ -1,5 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonBody, jsonContent } from "@/lib/openapi-helpers";
+import {
+  authenticatedErrors,
+  bodyErrors,
+  errorResponses,
+  inputErrors,
+  jsonBody,
+  jsonContent,
+} from "@/lib/openapi-helpers";
 import {
   ConnectedOutlookEmailsResponseSchema,
   ConnectOutlookMailboxPayloadSchema,
@@ -33,7 +40,9 @@ export const connectOutlookMailbox = createRoute({
   request: { body: jsonBody(ConnectOutlookMailboxPayloadSchema, "The mailbox to connect") },
   responses: {
     201: jsonContent(ConnectOutlookMailboxResponseSchema, "Mailbox connected successfully"),
-    ...errorResponses(400, 401, 403, 409, 413, 500, 503),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(409, 503),
   },
 });
 
@@ -49,7 +58,8 @@ export const disconnectOutlookMailbox = createRoute({
   request: { params: MailboxEmailParamSchema },
   responses: {
     200: jsonContent(DisconnectOutlookMailboxResponseSchema, "Mailbox disconnected successfully"),
-    ...errorResponses(401, 403, 404, 500),
+    ...authenticatedErrors,
+    ...errorResponses(404),
   },
 });
 
@@ -61,7 +71,8 @@ export const getConnectedOutlookEmails = createRoute({
   summary: "getConnectedOutlookEmails",
   responses: {
     200: jsonContent(ConnectedOutlookEmailsResponseSchema, "Outlook emails retrieved successfully"),
-    ...errorResponses(400, 401, 403, 500),
+    ...authenticatedErrors,
+    ...inputErrors,
   },
 });
 
@@ -80,7 +91,9 @@ export const startMailboxSync = createRoute({
   },
   responses: {
     202: jsonContent(StartMailboxSyncResponseSchema, "Sync started successfully"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 409),
   },
 });
 
@@ -94,7 +107,8 @@ export const getMailboxSyncStatus = createRoute({
   request: { params: MailboxEmailParamSchema },
   responses: {
     200: jsonContent(MailboxSyncStatusSchema, "Sync status retrieved"),
-    ...errorResponses(401, 403, 404, 500),
+    ...authenticatedErrors,
+    ...errorResponses(404),
   },
 });
 
@@ -113,7 +127,9 @@ export const retryMailboxSync = createRoute({
   },
   responses: {
     202: jsonContent(RetryMailboxSyncResponseSchema, "Retry started"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 409),
   },
 });
 
@@ -127,7 +143,9 @@ export const listSharedInboxMessages = createRoute({
   request: { params: SharedInboxIdParamSchema, query: ListInboxMessagesQuerySchema },
   responses: {
     200: jsonContent(ImportedMessagesResponseSchema, "One page of messages"),
-    ...errorResponses(400, 401, 403, 404, 500),
+    ...authenticatedErrors,
+    ...inputErrors,
+    ...errorResponses(404),
   },
 });
 
@@ -157,7 +175,9 @@ export const getSharedInboxMessageOriginalBody = createRoute({
       },
       content: { "text/plain": { schema: z.string() } },
     },
-    ...errorResponses(400, 401, 403, 404, 500),
+    ...authenticatedErrors,
+    ...inputErrors,
+    ...errorResponses(404),
   },
 });
 

@@ -1,5 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonBody, jsonContent } from "@/lib/openapi-helpers";
+import {
+  authenticatedErrors,
+  bodyErrors,
+  errorResponses,
+  inputErrors,
+  jsonBody,
+  jsonContent,
+  serverErrors,
+} from "@/lib/openapi-helpers";
 import {
   ConnectOutlookResponseSchema,
   DisconnectOutlookPayloadSchema,
@@ -52,10 +60,12 @@ export const connectOutlook = createRoute({
     "can connect at once.",
   responses: {
     200: withFlowCookie(jsonContent(ConnectOutlookResponseSchema, "Authorization URL")),
+    ...authenticatedErrors,
+    // Replaces the shared 403: this operation's 403 is the contract's OutlookErrorResponse.
     403: withFlowCookie(
       outlookError("Admin consent is required (admin_consent_url), or the token grants no access to the org"),
     ),
-    ...errorResponses(401, 500, 503),
+    ...errorResponses(503),
   },
 });
 
@@ -84,7 +94,8 @@ export const outlookOAuthCallback = createRoute({
         "(`browser_mismatch`), or an error answered by Microsoft",
     ),
     403: outlookError("An administrator must consent first (admin_consent_url)"),
-    ...errorResponses(500, 503),
+    ...serverErrors,
+    ...errorResponses(503),
   },
 });
 
@@ -96,7 +107,8 @@ export const getOutlookConnectionStatus = createRoute({
   summary: "The organization's Microsoft 365 connections, one per tenant",
   responses: {
     200: jsonContent(OutlookConnectionsResponseSchema, "Connection status retrieved successfully"),
-    ...errorResponses(400, 401, 403, 500),
+    ...authenticatedErrors,
+    ...inputErrors,
   },
 });
 
@@ -109,7 +121,9 @@ export const disconnectOutlook = createRoute({
   request: { body: jsonBody(DisconnectOutlookPayloadSchema, "The tenant to disconnect") },
   responses: {
     200: jsonContent(DisconnectOutlookResponseSchema, "Successfully disconnected"),
-    ...errorResponses(400, 401, 403, 404, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404),
   },
 });
 

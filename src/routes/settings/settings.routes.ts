@@ -1,5 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonBody, jsonContent } from "@/lib/openapi-helpers";
+import {
+  authenticatedErrors,
+  bodyErrors,
+  errorResponses,
+  inputErrors,
+  jsonBody,
+  jsonContent,
+} from "@/lib/openapi-helpers";
 import {
   DeleteSettingPayloadSchema,
   SettingInputSchema,
@@ -29,7 +36,9 @@ export const getSettings = createRoute({
   },
   responses: {
     200: jsonContent(SettingsResponseSchema, "An array of settings, or one setting when `id` is given"),
-    ...errorResponses(400, 401, 403, 404, 500),
+    ...authenticatedErrors,
+    ...inputErrors,
+    ...errorResponses(404),
   },
 });
 
@@ -42,7 +51,9 @@ export const addSetting = createRoute({
   request: { body: jsonBody(SettingInputSchema, "The setting; `type` decides which fields are required") },
   responses: {
     200: jsonContent(SettingsResponseSchema, "The stored setting"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 409),
   },
 });
 
@@ -55,7 +66,9 @@ export const deleteSetting = createRoute({
   request: { body: jsonBody(DeleteSettingPayloadSchema, "Which setting to delete") },
   responses: {
     200: jsonContent(SettingSchema, "The deleted setting"),
-    ...errorResponses(400, 401, 403, 404, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404),
   },
 });
 
@@ -76,7 +89,9 @@ export const updateSetting = createRoute({
   },
   responses: {
     200: jsonContent(SettingSchema, "The updated setting"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 409),
   },
 });
 

@@ -1,5 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, jsonBody, jsonContent } from "@/lib/openapi-helpers";
+import {
+  authenticatedErrors,
+  bodyErrors,
+  errorResponses,
+  inputErrors,
+  jsonBody,
+  jsonContent,
+} from "@/lib/openapi-helpers";
 import {
   CreateSharedInboxPayloadSchema,
   SharedInboxIdParamSchema,
@@ -19,7 +26,8 @@ export const getSharedInbox = createRoute({
   request: { params: SharedInboxIdParamSchema },
   responses: {
     200: jsonContent(SharedInboxResponseSchema, "The inbox"),
-    ...errorResponses(401, 403, 404, 500),
+    ...authenticatedErrors,
+    ...errorResponses(404),
   },
 });
 
@@ -44,7 +52,9 @@ export const deleteSharedInbox = createRoute({
   },
   responses: {
     204: { description: "Deleted" },
-    ...errorResponses(400, 401, 403, 404, 500),
+    ...authenticatedErrors,
+    ...inputErrors,
+    ...errorResponses(404),
   },
 });
 
@@ -60,7 +70,9 @@ export const updateSharedInbox = createRoute({
   },
   responses: {
     200: jsonContent(SharedInboxResponseSchema, "The updated inbox"),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(404, 409),
   },
 });
 
@@ -72,7 +84,7 @@ export const listSharedInboxes = createRoute({
   summary: "List the org's shared inboxes (the implicit `default` inbox is not listed)",
   responses: {
     200: jsonContent(z.array(SharedInboxResponseSchema), "The org's inboxes, oldest first"),
-    ...errorResponses(401, 403, 500),
+    ...authenticatedErrors,
   },
 });
 
@@ -85,7 +97,9 @@ export const addSharedInbox = createRoute({
   request: { body: jsonBody(CreateSharedInboxPayloadSchema, "The inbox to create") },
   responses: {
     201: jsonContent(SharedInboxResponseSchema, "The new inbox with its bucket id"),
-    ...errorResponses(400, 401, 403, 409, 413, 500),
+    ...authenticatedErrors,
+    ...bodyErrors,
+    ...errorResponses(409),
   },
 });
 

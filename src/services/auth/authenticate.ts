@@ -1,11 +1,5 @@
-import {
-  DEFAULT_JWKS_FETCH_TIMEOUT_MS,
-  DEFAULT_MAX_TOKEN_LIFETIME_SECONDS,
-  type JwtVerifierConfig,
-  TokenError,
-  verifyJwt,
-} from "@/clients/identity/jwt";
-import { configNumber } from "@/lib/config";
+import { type JwtVerifierConfig, TokenError, verifyJwt } from "@/clients/identity/jwt";
+import { type AppConfig, appConfig } from "@/lib/config";
 import { ApiError, forbidden, unauthorized } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv, AuthContext } from "@/lib/types";
@@ -35,21 +29,17 @@ export function isLoopbackHost(hostname: string): boolean {
  * only: it is honoured only when no JWKS is configured and the Worker is reached at a loopback host.
  */
 export function verifierConfig(env: AppEnv, requestUrl: string | URL): JwtVerifierConfig {
+  const config = appConfig(env);
   return {
-    jwksUrl: env.JWT_JWKS_URL || undefined,
-    issuer: env.JWT_ISSUER || undefined,
-    audience: env.JWT_AUDIENCE || undefined,
-    algorithms: (env.JWT_ALGORITHMS || "RS256,ES256")
-      .split(",")
-      .map((a) => a.trim())
-      .filter((a) => a === "RS256" || a === "ES256"),
-    clockSkewSeconds: configNumber(env.JWT_CLOCK_SKEW_SECONDS, 60),
-    jwksCacheTtlSeconds: configNumber(env.JWKS_CACHE_TTL_SECONDS, 600),
-    jwksFetchTimeoutMs: configNumber(env.JWKS_FETCH_TIMEOUT_MS, DEFAULT_JWKS_FETCH_TIMEOUT_MS, { positive: true }),
-    maxTokenLifetimeSeconds: configNumber(env.JWT_MAX_TOKEN_LIFETIME_SECONDS, DEFAULT_MAX_TOKEN_LIFETIME_SECONDS, {
-      positive: true,
-    }),
-    devSecret: localDevSecret(env, new URL(requestUrl)),
+    jwksUrl: config.JWT_JWKS_URL || undefined,
+    issuer: config.JWT_ISSUER || undefined,
+    audience: config.JWT_AUDIENCE || undefined,
+    algorithms: config.JWT_ALGORITHMS.filter((a) => a === "RS256" || a === "ES256"),
+    clockSkewSeconds: config.JWT_CLOCK_SKEW_SECONDS,
+    jwksCacheTtlSeconds: config.JWKS_CACHE_TTL_SECONDS,
+    jwksFetchTimeoutMs: config.JWKS_FETCH_TIMEOUT_MS,
+    maxTokenLifetimeSeconds: config.JWT_MAX_TOKEN_LIFETIME_SECONDS,
+    devSecret: localDevSecret(config, new URL(requestUrl)),
   };
 }
 
@@ -62,8 +52,8 @@ function warnOnce(event: string, fields: Record<string, unknown>) {
   logEvent("warn", event, fields);
 }
 
-function localDevSecret(env: AppEnv, url: URL): string | undefined {
-  const secret = env.JWT_DEV_SECRET;
+function localDevSecret(config: AppConfig, url: URL): string | undefined {
+  const secret = config.JWT_DEV_SECRET;
   if (!secret) return undefined;
   if (!isLoopbackHost(url.hostname)) {
     warnOnce("jwt_dev_secret_on_non_local_deployment", {
@@ -74,7 +64,7 @@ function localDevSecret(env: AppEnv, url: URL): string | undefined {
     });
     return undefined;
   }
-  if (env.JWT_JWKS_URL) {
+  if (config.JWT_JWKS_URL) {
     warnOnce("jwt_dev_secret_ignored", {
       message: "JWT_DEV_SECRET is ignored because JWT_JWKS_URL is set: HS256 tokens are refused.",
     });

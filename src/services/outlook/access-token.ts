@@ -5,8 +5,8 @@ import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { open } from "@/shared/crypto/sealing";
-import { type MicrosoftConfig, microsoftConfig } from "./config";
-import { MicrosoftOAuthError, needsReconnect, refreshTokens } from "./identity";
+import { type OutlookConfig, outlookConfig } from "./config";
+import { MicrosoftOAuthError, needsReconnect, refreshTokens } from "./identity-platform";
 import { findConnection, sealContext, sealTokens } from "./store";
 
 /** A token expiring within this window is refreshed before it is handed out. */
@@ -54,7 +54,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Microsoft or the configuration is unavailable.
  */
 export async function getAccessToken(env: AppEnv, orgId: string, tenantId: string): Promise<string> {
-  const config = microsoftConfig(env);
+  const config = outlookConfig(env);
   const db = getDb(env.DB);
   const tenant = tenantId.toLowerCase();
   const deadline = Date.now() + MAX_WAIT_MS;
@@ -115,7 +115,7 @@ function releasedLease(leaseId: string) {
 
 async function refreshWithLease(
   db: Database,
-  config: MicrosoftConfig,
+  config: OutlookConfig,
   row: OutlookConnectionRow,
   leaseId: string,
 ): Promise<string> {
@@ -152,14 +152,27 @@ async function refreshWithLease(
     }
     throw err;
   }
+  await storeRefreshedTokens(db, config, row, leaseId, tokens, refreshToken);
+  return tokens.accessToken();
+}
+
+/** Stores a refresh's tokens (versioned, releasing our lease) before the access token is handed out. */
+async function storeRefreshedTokens(
+  db: Database,
+  config: OutlookConfig,
+  row: OutlookConnectionRow,
+  leaseId: string,
+  tokens: Awaited<ReturnType<typeof refreshTokens>>,
+  previousRefreshToken: string,
+) {
+  const { orgId, tenantId } = row;
   // Microsoft rotates refresh tokens; keep the old one only if no new one came back.
   const sealed = await sealTokens(config.encryptionKeys, orgId, tenantId, {
     accessToken: tokens.accessToken(),
-    refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : refreshToken,
+    refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : previousRefreshToken,
     expiresAt: tokens.accessTokenExpiresAt(),
     scopes: tokens.hasScopes() ? tokens.scopes().filter(Boolean) : row.scopes,
   });
-  // The rotated refresh token is stored before the access token is handed out.
   const [stored] = await db
     .update(outlookConnections)
     .set({
@@ -177,7 +190,6 @@ async function refreshWithLease(
     const current = await findConnection(db, orgId, tenantId);
     if (!current) throw new OutlookTokenUnavailableError("not_connected", tenantId);
   }
-  return tokens.accessToken();
 }
 
 async function markExpired(db: Database, row: OutlookConnectionRow, leaseId: string, reason: string) {

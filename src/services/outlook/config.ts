@@ -1,4 +1,4 @@
-import { configNumber } from "@/lib/config";
+import { appConfig } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
 import { ENCRYPTION_KEYS_VAR } from "@/shared/crypto/sealing";
@@ -22,7 +22,7 @@ export const OUTLOOK_SCOPES = [
 /** OpenID Connect scopes: not Graph permissions, so never prefixed with the Graph resource. */
 export const OIDC_SCOPES: ReadonlySet<string> = new Set(["offline_access", "openid", "profile", "email"]);
 
-export interface MicrosoftConfig {
+export interface OutlookConfig {
   clientId: string;
   clientSecret: string;
   redirectUri: string;
@@ -38,26 +38,33 @@ export interface MicrosoftConfig {
   /** The tenant segment of the authorize/token URLs the connect flow starts with. */
   tenant: string;
   encryptionKeys: string;
+  /** The id_token check: the clock skew and key fetch bound of the bearer token check. */
   clockSkewSeconds: number;
+  jwksFetchTimeoutMs: number;
 }
 
-const DEFAULTS = {
-  MS_LOGIN_BASE_URL: "https://login.microsoftonline.com",
-  MS_GRAPH_BASE_URL: "https://graph.microsoft.com/v1.0",
-  MS_TENANT: "organizations",
-} as const;
+const REQUIRED = ["MS_CLIENT_ID", "MS_CLIENT_SECRET", "MS_REDIRECT_URI", ENCRYPTION_KEYS_VAR] as const;
+type UrlVar = "MS_REDIRECT_URI" | "MS_LOGIN_BASE_URL" | "MS_GRAPH_BASE_URL" | "MS_GRAPH_RESOURCE";
+
+/** An http(s) URL without its trailing slashes, or undefined when the value is not one. */
+function httpUrl(raw: string): string | undefined {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol === "https:" || parsed.protocol === "http:") return raw.replace(/(?<!\/)\/+$/, "");
+  } catch {
+    // not a URL
+  }
+  return undefined;
+}
 
 /**
- * The Microsoft identity platform settings, or a 503 naming every missing or invalid var. Only the
- * operations that talk to Microsoft need them; listing and removing connections work without.
+ * The Outlook connection's settings (the Microsoft identity platform app and the token keys), read from
+ * appConfig, or a 503 naming every missing or invalid var. Only the operations that talk to Microsoft
+ * need them; listing and removing connections work without.
  */
-export function microsoftConfig(env: AppEnv): MicrosoftConfig {
-  const value = (name: keyof AppEnv) => {
-    const v = env[name];
-    return typeof v === "string" ? v.trim() : "";
-  };
-  const required = ["MS_CLIENT_ID", "MS_CLIENT_SECRET", "MS_REDIRECT_URI", ENCRYPTION_KEYS_VAR] as const;
-  const missing: string[] = required.filter((name) => !value(name));
+export function outlookConfig(env: AppEnv): OutlookConfig {
+  const config = appConfig(env);
+  const missing: string[] = REQUIRED.filter((name) => !config[name]);
   if (missing.length > 0) {
     throw new ApiError(
       503,
@@ -65,37 +72,31 @@ export function microsoftConfig(env: AppEnv): MicrosoftConfig {
     );
   }
   const invalid: string[] = [];
-  const url = (name: "MS_REDIRECT_URI" | "MS_LOGIN_BASE_URL" | "MS_GRAPH_BASE_URL" | "MS_GRAPH_RESOURCE") => {
-    const raw = value(name) || (name === "MS_REDIRECT_URI" || name === "MS_GRAPH_RESOURCE" ? "" : DEFAULTS[name]);
-    try {
-      const parsed = new URL(raw);
-      if (parsed.protocol === "https:" || parsed.protocol === "http:") return raw.replace(/(?<!\/)\/+$/, "");
-    } catch {
-      // reported below
-    }
-    invalid.push(name);
-    return "";
+  const url = (name: UrlVar) => {
+    const value = httpUrl(config[name]);
+    if (value === undefined) invalid.push(name);
+    return value ?? "";
   };
-  const redirectUri = value("MS_REDIRECT_URI");
   url("MS_REDIRECT_URI");
   const loginBaseUrl = url("MS_LOGIN_BASE_URL");
   const graphBaseUrl = url("MS_GRAPH_BASE_URL");
   // Optional: the scopes' resource when Graph is reached through another host (a proxy, a test stand-in).
-  const graphResourceUrl = value("MS_GRAPH_RESOURCE") ? url("MS_GRAPH_RESOURCE") : graphBaseUrl;
-  const tenant = value("MS_TENANT") || DEFAULTS.MS_TENANT;
-  if (!/^[A-Za-z0-9.-]{1,253}$/.test(tenant)) invalid.push("MS_TENANT");
+  const graphResourceUrl = config.MS_GRAPH_RESOURCE ? url("MS_GRAPH_RESOURCE") : graphBaseUrl;
+  if (!/^[A-Za-z0-9.-]{1,253}$/.test(config.MS_TENANT)) invalid.push("MS_TENANT");
   if (invalid.length > 0) {
     throw new ApiError(503, `Microsoft 365 connection is misconfigured: ${invalid.join(", ")} must be valid`);
   }
   return {
-    clientId: value("MS_CLIENT_ID"),
-    clientSecret: value("MS_CLIENT_SECRET"),
-    redirectUri,
+    clientId: config.MS_CLIENT_ID,
+    // Trimmed as before the config module: a secret pasted with a trailing newline still works.
+    clientSecret: (config.MS_CLIENT_SECRET as string).trim(),
+    redirectUri: config.MS_REDIRECT_URI,
     loginBaseUrl,
     graphBaseUrl,
     graphResource: new URL(graphResourceUrl).origin,
-    tenant,
-    encryptionKeys: value(ENCRYPTION_KEYS_VAR),
-    clockSkewSeconds: configNumber(value("JWT_CLOCK_SKEW_SECONDS"), 300),
+    tenant: config.MS_TENANT,
+    encryptionKeys: config[ENCRYPTION_KEYS_VAR] as string,
+    clockSkewSeconds: config.JWT_CLOCK_SKEW_SECONDS,
+    jwksFetchTimeoutMs: config.JWKS_FETCH_TIMEOUT_MS,
   };
 }

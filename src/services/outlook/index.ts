@@ -1,4 +1,4 @@
 /** Microsoft 365 connection: what other areas (the mailbox features) use. */
 export { getAccessToken, OutlookTokenUnavailableError } from "./access-token";
 export { cleanupOAuthState } from "./cleanup";
-export { microsoftConfig } from "./config";
+export { outlookConfig } from "./config";

@@ -6,7 +6,7 @@ import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { browserMatches, cookieAfterCallback } from "./browser-binding";
-import { type MicrosoftConfig, microsoftConfig, OUTLOOK_SCOPES } from "./config";
+import { OUTLOOK_SCOPES, type OutlookConfig, outlookConfig } from "./config";
 import {
   exchangeCode,
   IdTokenError,
@@ -15,7 +15,7 @@ import {
   needsAdminConsent,
   proveAdminConsent,
   validateIdToken,
-} from "./identity";
+} from "./identity-platform";
 import { type FlowAnswer, type FlowOutcome, newAdminConsentUrl, outlookErrorBody } from "./oauth-result";
 import {
   type AttemptOutcome,
@@ -58,7 +58,7 @@ type Fail = (
 ) => Promise<Outcome>;
 
 interface Step {
-  config: MicrosoftConfig;
+  config: OutlookConfig;
   db: Database;
   state: OutlookOAuthStateRow;
   query: CallbackQuery;
@@ -98,7 +98,7 @@ export async function completeCallback(
   query: CallbackQuery,
   cookie: string | undefined,
 ): Promise<CallbackAnswer> {
-  const config = microsoftConfig(env);
+  const config = outlookConfig(env);
   const db = getDb(env.DB);
   const pending = await findLiveOAuthState(db, query.state);
   if (!pending) return INVALID_STATE;

@@ -1,8 +1,8 @@
 import { getDb } from "@/db/client";
 import type { AppEnv, AuthContext } from "@/lib/types";
 import { browserSecretFor } from "./browser-binding";
-import { microsoftConfig } from "./config";
-import { buildAuthorizationUrl } from "./identity";
+import { outlookConfig } from "./config";
+import { buildAuthorizationUrl } from "./identity-platform";
 import { type FlowAnswer, newAdminConsentUrl, outlookErrorBody } from "./oauth-result";
 import { createOAuthState, lastFinishedAttempt } from "./store";
 
@@ -17,7 +17,7 @@ export async function startConnect(
   auth: Pick<AuthContext, "orgId" | "userId">,
   cookie: string | undefined,
 ): Promise<FlowAnswer<{ authorization_url: string }>> {
-  const config = microsoftConfig(env);
+  const config = outlookConfig(env);
   const { orgId, userId } = auth;
   const db = getDb(env.DB);
   const browser = await browserSecretFor(db, cookie, { orgId, userId });

@@ -1,8 +1,8 @@
 import type { Database } from "@/db/client";
 import { errorBody } from "@/lib/errors";
 import type { FlowCookieChange } from "./browser-binding";
-import type { MicrosoftConfig } from "./config";
-import { buildAdminConsentUrl } from "./identity";
+import type { OutlookConfig } from "./config";
+import { buildAdminConsentUrl } from "./identity-platform";
 import { createOAuthState } from "./store";
 
 /** The contract's OutlookConnectionError, with the `status` every error envelope of this API carries. */
@@ -38,7 +38,7 @@ export type FlowAnswer<Success> = FlowOutcome<Success> & { cookie?: FlowCookieCh
  */
 export async function newAdminConsentUrl(
   db: Database,
-  config: MicrosoftConfig,
+  config: OutlookConfig,
   input: { orgId: string; userId: string | undefined; tenantId: string; browserHash: string },
 ) {
   const { state } = await createOAuthState(db, config.encryptionKeys, { ...input, flow: "admin_consent" });

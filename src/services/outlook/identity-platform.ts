@@ -10,7 +10,7 @@ import {
 } from "arctic";
 import { TokenError, verifyJwt } from "@/clients/identity/jwt";
 import { ApiError } from "@/lib/errors";
-import { type MicrosoftConfig, OIDC_SCOPES, OUTLOOK_SCOPES } from "./config";
+import { OIDC_SCOPES, OUTLOOK_SCOPES, type OutlookConfig } from "./config";
 
 /**
  * The Microsoft identity platform (v2.0 endpoints) as this service uses it: authorization code flow
@@ -66,22 +66,22 @@ export function isTenantId(tenant: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenant);
 }
 
-const endpoint = (config: MicrosoftConfig, tenant: string, path: string) =>
+const endpoint = (config: OutlookConfig, tenant: string, path: string) =>
   `${config.loginBaseUrl}/${encodeURIComponent(tenant)}/${path}`;
 
-const authorizeEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/authorize");
-const tokenEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/token");
-const keysEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "discovery/v2.0/keys");
-const adminConsentEndpoint = (c: MicrosoftConfig, tenant: string) => endpoint(c, tenant, "v2.0/adminconsent");
+const authorizeEndpoint = (c: OutlookConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/authorize");
+const tokenEndpoint = (c: OutlookConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/token");
+const keysEndpoint = (c: OutlookConfig, tenant: string) => endpoint(c, tenant, "discovery/v2.0/keys");
+const adminConsentEndpoint = (c: OutlookConfig, tenant: string) => endpoint(c, tenant, "v2.0/adminconsent");
 /** The `iss` of a v2.0 id_token issued in tenant `tid`. */
-const expectedIssuer = (c: MicrosoftConfig, tid: string) => `${c.loginBaseUrl}/${tid}/v2.0`;
+const expectedIssuer = (c: OutlookConfig, tid: string) => `${c.loginBaseUrl}/${tid}/v2.0`;
 
-function client(config: MicrosoftConfig) {
+function client(config: OutlookConfig) {
   return new OAuth2Client(config.clientId, config.clientSecret, config.redirectUri);
 }
 
 /** The authorize URL: code flow, query response mode, PKCE S256, the mailbox scopes. */
-export function buildAuthorizationUrl(config: MicrosoftConfig, tenant: string, state: string, codeVerifier: string) {
+export function buildAuthorizationUrl(config: OutlookConfig, tenant: string, state: string, codeVerifier: string) {
   const url = client(config).createAuthorizationURLWithPKCE(
     authorizeEndpoint(config, tenant),
     state,
@@ -96,12 +96,12 @@ export function buildAuthorizationUrl(config: MicrosoftConfig, tenant: string, s
 }
 
 /** The Graph permissions to consent to, as resource-qualified scopes (the OpenID ones need no consent). */
-function adminConsentScopes(config: MicrosoftConfig): string[] {
+function adminConsentScopes(config: OutlookConfig): string[] {
   return OUTLOOK_SCOPES.filter((s) => !OIDC_SCOPES.has(s)).map((s) => `${config.graphResource}/${s}`);
 }
 
 /** `{login}/{tenant}/v2.0/adminconsent?client_id=…&redirect_uri=…&scope=…&state=…` */
-export function buildAdminConsentUrl(config: MicrosoftConfig, tenant: string, state: string) {
+export function buildAdminConsentUrl(config: OutlookConfig, tenant: string, state: string) {
   const url = new URL(adminConsentEndpoint(config, tenant));
   url.searchParams.set("client_id", config.clientId);
   url.searchParams.set("redirect_uri", config.redirectUri);
@@ -111,14 +111,14 @@ export function buildAdminConsentUrl(config: MicrosoftConfig, tenant: string, st
 }
 
 /** Redeems an authorization code (form-encoded, with the PKCE verifier, redirect URI and client secret). */
-export function exchangeCode(config: MicrosoftConfig, tenant: string, code: string, codeVerifier: string) {
+export function exchangeCode(config: OutlookConfig, tenant: string, code: string, codeVerifier: string) {
   return tokenRequest(() =>
     client(config).validateAuthorizationCode(tokenEndpoint(config, tenant), code, codeVerifier),
   );
 }
 
 /** Redeems a refresh token; Microsoft answers a new (rotated) refresh token with the access token. */
-export function refreshTokens(config: MicrosoftConfig, tenant: string, refreshToken: string) {
+export function refreshTokens(config: OutlookConfig, tenant: string, refreshToken: string) {
   return tokenRequest(() =>
     client(config).refreshAccessToken(tokenEndpoint(config, tenant), refreshToken, [...OUTLOOK_SCOPES]),
   );
@@ -159,7 +159,7 @@ function unavailable(err: unknown): ApiError {
  * principal there, and only then does a client-credentials token request for Graph succeed. The
  * token itself is discarded.
  */
-export async function proveAdminConsent(config: MicrosoftConfig, tenant: string): Promise<void> {
+export async function proveAdminConsent(config: OutlookConfig, tenant: string): Promise<void> {
   const body = new URLSearchParams({
     grant_type: "client_credentials",
     client_id: config.clientId,
@@ -201,6 +201,15 @@ interface IdTokenIdentity {
   email?: string;
 }
 
+/** How long Microsoft's signing keys are reused; a token with an unknown kid refetches them anyway. */
+const MICROSOFT_KEYS_CACHE_TTL_SECONDS = 3600;
+/**
+ * Microsoft issues id_tokens for at most a day (token lifetime policies range from 10 minutes to 1 day).
+ * Fixed here rather than JWT_MAX_TOKEN_LIFETIME_SECONDS, which bounds this API's own bearer tokens: a
+ * deployment that shortens that one must not start refusing Microsoft's sign-ins.
+ */
+const ID_TOKEN_MAX_LIFETIME_SECONDS = 24 * 3600;
+
 export class IdTokenError extends Error {
   constructor(message: string) {
     super(message);
@@ -213,7 +222,7 @@ export class IdTokenError extends Error {
  * for `tenant`, `exp`/`nbf`, `aud` = our client id, `iss` = `{login}/{tid}/v2.0`, and — when the flow
  * was started for one tenant — `tid` = that tenant. Returns who signed in, in which tenant.
  */
-export async function validateIdToken(config: MicrosoftConfig, tenant: string, idToken: string) {
+export async function validateIdToken(config: OutlookConfig, tenant: string, idToken: string) {
   let claims: Record<string, unknown>;
   try {
     claims = await verifyJwt(idToken, {
@@ -221,7 +230,9 @@ export async function validateIdToken(config: MicrosoftConfig, tenant: string, i
       audience: config.clientId,
       algorithms: ["RS256"],
       clockSkewSeconds: config.clockSkewSeconds,
-      jwksCacheTtlSeconds: 3600,
+      jwksCacheTtlSeconds: MICROSOFT_KEYS_CACHE_TTL_SECONDS,
+      jwksFetchTimeoutMs: config.jwksFetchTimeoutMs,
+      maxTokenLifetimeSeconds: ID_TOKEN_MAX_LIFETIME_SECONDS,
     });
   } catch (err) {
     if (err instanceof TokenError) {
