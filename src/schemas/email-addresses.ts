@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { PLATFORM_DOMAIN } from "@/lib/config";
 import { isValidEmailAddress } from "@/shared/validation";
 import { SettingMetaSchema, stringList } from "./common";
 
@@ -39,7 +40,7 @@ export const SetEmailAddressPrimaryPayloadSchema = z
   .openapi("SetEmailAddressPrimaryPayload");
 
 export const ProvisionEpilotEmailAddressPayloadSchema = z
-  .object({ address: emailAddressField.openapi({ example: "mycompany@epilot.cloud" }) })
+  .object({ address: emailAddressField.openapi({ example: `mycompany@${PLATFORM_DOMAIN}` }) })
   .openapi("ProvisionEpilotEmailAddressPayload");
 
 export const EmailAddressResponseSchema = SettingMetaSchema.extend({

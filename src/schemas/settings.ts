@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { SETTING_TYPES } from "@/db/schema";
-import { SETTING_TEXT_MAX_CHARS } from "@/services/settings/settings";
+import { SETTING_TEXT_MAX_CHARS, SETTING_TEXT_TOO_LONG } from "@/shared/setting-limits";
 
 /** SettingType is the oneOf of one component schema per type, as the contract names them. */
 export const SettingTypeSchema = z
@@ -32,7 +32,7 @@ export const SettingSchema = z
   })
   .openapi("Setting");
 
-const tooLong = { message: `must be at most ${SETTING_TEXT_MAX_CHARS} characters (64 KiB)` };
+const tooLong = { message: SETTING_TEXT_TOO_LONG };
 
 /**
  * The request form: `value` may also be a JSON number (milliseconds for restrict_duplicates_within).

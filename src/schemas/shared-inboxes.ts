@@ -1,8 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { CUSTOM_INBOX_ID, HEX_COLOR } from "@/shared/validation";
 import { SettingMetaSchema, stringList } from "./common";
-
-export const DEFAULT_INBOX_ID = "default";
 
 const nameField = z.string().trim().min(1, "must not be empty").max(120, "must be at most 120 characters");
 const descriptionField = z.string().trim().max(1000, "must be at most 1000 characters");

@@ -1,0 +1,38 @@
+import { and, eq, or, sql } from "drizzle-orm";
+import { type Database, getDb } from "@/db/client";
+import { emailAddresses } from "@/db/schema";
+import type { AppEnv } from "@/lib/types";
+import { normalizeEmailAddress } from "@/shared/validation";
+import { addressNotFound } from "./errors";
+import { type EmailAddressView, toEmailAddressResponse } from "./response";
+
+/** Creation order; rowid breaks ties between rows created in the same millisecond. */
+export const creationOrder = [sql`${emailAddresses.createdAt}`, sql`rowid`];
+
+/** Looks an address up by its UUID or by the address itself, case-insensitively, within one org. */
+export async function findEmailAddress(db: Database, orgId: string, idOrAddress: string) {
+  const key = normalizeEmailAddress(idOrAddress);
+  return db
+    .select()
+    .from(emailAddresses)
+    .where(and(eq(emailAddresses.orgId, orgId), or(eq(emailAddresses.id, key), eq(emailAddresses.address, key))))
+    .get();
+}
+
+/** The org's addresses in creation order. */
+export async function listEmailAddresses(env: AppEnv, orgId: string): Promise<EmailAddressView[]> {
+  const rows = await getDb(env.DB)
+    .select()
+    .from(emailAddresses)
+    .where(eq(emailAddresses.orgId, orgId))
+    .orderBy(...creationOrder)
+    .all();
+  return rows.map(toEmailAddressResponse);
+}
+
+/** One of the org's addresses by UUID or address; 404 when the org has no such address. */
+export async function getEmailAddress(env: AppEnv, orgId: string, idOrAddress: string): Promise<EmailAddressView> {
+  const row = await findEmailAddress(getDb(env.DB), orgId, idOrAddress);
+  if (!row) throw addressNotFound(idOrAddress);
+  return toEmailAddressResponse(row);
+}

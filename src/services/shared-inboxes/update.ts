@@ -1,0 +1,45 @@
+import { and, eq } from "drizzle-orm";
+import { getDb, nowIso } from "@/db/client";
+import { sharedInboxes } from "@/db/schema";
+import { badRequest } from "@/lib/errors";
+import type { AppEnv } from "@/lib/types";
+import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
+import { findSharedInbox, inboxNotFound } from "./lookup";
+import type { SharedInboxView } from "./response";
+
+/** The fields a caller may change (the UpdateSharedInboxPayload, validated); absent ones stay. */
+export interface SharedInboxChanges {
+  name?: string;
+  description?: string;
+  color?: string;
+  assignees?: string[];
+}
+
+/** Changes the given fields; 400 for the built-in default inbox, 404 when the org has no such inbox. */
+export async function updateSharedInbox(
+  env: AppEnv,
+  orgId: string,
+  userId: string | undefined,
+  id: string,
+  changes: SharedInboxChanges,
+): Promise<SharedInboxView> {
+  if (id === DEFAULT_INBOX_ID) throw badRequest("The default inbox is built in and cannot be changed");
+  const db = getDb(env.DB);
+  const updated = await db
+    .update(sharedInboxes)
+    .set({
+      ...(changes.name !== undefined && { name: changes.name }),
+      ...(changes.description !== undefined && { description: changes.description }),
+      ...(changes.color !== undefined && { color: changes.color }),
+      ...(changes.assignees !== undefined && { assignees: changes.assignees }),
+      updatedAt: nowIso(),
+      updatedBy: userId,
+    })
+    .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)))
+    .returning({ id: sharedInboxes.id })
+    .get();
+  if (!updated) throw inboxNotFound(id);
+  const inbox = await findSharedInbox(db, orgId, id);
+  if (!inbox) throw inboxNotFound(id);
+  return inbox;
+}
