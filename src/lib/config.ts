@@ -99,13 +99,3 @@ export function appConfig(env: object): AppConfig {
   }
   return config;
 }
-
-/** @deprecated Being replaced by `appConfig(env)`; kept until every reader has moved. */
-export function configNumber(
-  value: unknown,
-  fallback: number,
-  rule: { positive?: boolean; integer?: boolean; max?: number } = {},
-): number {
-  const parsed = number(fallback, rule).safeParse(value);
-  return parsed.success ? parsed.data : fallback;
-}

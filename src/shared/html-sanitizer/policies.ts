@@ -165,7 +165,7 @@ const SIGNATURE_ELEMENTS: Record<string, Record<string, AttributeCheck>> = {
   colgroup: { ...SIGNATURE_COMMON, width: text, span: text },
 };
 
-/** Largest signature `html`/`value` the API accepts (characters); see services/settings.ts. */
+/** Largest signature `html`/`value` the API accepts (characters); the API refuses longer ones before parsing (src/shared/setting-limits.ts). */
 export const SIGNATURE_MAX_CHARS = 64 * 1024;
 
 export const SIGNATURE_POLICY: SanitizePolicy = {
