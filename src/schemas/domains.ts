@@ -1,5 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import { DOMAIN_STATUSES } from "@/db/schema";
+import { PLATFORM_DOMAIN } from "@/lib/config";
+import {
+  DNS_RECORD_PURPOSES,
+  DNS_RECORD_STATUSES,
+  type DomainDnsRecord,
+  type DomainSettingBody,
+  PUBLISHED_RECORD_TYPES,
+} from "@/shared/domain-records";
 import { SettingSchema } from "./settings";
 
 /** As in the contract, `domain` is not marked required; the handlers answer 400 when it is missing. */
@@ -18,16 +26,16 @@ export const DomainStatusSchema = z.enum(DOMAIN_STATUSES).openapi("DomainStatus"
     "is published wrong; `pending`: nothing usable is published yet (or not checked yet).",
 });
 
-export const DnsRecordStatusSchema = z.enum(["pending", "verified", "missing", "mismatch", "error"]).openapi({
+export const DnsRecordStatusSchema = z.enum(DNS_RECORD_STATUSES).openapi({
   description: "`pending` until the first check; `error` when the resolver could not answer for this record.",
 });
 
 export const DomainDnsRecordSchema = z
   .object({
-    purpose: z.enum(["ownership", "mx", "spf", "dkim", "dmarc"]),
-    type: z.enum(["TXT", "MX", "CNAME"]),
+    purpose: z.enum(DNS_RECORD_PURPOSES),
+    type: z.enum(PUBLISHED_RECORD_TYPES),
     name: z.string().openapi({ example: "epilot1._domainkey.mail.yourcompany.com" }),
-    value: z.string().openapi({ example: "epilot1.3f9a0c1d2e4b.dkim.epilot.cloud" }),
+    value: z.string().openapi({ example: `epilot1.3f9a0c1d2e4b.dkim.${PLATFORM_DOMAIN}` }),
     priority: z.number().int().optional().openapi({ description: "MX preference to publish" }),
     required: z.boolean().openapi({ description: "false for advisory records (DMARC): they never block verification" }),
     status: DnsRecordStatusSchema,
@@ -35,7 +43,7 @@ export const DomainDnsRecordSchema = z
     hint: z.string().openapi({ description: "One line on what to do next" }),
     reason: z.string().optional().openapi({ description: "Why the lookup failed (status `error`)" }),
   })
-  .openapi("DomainDnsRecord");
+  .openapi("DomainDnsRecord") satisfies z.ZodType<DomainDnsRecord>;
 
 export const NameServerCheckSchema = z
   .object({
@@ -56,7 +64,11 @@ export const NameServerCheckSchema = z
   })
   .openapi("NameServerCheck");
 
-/** The `email_domain` setting as the domain operations return it: a Setting with additional properties. */
+/**
+ * The `email_domain` setting as the domain operations return it: a Setting with additional properties. The
+ * services build it as `DomainSettingBody` (src/shared/domain-records.ts); `satisfies` here and the handlers'
+ * typed `c.json` keep the schema and that type equal in both directions.
+ */
 export const DomainSettingSchema = SettingSchema.extend({
   id: z.string(),
   org_id: z.string(),
@@ -71,7 +83,4 @@ export const DomainSettingSchema = SettingSchema.extend({
   last_checked_at: z.string().datetime().optional(),
   next_check_at: z.string().datetime().openapi({ description: "When the scheduled re-check looks next" }),
   name_server_check: NameServerCheckSchema.optional(),
-}).openapi("DomainSetting");
-
-export type DomainSetting = z.infer<typeof DomainSettingSchema>;
-export type DomainDnsRecord = z.infer<typeof DomainDnsRecordSchema>;
+}).openapi("DomainSetting") satisfies z.ZodType<DomainSettingBody>;

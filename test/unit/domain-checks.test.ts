@@ -1,17 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { DnsRecord, DnsRecordType, DnsResolver, LookupResult } from "@/clients/dns";
-import {
-  checkDomainRecords,
-  checkNameServers,
-  type DomainConfig,
-  domainConfig,
-  doubledZoneNames,
-  expectedRecords,
-  mergedSpf,
-  nextCheckAt,
-  overallStatus,
-  ResolverUnreachableError,
-} from "@/services/domains/domains";
+import { checkNameServers } from "@/services/domains/check-name-servers";
+import { checkDomainRecords, doubledZoneNames, overallStatus } from "@/services/domains/check-records";
+import { mergedSpf } from "@/services/domains/checks";
+import { type DomainConfig, domainConfig } from "@/services/domains/config";
+import { ResolverUnreachableError } from "@/services/domains/errors";
+import { expectedRecords } from "@/services/domains/records";
+import { nextCheckAt } from "@/services/domains/state";
 import { parseCustomDomain } from "@/shared/domain-names";
 
 const config: DomainConfig = domainConfig({});

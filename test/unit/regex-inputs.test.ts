@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { canonicalName, type DnsResolver, type LookupResult } from "@/clients/dns";
 import { redactQueryParams } from "@/lib/errors";
 import { SettingSchema } from "@/schemas/settings";
-import { checkDomainRecords, domainConfig, expectedRecords } from "@/services/domains/domains";
+import { checkDomainRecords } from "@/services/domains/check-records";
+import { domainConfig } from "@/services/domains/config";
+import { expectedRecords } from "@/services/domains/records";
 import { DURATION_MAX_LENGTH, parseDuplicateWindow } from "@/shared/validation";
 import { call, expectBody, expectError, uniqueOrg } from "../helpers/api";
 

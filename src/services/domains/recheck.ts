@@ -1,17 +1,12 @@
-import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
 import type { DnsResolver } from "@/clients/dns";
 import { type Database, getDb } from "@/db/client";
-import { type DomainVerificationRow, domainVerifications, type SettingRow, settings } from "@/db/schema";
+import type { DomainVerificationRow, SettingRow } from "@/db/schema";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import {
-  type DomainConfig,
-  domainConfig,
-  ensureState,
-  ResolverUnreachableError,
-  resolverFor,
-  verifyDomainRecords,
-} from "./domains";
+import { type DomainConfig, domainConfig, resolverFor } from "./config";
+import { ResolverUnreachableError } from "./errors";
+import { claimDue, ensureState, postponeCheck, releaseClaim, selectDue, settingsWithoutState } from "./store";
+import { verifyDomainRecords } from "./verify";
 
 export interface RecheckSummary {
   checked: number;
@@ -32,61 +27,8 @@ const log = (level: "info" | "warn" | "error", message: string, fields: Record<s
 export const RECHECK_CLAIM_MS = 15 * 60_000;
 
 /**
- * The domains due at `dueBy`, fair across organizations: each org's due domains are ranked oldest first,
- * and the batch takes every org's first, then every org's second, and so on (oldest first within a rank),
- * so one org's backlog never delays another org's domains by more than one slot per org.
- */
-function selectDue(db: Database, dueBy: string, limit: number) {
-  const ranked = db
-    .select({
-      settingId: domainVerifications.settingId,
-      nextCheckAt: domainVerifications.nextCheckAt,
-      orgRank:
-        sql<number>`row_number() OVER (PARTITION BY ${domainVerifications.orgId} ORDER BY ${domainVerifications.nextCheckAt}, ${domainVerifications.settingId})`.as(
-          "org_rank",
-        ),
-    })
-    .from(domainVerifications)
-    .where(lte(domainVerifications.nextCheckAt, dueBy))
-    .as("ranked");
-  return db
-    .select({ setting: settings, state: domainVerifications })
-    .from(ranked)
-    .innerJoin(domainVerifications, eq(domainVerifications.settingId, ranked.settingId))
-    .innerJoin(
-      settings,
-      and(eq(settings.id, domainVerifications.settingId), eq(settings.orgId, domainVerifications.orgId)),
-    )
-    .orderBy(asc(ranked.orgRank), asc(ranked.nextCheckAt), asc(ranked.settingId))
-    .limit(limit)
-    .all();
-}
-
-/**
- * Takes the domain for this run if it is still due: one conditional UPDATE, so of two runs only one gets
- * it, and a manual verify that saved meanwhile (next check moved ahead) makes the run skip it.
- */
-function claim(db: Database, settingId: string, dueBy: string, until: string) {
-  return db
-    .update(domainVerifications)
-    .set({ nextCheckAt: until })
-    .where(and(eq(domainVerifications.settingId, settingId), lte(domainVerifications.nextCheckAt, dueBy)))
-    .returning()
-    .get();
-}
-
-/** Gives a claimed domain back (still due, as before the claim) unless a check saved meanwhile. */
-function release(db: Database, state: DomainVerificationRow, previous: string, until: string) {
-  return db
-    .update(domainVerifications)
-    .set({ nextCheckAt: previous })
-    .where(and(eq(domainVerifications.settingId, state.settingId), eq(domainVerifications.nextCheckAt, until)))
-    .run();
-}
-
-/**
  * The Cron Trigger's work: re-check the domains whose `next_check_at` is due at `scheduledTime`, at most
- * DOMAIN_RECHECK_BATCH_SIZE per run, round-robin across organizations (see selectDue); the rest wait for the
+ * DOMAIN_RECHECK_BATCH_SIZE per run, round-robin across organizations (see selectDue in store.ts); the rest wait for the
  * next run. Each domain is claimed before it is checked (see RECHECK_CLAIM_MS). Domains added through the
  * legacy settings API get their verification state first. One domain at a time, so a run never has more
  * DoH requests open than one verification (Workers allow six open connections per invocation).
@@ -113,12 +55,12 @@ export async function recheckDueDomains(
   const due = await selectDue(db, dueBy, limit);
   for (const row of due) {
     const until = new Date(Math.max(Date.now(), scheduledTime.getTime()) + RECHECK_CLAIM_MS).toISOString();
-    const claimed = await claim(db, row.state.settingId, dueBy, until);
+    const claimed = await claimDue(db, row.state.settingId, dueBy, until);
     if (!claimed) continue; // another run has it, or it was checked since the batch was chosen
     const outcome = await recheckOne(db, row.setting, claimed, config, resolver, scheduledTime);
     if (outcome === "unreachable") {
       // Nothing can be checked now; this domain and the rest stay due for the next run.
-      await release(db, claimed, row.state.nextCheckAt, until).catch(() => undefined);
+      await releaseClaim(db, claimed, row.state.nextCheckAt, until).catch(() => undefined);
       summary.resolverUnreachable = true;
       break;
     }
@@ -130,15 +72,8 @@ export async function recheckDueDomains(
 
 /** Domains added through the legacy settings API before they had a verification state get one. */
 async function adoptLegacyDomains(db: Database, limit: number) {
-  const adopt = await db
-    .select({ setting: settings })
-    .from(settings)
-    .leftJoin(domainVerifications, eq(domainVerifications.settingId, settings.id))
-    .where(and(eq(settings.type, "email_domain"), isNull(domainVerifications.settingId)))
-    .limit(limit)
-    .all();
-  // The join found no state for these, so ensureState need not look again.
-  for (const { setting } of adopt) await ensureState(db, setting, null);
+  // These have no state, so ensureState need not look again.
+  for (const setting of await settingsWithoutState(db, limit)) await ensureState(db, setting, null);
 }
 
 async function recheckOne(
@@ -164,12 +99,9 @@ async function recheckOne(
     }
     log("error", "domain re-check failed", { settingId: setting.id, error: (err as Error).message });
     // Push it back a day so one broken row cannot hold the head of the queue.
-    await db
-      .update(domainVerifications)
-      .set({ nextCheckAt: new Date(scheduledTime.getTime() + 86_400_000).toISOString() })
-      .where(eq(domainVerifications.settingId, setting.id))
-      .run()
-      .catch(() => undefined);
+    await postponeCheck(db, setting.id, new Date(scheduledTime.getTime() + 86_400_000).toISOString()).catch(
+      () => undefined,
+    );
     return "failed";
   }
 }
