@@ -1,6 +1,6 @@
 import { recheckDueDomains } from "@/services/domains/recheck";
-import type { SyncTask } from "@/services/mailboxes/sync/pipeline";
 import { handleQueue } from "@/services/mailboxes/sync/queue-consumer";
+import type { SyncTask } from "@/services/mailboxes/sync/tasks";
 import { cleanupOAuthState } from "@/services/outlook/cleanup";
 import app from "./app";
 import type { AppEnv } from "./lib/types";

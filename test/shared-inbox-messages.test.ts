@@ -74,6 +74,22 @@ const NEWSLETTER =
   '<img src="cid:logo@contoso" alt="Logo" width="120"><img src="https://cdn.example/banner.png" alt="Banner">' +
   '<font face="Georgia" color="#990000" size="2">Sale</font></td></tr></tbody></table>';
 
+describe("listSharedInboxMessages", () => {
+  it("validates the inbox, limit and cursor", async () => {
+    const api = call;
+    const org = uniqueOrg();
+    expectError(await api("GET", "/v2/email-settings/shared-inboxes/missing/messages", { org }), 404);
+    expectError(await api("GET", "/v2/email-settings/shared-inboxes/default/messages?limit=101", { org }), 400);
+    expectError(await api("GET", "/v2/email-settings/shared-inboxes/default/messages?cursor=zzz", { org }), 400);
+    const empty = expectBody(
+      await api("GET", "/v2/email-settings/shared-inboxes/default/messages", { org }),
+      200,
+      ImportedMessagesResponseSchema,
+    );
+    expect(empty).toEqual({ messages: [], next_cursor: null });
+  });
+});
+
 describe("listSharedInboxMessages: HTML bodies are served sanitized", () => {
   it("removes scripts, handlers, forms, frames, base, meta, link and unsafe URLs", async () => {
     const org = uniqueOrg();

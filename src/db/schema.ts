@@ -418,6 +418,14 @@ export const importedMessages = sqliteTable(
     bodyContentType: text("body_content_type"),
     body: text("body"),
     bodyTruncated: integer("body_truncated", { mode: "boolean" }).notNull().default(false),
+    /**
+     * An HTML body as sanitized at import (services/mailboxes/message-bodies.ts), what the message list
+     * serves while `body_sanitizer_version` is current; null for text bodies and for rows imported before
+     * (those are sanitized when read). `body` keeps the original.
+     */
+    bodySanitized: text("body_sanitized"),
+    bodySanitizedTruncated: integer("body_sanitized_truncated", { mode: "boolean" }).notNull().default(false),
+    bodySanitizerVersion: text("body_sanitizer_version"),
     sharedInboxId: text("shared_inbox_id").notNull(),
     bucketId: text("bucket_id").notNull(),
     executionId: text("execution_id").notNull(),

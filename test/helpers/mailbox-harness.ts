@@ -1,16 +1,23 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { z } from "zod";
 import { getDb } from "@/db/client";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
-import type { SyncTask } from "@/services/mailboxes/sync/pipeline";
+import {
+  ConnectOutlookMailboxResponseSchema,
+  ImportedMessagesResponseSchema,
+  MailboxSyncStatusSchema,
+} from "@/schemas/mailboxes";
+import type { SyncTask } from "@/services/mailboxes/sync/tasks";
 import { saveConnectedTokens } from "@/services/outlook/store";
+import { type CallOptions, call, expectBody } from "./api";
 
 /**
- * Shared by test/mailboxes.test.ts and bench/mailbox-import.bench.ts: the fake Graph's admin API, a
- * connected tenant, and a capturing queue whose messages are handed to the Worker's queue() handler by
- * hand (so redelivery, throttling and crashes are under the caller's control).
+ * Shared by test/mailboxes-*.test.ts and the mailbox benches: the fake Graph's admin API, a connected
+ * tenant, a capturing queue whose messages are handed to the Worker's queue() handler by hand (so
+ * redelivery, throttling and crashes are under the caller's control), and the API calls the tests repeat.
  */
 
 export const testEnv = env as unknown as AppEnv & { TEST_GRAPH_BASE_URL: string; TEST_GRAPH_ADMIN_URL: string };
@@ -90,3 +97,103 @@ export interface GraphStats {
 export async function graphStats(email: string): Promise<GraphStats> {
   return (await (await fetch(`${ADMIN}/__mailboxes/${encodeURIComponent(email)}`)).json()) as GraphStats;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Harness: the Worker with the fake Graph and a capturing queue, whose messages the tests deliver to
+// the Worker's queue() handler themselves (so redelivery, throttling and crashes are under control).
+
+export function harness(extra: Partial<AppEnv> = {}) {
+  const queue = new CapturingQueue();
+  const overrides: Partial<AppEnv> = {
+    MS_GRAPH_BASE_URL: testEnv.TEST_GRAPH_BASE_URL,
+    MAILBOX_SYNC_QUEUE: queue as unknown as Queue,
+    ...extra,
+  };
+  const workerEnv = { ...(env as unknown as AppEnv), ...overrides };
+  const api = <T = unknown>(method: string, path: string, options: CallOptions = {}) =>
+    call<T>(method, path, { ...options, env: overrides });
+  /** Delivers messages as one batch; answers the queue's view (acks, retries). */
+  const deliver = (messages: Pending[]) => deliverBatch(workerEnv, messages);
+  /** Delivers until the queue is empty; `redeliver` hands every batch over twice (at-least-once delivery). */
+  async function drain(options: { redeliver?: boolean } = {}) {
+    let retried = 0;
+    for (let round = 0; queue.pending.length > 0; round++) {
+      if (round > 500) throw new Error("queue does not drain");
+      const batch = queue.pending.splice(0, 10);
+      const result = await deliver(batch);
+      if (options.redeliver) await deliver(batch.map((m) => ({ ...m, attempts: m.attempts + 1 })));
+      for (const r of result.retryMessages) {
+        const m = batch.find((x) => x.id === r.msgId);
+        if (m) queue.pending.push({ ...m, attempts: m.attempts + 1 });
+        retried++;
+      }
+    }
+    return { retried };
+  }
+  return { queue, api, deliver, drain, workerEnv };
+}
+
+let counter = 0;
+export const uniqueMailbox = (name = "shared") =>
+  `${name}-${crypto.randomUUID().slice(0, 8)}-${++counter}@contoso.test`;
+export const uniqueTenant = () => crypto.randomUUID();
+
+export async function patchMailbox(email: string, settings: Record<string, unknown>) {
+  const response = await fetch(`${ADMIN}/__mailboxes/${encodeURIComponent(email)}`, {
+    method: "PATCH",
+    body: JSON.stringify(settings),
+  });
+  expect(response.status).toBe(200);
+}
+
+export type Api = ReturnType<typeof harness>["api"];
+
+export async function connect(api: Api, org: string, email: string, extra: Record<string, unknown> = {}) {
+  return expectBody(
+    await api("POST", "/v2/outlook/mailbox/connect", { org, body: { email, ...extra } }),
+    201,
+    ConnectOutlookMailboxResponseSchema,
+  );
+}
+
+export async function status(api: Api, org: string, email: string) {
+  return expectBody(
+    await api("GET", `/v2/outlook/mailbox/${encodeURIComponent(email)}/sync/status`, { org }),
+    200,
+    MailboxSyncStatusSchema,
+  );
+}
+
+export async function startSync(api: Api, org: string, email: string, timeframe = "1m") {
+  return api("POST", `/v2/outlook/mailbox/${encodeURIComponent(email)}/sync`, { org, body: { timeframe } });
+}
+
+export type ImportedMessage = z.infer<typeof ImportedMessagesResponseSchema>["messages"][number];
+
+/** Every message of an inbox, page by page (`limit` per page). */
+export async function allMessages(api: Api, org: string, inbox = "default", limit = 100) {
+  const messages: ImportedMessage[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 100; page++) {
+    const query: string = `limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const body = expectBody(
+      await api("GET", `/v2/email-settings/shared-inboxes/${inbox}/messages?${query}`, { org }),
+      200,
+      ImportedMessagesResponseSchema,
+    );
+    messages.push(...body.messages);
+    cursor = body.next_cursor;
+    if (!cursor) break;
+  }
+  return messages;
+}
+
+export async function importedRows(org: string, email: string) {
+  const row = await env.DB.prepare("SELECT count(*) AS n FROM imported_messages WHERE org_id = ? AND mailbox = ?")
+    .bind(org, email)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export const inWindow = (messages: SeededMessage[], folder: string) =>
+  messages.filter((m) => m.folder === folder && Date.parse(m.receivedDateTime) > Date.now() - 30 * 86_400_000);

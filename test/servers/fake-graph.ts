@@ -22,8 +22,9 @@ import type { AddressInfo } from "node:net";
  *   and the highest number of requests in flight at once.
  *
  * Admin API (JSON): `POST /__mailboxes` {email, tenant, access?, inbox?, sentitems?, old?, failing?,
- * throttle?, delay_ms?, max_page_size?, next_link_host?, body_chars?} creates (or replaces) a mailbox
- * with generated messages (`inbox`/`sentitems` counts within the last 6 days, `old` more per folder
+ * throttle?, delay_ms?, max_page_size?, next_link_host?, body_chars?, body_html?} creates (or replaces) a
+ * mailbox with generated messages (`body_html`: every message's HTML body instead of the generated one;
+ * `inbox`/`sentitems` counts within the last 6 days, `old` more per folder
  * older than 60 days); `PATCH /__mailboxes/{email}` changes failing/throttle/delay_ms/access;
  * `POST /__subscriptions` {resource} adds a subscription; `GET /__mailboxes/{email}` stats, message ids,
  * and subscriptions.
@@ -75,7 +76,10 @@ function makeId(kind: string, email: string, n: number) {
   return kind === "immutable" ? `AAkALgImm-${hash}-${n}=` : `AAMkRest-${hash}-${n}=`;
 }
 
-function generate(email: string, spec: { inbox?: number; sentitems?: number; old?: number; body_chars?: number }) {
+function generate(
+  email: string,
+  spec: { inbox?: number; sentitems?: number; old?: number; body_chars?: number; body_html?: string },
+) {
   const messages: FakeMessage[] = [];
   const now = Date.now();
   let n = 0;
@@ -95,7 +99,7 @@ function generate(email: string, spec: { inbox?: number; sentitems?: number; old
         receivedDateTime: at,
         sentDateTime: new Date(Date.parse(at) - 1000).toISOString(),
         conversationId: `conv-${n % 7}`,
-        body: `<p>Body of message ${n}</p>${"x".repeat(spec.body_chars ?? 0)}`,
+        body: spec.body_html ?? `<p>Body of message ${n}</p>${"x".repeat(spec.body_chars ?? 0)}`,
       });
     }
   };
@@ -189,7 +193,7 @@ export async function startFakeGraph(): Promise<{ url: string; close: () => Prom
           email,
           tenant: String(body.tenant).toLowerCase(),
           access: "ok",
-          messages: generate(email, body as { inbox?: number; sentitems?: number; old?: number }),
+          messages: generate(email, body as Parameters<typeof generate>[1]),
           failing: new Set(),
           throttle: { count: 0, status: 429, retryAfter: 1 },
           delayMs: 0,

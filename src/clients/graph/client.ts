@@ -10,6 +10,7 @@
  * - 429 / 503 become GraphThrottledError with the Retry-After delay, so callers can retry later
  *   without counting the attempt as a failure.
  */
+import { SlotLimiter } from "./limiter";
 
 export const MAX_IN_FLIGHT_PER_MAILBOX = 4;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -40,31 +41,12 @@ export class GraphThrottledError extends GraphError {
   }
 }
 
-class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    // A released slot is handed straight to the next waiter (the count stays), so a newcomer cannot
-    // take it while that waiter resumes.
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-}
-
-const limiters = new Map<string, Semaphore>();
+const limiters = new Map<string, SlotLimiter>();
 
 function limiterFor(key: string) {
   let limiter = limiters.get(key);
   if (!limiter) {
-    limiter = new Semaphore(MAX_IN_FLIGHT_PER_MAILBOX);
+    limiter = new SlotLimiter(MAX_IN_FLIGHT_PER_MAILBOX);
     limiters.set(key, limiter);
   }
   return limiter;

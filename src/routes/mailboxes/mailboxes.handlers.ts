@@ -1,7 +1,5 @@
-import { getDb } from "@/db/client";
 import type { AppRouteHandler } from "@/lib/types";
-import * as mailboxes from "@/services/mailboxes/mailboxes";
-import { retrySync, startSync, syncStatus } from "@/services/mailboxes/sync/pipeline";
+import * as mailboxes from "@/services/mailboxes";
 import type {
   ConnectOutlookMailboxRoute,
   DisconnectOutlookMailboxRoute,
@@ -33,42 +31,44 @@ export const disconnectOutlookMailbox: AppRouteHandler<DisconnectOutlookMailboxR
 
 export const getConnectedOutlookEmails: AppRouteHandler<GetConnectedOutlookEmailsRoute> = async (c) => {
   const { orgId } = c.get("auth");
-  const outlookEmails = await mailboxes.listMailboxes(getDb(c.env.DB), orgId);
-  return c.json({ outlook_emails: outlookEmails, count: outlookEmails.length }, 200);
+  return c.json(await mailboxes.listMailboxes(c.env, orgId), 200);
 };
 
 export const startMailboxSync: AppRouteHandler<StartMailboxSyncRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { email } = c.req.valid("param");
   const { timeframe } = c.req.valid("json");
-  return c.json(await startSync(c.env, orgId, email, timeframe), 202);
+  return c.json(await mailboxes.startSync(c.env, orgId, email, timeframe), 202);
 };
 
 export const getMailboxSyncStatus: AppRouteHandler<GetMailboxSyncStatusRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { email } = c.req.valid("param");
-  return c.json(await syncStatus(c.env, orgId, email), 200);
+  return c.json(await mailboxes.syncStatus(c.env, orgId, email), 200);
 };
 
 export const retryMailboxSync: AppRouteHandler<RetryMailboxSyncRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { email } = c.req.valid("param");
   const body = c.req.valid("json");
-  return c.json(await retrySync(c.env, orgId, email, { syncId: body.sync_id, messageIds: body.message_ids }), 202);
+  return c.json(
+    await mailboxes.retrySync(c.env, orgId, email, { syncId: body.sync_id, messageIds: body.message_ids }),
+    202,
+  );
 };
 
 export const listSharedInboxMessages: AppRouteHandler<ListSharedInboxMessagesRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { id } = c.req.valid("param");
   const query = c.req.valid("query");
-  return c.json(await mailboxes.listInboxMessages(getDb(c.env.DB), orgId, id, query), 200);
+  return c.json(await mailboxes.listInboxMessages(c.env, orgId, id, query), 200);
 };
 
 /** The stored body as a download no browser renders (see the route's description). */
 export const getSharedInboxMessageOriginalBody: AppRouteHandler<GetSharedInboxMessageOriginalBodyRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { id, message_id: messageId } = c.req.valid("param");
-  const original = await mailboxes.getOriginalMessageBody(getDb(c.env.DB), orgId, id, messageId);
+  const original = await mailboxes.getOriginalMessageBody(c.env, orgId, id, messageId);
   return c.text(original.content, 200, {
     "Content-Type": "text/plain; charset=utf-8",
     "X-Content-Type-Options": "nosniff",

@@ -1,30 +1,28 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { GraphError, GraphThrottledError } from "@/clients/graph/client";
 import { graphClient, mailboxPath } from "@/clients/graph/mail";
 import { type Database, getDb, isUniqueViolation, nowIso } from "@/db/client";
 import {
   emailAddresses,
-  type ImportedMessageRow,
   importedMessages,
   type MailboxSyncTimeframe,
   type OutlookMailboxRow,
   outlookMailboxes,
 } from "@/db/schema";
-import { ApiError, badRequest, conflict, forbidden, notFound, unauthorized } from "@/lib/errors";
+import { ApiError, conflict, forbidden, notFound, unauthorized } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { DEFAULT_INBOX_ID } from "@/schemas/shared-inboxes";
 import {
   assertSharedInboxExists,
   deleteAddressStatements,
   findEmailAddress,
   toEmailAddressResponse,
 } from "@/services/email-addresses/email-addresses";
-import { cancelRunningSync, findMailbox, startSync } from "@/services/mailboxes/sync/pipeline";
-import { getAccessToken, microsoftConfig, OutlookTokenUnavailableError } from "@/services/outlook";
+import { getAccessToken, OutlookTokenUnavailableError, outlookConfig } from "@/services/outlook";
 import { listConnections } from "@/services/outlook/store";
-import { findSharedInbox } from "@/services/shared-inboxes/shared-inboxes";
-import { sanitizeMailHtml } from "@/shared/html-sanitizer";
+import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
+import { findMailbox } from "./mailbox-store";
+import { cancelRunningSync, startSync } from "./sync/pipeline";
 
 export function toConnectedOutlookEmail(row: OutlookMailboxRow) {
   return {
@@ -36,14 +34,16 @@ export function toConnectedOutlookEmail(row: OutlookMailboxRow) {
   };
 }
 
-export async function listMailboxes(db: Database, orgId: string) {
-  const rows = await db
+/** getConnectedOutlookEmails: the org's mailbox mappings, oldest first. */
+export async function listMailboxes(env: AppEnv, orgId: string) {
+  const rows = await getDb(env.DB)
     .select()
     .from(outlookMailboxes)
     .where(eq(outlookMailboxes.orgId, orgId))
     .orderBy(outlookMailboxes.connectedAt, sql`rowid`)
     .all();
-  return rows.map(toConnectedOutlookEmail);
+  const outlookEmails = rows.map(toConnectedOutlookEmail);
+  return { outlook_emails: outlookEmails, count: outlookEmails.length };
 }
 
 /** What a tenant admin must do so the connecting account can use a shared mailbox. */
@@ -62,7 +62,7 @@ async function tenantWithAccess(env: AppEnv, orgId: string, email: string): Prom
   if (connections.length === 0) {
     throw unauthorized("The organization has no usable Microsoft 365 connection: connect a tenant first");
   }
-  const config = microsoftConfig(env);
+  const config = outlookConfig(env);
   let usable = 0;
   let restDisabled = false;
   for (const connection of connections) {
@@ -195,7 +195,7 @@ export async function disconnectMailbox(env: AppEnv, orgId: string, email: strin
 
 /** Deletes the Graph subscriptions whose resource is this mailbox (`GET /subscriptions`, then DELETE each). */
 async function deleteSubscriptions(env: AppEnv, mailbox: OutlookMailboxRow) {
-  const config = microsoftConfig(env);
+  const config = outlookConfig(env);
   let token: string;
   try {
     token = await getAccessToken(env, mailbox.orgId, mailbox.tenantId);
@@ -263,117 +263,4 @@ export function moveMailboxDataStatements(db: Database, orgId: string, fromInbox
       })
       .where(and(eq(importedMessages.orgId, orgId), eq(importedMessages.sharedInboxId, fromInboxId))),
   ] as const;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Imported messages of a shared inbox (additive operation)
-
-/**
- * A text body as stored; any other body as sanitized HTML (mail from any outside sender). Done when
- * served, so rows stored before the sanitizer existed are covered.
- */
-function servedBody(row: ImportedMessageRow): { content: string | null; truncated: boolean } {
-  if (row.body === null || row.bodyContentType?.toLowerCase() === "text") {
-    return { content: row.body, truncated: row.bodyTruncated };
-  }
-  const clean = sanitizeMailHtml(row.body);
-  return { content: clean.html, truncated: row.bodyTruncated || clean.truncated };
-}
-
-export function toMessageResponse(row: ImportedMessageRow) {
-  return {
-    id: row.id,
-    graph_id: row.graphId,
-    mailbox: row.mailbox,
-    folder: row.folder,
-    subject: row.subject,
-    from: row.fromAddress ? { address: row.fromAddress, ...(row.fromName && { name: row.fromName }) } : null,
-    to: row.toRecipients,
-    cc: row.ccRecipients,
-    received_at: row.receivedAt,
-    sent_at: row.sentAt,
-    conversation_id: row.conversationId,
-    body_preview: row.bodyPreview,
-    body: { content_type: row.bodyContentType, ...servedBody(row) },
-    shared_inbox_id: row.sharedInboxId,
-    bucket_id: row.bucketId,
-    imported_at: row.importedAt,
-  };
-}
-
-function encodeCursor(row: ImportedMessageRow) {
-  return btoa(JSON.stringify([row.sortAt, row.id]))
-    .replace(/(?<!=)=+$/, "")
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_");
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    const value = JSON.parse(json) as unknown;
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "string")) {
-      return value as [string, string];
-    }
-  } catch {
-    // reported below
-  }
-  throw badRequest("cursor: not a cursor this API returned");
-}
-
-/** Newest first (by received time, sent time for sent items), `limit` per page, keyset cursor. */
-export async function listInboxMessages(
-  db: Database,
-  orgId: string,
-  inboxId: string,
-  options: { limit: number; cursor?: string },
-) {
-  if (!(await findSharedInbox(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
-  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-  const rows = await db
-    .select()
-    .from(importedMessages)
-    .where(
-      and(
-        eq(importedMessages.orgId, orgId),
-        eq(importedMessages.sharedInboxId, inboxId),
-        after
-          ? or(
-              lt(importedMessages.sortAt, after[0]),
-              and(eq(importedMessages.sortAt, after[0]), lt(importedMessages.id, after[1])),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(importedMessages.sortAt), desc(importedMessages.id))
-    .limit(options.limit + 1)
-    .all();
-  const page = rows.slice(0, options.limit);
-  const last = page.at(-1);
-  return {
-    messages: page.map(toMessageResponse),
-    next_cursor: rows.length > options.limit && last ? encodeCursor(last) : null,
-  };
-}
-
-/** For getSharedInboxMessageOriginalBody: the stored body of one message of the org's inbox, unsanitized. */
-export async function getOriginalMessageBody(db: Database, orgId: string, inboxId: string, messageId: string) {
-  if (!(await findSharedInbox(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
-  const row = await db
-    .select({
-      body: importedMessages.body,
-      contentType: importedMessages.bodyContentType,
-      truncated: importedMessages.bodyTruncated,
-    })
-    .from(importedMessages)
-    .where(
-      and(
-        eq(importedMessages.orgId, orgId),
-        eq(importedMessages.sharedInboxId, inboxId),
-        eq(importedMessages.id, messageId),
-      ),
-    )
-    .get();
-  if (!row) throw notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
-  return { content: row.body ?? "", contentType: row.contentType ?? "", truncated: row.truncated };
 }

@@ -1,4 +1,5 @@
 import type { ImportRow, SyncFolder } from "@/clients/graph/mail";
+import type { StoredSanitizedBody } from "../message-bodies";
 
 /**
  * D1 writes of the import. Rows travel as one JSON parameter per statement (`json_each`), so a page of
@@ -19,6 +20,9 @@ export interface ImportContext {
   token: number;
 }
 
+/** An imported message as stored: the converted Graph message and its body sanitized for serving. */
+export type StoredMessage = ImportRow & StoredSanitizedBody;
+
 export interface ItemOutcome {
   graph_id: string;
   folder: SyncFolder;
@@ -35,11 +39,13 @@ const GUARD = `EXISTS (SELECT 1 FROM ${CURRENT})`;
 
 const INSERT_MESSAGES = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
   from_name, to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview,
-  body_content_type, body, body_truncated, shared_inbox_id, bucket_id, execution_id, imported_at)
+  body_content_type, body, body_truncated, body_sanitized, body_sanitized_truncated, body_sanitizer_version,
+  shared_inbox_id, bucket_id, execution_id, imported_at)
 SELECT j.value ->> '$.uid', ?1, ?2, j.value ->> '$.graph_id', j.value ->> '$.folder', j.value ->> '$.subject',
   j.value ->> '$.from_address', j.value ->> '$.from_name', j.value ->> '$.to', j.value ->> '$.cc',
   j.value ->> '$.received_at', j.value ->> '$.sent_at', j.value ->> '$.sort_at', j.value ->> '$.conversation_id',
   j.value ->> '$.body_preview', j.value ->> '$.body_content_type', j.value ->> '$.body', j.value ->> '$.body_truncated',
+  j.value ->> '$.body_sanitized', j.value ->> '$.body_sanitized_truncated', j.value ->> '$.body_sanitizer_version',
   m.shared_inbox_id,
   COALESCE((SELECT b.id FROM inbox_buckets b WHERE b.org_id = ?1 AND b.inbox_id = m.shared_inbox_id), 'default'),
   ?3, ?5
@@ -104,7 +110,7 @@ function chunks<T>(rows: T[]): string[] {
 export async function writeImport(
   db: D1Database,
   ctx: ImportContext,
-  rows: ImportRow[],
+  rows: StoredMessage[],
   outcomes: ItemOutcome[],
 ): Promise<number> {
   const now = new Date().toISOString();

@@ -1,8 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { MAX_IN_FLIGHT_PER_MAILBOX } from "@/clients/graph/client";
-import { configNumber } from "@/lib/config";
+import { SlotLimiter } from "@/clients/graph/limiter";
+import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
+import { abandonExecution } from "./executions";
 
 /**
  * One instance per mailbox (named by org and address, see `lockStub`): grants one running sync at a
@@ -28,8 +30,6 @@ const LAST_TOKEN_KEY = "lastToken";
 
 /** A slot not released by then (its holder crashed) is reclaimed. */
 const GRAPH_SLOT_TTL_MS = 60_000;
-/** Waiters re-check this often, so a slot reclaimed by its TTL is handed on without a release. */
-const SLOT_RECHECK_MS = 1_000;
 
 export class MailboxSyncLock extends DurableObject<AppEnv> {
   /**
@@ -37,35 +37,19 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
    * object is evicted, the slots in use are forgotten, which can briefly allow more than the limit
    * but never blocks a mailbox.
    */
-  private readonly slots = new Map<string, number>();
-  private readonly slotWaiters: (() => void)[] = [];
+  private readonly graphSlots = new SlotLimiter(MAX_IN_FLIGHT_PER_MAILBOX, GRAPH_SLOT_TTL_MS);
 
   /** Waits until fewer than MAX_IN_FLIGHT_PER_MAILBOX requests (Graph's limit) are in flight; answers a slot id. */
-  async acquireGraphSlot(ttlMs = GRAPH_SLOT_TTL_MS): Promise<string> {
-    for (;;) {
-      const now = Date.now();
-      for (const [id, expiresAt] of this.slots) if (expiresAt <= now) this.slots.delete(id);
-      if (this.slots.size < MAX_IN_FLIGHT_PER_MAILBOX) {
-        const id = crypto.randomUUID();
-        this.slots.set(id, now + ttlMs);
-        return id;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, SLOT_RECHECK_MS);
-        this.slotWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  acquireGraphSlot(ttlMs = GRAPH_SLOT_TTL_MS): Promise<string> {
+    return this.graphSlots.acquire(ttlMs);
   }
 
   releaseGraphSlot(id: string): void {
-    if (this.slots.delete(id)) this.slotWaiters.shift()?.();
+    this.graphSlots.release(id);
   }
 
   graphSlotsInUse(): number {
-    return this.slots.size;
+    return this.graphSlots.inUse;
   }
 
   /** Grants the lease unless a live one exists. An expired lease is taken over (and its execution marked abandoned). */
@@ -80,7 +64,6 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     if (current && current.expiresAt > now) {
       return { ok: false, executionId: current.executionId, expiresAt: current.expiresAt };
     }
-    if (current) await this.abandon(current);
     const token = ((await this.ctx.storage.get<number>(LAST_TOKEN_KEY)) ?? 0) + 1;
     const lease: Lease = {
       orgId: input.orgId,
@@ -91,6 +74,17 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     };
     await this.ctx.storage.put({ [LEASE_KEY]: lease, [LAST_TOKEN_KEY]: token });
     await this.ctx.storage.setAlarm(lease.expiresAt);
+    // The expired lease's execution ends after the grant: between reading the lease and granting it
+    // only storage calls run, so no other call slips in, whereas ending the execution waits on D1.
+    if (current) {
+      await this.abandon(current).catch((err) =>
+        logEvent("warn", "mailbox_sync_abandon_failed", {
+          orgId: current.orgId,
+          executionId: current.executionId,
+          message: err instanceof Error ? err.message.slice(0, 300) : String(err),
+        }),
+      );
+    }
     return { ok: true, token, expiresAt: lease.expiresAt, ...(current && { expired: current }) };
   }
 
@@ -138,20 +132,18 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
       await this.ctx.storage.setAlarm(current.expiresAt);
       return;
     }
+    // Throws on a D1 failure, so the runtime retries the alarm with the lease still in place.
     await this.abandon(current);
-    await this.ctx.storage.delete(LEASE_KEY);
+    // Ending the execution waited on D1: delete the lease only if it is still the expired one.
+    const after = await this.ctx.storage.get<Lease>(LEASE_KEY);
+    if (after?.executionId === current.executionId && after.token === current.token) {
+      await this.ctx.storage.delete(LEASE_KEY);
+    }
   }
 
   /** The lease lapsed without a release: its execution ends FAILED (if it is still running). */
-  private async abandon(lease: Lease) {
-    const now = new Date().toISOString();
-    await this.env.DB.prepare(
-      `UPDATE mailbox_sync_executions SET status = 'FAILED', error = ?1, completed_at = ?2, updated_at = ?2
-       WHERE org_id = ?3 AND id = ?4 AND status = 'RUNNING'`,
-    )
-      .bind("The sync was abandoned: its lease expired without progress", now, lease.orgId, lease.executionId)
-      .run();
-    logEvent("warn", "mailbox_sync_lease_expired", { orgId: lease.orgId, executionId: lease.executionId });
+  private abandon(lease: Lease) {
+    return abandonExecution(this.env, lease.orgId, lease.executionId);
   }
 }
 
@@ -162,5 +154,5 @@ export function lockStub(env: AppEnv, orgId: string, mailbox: string) {
 }
 
 export function leaseMs(env: AppEnv): number {
-  return configNumber(env.MAILBOX_SYNC_LEASE_SECONDS, 600, { positive: true }) * 1000;
+  return appConfig(env).MAILBOX_SYNC_LEASE_SECONDS * 1000;
 }

@@ -1,0 +1,13 @@
+/**
+ * The mailbox feature as the HTTP handlers (and other areas) use it: connecting Outlook mailboxes,
+ * their sync (sync/: the lock, the pipeline, the queue consumer, the import) and the imported messages.
+ */
+export {
+  connectMailbox,
+  disconnectMailbox,
+  disconnectTenantMailboxes,
+  listMailboxes,
+  moveMailboxDataStatements,
+} from "./mailboxes";
+export { getOriginalMessageBody, listInboxMessages } from "./messages";
+export { retrySync, startSync, syncStatus } from "./sync/pipeline";

@@ -1,0 +1,142 @@
+import { and, desc, eq, getTableColumns, lt, or, sql } from "drizzle-orm";
+import { type Database, getDb } from "@/db/client";
+import { importedMessages } from "@/db/schema";
+import { badRequest, notFound } from "@/lib/errors";
+import type { AppEnv } from "@/lib/types";
+import { findSharedInbox } from "@/services/shared-inboxes/shared-inboxes";
+import { MAIL_SANITIZER_VERSION, servedBody } from "./message-bodies";
+
+/** Imported messages of a shared inbox (listSharedInboxMessages, getSharedInboxMessageOriginalBody). */
+
+const { body, bodySanitized, bodySanitizedTruncated, bodySanitizerVersion, ...listedColumns } =
+  getTableColumns(importedMessages);
+
+/** The stored sanitized body is what is served when its version is current. */
+const storedIsCurrent = sql`(${bodySanitizerVersion} = ${MAIL_SANITIZER_VERSION} AND ${bodySanitized} IS NOT NULL)`;
+
+/**
+ * The columns a listing reads: every column but the bodies, and one body: the stored sanitized one
+ * when it is current, else the original (sanitized when served). So a page reads each body once.
+ */
+const listingColumns = {
+  ...listedColumns,
+  bodySource: sql<string | null>`CASE WHEN ${storedIsCurrent} THEN ${bodySanitized} ELSE ${body} END`,
+  bodyIsSanitized: sql<number>`CASE WHEN ${storedIsCurrent} THEN 1 ELSE 0 END`,
+  bodySanitizedTruncated,
+};
+
+/** One page (and one more row, to tell whether a next page exists), newest first. */
+function fetchPage(db: Database, orgId: string, inboxId: string, limit: number, after?: [string, string]) {
+  return db
+    .select(listingColumns)
+    .from(importedMessages)
+    .where(
+      and(
+        eq(importedMessages.orgId, orgId),
+        eq(importedMessages.sharedInboxId, inboxId),
+        after
+          ? or(
+              lt(importedMessages.sortAt, after[0]),
+              and(eq(importedMessages.sortAt, after[0]), lt(importedMessages.id, after[1])),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(importedMessages.sortAt), desc(importedMessages.id))
+    .limit(limit + 1)
+    .all();
+}
+
+type ListedMessage = Awaited<ReturnType<typeof fetchPage>>[number];
+
+function toMessageResponse(row: ListedMessage) {
+  return {
+    id: row.id,
+    graph_id: row.graphId,
+    mailbox: row.mailbox,
+    folder: row.folder,
+    subject: row.subject,
+    from: row.fromAddress ? { address: row.fromAddress, ...(row.fromName && { name: row.fromName }) } : null,
+    to: row.toRecipients,
+    cc: row.ccRecipients,
+    received_at: row.receivedAt,
+    sent_at: row.sentAt,
+    conversation_id: row.conversationId,
+    body_preview: row.bodyPreview,
+    body: {
+      content_type: row.bodyContentType,
+      ...servedBody({
+        contentType: row.bodyContentType,
+        content: row.bodySource,
+        sanitized: row.bodyIsSanitized === 1,
+        truncated: row.bodyTruncated,
+        sanitizedTruncated: row.bodySanitizedTruncated,
+      }),
+    },
+    shared_inbox_id: row.sharedInboxId,
+    bucket_id: row.bucketId,
+    imported_at: row.importedAt,
+  };
+}
+
+function encodeCursor(row: { sortAt: string; id: string }) {
+  return btoa(JSON.stringify([row.sortAt, row.id]))
+    .replace(/(?<!=)=+$/, "")
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_");
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const json = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    const value = JSON.parse(json) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "string")) {
+      return value as [string, string];
+    }
+  } catch {
+    // reported below
+  }
+  throw badRequest("cursor: not a cursor this API returned");
+}
+
+async function assertInbox(db: Database, orgId: string, inboxId: string) {
+  if (!(await findSharedInbox(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
+}
+
+/** Newest first (by received time, sent time for sent items), `limit` per page, keyset cursor. */
+export async function listInboxMessages(
+  env: AppEnv,
+  orgId: string,
+  inboxId: string,
+  options: { limit: number; cursor?: string },
+) {
+  const db = getDb(env.DB);
+  await assertInbox(db, orgId, inboxId);
+  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+  const rows = await fetchPage(db, orgId, inboxId, options.limit, after);
+  const page = rows.slice(0, options.limit);
+  const last = page.at(-1);
+  return {
+    messages: page.map(toMessageResponse),
+    next_cursor: rows.length > options.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+/** For getSharedInboxMessageOriginalBody: the stored body of one message of the org's inbox, unsanitized. */
+export async function getOriginalMessageBody(env: AppEnv, orgId: string, inboxId: string, messageId: string) {
+  const db = getDb(env.DB);
+  await assertInbox(db, orgId, inboxId);
+  const row = await db
+    .select({ body, contentType: importedMessages.bodyContentType, truncated: importedMessages.bodyTruncated })
+    .from(importedMessages)
+    .where(
+      and(
+        eq(importedMessages.orgId, orgId),
+        eq(importedMessages.sharedInboxId, inboxId),
+        eq(importedMessages.id, messageId),
+      ),
+    )
+    .get();
+  if (!row) throw notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
+  return { content: row.body ?? "", contentType: row.contentType ?? "", truncated: row.truncated };
+}

@@ -1,0 +1,52 @@
+import type { SyncFolder } from "@/clients/graph/mail";
+import type { AppEnv } from "@/lib/types";
+
+/**
+ * Queue messages of the import pipeline. They carry ids and cursors only (a queue message holds at
+ * most 128 KB): a `page` task is one page of a folder (its Graph URL is the cursor; absent for the
+ * first page), a `messages` task is up to MESSAGES_PER_TASK message ids fetched one by one (retries).
+ * `throttled` counts Graph 429/503 re-sends, which are not failed attempts.
+ */
+export type SyncTask = PageTask | MessagesTask;
+
+interface TaskBase {
+  orgId: string;
+  mailbox: string;
+  executionId: string;
+  token: number;
+  throttled?: number;
+}
+
+export interface PageTask extends TaskBase {
+  kind: "page";
+  folder: SyncFolder;
+  url?: string;
+  /** Position of this page in the folder's chain (0, or absent, for the first page). */
+  page?: number;
+}
+
+export interface MessagesTask extends TaskBase {
+  kind: "messages";
+  ids: string[];
+}
+
+/** Message ids per `messages` task. */
+const MESSAGES_PER_TASK = 50;
+/** sendBatch takes at most 100 messages per call. */
+const SEND_BATCH_MAX = 100;
+
+/** The `messages` tasks that fetch `ids` one by one. */
+export function messageTasks(base: TaskBase, ids: string[]): MessagesTask[] {
+  const tasks: MessagesTask[] = [];
+  for (let i = 0; i < ids.length; i += MESSAGES_PER_TASK) {
+    tasks.push({ kind: "messages", ...base, ids: ids.slice(i, i + MESSAGES_PER_TASK) });
+  }
+  return tasks;
+}
+
+/** Sends tasks to the queue, in as few sendBatch calls as it allows. */
+export async function enqueue(env: AppEnv, tasks: SyncTask[]): Promise<void> {
+  for (let i = 0; i < tasks.length; i += SEND_BATCH_MAX) {
+    await env.MAILBOX_SYNC_QUEUE.sendBatch(tasks.slice(i, i + SEND_BATCH_MAX).map((body) => ({ body })));
+  }
+}

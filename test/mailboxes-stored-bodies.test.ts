@@ -1,0 +1,160 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { getDb } from "@/db/client";
+import { importedMessages } from "@/db/schema";
+import { ImportedMessagesResponseSchema } from "@/schemas/mailboxes";
+import { MAIL_SANITIZER_VERSION } from "@/services/mailboxes/message-bodies";
+import { call, expectBody, uniqueOrg } from "./helpers/api";
+import {
+  allMessages,
+  connect,
+  connectTenant,
+  harness,
+  seedMailbox,
+  uniqueMailbox,
+  uniqueTenant,
+} from "./helpers/mailbox-harness";
+import { unsafeParts } from "./helpers/xss-oracle";
+
+/**
+ * Mail HTML is sanitized once, when the sync imports it, and stored next to the original with the
+ * sanitizer's version: listSharedInboxMessages serves the stored copy while its version is current and
+ * sanitizes on read only rows without one (imported before) or of another version.
+ * getSharedInboxMessageOriginalBody keeps serving the original.
+ */
+
+const HOSTILE =
+  '<p>Dear customer,</p><script>alert(1)</script><img src="https://cdn.example/a.png" onerror="alert(2)">' +
+  '<a href="javascript:alert(3)">x</a><a href="https://shop.example/">shop</a>';
+const SANITIZED =
+  '<p>Dear customer,</p><img src="https://cdn.example/a.png"><a>x</a>' +
+  '<a href="https://shop.example/" target="_blank" rel="noopener noreferrer">shop</a>';
+
+interface StoredRow {
+  id: string;
+  body: string | null;
+  body_sanitized: string | null;
+  body_sanitized_truncated: number;
+  body_sanitizer_version: string | null;
+}
+
+async function storedRows(org: string): Promise<StoredRow[]> {
+  const { results } = await env.DB.prepare(
+    `SELECT id, body, body_sanitized, body_sanitized_truncated, body_sanitizer_version
+     FROM imported_messages WHERE org_id = ? ORDER BY id`,
+  )
+    .bind(org)
+    .all<StoredRow>();
+  return results;
+}
+
+async function servedBodies(org: string) {
+  const page = expectBody(
+    await call("GET", "/v2/email-settings/shared-inboxes/default/messages?limit=100", { org }),
+    200,
+    ImportedMessagesResponseSchema,
+  );
+  return new Map(page.messages.map((m) => [m.id, m.body]));
+}
+
+const setStored = (id: string, sanitized: string | null, version: string | null) =>
+  env.DB.prepare("UPDATE imported_messages SET body_sanitized = ?, body_sanitizer_version = ? WHERE id = ?")
+    .bind(sanitized, version, id)
+    .run();
+
+describe("imported mail bodies: sanitized once at import", () => {
+  it("a message imported through the sync has its sanitized body stored and served", async () => {
+    const { api, drain } = harness();
+    const org = uniqueOrg();
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox();
+    await connectTenant(org, tenant);
+    await seedMailbox({ email, tenant, inbox: 2, sentitems: 1, body_html: HOSTILE });
+    await connect(api, org, email, { mailboxSyncTimeframe: "1m" });
+    await drain();
+
+    const rows = await storedRows(org);
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      expect(row).toEqual({
+        id: row.id,
+        body: HOSTILE,
+        body_sanitized: SANITIZED,
+        body_sanitized_truncated: 0,
+        body_sanitizer_version: MAIL_SANITIZER_VERSION,
+      });
+    }
+    const served = await allMessages(api, org);
+    expect(served.map((m) => m.body)).toEqual(
+      rows.map(() => ({ content_type: "html", content: SANITIZED, truncated: false })),
+    );
+    expect(served.flatMap((m) => unsafeParts(m.body.content ?? ""))).toEqual([]);
+
+    // What is served is the stored copy (not sanitized again): a changed stored copy is what comes back...
+    const [first, second] = rows;
+    await setStored(first?.id ?? "", "<p>the stored copy</p>", MAIL_SANITIZER_VERSION);
+    expect((await servedBodies(org)).get(first?.id ?? "")?.content).toBe("<p>the stored copy</p>");
+    // ...until its version is not the current one: then the original is sanitized on read.
+    await setStored(second?.id ?? "", "<script>stale</script>", "mail-0-outdated");
+    const bodies = await servedBodies(org);
+    expect(bodies.get(second?.id ?? "")).toEqual({ content_type: "html", content: SANITIZED, truncated: false });
+
+    // The original-body route keeps serving the original.
+    const original = await call(
+      "GET",
+      `/v2/email-settings/shared-inboxes/default/messages/${first?.id}/original-body`,
+      {
+        org,
+      },
+    );
+    expect([original.status, original.body]).toEqual([200, HOSTILE]);
+  });
+
+  it("a row imported before (no stored sanitized body) is still served sanitized, and left as it is", async () => {
+    const org = uniqueOrg();
+    const id = crypto.randomUUID();
+    const at = new Date().toISOString();
+    await getDb(env.DB)
+      .insert(importedMessages)
+      .values({
+        id,
+        orgId: org,
+        mailbox: "old@contoso.test",
+        graphId: `graph-${id}`,
+        folder: "inbox",
+        toRecipients: [],
+        ccRecipients: [],
+        receivedAt: at,
+        sortAt: at,
+        bodyContentType: "html",
+        body: HOSTILE,
+        sharedInboxId: "default",
+        bucketId: "default",
+        executionId: "exec-before",
+        importedAt: at,
+      });
+    expect((await servedBodies(org)).get(id)).toEqual({ content_type: "html", content: SANITIZED, truncated: false });
+    const [row] = await storedRows(org);
+    expect(row).toMatchObject({ body: HOSTILE, body_sanitized: null, body_sanitizer_version: null });
+  });
+
+  it("a stored copy the sanitizer cut is served flagged as truncated", async () => {
+    const { api, drain } = harness();
+    const org = uniqueOrg();
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox();
+    await connectTenant(org, tenant);
+    await seedMailbox({ email, tenant, inbox: 1, body_html: HOSTILE });
+    await connect(api, org, email, { mailboxSyncTimeframe: "1m" });
+    await drain();
+    const [row] = await storedRows(org);
+    await env.DB.prepare("UPDATE imported_messages SET body_sanitized_truncated = 1 WHERE id = ?")
+      .bind(row?.id ?? "")
+      .run();
+    expect((await servedBodies(org)).get(row?.id ?? "")).toEqual({
+      content_type: "html",
+      content: SANITIZED,
+      truncated: true,
+    });
+  });
+});
