@@ -1,4 +1,4 @@
-import { configureOpenAPI } from "@/lib/configure-openapi";
+import { configureOpenAPI, DOCS_BUNDLE_PATH } from "@/lib/configure-openapi";
 import { createApp } from "@/lib/create-app";
 import { requireAuth } from "@/middlewares/auth";
 import { corsForAllowedOrigins } from "@/middlewares/cors";
@@ -12,7 +12,7 @@ import settings from "@/routes/settings/settings.index";
 import sharedInboxes from "@/routes/shared-inboxes/shared-inboxes.index";
 
 /** Paths that answer without a bearer token (the OAuth callback is authenticated by its state and cookie). */
-const PUBLIC_PATHS = new Set(["/openapi.json", "/docs", "/v2/outlook/oauth/callback"]);
+const PUBLIC_PATHS = new Set(["/openapi.json", "/docs", DOCS_BUNDLE_PATH, "/v2/outlook/oauth/callback"]);
 
 const app = createApp({
   // Security headers first, so every answer gets them; CORS before authentication, so a listed origin's

@@ -1,6 +1,8 @@
 import { type DefaultTreeAdapterTypes as Dom, parse } from "parse5";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { DOCS_BUNDLE_PATH } from "@/lib/configure-openapi";
 import { MAX_BODY_BYTES } from "@/lib/create-app";
+import packageJson from "../package.json";
 import { type ApiResponse, call, expectError, uniqueOrg } from "./helpers/api";
 
 const ADDRESSES = "/v2/email-settings/email-addresses";
@@ -127,12 +129,22 @@ describe("the /docs page", () => {
     const scripts = elements(parse(response.body), "script");
     expect(scripts.length).toBeGreaterThan(0);
     for (const script of scripts) expect(attr(script, "nonce")).toBe(nonce);
-    // The one external script is Scalar's bundle on its CDN.
+    // The one external script is Scalar's bundle, served by this Worker: no CDN.
     const external = scripts.map((s) => attr(s, "src")).filter(Boolean);
-    expect(external).toHaveLength(1);
-    expect(new URL(external[0] as string).origin).toBe("https://cdn.jsdelivr.net");
+    expect(external).toEqual([DOCS_BUNDLE_PATH]);
     // The page still points Scalar at this API's document.
     expect(response.body).toContain('"url": "/openapi.json"');
+  });
+
+  it("names no other host in its CSP and loads no font or telemetry from one", async () => {
+    const response = await docs();
+    const csp = directives(response.headers.get("content-security-policy"));
+    const sources = [...csp.values()].flat();
+    // Keywords ('self', 'none', 'unsafe-inline', the nonce) and data: images only; no scheme or host source.
+    for (const source of sources) expect(source, source).toMatch(/^('[a-z-]+'|'nonce-[A-Za-z0-9+/=]+'|data:)$/);
+    expect(csp.has("font-src")).toBe(false);
+    expect(response.body).toContain('"withDefaultFonts": false');
+    expect(response.body).toContain('"telemetry": false');
   });
 
   it("uses a new nonce for every response", async () => {
@@ -146,5 +158,33 @@ describe("the /docs page", () => {
     expect(response.headers.get("x-frame-options")).toBe("DENY");
     expect(response.headers.get("referrer-policy")).toBe("no-referrer");
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+});
+
+describe("the Scalar bundle /docs loads", () => {
+  const pinned = (packageJson.devDependencies as Record<string, string>)["@scalar/api-reference"];
+
+  it("is the exact @scalar/api-reference version package.json pins, served from assets without a token", async () => {
+    expect(pinned, "package.json pins @scalar/api-reference").toMatch(/^\d+\.\d+\.\d+$/);
+    const response = await call<string>("GET", DOCS_BUNDLE_PATH, { token: null });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(response.body).toContain(`@scalar/api-reference@${pinned}`);
+    expect(response.body).toContain("createApiReference");
+    expectBaseline(response);
+    // Revalidated on every load (cheaply, by ETag), so a deploy with another version takes effect at once.
+    expect(response.headers.get("cache-control")).toBe("no-cache");
+    const etag = response.headers.get("etag");
+    expect(etag).toBeTruthy();
+    const again = await call("GET", DOCS_BUNDLE_PATH, { token: null, headers: { "if-none-match": etag as string } });
+    expect(again.status).toBe(304);
+    expect(again.body).toBe("");
+  });
+
+  it("answers 503 saying how to fix it when the Worker runs without the copied bundle", async () => {
+    const missing = { fetch: async () => new Response("Not Found", { status: 404 }) } as unknown as Fetcher;
+    const response = await call("GET", DOCS_BUNDLE_PATH, { token: null, env: { ASSETS: missing } });
+    expectError(response, 503, /npm run docs:assets/);
+    expectBaseline(response);
   });
 });

@@ -1,6 +1,8 @@
 import { Scalar } from "@scalar/hono-api-reference";
+import type { Handler } from "hono";
+import { ApiError } from "./errors";
 import { SECURITY } from "./openapi-helpers";
-import type { AppOpenAPI } from "./types";
+import type { AppBindings, AppOpenAPI } from "./types";
 
 export const API_TITLE = "Messaging Settings API";
 export const API_VERSION = "1.5.0";
@@ -54,24 +56,61 @@ export function configureOpenAPI(app: AppOpenAPI) {
     Scalar((c) => {
       const nonce = newCspNonce();
       c.header("Content-Security-Policy", docsContentSecurityPolicy(nonce));
-      // With a nonce Scalar loads its single-file bundle (no further script requests) and stamps the nonce
-      // on that script, its inline init script and its style tag.
-      return { url: "/openapi.json", pageTitle: API_TITLE, nonce };
+      // `cdn` makes Scalar load its single-file bundle with `<script src>` from this Worker (no further
+      // script requests) and stamp the nonce on that script, its inline init script and its style tag.
+      return { url: "/openapi.json", pageTitle: API_TITLE, nonce, cdn: DOCS_BUNDLE_PATH, ...OFFLINE_CONFIG };
     }),
   );
+  app.get(DOCS_BUNDLE_PATH, serveDocsBundle);
 }
 
 /**
- * The `/docs` page's policy: scripts only with this response's nonce (Scalar's CDN bundle and its init
- * script), styles inline (Scalar renders style attributes, which no nonce can allow), fonts from Scalar's
- * font host, requests only to this API, and no framing, plugins, base or form targets.
+ * Where `/docs` loads Scalar's standalone bundle from: this Worker's static assets (wrangler.toml `[assets]`),
+ * file public/docs/scalar/standalone.js, which scripts/copy-docs-assets.mjs copies from the exact
+ * `@scalar/api-reference` version package.json pins. Public, like `/docs` (src/app.ts).
+ */
+export const DOCS_BUNDLE_PATH = "/docs/scalar/standalone.js";
+
+/** Scalar settings that keep the page on this origin: no font CDN, no telemetry, no hosted AI agent. */
+const OFFLINE_CONFIG = {
+  withDefaultFonts: false,
+  telemetry: false,
+  agent: { disabled: true },
+  showDeveloperTools: "never",
+} as const;
+
+/**
+ * Serves the bundle from the ASSETS binding. Browsers revalidate it on every load (`no-cache`, answered 304
+ * through its ETag), so a deploy with another pinned version takes effect at once; the security headers
+ * middleware adds the rest. A Worker started without the copied bundle answers 503 saying how to fix it.
+ */
+const serveDocsBundle: Handler<AppBindings> = async (c) => {
+  const headers = new Headers();
+  const etag = c.req.header("if-none-match");
+  if (etag) headers.set("if-none-match", etag);
+  const asset = await c.env.ASSETS.fetch(new URL(DOCS_BUNDLE_PATH, c.req.url), { headers });
+  if (asset.status !== 200 && asset.status !== 304) {
+    throw new ApiError(
+      503,
+      `The API reference bundle ${DOCS_BUNDLE_PATH} is missing from this Worker's assets: run \`npm run docs:assets\` (or \`npm ci\`), then restart or redeploy`,
+    );
+  }
+  const response = new Response(asset.body, asset);
+  response.headers.set("Cache-Control", "no-cache");
+  return response;
+};
+
+/**
+ * The `/docs` page's policy: scripts only with this response's nonce (Scalar's bundle, served by this Worker
+ * at DOCS_BUNDLE_PATH, and its init script), styles inline (Scalar renders style attributes and injects
+ * style elements without the nonce at run time), images from this origin and data: URLs, requests only to
+ * this API, and no fonts, framing, plugins, base or form targets.
  */
 export function docsContentSecurityPolicy(nonce: string): string {
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
     "style-src 'unsafe-inline'",
-    "font-src https://fonts.scalar.com",
     "img-src 'self' data:",
     "connect-src 'self'",
     "base-uri 'none'",
