@@ -15,8 +15,13 @@ if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 // The development secret is for a Worker on this machine only: never hand it to a remote preview.
 const args = process.argv.slice(2);
 const remote = args.some((arg) => arg === "--remote" || arg === "-r" || arg.startsWith("--remote="));
-const vars = Object.entries(readDevVars()).filter(([key]) => !(remote && key === "JWT_DEV_SECRET"));
-if (remote) console.warn("npm start: --remote, so JWT_DEV_SECRET is not passed (development tokens work locally only)");
+// Nor the development encryption key: a remote preview must seal with a real one.
+const LOCAL_ONLY = new Set(["JWT_DEV_SECRET", "TOKEN_ENCRYPTION_KEYS"]);
+const vars = Object.entries(readDevVars()).filter(([key]) => !(remote && LOCAL_ONLY.has(key)));
+if (remote)
+  console.warn(
+    "npm start: --remote, so JWT_DEV_SECRET and the development TOKEN_ENCRYPTION_KEYS are not passed (they work locally only)",
+  );
 const devVars = vars.flatMap(([key, value]) => ["--var", `${key}:${value}`]);
 
 /** What a newcomer needs next, once wrangler says where the Worker listens. */
