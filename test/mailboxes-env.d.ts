@@ -1,4 +1,4 @@
-// Bindings that vitest.config.ts adds for the mailbox tests (test/servers/fake-graph.ts).
+// Bindings that vitest.config.ts adds for the mailbox tests (test/servers/fake-graph/index.ts).
 declare global {
   namespace Cloudflare {
     interface Env {

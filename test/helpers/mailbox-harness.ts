@@ -197,3 +197,126 @@ export async function importedRows(org: string, email: string) {
 
 export const inWindow = (messages: SeededMessage[], folder: string) =>
   messages.filter((m) => m.folder === folder && Date.parse(m.receivedDateTime) > Date.now() - 30 * 86_400_000);
+
+// ---------------------------------------------------------------------------------------------------
+// Live sync: changes at the fake Graph, tenants' application consent, delta and subscription controls.
+// (Admin API in test/servers/fake-graph/index.ts; Graph's requests to the Worker go through
+// test/helpers/graph-relay.ts.)
+
+/** A delegated access token the fake Graph maps to `tenant` (what connectTenant stores). */
+export const delegatedToken = (tenant: string) => `fake-graph:${tenant}`;
+/** An app-only (client credentials) access token the fake Graph maps to `tenant`. */
+export const appOnlyToken = (tenant: string) => `fake-graph-app:${tenant}`;
+
+async function graphAdmin<T = unknown>(method: string, path: string, body?: unknown, expected = 200): Promise<T> {
+  const response = await fetch(`${ADMIN}${path}`, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  expect(response.status, `${method} ${path}`).toBe(expected);
+  return (response.status === 204 ? undefined : await response.json()) as T;
+}
+
+const mailboxPath = (email: string) => `/__mailboxes/${encodeURIComponent(email)}`;
+
+/** Grants (or revokes) the tenant's application consent at the fake Graph (app-only notifications). */
+export const setAppOnlyConsent = (tenant: string, consent = true, extra: { min_expiration_minutes?: number } = {}) =>
+  graphAdmin("POST", `/__tenants/${encodeURIComponent(tenant)}`, { app_only_consent: consent, ...extra });
+
+export interface GraphMessage {
+  id: string;
+  folder: "inbox" | "sentitems";
+  subject: string;
+  receivedDateTime: string;
+  [key: string]: unknown;
+}
+
+/** New mail at Graph (a `created` change: delta and notifications). */
+export const addGraphMessage = (
+  email: string,
+  spec: { folder?: "inbox" | "sentitems"; subject?: string; body_html?: string; received?: string } = {},
+) => graphAdmin<GraphMessage>("POST", `${mailboxPath(email)}/messages`, { folder: "inbox", ...spec }, 201);
+
+export const updateGraphMessage = (
+  email: string,
+  id: string,
+  spec: { subject?: string; body_html?: string; is_read?: boolean },
+) => graphAdmin<GraphMessage>("PATCH", `${mailboxPath(email)}/messages/${encodeURIComponent(id)}`, spec);
+
+export const deleteGraphMessage = (email: string, id: string) =>
+  graphAdmin("DELETE", `${mailboxPath(email)}/messages/${encodeURIComponent(id)}`, undefined, 204);
+
+export const moveGraphMessage = (email: string, id: string, folder: "inbox" | "sentitems") =>
+  graphAdmin<GraphMessage>("POST", `${mailboxPath(email)}/messages/${encodeURIComponent(id)}/move`, { folder });
+
+/** Delta trouble: expire every token so far (410), with `fail`'s code; replay N changes out of order. */
+export const controlDelta = (
+  email: string,
+  spec: { expire_tokens?: true; replay?: number; fail?: "syncStateNotFound" | "resyncRequired" },
+) => graphAdmin("POST", `${mailboxPath(email)}/delta`, spec);
+
+/** Sends a lifecycle event for a subscription (to its lifecycleNotificationUrl, through the relay). */
+export const sendLifecycleEvent = (
+  subscriptionId: string,
+  event: "reauthorizationRequired" | "subscriptionRemoved" | "missed",
+  extra: { pause?: true } = {},
+) => graphAdmin("POST", `/__subscriptions/${encodeURIComponent(subscriptionId)}/lifecycle`, { event, ...extra }, 202);
+
+/** Graph drops the subscription and sends subscriptionRemoved. */
+export const removeGraphSubscription = (subscriptionId: string) =>
+  graphAdmin("POST", `/__subscriptions/${encodeURIComponent(subscriptionId)}/remove`, {}, 202);
+
+/** Sends `copies` change notifications for one message (Graph may deliver duplicates). */
+export const repeatNotification = (
+  subscriptionId: string,
+  messageId: string,
+  copies: number,
+  changeType: "created" | "updated" | "deleted" = "created",
+) =>
+  graphAdmin<{ outbox_ids: string[] }>(
+    "POST",
+    `/__subscriptions/${encodeURIComponent(subscriptionId)}/notify`,
+    { message_id: messageId, copies, change_type: changeType },
+    202,
+  );
+
+/** Moves the fake Graph's clock (subscription expiry) `offsetMs` ahead of real time. */
+export const setGraphClock = (offsetMs: number) => graphAdmin("POST", "/__clock", { offset_ms: offsetMs });
+
+export interface GraphSubscriptionView {
+  id: string;
+  resource: string;
+  folder: "inbox" | "sentitems" | null;
+  changeType: string;
+  notificationUrl: string | null;
+  lifecycleNotificationUrl: string | null;
+  clientState: string | null;
+  expirationDateTime: string;
+  app_only: boolean;
+  renewals: number;
+  reauthorizations: number;
+  paused: boolean;
+}
+
+export interface GraphNotificationRecord {
+  outbox_id: string;
+  subscription_id: string;
+  kind: "change" | "lifecycle";
+  change_type?: string;
+  lifecycle_event?: string;
+  message_id?: string;
+  status: number | null;
+  error?: string;
+  late?: boolean;
+}
+
+/** The fake's full view of a mailbox: stats, live subscriptions, notifications sent and their statuses. */
+export const graphMailbox = (email: string) =>
+  graphAdmin<
+    GraphStats & {
+      user_id: string;
+      subscriptions: GraphSubscriptionView[];
+      notifications: GraphNotificationRecord[];
+      messages: { id: string; folder: string; subject: string }[];
+    }
+  >("GET", mailboxPath(email));

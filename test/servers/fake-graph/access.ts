@@ -1,0 +1,97 @@
+import { type Ctx, graphError, json, notFoundInStore, sleep } from "./http";
+import { type FakeMailbox, findMailbox, tenantOf } from "./state";
+
+/** Who calls: the tenant of the bearer token and whether it is an app-only (client credentials) token. */
+export interface Caller {
+  tenant: string;
+  appOnly: boolean;
+  /** `Prefer: IdType="ImmutableId"` was sent. */
+  immutable: boolean;
+  prefer: string;
+}
+
+/**
+ * Bearer tokens: `fake-graph:<tenant>` (delegated), `fake-graph-app:<tenant>` (app-only), or a JWT from the
+ * identity platform stand-in (test/servers/oauth-server.ts; not verified): its `tid`, app-only when it
+ * names no user (`scp`/`preferred_username` absent, as client-credentials tokens do).
+ */
+export function callerOf(ctx: Ctx): Caller | null {
+  const auth = ctx.req.headers.authorization ?? "";
+  const prefer = String(ctx.req.headers.prefer ?? "");
+  const immutable = /IdType="ImmutableId"/i.test(prefer);
+  const simple = /^Bearer fake-graph(-app)?:(.+)$/.exec(auth);
+  if (simple) return { tenant: (simple[2] ?? "").toLowerCase(), appOnly: !!simple[1], immutable, prefer };
+  const jwt = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(auth);
+  if (!jwt) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(jwt[2] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+    if (typeof claims.tid !== "string") return null;
+    const appOnly = claims.scp === undefined && claims.preferred_username === undefined;
+    return { tenant: claims.tid.toLowerCase(), appOnly, immutable, prefer };
+  } catch {
+    return null;
+  }
+}
+
+export const unauthenticated = (ctx: Ctx) =>
+  graphError(ctx.res, 401, "InvalidAuthenticationToken", "Access token is empty or invalid");
+
+/**
+ * The mailbox `idOrEmail` as `caller` may see it, or answers the error Graph would (and returns null):
+ * unknown or another tenant's mailbox 404; an app-only token of a tenant without application consent 403.
+ */
+export function mailboxFor(ctx: Ctx, caller: Caller, idOrEmail: string): FakeMailbox | null {
+  const mailbox = findMailbox(idOrEmail);
+  if (!mailbox || mailbox.tenant !== caller.tenant) {
+    notFoundInStore(ctx.res);
+    return null;
+  }
+  if (caller.appOnly && !tenantOf(caller.tenant).appOnlyConsent) {
+    graphError(ctx.res, 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
+    return null;
+  }
+  return mailbox;
+}
+
+/**
+ * Runs `fn` as one Graph request on the mailbox: counted under `kind`, delayed like a network hop, and
+ * subject to the injected throttling and access errors.
+ */
+export async function onMailbox(
+  ctx: Ctx,
+  mailbox: FakeMailbox,
+  caller: Caller,
+  kind: string,
+  fn: () => Promise<void> | void,
+) {
+  const stats = mailbox.stats;
+  stats.requests[kind] = (stats.requests[kind] ?? 0) + 1;
+  if (!caller.immutable) stats.withoutImmutableId++;
+  stats.inFlight++;
+  stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+  try {
+    await sleep(mailbox.delayMs || 5); // let concurrent requests overlap, as over a network
+    if (mailbox.throttle.count > 0) {
+      mailbox.throttle.count--;
+      stats.throttled++;
+      return json(
+        ctx.res,
+        mailbox.throttle.status,
+        { error: { code: "TooManyRequests", message: "Please retry later" } },
+        { "retry-after": String(mailbox.throttle.retryAfter) },
+      );
+    }
+    if (mailbox.access === "forbidden") return graphError(ctx.res, 403, "ErrorAccessDenied", "Access is denied.");
+    if (mailbox.access === "rest_disabled") {
+      return graphError(
+        ctx.res,
+        404,
+        "MailboxNotEnabledForRESTAPI",
+        "The mailbox is either inactive or hosted on-premise.",
+      );
+    }
+    await fn();
+  } finally {
+    stats.inFlight--;
+  }
+}

@@ -1,0 +1,236 @@
+import { createHash } from "node:crypto";
+
+/** The fake Graph's state: mailboxes, their messages and change log, tenants, subscriptions, the clock. */
+
+export type Folder = "inbox" | "sentitems";
+export const FOLDERS: readonly Folder[] = ["inbox", "sentitems"];
+
+export interface FakeMessage {
+  n: number;
+  restId: string;
+  immutableId: string;
+  folder: Folder;
+  subject: string;
+  from: string;
+  to: string[];
+  cc: string[];
+  receivedDateTime: string;
+  sentDateTime: string;
+  lastModifiedDateTime: string;
+  conversationId: string;
+  body: string;
+  isRead: boolean;
+  /** The mailbox's change sequence number of the message's last change (create, update, move in). */
+  version: number;
+  moves: number;
+}
+
+/** A message that left a folder (deleted, or moved to the other folder) at change `seq`. */
+export interface Tombstone {
+  immutableId: string;
+  restId: string;
+  seq: number;
+}
+
+export interface Delivery {
+  outbox_id: string;
+  subscription_id: string;
+  kind: "change" | "lifecycle";
+  change_type?: string;
+  lifecycle_event?: string;
+  message_id?: string;
+  queued_at: string;
+  /** The status the Worker answered, or null while pending / after a timeout. */
+  status: number | null;
+  error?: "timeout" | "relay_error";
+  /** The answer came after Graph's deadline (Graph had given up). */
+  late?: boolean;
+}
+
+export interface FakeMailbox {
+  email: string;
+  /** The user's object id (a GUID), as Graph puts it into notification resources. */
+  userId: string;
+  tenant: string;
+  access: "ok" | "forbidden" | "rest_disabled";
+  messages: FakeMessage[];
+  /** Per folder: messages that left it, by immutable id (the latest departure). */
+  tombstones: Record<Folder, Map<string, Tombstone>>;
+  /** Change sequence: bumped by every create/update/delete/move. */
+  seq: number;
+  nextN: number;
+  /** Delta tokens issued before the current epoch answer 410 with `deltaFailCode`. */
+  deltaEpoch: number;
+  deltaFailCode: string;
+  /** The next delta round (from a deltaLink) of each folder re-sends this many earlier changes, out of order. */
+  replay: Record<Folder, number>;
+  failing: Set<string>;
+  throttle: { count: number; status: number; retryAfter: number };
+  delayMs: number;
+  maxPageSize: number | null;
+  nextLinkHost: string | null;
+  notifications: Delivery[];
+  stats: {
+    requests: Record<string, number>;
+    throttled: number;
+    withoutImmutableId: number;
+    inFlight: number;
+    maxInFlight: number;
+  };
+}
+
+export interface FakeTenant {
+  appOnlyConsent: boolean;
+  /** Graph raises any expirationDateTime under this many minutes ahead to it (Microsoft: 45). */
+  minExpirationMinutes: number;
+}
+
+export interface FakeSubscription {
+  id: string;
+  tenant: string;
+  /** The mailbox (email) the resource names, if any. */
+  mailbox: string | null;
+  /** The folder the resource names; null for `users/{id}/messages` (every folder). */
+  folder: Folder | null;
+  resource: string;
+  changeType: string;
+  notificationUrl: string | null;
+  lifecycleNotificationUrl: string | null;
+  clientState: string | null;
+  expirationDateTime: string;
+  /** Created with `Prefer: IdType="ImmutableId"`: notifications carry immutable ids. */
+  immutableIds: boolean;
+  appOnly: boolean;
+  renewals: number;
+  reauthorizations: number;
+  /** After a reauthorizationRequired event with `pause`: changes are not notified until renewed. */
+  paused: boolean;
+  createdBy: "graph" | "admin";
+}
+
+export const mailboxes = new Map<string, FakeMailbox>();
+export const tenants = new Map<string, FakeTenant>();
+export const subscriptions = new Map<string, FakeSubscription>();
+
+/** Maximum lifetime of an Outlook message subscription (Microsoft Graph: 4,230 minutes). */
+export const MAX_SUBSCRIPTION_MINUTES = 4230;
+/** Delta: `$filter=receivedDateTime ge ...` returns at most this many messages. */
+export const DELTA_FILTER_CAP = 5000;
+
+let clockOffsetMs = 0;
+/** The fake's "now" (real time plus the offset set through `POST /__clock`). */
+export const now = () => Date.now() + clockOffsetMs;
+export function setClockOffset(ms: number) {
+  clockOffsetMs = ms;
+}
+export const clockOffset = () => clockOffsetMs;
+
+export function tenantOf(id: string): FakeTenant {
+  const key = id.toLowerCase();
+  let tenant = tenants.get(key);
+  if (!tenant) {
+    tenant = { appOnlyConsent: false, minExpirationMinutes: 45 };
+    tenants.set(key, tenant);
+  }
+  return tenant;
+}
+
+/** A live subscription: Graph deletes subscriptions once they expire. */
+export function liveSubscription(id: string): FakeSubscription | undefined {
+  const sub = subscriptions.get(id);
+  if (sub && Date.parse(sub.expirationDateTime) <= now()) {
+    subscriptions.delete(id);
+    return undefined;
+  }
+  return sub;
+}
+
+export function liveSubscriptions(): FakeSubscription[] {
+  return [...subscriptions.keys()].map((id) => liveSubscription(id)).filter((s): s is FakeSubscription => !!s);
+}
+
+export function findMailbox(idOrEmail: string): FakeMailbox | undefined {
+  const key = idOrEmail.toLowerCase();
+  const byEmail = mailboxes.get(key);
+  if (byEmail) return byEmail;
+  for (const m of mailboxes.values()) if (m.userId === key) return m;
+  return undefined;
+}
+
+export function findMessage(mailbox: FakeMailbox, id: string): FakeMessage | undefined {
+  return mailbox.messages.find((x) => x.immutableId === id || x.restId === id);
+}
+
+function hashOf(text: string) {
+  return createHash("sha256").update(text).digest("base64url").slice(0, 24);
+}
+
+export function makeId(kind: "rest" | "immutable", email: string, n: number, moves = 0) {
+  const hash = hashOf(`${email}/${n}`);
+  if (kind === "immutable") return `AAkALgImm-${hash}-${n}=`;
+  // A REST id changes when the message moves to another folder (immutable ids do not).
+  return moves ? `AAMkRest-${hash}-${n}-m${moves}=` : `AAMkRest-${hash}-${n}=`;
+}
+
+export function userIdOf(email: string) {
+  const h = createHash("sha256").update(`user/${email}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export interface GenerateSpec {
+  inbox?: number;
+  sentitems?: number;
+  old?: number;
+  body_chars?: number;
+  body_html?: string;
+}
+
+export function newMessage(
+  mailbox: Pick<FakeMailbox, "email">,
+  n: number,
+  folder: Folder,
+  at: string,
+  options: { subject?: string; body?: string; from?: string; to?: string[]; version?: number } = {},
+): FakeMessage {
+  const email = mailbox.email;
+  return {
+    n,
+    restId: makeId("rest", email, n),
+    immutableId: makeId("immutable", email, n),
+    folder,
+    subject: options.subject ?? `${folder} message ${n}`,
+    from: options.from ?? (folder === "inbox" ? `sender${n}@example.com` : email),
+    to: options.to ?? (folder === "inbox" ? [email] : [`customer${n}@example.com`]),
+    cc: n % 3 === 0 ? [`cc${n}@example.com`] : [],
+    receivedDateTime: at,
+    sentDateTime: new Date(Date.parse(at) - 1000).toISOString(),
+    lastModifiedDateTime: at,
+    conversationId: `conv-${n % 7}`,
+    body: options.body ?? `<p>Body of message ${n}</p>`,
+    isRead: false,
+    version: options.version ?? 0,
+    moves: 0,
+  };
+}
+
+/** The seeded messages: `inbox`/`sentitems` within the last 6 days, `old` more per folder older than 60 days. */
+export function generate(email: string, spec: GenerateSpec) {
+  const messages: FakeMessage[] = [];
+  const t = Date.now();
+  let n = 0;
+  const add = (folder: Folder, count: number, oldest: number, newest: number) => {
+    for (let i = 0; i < count; i++) {
+      n++;
+      const at = new Date(newest - ((newest - oldest) * (i + 0.5)) / Math.max(count, 1)).toISOString();
+      const body = spec.body_html ?? `<p>Body of message ${n}</p>${"x".repeat(spec.body_chars ?? 0)}`;
+      messages.push(newMessage({ email }, n, folder, at, { body }));
+    }
+  };
+  for (const folder of FOLDERS) {
+    add(folder, spec[folder] ?? 0, t - 6 * DAY, t - 60 * 1000);
+    add(folder, spec.old ?? 0, t - 90 * DAY, t - 61 * DAY);
+  }
+  return messages;
+}
