@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAILBOX_FOLDER_STATUSES, MAILBOX_SYNC_STATUSES, MAILBOX_SYNC_TIMEFRAMES } from "@/db/schema";
+import { MAILBOX_LIVE_STATUSES } from "@/shared/mailbox-live";
 import { EmailAddressResponseSchema, emailAddressField } from "./email-addresses";
 
 const MailboxSyncTimeframeSchema = z.enum(MAILBOX_SYNC_TIMEFRAMES).openapi("MailboxSyncTimeframePeriods");
@@ -177,3 +178,34 @@ export const InboxMessageParamSchema = z.object({
     .max(256)
     .openapi({ param: { name: "message_id", in: "path" }, description: "`id` of the imported message" }),
 });
+
+const isoTime = (description: string) => z.string().nullable().openapi({ format: "date-time", description });
+
+export const MailboxLiveSyncSchema = z
+  .object({
+    mailbox: z.string().openapi({ format: "email" }),
+    status: z.enum(MAILBOX_LIVE_STATUSES).openapi({
+      description:
+        "`live`: change notifications active (with a slow backstop poll); `polling`: delta polling only " +
+        "(`polling_reason` says why); `paused`: live sync has not started yet (the hourly schedule starts it); " +
+        "`reconnect_required`: the tenant's connection expired, nothing runs until it is reconnected",
+    }),
+    polling_reason: z.string().nullable().openapi({ description: "Why the mailbox is not on notifications" }),
+    subscriptions: z
+      .array(
+        z.object({
+          folder: z.enum(["inbox", "sentitems"]),
+          expires_at: z.string().openapi({ format: "date-time" }),
+        }),
+      )
+      .openapi({ description: "Active Graph change-notification subscriptions, one per folder" }),
+    last_notification_at: isoTime("When the last valid notification arrived"),
+    last_delta_at: isoTime("When the last delta run completed"),
+    next_poll_at: isoTime("When the next (backstop) poll is due"),
+    poll_interval_seconds: z.number().int().openapi({ description: "Seconds between polls in the current mode" }),
+    last_error: z
+      .object({ message: z.string(), at: z.string().openapi({ format: "date-time" }) })
+      .nullable()
+      .openapi({ description: "The last failure of live sync, cleared by the next successful run" }),
+  })
+  .openapi("MailboxLiveSync");

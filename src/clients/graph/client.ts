@@ -14,6 +14,8 @@ import { SlotLimiter } from "./limiter";
 
 export const MAX_IN_FLIGHT_PER_MAILBOX = 4;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** An attachment stream (up to MAILBOX_ATTACHMENT_MAX_BYTES) may take longer than one JSON answer. */
+const STREAM_TIMEOUT_MS = 300_000;
 const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 export class GraphError extends Error {
@@ -111,7 +113,30 @@ export class GraphClient {
     return url.toString();
   }
 
-  async request<T>(method: string, link: string, options: { maxPageSize?: number } = {}): Promise<T | undefined> {
+  async request<T>(
+    method: string,
+    link: string,
+    options: { maxPageSize?: number; body?: unknown } = {},
+  ): Promise<T | undefined> {
+    const response = await this.send(method, link, { ...options, accept: "application/json" });
+    if (response.status === 204) return undefined;
+    return (await response.json()) as T;
+  }
+
+  /**
+   * A GET whose body is read by the caller as a stream (an attachment's `$value`). The request holds its
+   * slot only until the response headers arrive; its timeout covers the whole body.
+   */
+  stream(link: string): Promise<Response> {
+    return this.send("GET", link, { accept: "*/*", timeoutMs: STREAM_TIMEOUT_MS });
+  }
+
+  /** Sends one request (within the limits); answers a successful response, or throws the Graph error. */
+  private async send(
+    method: string,
+    link: string,
+    options: { maxPageSize?: number; body?: unknown; accept: string; timeoutMs?: number },
+  ): Promise<Response> {
     const url = this.assertGraphUrl(link);
     const prefer = ['IdType="ImmutableId"'];
     if (options.maxPageSize) prefer.push(`odata.maxpagesize=${options.maxPageSize}`);
@@ -120,10 +145,12 @@ export class GraphClient {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
-          accept: "application/json",
+          accept: options.accept,
           prefer: prefer.join(", "),
+          ...(options.body !== undefined && { "content-type": "application/json" }),
         },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS),
       });
     const response = await limiterFor(this.limiterKey).run(async () => {
       if (!this.sharedSlots) return send();
@@ -151,8 +178,7 @@ export class GraphClient {
       }
       throw new GraphError(response.status, code, `Microsoft Graph answered ${response.status} ${code}: ${message}`);
     }
-    if (response.status === 204) return undefined;
-    return (await response.json()) as T;
+    return response;
   }
 
   get<T>(link: string, options: { maxPageSize?: number } = {}): Promise<T> {

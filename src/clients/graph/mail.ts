@@ -20,6 +20,8 @@ const MESSAGE_SELECT = [
   "conversationId",
   "bodyPreview",
   "body",
+  "lastModifiedDateTime",
+  "hasAttachments",
 ].join(",");
 
 /** The date a folder's messages are filtered and ordered by. */
@@ -44,6 +46,9 @@ export function firstPageUrl(client: GraphClient, mailbox: string, folder: SyncF
   });
 }
 
+/** The fields a live delta query selects: the imported ones. */
+export const DELTA_SELECT = MESSAGE_SELECT;
+
 export function messageUrl(client: GraphClient, mailbox: string, id: string) {
   return client.url(`${mailboxPath(mailbox)}/messages/${encodeSegment(id)}`, { $select: MESSAGE_SELECT });
 }
@@ -63,6 +68,8 @@ const graphMessage = z.object({
   conversationId: z.string().nullish(),
   bodyPreview: z.string().nullish(),
   body: z.object({ contentType: z.string(), content: z.string() }),
+  lastModifiedDateTime: z.iso.datetime({ offset: true }).nullish(),
+  hasAttachments: z.boolean().nullish(),
 });
 
 export type GraphMessage = { id?: unknown } & Record<string, unknown>;
@@ -85,6 +92,10 @@ export interface ImportRow {
   body_content_type: string | null;
   body: string | null;
   body_truncated: 0 | 1;
+  /** Graph's lastModifiedDateTime (ISO, UTC), null when Graph did not say. */
+  graph_modified_at: string | null;
+  /** Graph's hasAttachments (1: the attachments are fetched with the message). */
+  has_attachments: 0 | 1;
 }
 
 export type Converted = { ok: true; row: ImportRow } | { ok: false; graphId: string; error: string };
@@ -131,6 +142,9 @@ export function convertMessage(raw: GraphMessage, folder: SyncFolder, bodyMaxCha
       body_content_type: m.body.contentType.toLowerCase(),
       body: content.slice(0, bodyMaxChars),
       body_truncated: content.length > bodyMaxChars ? 1 : 0,
+      graph_modified_at: m.lastModifiedDateTime ? new Date(m.lastModifiedDateTime).toISOString() : null,
+      // Graph's hasAttachments is false for a message with only inline images: a `cid:` in the body counts too.
+      has_attachments: m.hasAttachments || /cid:/i.test(content) ? 1 : 0,
     },
   };
 }

@@ -1,9 +1,11 @@
-import type { AppRouteHandler } from "@/lib/types";
+import type { Context } from "hono";
+import type { AppBindings, AppRouteHandler } from "@/lib/types";
 import * as mailboxes from "@/services/mailboxes";
 import type {
   ConnectOutlookMailboxRoute,
   DisconnectOutlookMailboxRoute,
   GetConnectedOutlookEmailsRoute,
+  GetMailboxLiveSyncRoute,
   GetMailboxSyncStatusRoute,
   GetSharedInboxMessageOriginalBodyRoute,
   ListSharedInboxMessagesRoute,
@@ -78,3 +80,24 @@ export const getSharedInboxMessageOriginalBody: AppRouteHandler<GetSharedInboxMe
     "X-Body-Truncated": String(original.truncated),
   });
 };
+
+export const getMailboxLiveSync: AppRouteHandler<GetMailboxLiveSyncRoute> = async (c) => {
+  const { orgId } = c.get("auth");
+  const { email } = c.req.valid("param");
+  return c.json(await mailboxes.liveStatus(c.env, orgId, email), 200);
+};
+
+/**
+ * Graph's change and lifecycle notifications (public: see src/app.ts). `?validationToken=` is the
+ * subscription handshake: the token is echoed as text/plain. Otherwise the JSON body is handed over and
+ * the answer is 202, whatever it held (Graph retries non-2xx answers; invalid ones are only logged).
+ */
+export function graphNotifications(kind: "change" | "lifecycle") {
+  return async (c: Context<AppBindings>) => {
+    const echo = mailboxes.validationEcho(c.req.query("validationToken"));
+    if (echo !== null) return c.text(echo, 200, { "Content-Type": "text/plain; charset=utf-8" });
+    const body: unknown = await c.req.json().catch(() => null);
+    await mailboxes.receiveNotifications(c.env, body, kind);
+    return c.body(null, 202);
+  };
+}

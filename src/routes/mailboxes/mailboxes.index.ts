@@ -1,4 +1,5 @@
 import { createRouter } from "@/lib/create-app";
+import { LIFECYCLE_PATH, NOTIFICATION_PATH } from "@/shared/mailbox-live";
 import * as handlers from "./mailboxes.handlers";
 import * as routes from "./mailboxes.routes";
 
@@ -9,7 +10,12 @@ const router = createRouter()
   .openapi(routes.startMailboxSync, handlers.startMailboxSync)
   .openapi(routes.getMailboxSyncStatus, handlers.getMailboxSyncStatus)
   .openapi(routes.retryMailboxSync, handlers.retryMailboxSync)
+  .openapi(routes.getMailboxLiveSync, handlers.getMailboxLiveSync)
   .openapi(routes.listSharedInboxMessages, handlers.listSharedInboxMessages)
   .openapi(routes.getSharedInboxMessageOriginalBody, handlers.getSharedInboxMessageOriginalBody);
+
+// Microsoft Graph's change notifications and lifecycle events: public, outside the OpenAPI document.
+router.post(NOTIFICATION_PATH, handlers.graphNotifications("change"));
+router.post(LIFECYCLE_PATH, handlers.graphNotifications("lifecycle"));
 
 export default router;

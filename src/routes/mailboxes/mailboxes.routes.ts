@@ -16,6 +16,7 @@ import {
   InboxMessageParamSchema,
   ListInboxMessagesQuerySchema,
   MailboxEmailParamSchema,
+  MailboxLiveSyncSchema,
   MailboxSyncStatusSchema,
   RetryMailboxSyncPayloadSchema,
   RetryMailboxSyncResponseSchema,
@@ -112,6 +113,24 @@ export const getMailboxSyncStatus = createRoute({
   },
 });
 
+export const getMailboxLiveSync = createRoute({
+  operationId: "getMailboxLiveSync",
+  method: "get",
+  path: `${BASE}/{email}/live`,
+  tags,
+  summary: "Get Mailbox Live Sync",
+  description:
+    "How new, changed and deleted mail of the connected mailbox keeps arriving: change notifications " +
+    "(`live`) or delta polling, the subscriptions per folder and their expiry, the last notification and " +
+    "delta run, the poll interval and the last error.",
+  request: { params: MailboxEmailParamSchema },
+  responses: {
+    200: jsonContent(MailboxLiveSyncSchema, "Live sync status retrieved"),
+    ...authenticatedErrors,
+    ...errorResponses(404),
+  },
+});
+
 export const retryMailboxSync = createRoute({
   operationId: "retryMailboxSync",
   method: "post",
@@ -187,5 +206,6 @@ export type GetConnectedOutlookEmailsRoute = typeof getConnectedOutlookEmails;
 export type StartMailboxSyncRoute = typeof startMailboxSync;
 export type GetMailboxSyncStatusRoute = typeof getMailboxSyncStatus;
 export type RetryMailboxSyncRoute = typeof retryMailboxSync;
+export type GetMailboxLiveSyncRoute = typeof getMailboxLiveSync;
 export type ListSharedInboxMessagesRoute = typeof listSharedInboxMessages;
 export type GetSharedInboxMessageOriginalBodyRoute = typeof getSharedInboxMessageOriginalBody;

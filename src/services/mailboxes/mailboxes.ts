@@ -21,6 +21,7 @@ import {
 import { getAccessToken, OutlookTokenUnavailableError, outlookConfig } from "@/services/outlook";
 import { listConnections } from "@/services/outlook/store";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
+import { startLive, stopLive } from "./live/live";
 import { findMailbox } from "./mailbox-store";
 import { cancelRunningSync, startSync } from "./sync/pipeline";
 
@@ -153,6 +154,8 @@ export async function connectMailbox(
     ]);
     if (!address) throw new Error("upserted email address was not returned");
     logEvent("info", "outlook_mailbox_connected", { orgId, tenantId });
+    // Live from now on (never throws: should the Durable Object be unreachable, the hourly schedule starts it).
+    await startLive(env, orgId, email, tenantId);
     if (input.timeframe) await startSync(env, orgId, email, input.timeframe);
     return {
       email_address: toEmailAddressResponse(address),
@@ -183,6 +186,8 @@ export async function disconnectMailbox(env: AppEnv, orgId: string, email: strin
   ]);
   if (deleted.length === 0) throw notFound(`No Outlook mapping for '${email}' in this organization`);
   await cancelRunningSync(env, orgId, email);
+  // Live sync stops: its state goes (late notifications and runs find nothing) and its subscriptions too.
+  await stopLive(env, orgId, email);
   await deleteSubscriptions(env, mailbox).catch((err) =>
     logEvent("warn", "outlook_subscription_cleanup_failed", {
       orgId,

@@ -1,14 +1,19 @@
-import { and, desc, eq, getTableColumns, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, isNull, lt, or, sql } from "drizzle-orm";
 import { type Database, getDb } from "@/db/client";
 import { importedMessages } from "@/db/schema";
 import { badRequest, notFound } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
+import { migrateLegacyBody, readOriginalBody, readServedBody } from "@/services/message-store/bodies";
 import { findSharedInbox } from "@/services/shared-inboxes/shared-inboxes";
 import { MAIL_SANITIZER_VERSION, servedBody } from "./message-bodies";
 
-/** Imported messages of a shared inbox (listSharedInboxMessages, getSharedInboxMessageOriginalBody). */
+/**
+ * Imported messages of a shared inbox (listSharedInboxMessages, getSharedInboxMessageOriginalBody). A
+ * row with `body_store = 'r2'` has its bodies in the message store (read from there, a page's in
+ * parallel); a row from before keeps serving its D1 body.
+ */
 
-const { body, bodySanitized, bodySanitizedTruncated, bodySanitizerVersion, ...listedColumns } =
+const { body, bodySanitized, bodySanitizedTruncated, bodySanitizerVersion, bodySize, ...listedColumns } =
   getTableColumns(importedMessages);
 
 /** The stored sanitized body is what is served when its version is current. */
@@ -34,6 +39,8 @@ function fetchPage(db: Database, orgId: string, inboxId: string, limit: number, 
       and(
         eq(importedMessages.orgId, orgId),
         eq(importedMessages.sharedInboxId, inboxId),
+        // A message live sync saw leave Inbox / Sent Items is a tombstone: not listed.
+        isNull(importedMessages.deletedAt),
         after
           ? or(
               lt(importedMessages.sortAt, after[0]),
@@ -49,7 +56,22 @@ function fetchPage(db: Database, orgId: string, inboxId: string, limit: number, 
 
 type ListedMessage = Awaited<ReturnType<typeof fetchPage>>[number];
 
-function toMessageResponse(row: ListedMessage) {
+/** The served body of a row: from the message store, or from D1 for a row from before it. */
+async function bodyOf(env: AppEnv, row: ListedMessage) {
+  if (row.bodyStore === "r2") {
+    const ref = { orgId: row.orgId, mailbox: row.mailbox, graphId: row.graphId };
+    return readServedBody(env.MESSAGE_STORE, ref, row.bodyContentType);
+  }
+  return servedBody({
+    contentType: row.bodyContentType,
+    content: row.bodySource,
+    sanitized: row.bodyIsSanitized === 1,
+    truncated: row.bodyTruncated,
+    sanitizedTruncated: row.bodySanitizedTruncated,
+  });
+}
+
+function toMessageResponse(row: ListedMessage, served: { content: string | null; truncated: boolean }) {
   return {
     id: row.id,
     graph_id: row.graphId,
@@ -63,16 +85,7 @@ function toMessageResponse(row: ListedMessage) {
     sent_at: row.sentAt,
     conversation_id: row.conversationId,
     body_preview: row.bodyPreview,
-    body: {
-      content_type: row.bodyContentType,
-      ...servedBody({
-        contentType: row.bodyContentType,
-        content: row.bodySource,
-        sanitized: row.bodyIsSanitized === 1,
-        truncated: row.bodyTruncated,
-        sanitizedTruncated: row.bodySanitizedTruncated,
-      }),
-    },
+    body: { content_type: row.bodyContentType, content: served.content, truncated: row.bodyTruncated || served.truncated },
     shared_inbox_id: row.sharedInboxId,
     bucket_id: row.bucketId,
     imported_at: row.importedAt,
@@ -116,27 +129,52 @@ export async function listInboxMessages(
   const rows = await fetchPage(db, orgId, inboxId, options.limit, after);
   const page = rows.slice(0, options.limit);
   const last = page.at(-1);
+  const bodies = await Promise.all(page.map((row) => bodyOf(env, row)));
   return {
-    messages: page.map(toMessageResponse),
+    messages: page.map((row, i) => toMessageResponse(row, bodies[i] ?? { content: null, truncated: false })),
     next_cursor: rows.length > options.limit && last ? encodeCursor(last) : null,
   };
 }
 
-/** For getSharedInboxMessageOriginalBody: the stored body of one message of the org's inbox, unsanitized. */
+/**
+ * For getSharedInboxMessageOriginalBody: the stored body of one message of the org's inbox, unsanitized
+ * (whole, from the message store; a body still in D1 is served from there and moved to the store).
+ */
 export async function getOriginalMessageBody(env: AppEnv, orgId: string, inboxId: string, messageId: string) {
   const db = getDb(env.DB);
   await assertInbox(db, orgId, inboxId);
   const row = await db
-    .select({ body, contentType: importedMessages.bodyContentType, truncated: importedMessages.bodyTruncated })
+    .select({
+      body,
+      contentType: importedMessages.bodyContentType,
+      truncated: importedMessages.bodyTruncated,
+      bodyStore: importedMessages.bodyStore,
+      mailbox: importedMessages.mailbox,
+      graphId: importedMessages.graphId,
+      graphModifiedAt: importedMessages.graphModifiedAt,
+    })
     .from(importedMessages)
     .where(
       and(
         eq(importedMessages.orgId, orgId),
         eq(importedMessages.sharedInboxId, inboxId),
         eq(importedMessages.id, messageId),
+        isNull(importedMessages.deletedAt),
       ),
     )
     .get();
   if (!row) throw notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
+  const ref = { orgId, mailbox: row.mailbox, graphId: row.graphId };
+  if (row.bodyStore === "r2") {
+    const content = await readOriginalBody(env.MESSAGE_STORE, ref, row.contentType);
+    return { content: content ?? "", contentType: row.contentType ?? "", truncated: row.truncated };
+  }
+  await migrateLegacyBody(env.DB, env.MESSAGE_STORE, {
+    id: messageId,
+    ...ref,
+    bodyContentType: row.contentType,
+    body: row.body,
+    graphModifiedAt: row.graphModifiedAt,
+  });
   return { content: row.body ?? "", contentType: row.contentType ?? "", truncated: row.truncated };
 }

@@ -4,6 +4,8 @@ import { type OutlookConnectionRow, outlookConnections } from "@/db/schema";
 import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
+import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { eventStatements } from "@/services/webhooks/outbox";
 import { open } from "@/shared/crypto/sealing";
 import { type OutlookConfig, outlookConfig } from "./config";
 import { MicrosoftOAuthError, needsReconnect, refreshTokens } from "./identity-platform";
@@ -67,7 +69,7 @@ export async function getAccessToken(env: AppEnv, orgId: string, tenantId: strin
       return open(config.encryptionKeys, row.accessTokenSealed, sealContext.token(orgId, tenant, "access_token"));
     }
     const lease = await takeLease(db, row);
-    if (lease) return refreshWithLease(db, config, lease.row, lease.id);
+    if (lease) return refreshWithLease(db, config, lease.row, lease.id).catch(kickOnExpiry(env, orgId));
     if (Date.now() > deadline) {
       throw new ApiError(503, "A token refresh for this Microsoft 365 connection is taking too long. Please retry.");
     }
@@ -75,6 +77,12 @@ export async function getAccessToken(env: AppEnv, orgId: string, tenantId: strin
     await sleep(Math.min(50 * 2 ** round, 500));
   }
 }
+
+/** After a refresh marked the connection expired, its webhook event is handed to the queue; the error stands. */
+const kickOnExpiry = (env: AppEnv, orgId: string) => async (err: unknown) => {
+  if (err instanceof OutlookTokenUnavailableError && err.reason === "expired") await kickWebhookDeliveries(env, orgId);
+  throw err;
+};
 
 async function takeLease(db: Database, row: OutlookConnectionRow) {
   const id = crypto.randomUUID();
@@ -194,16 +202,21 @@ async function storeRefreshedTokens(
 
 async function markExpired(db: Database, row: OutlookConnectionRow, leaseId: string, reason: string) {
   const now = new Date().toISOString();
-  await db
-    .update(outlookConnections)
-    .set({
-      status: "expired",
-      lastError: reason.slice(0, 200),
-      lastErrorAt: now,
-      updatedAt: now,
-      ...releasedLease(leaseId),
-    })
-    .where(versioned(row));
+  const data = { tenant_id: row.tenantId, reason: reason.slice(0, 200), action: "reconnect" as const };
+  await db.batch([
+    db
+      .update(outlookConnections)
+      .set({
+        status: "expired",
+        lastError: reason.slice(0, 200),
+        lastErrorAt: now,
+        updatedAt: now,
+        ...releasedLease(leaseId),
+      })
+      .where(versioned(row)),
+    // The webhook event, only when this versioned write landed (src/services/webhooks/outbox.ts).
+    ...eventStatements(db, { orgId: row.orgId, type: "outlook.connection.expired", data }),
+  ]);
 }
 
 function logRefreshFailure(row: OutlookConnectionRow, err: MicrosoftOAuthError, connection: "expired" | "kept") {

@@ -160,6 +160,17 @@ function unavailable(err: unknown): ApiError {
  * token itself is discarded.
  */
 export async function proveAdminConsent(config: OutlookConfig, tenant: string): Promise<void> {
+  await clientCredentialsToken(config, tenant);
+}
+
+/**
+ * An app-only (client credentials) Graph token for `tenant`, with its lifetime: what the consent proof
+ * requests, and what live sync's change-notification subscriptions use (application permissions).
+ */
+export async function clientCredentialsToken(
+  config: OutlookConfig,
+  tenant: string,
+): Promise<{ accessToken: string; expiresInSeconds: number }> {
   const body = new URLSearchParams({
     grant_type: "client_credentials",
     client_id: config.clientId,
@@ -187,7 +198,14 @@ export async function proveAdminConsent(config: OutlookConfig, tenant: string): 
   }
   if (!response.ok) throw unavailable(new UnexpectedResponseError(response.status));
   try {
-    result.accessToken();
+    const accessToken = result.accessToken();
+    let expiresInSeconds = 3600;
+    try {
+      expiresInSeconds = result.accessTokenExpiresInSeconds();
+    } catch {
+      // Microsoft always sends expires_in; without it the token is assumed to last the usual hour.
+    }
+    return { accessToken, expiresInSeconds };
   } catch {
     throw unavailable(new UnexpectedErrorResponseBodyError(response.status, null));
   }

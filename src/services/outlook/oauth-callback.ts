@@ -5,6 +5,8 @@ import type { OutlookOAuthStateRow } from "@/db/schema";
 import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
+import { resumeTenantLive } from "@/services/mailboxes/live/live";
+import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { browserMatches, cookieAfterCallback } from "./browser-binding";
 import { OUTLOOK_SCOPES, type OutlookConfig, outlookConfig } from "./config";
 import {
@@ -58,6 +60,7 @@ type Fail = (
 ) => Promise<Outcome>;
 
 interface Step {
+  env: AppEnv;
   config: OutlookConfig;
   db: Database;
   state: OutlookOAuthStateRow;
@@ -131,7 +134,7 @@ export async function completeCallback(
       : undefined;
     return { status, body: outlookErrorBody(status, result.error, result.errorDescription, url) };
   };
-  const outcome = await dispatch({ config, db, state, query, fail });
+  const outcome = await dispatch({ env, config, db, state, query, fail });
   // Done with this flow: the cookie goes, unless another flow of this browser (a second tab, or the
   // admin consent URL just handed out) still needs it.
   return { ...outcome, cookie: await cookieAfterCallback(db, cookie) };
@@ -199,7 +202,7 @@ async function adminConsentRedirect({ config, db, state, query, fail }: Step): P
 }
 
 /** `code=…`: exchange with the PKCE verifier, validate the id_token, store the tokens sealed. */
-async function codeRedirect({ config, db, state, fail }: Step, code: string): Promise<Outcome> {
+async function codeRedirect({ env, config, db, state, fail }: Step, code: string): Promise<Outcome> {
   if (state.flow !== "authorize") {
     return fail(400, { error: "invalid_request", errorDescription: "This state was not issued for a sign-in" });
   }
@@ -239,6 +242,14 @@ async function codeRedirect({ config, db, state, fail }: Step, code: string): Pr
     await recordAttempt(db, state, identity.tenantId, { outcome: "succeeded" });
   }
   logEvent("info", "outlook_connected", { orgId: state.orgId, tenantId: identity.tenantId });
+  await kickWebhookDeliveries(env, state.orgId);
+  // Mailboxes that waited for this reconnect resume live sync from their stored delta links.
+  await resumeTenantLive(env, state.orgId, identity.tenantId).catch((err) =>
+    logEvent("warn", "mailbox_live_resume_failed", {
+      orgId: state.orgId,
+      message: err instanceof Error ? err.message.slice(0, 200) : String(err),
+    }),
+  );
   return {
     status: 200,
     body: { connected: true, expires_at: tokens.expiresAt.toISOString(), scope: tokens.scopes.join(" ") },

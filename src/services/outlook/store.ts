@@ -11,6 +11,7 @@ import {
   outlookOAuthAttempts,
   outlookOAuthStates,
 } from "@/db/schema";
+import { eventStatements } from "@/services/webhooks/outbox";
 import { open, seal } from "@/shared/crypto/sealing";
 
 /** A state is single use and worthless after 10 minutes. */
@@ -280,14 +281,19 @@ export async function saveConnectedTokens(
     lastErrorAt: null,
     updatedAt: now,
   };
-  const [row] = await db
-    .insert(outlookConnections)
-    .values({ orgId: input.orgId, tenantId: input.tenantId, createdAt: now, tokenVersion: 1, ...values })
-    .onConflictDoUpdate({
-      target: [outlookConnections.orgId, outlookConnections.tenantId],
-      set: { ...values, tokenVersion: sql`${outlookConnections.tokenVersion} + 1` },
-    })
-    .returning();
+  const data = { tenant_id: input.tenantId, connected_at: now };
+  const [[row]] = await db.batch([
+    db
+      .insert(outlookConnections)
+      .values({ orgId: input.orgId, tenantId: input.tenantId, createdAt: now, tokenVersion: 1, ...values })
+      .onConflictDoUpdate({
+        target: [outlookConnections.orgId, outlookConnections.tenantId],
+        set: { ...values, tokenVersion: sql`${outlookConnections.tokenVersion} + 1` },
+      })
+      .returning(),
+    // The webhook event commits with the connection (src/services/webhooks/outbox.ts).
+    ...eventStatements(db, { orgId: input.orgId, type: "outlook.connection.connected", data }),
+  ]);
   if (!row) throw new Error("upserted connection was not returned");
   return row;
 }

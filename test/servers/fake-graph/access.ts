@@ -71,7 +71,7 @@ export async function onMailbox(
   stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
   try {
     await sleep(mailbox.delayMs || 5); // let concurrent requests overlap, as over a network
-    if (mailbox.throttle.count > 0) {
+    if (mailbox.throttle.count > 0 && (!mailbox.throttle.kinds || mailbox.throttle.kinds.includes(kind))) {
       mailbox.throttle.count--;
       stats.throttled++;
       return json(

@@ -1,3 +1,4 @@
+import { adminAttachmentView, newAttachment } from "./attachments";
 import { createMessage, deleteMessage, moveMessage, updateMessage } from "./changes";
 import { type Ctx, json, noContent, readJson } from "./http";
 import { render } from "./messages";
@@ -28,8 +29,13 @@ const bad = (ctx: Ctx, error: string, status = 400) => json(ctx.res, status, { e
 function applySettings(mailbox: FakeMailbox, body: Body) {
   if (Array.isArray(body.failing)) mailbox.failing = new Set(body.failing as string[]);
   if (body.throttle && typeof body.throttle === "object") {
-    const t = body.throttle as { count?: number; status?: number; retry_after?: number };
-    mailbox.throttle = { count: t.count ?? 0, status: t.status ?? 429, retryAfter: t.retry_after ?? 1 };
+    const t = body.throttle as { count?: number; status?: number; retry_after?: number; kinds?: string[] };
+    mailbox.throttle = {
+      count: t.count ?? 0,
+      status: t.status ?? 429,
+      retryAfter: t.retry_after ?? 1,
+      ...(Array.isArray(t.kinds) && { kinds: t.kinds.map(String) }),
+    };
   }
   if (typeof body.delay_ms === "number") mailbox.delayMs = body.delay_ms;
   if (typeof body.access === "string") mailbox.access = body.access as FakeMailbox["access"];
@@ -116,6 +122,16 @@ async function messageRoutes(ctx: Ctx, mailbox: FakeMailbox, id: string | undefi
   }
   const m = id ? findMessage(mailbox, id) : undefined;
   if (!m) return bad(ctx, "no such message", 404);
+  if (action === "attachments" && method === "POST") {
+    const specs = (await readJson(ctx.req)).attachments;
+    if (!Array.isArray(specs)) return bad(ctx, "attachments must be a list");
+    const added = specs.map((spec) => {
+      const a = newAttachment(m, spec as Body);
+      m.attachments = [...(m.attachments ?? []), a];
+      return a;
+    });
+    return json(ctx.res, 201, { attachments: added.map(adminAttachmentView) });
+  }
   if (action === "move" && method === "POST") {
     const folder = (await readJson(ctx.req)).folder;
     if (folder !== "inbox" && folder !== "sentitems") return bad(ctx, "folder must be inbox or sentitems");

@@ -2,10 +2,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { callerOf, mailboxFor, onMailbox, unauthenticated } from "./access";
 import { adminRoutes } from "./admin";
+import { attachmentRoutes } from "./attachments";
 import { delta } from "./delta";
 import { type Ctx, graphError, json } from "./http";
 import { folderInfo, getMessage, listMessages } from "./messages";
-import type { Folder } from "./state";
+import { type Folder, findMessage } from "./state";
 import { subscriptionRoutes } from "./subscriptions";
 
 /**
@@ -23,16 +24,20 @@ import { subscriptionRoutes } from "./subscriptions";
  *   see ./subscriptions.ts (4,230-minute cap, delegated 403 / app-only with consent, validation handshake).
  * - Change notifications and lifecycle events go to the Worker through the outbox (./outbox.ts,
  *   ./notifications.ts); test/helpers/graph-relay.ts delivers them.
+ * - `GET /users/{mailbox}/messages/{id}/attachments`, `.../attachments/{id}`, `.../attachments/{id}/$value`:
+ *   see ./attachments.ts (file, item and reference attachments, inline images with content ids, seeded bytes
+ *   streamed with Content-Length, corrupt ones).
  * - Tokens: `fake-graph:<tenant>` (delegated), `fake-graph-app:<tenant>` (app-only), or a JWT of the identity
  *   stand-in (its `tid`; app-only without `scp`/`preferred_username`). A mailbox of another tenant is 404
  *   `ErrorItemNotFound`; `access: "forbidden"` 403 `ErrorAccessDenied`; `access: "rest_disabled"` 404
  *   `MailboxNotEnabledForRESTAPI`; an app-only token of a tenant without `app_only_consent` 403.
  * - Ids: immutable ids only with `Prefer: IdType="ImmutableId"`, REST ids otherwise (they change on a move).
- * - Injected trouble: `throttle: {count, status?, retry_after?}` answers the mailbox's next `count` requests
+ * - Injected trouble: `throttle: {count, status?, retry_after?, kinds?}` answers the mailbox's next `count` requests
  *   (any kind, delta and subscriptions included) with 429 (or 503) and Retry-After; `failing: [ids]` makes
  *   those messages corrupt (listed without dates and body, 500 `ErrorCorruptData` alone); `delay_ms` slows
  *   every answer; `next_link_host` puts a foreign host into nextLinks (delta links too).
- * - Stats per mailbox: `requests` by kind (`folder`, `page`, `message`, `delta`, `subscription`), throttled
+ * - Stats per mailbox: `requests` by kind (`folder`, `page`, `message`, `delta`, `subscription`, `attachments`,
+ *   `attachment`, `attachment_value`), throttled
  *   answers, requests without the ImmutableId preference, the most requests in flight at once.
  *
  * ## Admin API (JSON)
@@ -83,8 +88,25 @@ async function graphRoutes(ctx: Ctx) {
   const folderMatch = /^mailFolders\/(inbox|sentitems)(\/messages(\/delta)?)?$/i.exec(rest);
   const folder = (folderMatch?.[1] ?? "").toLowerCase() as Folder;
   const single = /^messages\/([^/]+)$/.exec(rest);
-  const kind = single ? "message" : folderMatch?.[3] ? "delta" : folderMatch?.[2] ? "page" : "folder";
+  const attachment = /^messages\/[^/]+\/attachments(\/[^/]+)?(\/\$value)?$/.exec(rest);
+  const kind = attachment
+    ? attachment[2]
+      ? "attachment_value"
+      : attachment[1]
+        ? "attachment"
+        : "attachments"
+    : single
+      ? "message"
+      : folderMatch?.[3]
+        ? "delta"
+        : folderMatch?.[2]
+          ? "page"
+          : "folder";
   await onMailbox(ctx, mailbox, caller, kind, () => {
+    if (attachment) {
+      attachmentRoutes(ctx, mailbox, rest, (id) => findMessage(mailbox, id));
+      return;
+    }
     if (single) return getMessage(ctx, caller, mailbox, single[1] ?? "");
     if (!folderMatch) return graphError(ctx.res, 400, "BadRequest", `Unsupported path ${ctx.path}`);
     if (folderMatch[3]) return delta(ctx, caller, mailbox, folder);

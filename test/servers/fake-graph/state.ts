@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { type FakeAttachment, newAttachment } from "./attachments";
 
 /** The fake Graph's state: mailboxes, their messages and change log, tenants, subscriptions, the clock. */
 
@@ -23,6 +24,8 @@ export interface FakeMessage {
   /** The mailbox's change sequence number of the message's last change (create, update, move in). */
   version: number;
   moves: number;
+  /** Its attachments (./attachments.ts); absent: none. */
+  attachments?: FakeAttachment[];
 }
 
 /** A message that left a folder (deleted, or moved to the other folder) at change `seq`. */
@@ -65,7 +68,8 @@ export interface FakeMailbox {
   /** The next delta round (from a deltaLink) of each folder re-sends this many earlier changes, out of order. */
   replay: Record<Folder, number>;
   failing: Set<string>;
-  throttle: { count: number; status: number; retryAfter: number };
+  /** `kinds`: only requests of these kinds (page, delta, message, ...) are throttled; absent: all. */
+  throttle: { count: number; status: number; retryAfter: number; kinds?: string[] };
   delayMs: number;
   maxPageSize: number | null;
   nextLinkHost: string | null;
@@ -185,6 +189,9 @@ export interface GenerateSpec {
   old?: number;
   body_chars?: number;
   body_html?: string;
+  /** Every Nth generated message gets one file attachment of `attachment_bytes` (default 200 KB). */
+  attachment_every?: number;
+  attachment_bytes?: number;
 }
 
 export function newMessage(
@@ -215,6 +222,9 @@ export function newMessage(
   };
 }
 
+const generatedAttachment = (m: FakeMessage, size: number) =>
+  newAttachment(m, { name: `invoice-${m.n}.pdf`, content_type: "application/pdf", size });
+
 /** The seeded messages: `inbox`/`sentitems` within the last 6 days, `old` more per folder older than 60 days. */
 export function generate(email: string, spec: GenerateSpec) {
   const messages: FakeMessage[] = [];
@@ -225,7 +235,11 @@ export function generate(email: string, spec: GenerateSpec) {
       n++;
       const at = new Date(newest - ((newest - oldest) * (i + 0.5)) / Math.max(count, 1)).toISOString();
       const body = spec.body_html ?? `<p>Body of message ${n}</p>${"x".repeat(spec.body_chars ?? 0)}`;
-      messages.push(newMessage({ email }, n, folder, at, { body }));
+      const m = newMessage({ email }, n, folder, at, { body });
+      if (spec.attachment_every && n % spec.attachment_every === 0) {
+        m.attachments = [generatedAttachment(m, spec.attachment_bytes ?? 200 * 1024)];
+      }
+      messages.push(m);
     }
   };
   for (const folder of FOLDERS) {

@@ -1,5 +1,7 @@
 import type { ImportRow, SyncFolder } from "@/clients/graph/mail";
-import type { StoredSanitizedBody } from "../message-bodies";
+import type { AttachmentRecord } from "@/services/message-store/attachments";
+import type { StoredBodyColumns } from "@/services/message-store/import-batch";
+import { attachmentStatements } from "@/services/message-store/rows";
 
 /**
  * D1 writes of the import. Rows travel as one JSON parameter per statement (`json_each`), so a page of
@@ -20,8 +22,11 @@ export interface ImportContext {
   token: number;
 }
 
-/** An imported message as stored: the converted Graph message and its body sanitized for serving. */
-export type StoredMessage = ImportRow & StoredSanitizedBody;
+/**
+ * An imported message as D1 stores it: the converted Graph message's metadata; its whole body (and the
+ * sanitized copy) and attachments are in the message store (services/message-store), not in the row.
+ */
+export type StoredMessage = Omit<ImportRow, keyof StoredBodyColumns> & StoredBodyColumns;
 
 export interface ItemOutcome {
   graph_id: string;
@@ -40,7 +45,7 @@ const GUARD = `EXISTS (SELECT 1 FROM ${CURRENT})`;
 const INSERT_MESSAGES = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
   from_name, to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview,
   body_content_type, body, body_truncated, body_sanitized, body_sanitized_truncated, body_sanitizer_version,
-  shared_inbox_id, bucket_id, execution_id, imported_at)
+  shared_inbox_id, bucket_id, execution_id, imported_at, graph_modified_at, body_store, body_size, has_attachments)
 SELECT j.value ->> '$.uid', ?1, ?2, j.value ->> '$.graph_id', j.value ->> '$.folder', j.value ->> '$.subject',
   j.value ->> '$.from_address', j.value ->> '$.from_name', j.value ->> '$.to', j.value ->> '$.cc',
   j.value ->> '$.received_at', j.value ->> '$.sent_at', j.value ->> '$.sort_at', j.value ->> '$.conversation_id',
@@ -48,7 +53,8 @@ SELECT j.value ->> '$.uid', ?1, ?2, j.value ->> '$.graph_id', j.value ->> '$.fol
   j.value ->> '$.body_sanitized', j.value ->> '$.body_sanitized_truncated', j.value ->> '$.body_sanitizer_version',
   m.shared_inbox_id,
   COALESCE((SELECT b.id FROM inbox_buckets b WHERE b.org_id = ?1 AND b.inbox_id = m.shared_inbox_id), 'default'),
-  ?3, ?5
+  ?3, ?5, j.value ->> '$.graph_modified_at', j.value ->> '$.body_store', j.value ->> '$.body_size',
+  j.value ->> '$.has_attachments'
 FROM json_each(?6) AS j
 JOIN outlook_mailboxes m ON m.org_id = ?1 AND m.email = ?2
 WHERE ${GUARD}
@@ -104,20 +110,23 @@ function chunks<T>(rows: T[]): string[] {
 }
 
 /**
- * Stores imported rows and the outcome of every message in one transaction; answers how many
- * statements ran (0 when nothing was to be written). Writes nothing when the fencing guard fails.
+ * Stores imported rows, their attachment rows and the outcome of every message in one transaction;
+ * answers how many statements ran (0 when nothing was to be written). Writes no message or outcome
+ * when the fencing guard fails (attachment rows attach only to messages that have a row).
  */
 export async function writeImport(
   db: D1Database,
   ctx: ImportContext,
   rows: StoredMessage[],
   outcomes: ItemOutcome[],
+  attachments: AttachmentRecord[] = [],
 ): Promise<number> {
   const now = new Date().toISOString();
   const bind = (query: string, json: string) =>
     db.prepare(query).bind(ctx.orgId, ctx.mailbox, ctx.executionId, ctx.token, now, json);
   const statements = [
     ...chunks(rows).map((json) => bind(INSERT_MESSAGES, json)),
+    ...attachmentStatements(db, ctx, attachments),
     ...chunks(outcomes).map((json) => bind(UPSERT_ITEMS, json)),
   ];
   if (statements.length > 0) await db.batch(statements);

@@ -15,13 +15,14 @@ import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { getAccessToken } from "@/services/outlook";
-import { sanitizeForStorage } from "../message-bodies";
+import { giveUpLiveTask, runLiveTask } from "../live/run";
+import { storeBatch } from "@/services/message-store/import-batch";
 import { markPageDone, setFolderStatus } from "./executions";
 import { currentTask, type ImportContext, type ItemOutcome, writeImport } from "./import-writer";
 import { findItems, foldersWithPendingItems } from "./items";
 import { maybeFinish } from "./pipeline";
 import { leaseMs, lockStub } from "./sync-lock";
-import type { MessagesTask, PageTask, SyncTask } from "./tasks";
+import type { ExecutionTask, MessagesTask, PageTask, SyncTask } from "./tasks";
 
 /** Matches `max_retries` of the consumer in wrangler.toml: the last attempt gives up cleanly. */
 const QUEUE_MAX_RETRIES = 5;
@@ -73,7 +74,7 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 function log(event: string, task: SyncTask, err: unknown, attempts?: number) {
   logEvent("warn", event, {
     orgId: task.orgId,
-    executionId: task.executionId,
+    ...(task.kind === "live" ? { runId: task.runId } : { executionId: task.executionId }),
     kind: task.kind,
     attempts,
     error: err instanceof Error ? err.name : typeof err,
@@ -82,6 +83,7 @@ function log(event: string, task: SyncTask, err: unknown, attempts?: number) {
 }
 
 async function runTask(env: AppEnv, task: SyncTask) {
+  if (task.kind === "live") return runLiveTask(env, task);
   const run = await openTask(env, task);
   if (!run) return;
   if (task.kind === "page") await runPageTask(env, task, run);
@@ -95,7 +97,7 @@ type TaskRun = NonNullable<Awaited<ReturnType<typeof openTask>>>;
  * cancelled, superseded, finished or disconnected, is dropped), its lease renewed, an access token and
  * a Graph client. Null when the task is to be dropped (or, without a usable connection, given up).
  */
-async function openTask(env: AppEnv, task: SyncTask) {
+async function openTask(env: AppEnv, task: ExecutionTask) {
   const current = await currentTask(env.DB, task);
   if (!current) return null;
   const lock = lockStub(env, task.orgId, task.mailbox);
@@ -122,14 +124,18 @@ async function openTask(env: AppEnv, task: SyncTask) {
   return {
     current,
     client: graphClient(config.MS_GRAPH_BASE_URL, token, task.orgId, task.mailbox, slots),
-    maxChars: config.MAILBOX_BODY_MAX_CHARS,
+    attachmentMaxBytes: config.MAILBOX_ATTACHMENT_MAX_BYTES,
   };
 }
 
+/** Bodies are stored whole (in the message store), never cut. */
+const WHOLE_BODY = Number.MAX_SAFE_INTEGER;
+
 /** One page of a folder: its messages are imported, then the next page is queued or the folder is done. */
-async function runPageTask(env: AppEnv, task: PageTask, { current, client, maxChars }: TaskRun) {
-  const run = { orgId: task.orgId, executionId: task.executionId, token: task.token };
-  await setFolderStatus(env, run, task.folder, { status: "RUNNING", from: ["PENDING"] });
+async function runPageTask(env: AppEnv, task: PageTask, run: TaskRun) {
+  const { current, client } = run;
+  const execution = { orgId: task.orgId, executionId: task.executionId, token: task.token };
+  await setFolderStatus(env, execution, task.folder, { status: "RUNNING", from: ["PENDING"] });
   const pagesDone = task.folder === "inbox" ? current.inbox_pages_done : current.sent_items_pages_done;
   const pageNumber = task.page ?? 0;
   // A redelivered page task whose page was already imported (and its successor sent): nothing to do.
@@ -150,11 +156,12 @@ async function runPageTask(env: AppEnv, task: PageTask, { current, client, maxCh
   await writeOutcomes(
     env,
     task,
-    page.value.map((m) => ({ converted: convertMessage(m, folder, maxChars), folder })),
+    page.value.map((m) => ({ converted: convertMessage(m, folder, WHOLE_BODY), folder })),
+    run,
   );
   if (!page.nextLink) {
-    await setFolderStatus(env, run, folder, { status: "COMPLETED", from: ["PENDING", "RUNNING"] });
-    await markPageDone(env, run, folder, pageNumber);
+    await setFolderStatus(env, execution, folder, { status: "COMPLETED", from: ["PENDING", "RUNNING"] });
+    await markPageDone(env, execution, folder, pageNumber);
     await maybeFinish(env, task.orgId, task.executionId);
     return;
   }
@@ -168,13 +175,14 @@ async function runPageTask(env: AppEnv, task: PageTask, { current, client, maxCh
   // The successor is sent before the page counts as done: a crash in between costs one duplicate
   // task (which finds the page done and stops), never a lost chain.
   await env.MAILBOX_SYNC_QUEUE.send({ ...task, url: next, page: pageNumber + 1, throttled: 0 } satisfies SyncTask);
-  await markPageDone(env, run, folder, pageNumber);
+  await markPageDone(env, execution, folder, pageNumber);
 }
 
 type FetchedMessage = { converted: Converted; folder: SyncFolder };
 
 /** A retry's messages, each fetched on its own (at most 4 in flight for the mailbox). */
-async function runMessagesTask(env: AppEnv, task: MessagesTask, { client, maxChars }: TaskRun) {
+async function runMessagesTask(env: AppEnv, task: MessagesTask, run: TaskRun) {
+  const { client } = run;
   const folders = await itemFolders(env, task);
   const throttled: string[] = [];
   let retryAfter = 1;
@@ -183,7 +191,7 @@ async function runMessagesTask(env: AppEnv, task: MessagesTask, { client, maxCha
       const folder = folders(id);
       try {
         const raw = await client.get<GraphMessage>(messageUrl(client, task.mailbox, id));
-        return { converted: convertMessage(raw, folder, maxChars), folder };
+        return { converted: convertMessage(raw, folder, WHOLE_BODY), folder };
       } catch (err) {
         if (!(err instanceof GraphThrottledError)) return { converted: fetchFailed(id, err), folder };
         throttled.push(id);
@@ -196,6 +204,7 @@ async function runMessagesTask(env: AppEnv, task: MessagesTask, { client, maxCha
     env,
     task,
     fetched.filter((r) => r !== undefined),
+    run,
   );
   if (throttled.length > 0) {
     const count = task.throttled ?? 0;
@@ -215,24 +224,32 @@ function fetchFailed(id: string, err: unknown): Converted {
 }
 
 /**
- * Stores the imported messages (their HTML bodies sanitized once, here) and the outcome of every
- * message, in one transaction.
+ * Stores the imported messages (content into the message store, where HTML bodies are sanitized once;
+ * metadata into D1) and the outcome of every message, in one transaction. A message whose content
+ * (an attachment) could not be stored is a failed message, retried as any other.
  */
-async function writeOutcomes(env: AppEnv, ctx: ImportContext, results: FetchedMessage[]) {
-  const rows = results.flatMap(({ converted: c }) =>
-    c.ok ? [{ ...c.row, ...sanitizeForStorage(c.row.body_content_type, c.row.body) }] : [],
-  );
+async function writeOutcomes(env: AppEnv, ctx: ImportContext, results: FetchedMessage[], run?: TaskRun) {
+  const converted = results.flatMap(({ converted: c }) => (c.ok ? [c.row] : []));
+  const store = await storeBatch(converted, {
+    env,
+    orgId: ctx.orgId,
+    mailbox: ctx.mailbox,
+    graph: run?.client ?? null,
+    attachmentMaxBytes: run?.attachmentMaxBytes ?? 0,
+  });
+  const storeFailed = new Map(store.failed.map((f) => [f.graph_id, f.error]));
   const outcomes: ItemOutcome[] = results
     .map(({ converted, folder }): ItemOutcome => {
-      if (converted.ok) return { graph_id: converted.row.graph_id, folder };
-      return { graph_id: converted.graphId, folder, error: converted.error };
+      if (!converted.ok) return { graph_id: converted.graphId, folder, error: converted.error };
+      const error = storeFailed.get(converted.row.graph_id);
+      return { graph_id: converted.row.graph_id, folder, ...(error && { error }) };
     })
     // A message without an id cannot be tracked (or retried); it is logged instead.
     .filter((o) => o.graph_id !== "");
   if (outcomes.length < results.length) {
     logEvent("warn", "mailbox_sync_message_without_id", { executionId: ctx.executionId });
   }
-  await writeImport(env.DB, ctx, rows, outcomes);
+  await writeImport(env.DB, ctx, store.stored, outcomes, store.attachments);
 }
 
 /** The folder of each message of a retry task (Inbox when unknown). */
@@ -242,7 +259,7 @@ async function itemFolders(env: AppEnv, task: MessagesTask): Promise<(id: string
   return (id) => folders.get(id) ?? "inbox";
 }
 
-async function failFolder(env: AppEnv, task: SyncTask, folder: SyncFolder, error: string) {
+async function failFolder(env: AppEnv, task: ExecutionTask, folder: SyncFolder, error: string) {
   await setFolderStatus(env, task, folder, { status: "FAILED", from: ["PENDING", "RUNNING"], error });
   await maybeFinish(env, task.orgId, task.executionId);
 }
@@ -269,6 +286,7 @@ async function endMessagesTask(env: AppEnv, task: MessagesTask) {
 
 /** Records that a task cannot be done: a folder's enumeration FAILED, or a retry's messages failed. */
 async function giveUp(env: AppEnv, task: SyncTask, error: string) {
-  if (task.kind === "page") await failFolder(env, task, task.folder, error);
+  if (task.kind === "live") await giveUpLiveTask(env, task, error);
+  else if (task.kind === "page") await failFolder(env, task, task.folder, error);
   else await failMessages(env, task, task.ids, error);
 }

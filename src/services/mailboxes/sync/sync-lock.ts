@@ -4,6 +4,8 @@ import { SlotLimiter } from "@/clients/graph/limiter";
 import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
+import { type IncomingNotification, LiveStore, type RunOutcome, type SubscriptionUpdate } from "../live/live-store";
+import type { FolderCursor, LiveSettings } from "../live/state";
 import { abandonExecution } from "./executions";
 
 /**
@@ -12,6 +14,10 @@ import { abandonExecution } from "./executions";
  * larger token than any older one. The lease is renewed by every step of the sync; an alarm expires a
  * lease that nobody renewed (a crashed or lost run), marks its execution FAILED in D1 and frees the
  * mailbox, so an abandoned sync never blocks the mailbox forever.
+ *
+ * It also owns the mailbox's live sync (src/services/mailboxes/live/: delta links, subscriptions, the next
+ * poll, the one running and one pending delta run). One alarm serves both: it is set to the earliest of
+ * the lease's expiry and live sync's next wake (a poll, a renewal, a lapsed run).
  */
 export interface Lease {
   orgId: string;
@@ -38,6 +44,9 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
    * but never blocks a mailbox.
    */
   private readonly graphSlots = new SlotLimiter(MAX_IN_FLIGHT_PER_MAILBOX, GRAPH_SLOT_TTL_MS);
+
+  /** Live sync's state of this mailbox (delta links, subscriptions, the next poll, the delta run). */
+  private readonly live = new LiveStore(this.ctx.storage, this.env, () => this.reschedule());
 
   /** Waits until fewer than MAX_IN_FLIGHT_PER_MAILBOX requests (Graph's limit) are in flight; answers a slot id. */
   acquireGraphSlot(ttlMs = GRAPH_SLOT_TTL_MS): Promise<string> {
@@ -73,7 +82,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
       expiresAt: now + input.leaseMs,
     };
     await this.ctx.storage.put({ [LEASE_KEY]: lease, [LAST_TOKEN_KEY]: token });
-    await this.ctx.storage.setAlarm(lease.expiresAt);
+    await this.reschedule();
     // The expired lease's execution ends after the grant: between reading the lease and granting it
     // only storage calls run, so no other call slips in, whereas ending the execution waits on D1.
     if (current) {
@@ -95,7 +104,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     if (current.expiresAt <= Date.now()) return false;
     current.expiresAt = Date.now() + leaseMs;
     await this.ctx.storage.put(LEASE_KEY, current);
-    await this.ctx.storage.setAlarm(current.expiresAt);
+    await this.reschedule();
     return true;
   }
 
@@ -104,7 +113,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     const current = await this.ctx.storage.get<Lease>(LEASE_KEY);
     if (!current || current.executionId !== executionId || current.token !== token) return false;
     await this.ctx.storage.delete(LEASE_KEY);
-    await this.ctx.storage.deleteAlarm();
+    await this.reschedule();
     return true;
   }
 
@@ -113,7 +122,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     const current = await this.ctx.storage.get<Lease>(LEASE_KEY);
     if (!current) return null;
     await this.ctx.storage.delete(LEASE_KEY);
-    await this.ctx.storage.deleteAlarm();
+    await this.reschedule();
     return current;
   }
 
@@ -125,13 +134,71 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     };
   }
 
-  override async alarm(): Promise<void> {
-    const current = await this.ctx.storage.get<Lease>(LEASE_KEY);
-    if (!current) return;
-    if (current.expiresAt > Date.now()) {
-      await this.ctx.storage.setAlarm(current.expiresAt);
+  // -------------------------------------------------------------------------------------------------
+  // Live sync (src/services/mailboxes/live/): RPC of the connect, schedule, notification and run code.
+
+  ensureLive(input: { orgId: string; mailbox: string; tenantId: string; since: string }, settings: LiveSettings) {
+    return this.live.ensure(input, settings);
+  }
+
+  resumeLive() {
+    return this.live.resume();
+  }
+
+  disableLive() {
+    return this.live.disable();
+  }
+
+  notifyLive(items: IncomingNotification[]) {
+    return this.live.notify(items);
+  }
+
+  beginLiveRun(runId: string) {
+    return this.live.beginRun(runId);
+  }
+
+  saveLiveCursor(runId: string, folder: "inbox" | "sentitems", cursor: FolderCursor) {
+    return this.live.saveCursor(runId, folder, cursor);
+  }
+
+  recordLiveSubscriptions(runId: string, update: SubscriptionUpdate) {
+    return this.live.recordSubscriptions(runId, update);
+  }
+
+  finishLiveRun(runId: string, outcome: RunOutcome) {
+    return this.live.finishRun(runId, outcome);
+  }
+
+  liveStatus() {
+    return this.live.view();
+  }
+
+  /** This object's id, as notification clientStates carry it. */
+  objectId(): string {
+    return this.ctx.id.toString();
+  }
+
+  /** One alarm for everything: the earliest of the lease's expiry and live sync's next wake. */
+  private async reschedule() {
+    const lease = await this.ctx.storage.get<Lease>(LEASE_KEY);
+    const at = Math.min(lease?.expiresAt ?? Number.POSITIVE_INFINITY, await this.live.wakeAt());
+    if (!Number.isFinite(at)) {
+      await this.ctx.storage.deleteAlarm();
       return;
     }
+    const current = await this.ctx.storage.getAlarm();
+    if (current !== at) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
+  }
+
+  override async alarm(): Promise<void> {
+    await this.expireLease();
+    await this.live.onAlarm();
+    await this.reschedule();
+  }
+
+  private async expireLease(): Promise<void> {
+    const current = await this.ctx.storage.get<Lease>(LEASE_KEY);
+    if (!current || current.expiresAt > Date.now()) return;
     // Throws on a D1 failure, so the runtime retries the alarm with the lease still in place.
     await this.abandon(current);
     // Ending the execution waited on D1: delete the lease only if it is still the expired one.

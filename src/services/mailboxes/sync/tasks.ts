@@ -7,7 +7,23 @@ import type { AppEnv } from "@/lib/types";
  * first page), a `messages` task is up to MESSAGES_PER_TASK message ids fetched one by one (retries).
  * `throttled` counts Graph 429/503 re-sends, which are not failed attempts.
  */
-export type SyncTask = PageTask | MessagesTask;
+export type SyncTask = PageTask | MessagesTask | LiveTask;
+
+/**
+ * One delta run of live sync (src/services/mailboxes/live/): its subscriptions' upkeep when due, then a
+ * delta round per folder. `runId` is the run the mailbox's Durable Object granted; a task of any other
+ * run (superseded, disconnected) is dropped.
+ */
+export interface LiveTask {
+  kind: "live";
+  orgId: string;
+  mailbox: string;
+  runId: string;
+  throttled?: number;
+}
+
+/** The tasks of an execution (import or retry). */
+export type ExecutionTask = PageTask | MessagesTask;
 
 interface TaskBase {
   orgId: string;

@@ -1,0 +1,130 @@
+import { and, eq } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { outlookMailboxes } from "@/db/schema";
+import { logEvent } from "@/lib/log";
+import type { AppEnv } from "@/lib/types";
+import { findMailbox, mailboxNotConnected } from "../mailbox-store";
+import { lockStub } from "../sync/sync-lock";
+import { BASELINE_MARGIN_MS, liveSettings } from "./state";
+import { deleteSubscriptions } from "./subscriptions";
+
+/**
+ * Live sync as the rest of the mailbox feature uses it: started on connect, stopped on disconnect,
+ * ensured for every connected mailbox by the hourly schedule (so mailboxes connected before live sync
+ * existed become live without any call), resumed when a tenant is reconnected, and its status.
+ */
+
+/** Mail older than this is never backfilled by the first delta round of a mailbox connected earlier. */
+const MAX_BACKFILL_MS = 30 * 24 * 60 * 60 * 1000;
+/** Mailboxes the scheduled ensure handles at once. */
+const ENSURE_CONCURRENCY = 10;
+const ENSURE_PAGE = 200;
+
+/**
+ * Connect: live from now on (the first delta round reaches back BASELINE_MARGIN_MS). Never throws: a
+ * mailbox whose object could not be reached is started by the hourly schedule.
+ */
+export async function startLive(env: AppEnv, orgId: string, mailbox: string, tenantId: string) {
+  const since = new Date(Date.now() - BASELINE_MARGIN_MS).toISOString();
+  try {
+    await lockStub(env, orgId, mailbox).ensureLive({ orgId, mailbox, tenantId, since }, liveSettings(env));
+  } catch (err) {
+    logFailure("mailbox_live_start_failed", orgId, err);
+  }
+}
+
+/**
+ * Disconnect: the object forgets the live state, then its subscriptions are deleted at Graph. Never
+ * throws: should the object be unreachable, its next delta run finds the mapping gone and stops itself.
+ */
+export async function stopLive(env: AppEnv, orgId: string, mailbox: string) {
+  try {
+    const stopped = await lockStub(env, orgId, mailbox).disableLive();
+    if (!stopped) return;
+    await deleteSubscriptions(env, { orgId, mailbox, tenantId: stopped.tenantId, ids: stopped.subscriptionIds });
+  } catch (err) {
+    logFailure("mailbox_live_stop_failed", orgId, err);
+  }
+}
+
+function logFailure(event: string, orgId: string, err: unknown) {
+  logEvent("warn", event, { orgId, message: err instanceof Error ? err.message.slice(0, 300) : String(err) });
+}
+
+/** getMailboxLiveSync: the mailbox's live status (404 when it is not connected in the org). */
+export async function liveStatus(env: AppEnv, orgId: string, email: string) {
+  if (!(await findMailbox(getDb(env.DB), orgId, email))) throw mailboxNotConnected(email);
+  return { mailbox: email, ...(await lockStub(env, orgId, email).liveStatus()) };
+}
+
+/** A reconnected tenant: its mailboxes waiting for a reconnect resume from their stored delta links. */
+export async function resumeTenantLive(env: AppEnv, orgId: string, tenantId: string) {
+  const rows = await getDb(env.DB)
+    .select({ email: outlookMailboxes.email })
+    .from(outlookMailboxes)
+    .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.tenantId, tenantId.toLowerCase())))
+    .all();
+  for (const row of rows) await lockStub(env, orgId, row.email).resumeLive();
+}
+
+interface EnsureRow {
+  org_id: string;
+  email: string;
+  tenant_id: string;
+  connected_at: string;
+  last_sync_at: string | null;
+  connection_status: string | null;
+}
+
+/**
+ * The hourly schedule: every connected mailbox's object gets its live state (created if missing, with a
+ * first round from its last sync's start, or its connect time, at most 30 days back) and settings; one
+ * whose tenant is connected again resumes. Idempotent; answers how many states were created.
+ */
+export async function ensureAllLive(env: AppEnv): Promise<{ mailboxes: number; created: number }> {
+  const settings = liveSettings(env);
+  let after = ["", ""];
+  let mailboxes = 0;
+  let created = 0;
+  for (;;) {
+    const { results } = await env.DB.prepare(
+      `SELECT m.org_id, m.email, m.tenant_id, m.connected_at, c.status AS connection_status,
+        (SELECT max(e.started_at) FROM mailbox_sync_executions e WHERE e.org_id = m.org_id AND e.mailbox = m.email)
+          AS last_sync_at
+       FROM outlook_mailboxes m
+       LEFT JOIN outlook_connections c ON c.org_id = m.org_id AND c.tenant_id = m.tenant_id
+       WHERE (m.org_id, m.email) > (?1, ?2) ORDER BY m.org_id, m.email LIMIT ?3`,
+    )
+      .bind(after[0], after[1], ENSURE_PAGE)
+      .all<EnsureRow>();
+    for (let i = 0; i < results.length; i += ENSURE_CONCURRENCY) {
+      const outcomes = await Promise.all(
+        results.slice(i, i + ENSURE_CONCURRENCY).map((r) => ensureOne(env, r, settings)),
+      );
+      created += outcomes.filter(Boolean).length;
+    }
+    mailboxes += results.length;
+    const last = results.at(-1);
+    if (!last || results.length < ENSURE_PAGE) break;
+    after = [last.org_id, last.email];
+  }
+  if (created > 0) logEvent("info", "mailbox_live_ensured", { mailboxes, created });
+  return { mailboxes, created };
+}
+
+async function ensureOne(env: AppEnv, row: EnsureRow, settings: ReturnType<typeof liveSettings>) {
+  const start = Date.parse(row.last_sync_at ?? row.connected_at);
+  const since = new Date(Math.max(start - BASELINE_MARGIN_MS, Date.now() - MAX_BACKFILL_MS)).toISOString();
+  const lock = lockStub(env, row.org_id, row.email);
+  try {
+    const { created } = await lock.ensureLive(
+      { orgId: row.org_id, mailbox: row.email, tenantId: row.tenant_id, since },
+      settings,
+    );
+    if (row.connection_status === "connected") await lock.resumeLive();
+    return created;
+  } catch (err) {
+    logFailure("mailbox_live_ensure_failed", row.org_id, err);
+    return false;
+  }
+}

@@ -1,0 +1,141 @@
+import type { AttachmentGraph } from "@/clients/graph/attachments";
+import { convertMessage, type GraphMessage, type SyncFolder } from "@/clients/graph/mail";
+import { logEvent } from "@/lib/log";
+import { storeBatch } from "@/services/message-store/import-batch";
+import { attachmentStatements, removeMessageContent } from "@/services/message-store/rows";
+import type { StoredMessage } from "../sync/import-writer";
+
+/**
+ * D1 writes of live sync: the same rows as the import (same fields; the whole body, its sanitized copy and
+ * the attachments go to the message store first, services/message-store), one transaction per delta page,
+ * rows as one JSON parameter per statement (`json_each`).
+ *
+ * - Present messages are upserted on (org, mailbox, Graph immutable id): a new one is inserted, a known one
+ *   is updated only when Graph's `lastModifiedDateTime` is newer than the stored version's (or equal with
+ *   another folder: a move), so replayed and out-of-order pages never move a message back. A moved message
+ *   keeps its row (immutable ids survive moves); an upsert also brings back a tombstone.
+ * - Removed messages become tombstones: `deleted_at` set, bodies and preview dropped, skipped by listings;
+ *   their objects in the message store and their attachment rows are deleted after the transaction.
+ *   Only a row still in the folder that reported the removal is touched, so "removed from Inbox" after
+ *   "created in Sent Items" (a move seen in that order) leaves the message listed.
+ * Every statement requires the mailbox mapping to exist: after a disconnect nothing is written.
+ */
+
+const MAX_CHUNK_CHARS = 400_000;
+const MAX_CHUNK_ROWS = 100;
+
+// ?1 org, ?2 mailbox, ?3 execution id of the live run, ?4 now, ?5 rows (JSON)
+const UPSERT = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
+  from_name, to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview,
+  body_content_type, body, body_truncated, body_sanitized, body_sanitized_truncated, body_sanitizer_version,
+  shared_inbox_id, bucket_id, execution_id, imported_at, graph_modified_at, deleted_at, body_store, body_size,
+  has_attachments)
+SELECT j.value ->> '$.uid', ?1, ?2, j.value ->> '$.graph_id', j.value ->> '$.folder', j.value ->> '$.subject',
+  j.value ->> '$.from_address', j.value ->> '$.from_name', j.value ->> '$.to', j.value ->> '$.cc',
+  j.value ->> '$.received_at', j.value ->> '$.sent_at', j.value ->> '$.sort_at', j.value ->> '$.conversation_id',
+  j.value ->> '$.body_preview', j.value ->> '$.body_content_type', j.value ->> '$.body', j.value ->> '$.body_truncated',
+  j.value ->> '$.body_sanitized', j.value ->> '$.body_sanitized_truncated', j.value ->> '$.body_sanitizer_version',
+  m.shared_inbox_id,
+  COALESCE((SELECT b.id FROM inbox_buckets b WHERE b.org_id = ?1 AND b.inbox_id = m.shared_inbox_id), 'default'),
+  ?3, ?4, j.value ->> '$.graph_modified_at', NULL, j.value ->> '$.body_store', j.value ->> '$.body_size',
+  j.value ->> '$.has_attachments'
+FROM json_each(?5) AS j
+JOIN outlook_mailboxes m ON m.org_id = ?1 AND m.email = ?2
+WHERE true
+ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
+  folder = excluded.folder, subject = excluded.subject, from_address = excluded.from_address,
+  from_name = excluded.from_name, to_recipients = excluded.to_recipients, cc_recipients = excluded.cc_recipients,
+  received_at = excluded.received_at, sent_at = excluded.sent_at, sort_at = excluded.sort_at,
+  conversation_id = excluded.conversation_id, body_preview = excluded.body_preview,
+  body_content_type = excluded.body_content_type, body = excluded.body, body_truncated = excluded.body_truncated,
+  body_sanitized = excluded.body_sanitized, body_sanitized_truncated = excluded.body_sanitized_truncated,
+  body_sanitizer_version = excluded.body_sanitizer_version, graph_modified_at = excluded.graph_modified_at,
+  body_store = excluded.body_store, body_size = excluded.body_size, has_attachments = excluded.has_attachments,
+  deleted_at = NULL
+WHERE excluded.graph_modified_at IS NULL OR imported_messages.graph_modified_at IS NULL
+  OR excluded.graph_modified_at > imported_messages.graph_modified_at
+  OR (excluded.graph_modified_at = imported_messages.graph_modified_at
+      AND (excluded.folder <> imported_messages.folder OR imported_messages.deleted_at IS NOT NULL))`;
+
+// ?1 org, ?2 mailbox, ?3 folder, ?4 now, ?5 ids (JSON)
+const REMOVE = `UPDATE imported_messages SET deleted_at = ?4, body = NULL, body_sanitized = NULL, body_preview = NULL
+WHERE org_id = ?1 AND mailbox = ?2 AND folder = ?3 AND deleted_at IS NULL
+  AND graph_id IN (SELECT value FROM json_each(?5))
+  AND EXISTS (SELECT 1 FROM outlook_mailboxes m WHERE m.org_id = ?1 AND m.email = ?2)
+RETURNING graph_id`;
+
+function chunks<T>(rows: T[]): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    if (current.length > 0 && (current.length >= MAX_CHUNK_ROWS || size + json.length > MAX_CHUNK_CHARS)) {
+      out.push(`[${current.join(",")}]`);
+      current = [];
+      size = 0;
+    }
+    current.push(json);
+    size += json.length + 1;
+  }
+  if (current.length > 0) out.push(`[${current.join(",")}]`);
+  return out;
+}
+
+export interface LiveWrite {
+  orgId: string;
+  mailbox: string;
+  runId: string;
+  folder: SyncFolder;
+  attachmentMaxBytes: number;
+}
+
+/** Bodies are stored whole (in the message store), never cut. */
+const WHOLE_BODY = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Writes one delta page (one transaction); answers the statements run and the messages skipped (Graph
+ * returned them incomplete, or their content could not be stored: both logged, and imported with the
+ * message's next change).
+ */
+export async function writeDeltaPage(
+  env: { DB: D1Database; MESSAGE_STORE: R2Bucket },
+  ctx: LiveWrite,
+  page: { present: GraphMessage[]; removed: string[] },
+  graph: AttachmentGraph | null,
+): Promise<{ statements: number; skipped: number }> {
+  const db = env.DB;
+  const converted = [];
+  let incomplete = 0;
+  for (const raw of page.present) {
+    const c = convertMessage(raw, ctx.folder, WHOLE_BODY);
+    if (c.ok) converted.push(c.row);
+    else incomplete++;
+  }
+  const store = await storeBatch(converted, { env, ...ctx, graph });
+  const rows: StoredMessage[] = store.stored;
+  const skipped = incomplete + store.failed.length;
+  if (incomplete > 0) logEvent("warn", "mailbox_live_message_incomplete", { orgId: ctx.orgId, skipped: incomplete });
+  if (store.failed.length > 0) {
+    logEvent("warn", "mailbox_live_content_failed", { orgId: ctx.orgId, skipped: store.failed.length });
+  }
+  const now = new Date().toISOString();
+  const removals = chunks(page.removed).map((json) =>
+    db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json),
+  );
+  const statements = [
+    ...chunks(rows).map((json) => db.prepare(UPSERT).bind(ctx.orgId, ctx.mailbox, `live:${ctx.runId}`, now, json)),
+    ...attachmentStatements(db, ctx, store.attachments),
+    ...removals,
+  ];
+  if (statements.length === 0) return { statements: 0, skipped };
+  const results = await db.batch<{ graph_id: string }>(statements);
+  // The messages this page made tombstones: their stored content goes too.
+  const removed = results.slice(statements.length - removals.length).flatMap((r) => r.results ?? []);
+  await removeMessageContent(
+    db,
+    env.MESSAGE_STORE,
+    removed.map((r) => ({ orgId: ctx.orgId, mailbox: ctx.mailbox, graphId: r.graph_id })),
+  );
+  return { statements: statements.length, skipped };
+}

@@ -1,0 +1,110 @@
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import { getDb } from "@/db/client";
+import type { AppEnv } from "@/lib/types";
+import { MailboxLiveSyncSchema } from "@/schemas/mailboxes";
+import { lockStub } from "@/services/mailboxes/sync/sync-lock";
+import { markAdminConsented } from "@/services/outlook/store";
+import { type CallOptions, call, expectBody, uniqueOrg } from "./api";
+import {
+  allMessages,
+  connect,
+  connectTenant,
+  seedMailbox,
+  setAppOnlyConsent,
+  uniqueMailbox,
+  uniqueTenant,
+} from "./mailbox-harness";
+import { browse, newUser } from "./outlook-flow";
+
+/**
+ * Shared by test/mailboxes-live-*.test.ts: a Worker whose live sync settings come from the connect
+ * request (the mailbox's Durable Object keeps the settings it was started with), the real queue and its
+ * consumer (wrangler.toml, run by Miniflare), and waits on what a user sees.
+ */
+
+export const PUBLIC_BASE_URL = "https://worker.test";
+
+export function liveApi(vars: Partial<Record<string, string>> = {}) {
+  const overrides = {
+    MAILBOX_POLL_INTERVAL_SECONDS: "1",
+    MAILBOX_BACKSTOP_POLL_SECONDS: "3600",
+    ...vars,
+  } as unknown as Partial<AppEnv>;
+  return <T = unknown>(method: string, path: string, options: CallOptions = {}) =>
+    call<T>(method, path, { ...options, env: overrides });
+}
+
+export type LiveApi = ReturnType<typeof liveApi>;
+
+export async function liveStatus(api: LiveApi, org: string, email: string) {
+  return expectBody(
+    await api("GET", `/v2/outlook/mailbox/${encodeURIComponent(email)}/live`, { org }),
+    200,
+    MailboxLiveSyncSchema,
+  );
+}
+
+/** Polls `probe` every 100 ms until it answers true; fails after `timeoutMs`. */
+export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The graph ids listed in the org's default inbox. */
+export async function listedIds(api: LiveApi, org: string) {
+  return (await allMessages(api as never, org)).map((m) => m.graph_id);
+}
+
+/** Admin consent for `tenant`: the identity stand-in issues app-only tokens, the fake Graph accepts them. */
+export async function grantAdminConsent(org: string, tenant: string, minExpirationMinutes?: number) {
+  const admin = await newUser(tenant, { admin: true });
+  const testEnv = env as unknown as AppEnv;
+  const url = new URL(`${testEnv.MS_LOGIN_BASE_URL}/${tenant}/v2.0/adminconsent`);
+  url.searchParams.set("client_id", testEnv.MS_CLIENT_ID);
+  url.searchParams.set("redirect_uri", testEnv.MS_REDIRECT_URI);
+  url.searchParams.set("scope", "https://graph.microsoft.com/.default");
+  await browse(url.toString(), admin.login);
+  await markAdminConsented(getDb(env.DB), org, tenant, null);
+  await setAppOnlyConsent(
+    tenant,
+    true,
+    minExpirationMinutes === undefined ? {} : { min_expiration_minutes: minExpirationMinutes },
+  );
+}
+
+/** A connected, empty mailbox of a fresh org and tenant (consented for app-only when `consent`). */
+export async function liveMailbox(
+  api: LiveApi,
+  options: { consent?: boolean; minExpirationMinutes?: number; tenant?: string } = {},
+) {
+  const org = uniqueOrg("live");
+  const tenant = options.tenant ?? uniqueTenant();
+  const email = uniqueMailbox("live");
+  await connectTenant(org, tenant);
+  if (options.consent) await grantAdminConsent(org, tenant, options.minExpirationMinutes);
+  await seedMailbox({ email, tenant });
+  await connect(api as never, org, email);
+  return { org, tenant, email };
+}
+
+/** Runs the mailbox object's alarm now (the next poll or renewal, whatever is due). */
+export async function pokeAlarm(org: string, email: string) {
+  const { runDurableObjectAlarm } = await import("cloudflare:test");
+  return runDurableObjectAlarm(lockStub(env as unknown as AppEnv, org, email));
+}
+
+export async function importedRow(org: string, graphId: string) {
+  return env.DB.prepare(
+    "SELECT folder, subject, deleted_at, body FROM imported_messages WHERE org_id = ? AND graph_id = ?",
+  )
+    .bind(org, graphId)
+    .all<{ folder: string; subject: string; deleted_at: string | null; body: string | null }>()
+    .then((r) => r.results);
+}
+
+export { expect };
