@@ -5,6 +5,7 @@ import { dnsTestBindings } from "./test/servers/dns-servers";
 import { graphTestBindings } from "./test/servers/fake-graph";
 import { startJwksServer } from "./test/servers/jwks-server";
 import { microsoftTestBindings } from "./test/servers/oauth-server";
+import { webhookReceiverBindings } from "./test/servers/webhook-receiver";
 import { xssCorpora } from "./test/servers/xss-corpora";
 
 /** HS256 secret the tests use for the development-token path. */
@@ -42,6 +43,7 @@ export default defineConfig(async () => {
             ...dns,
             ...microsoft,
             ...graph,
+            ...(await webhookReceiverBindings()),
           },
         },
       }),

@@ -10,10 +10,19 @@ import inboxBuckets from "@/routes/inbox-buckets/inbox-buckets.index";
 import mailboxes from "@/routes/mailboxes/mailboxes.index";
 import outlook from "@/routes/outlook/outlook.index";
 import settings from "@/routes/settings/settings.index";
+import sharedInboxMessages from "@/routes/shared-inbox-messages/shared-inbox-messages.index";
 import sharedInboxes from "@/routes/shared-inboxes/shared-inboxes.index";
+import webhooks from "@/routes/webhooks/webhooks.index";
 
 /** Paths that answer without a bearer token (the OAuth callback is authenticated by its state and cookie). */
-const PUBLIC_PATHS = new Set(["/openapi.json", "/docs", DOCS_BUNDLE_PATH, "/v2/outlook/oauth/callback"]);
+const PUBLIC_PATHS = new Set([
+  "/openapi.json",
+  "/docs",
+  DOCS_BUNDLE_PATH,
+  "/v2/outlook/oauth/callback",
+  "/v2/outlook/notifications",
+  "/v2/outlook/notifications/lifecycle",
+]);
 
 const app = createApp({
   // Security headers first, so every answer gets them; CORS before authentication, so a listed origin's
@@ -28,7 +37,17 @@ app.use("/v2/outlook/*", refuseLocalDevKeysOffLocalhost);
 
 // `domains` comes before `settings`: POST /v1/email-settings/domain and /domain:verify would otherwise
 // match the legacy POST /v1/email-settings/{id}.
-const routers = [emailAddresses, sharedInboxes, inboxBuckets, domains, settings, outlook, mailboxes] as const;
+const routers = [
+  emailAddresses,
+  sharedInboxes,
+  inboxBuckets,
+  domains,
+  settings,
+  outlook,
+  mailboxes,
+  sharedInboxMessages,
+  webhooks,
+] as const;
 for (const router of routers) {
   app.route("/", router);
 }

@@ -83,6 +83,22 @@ const ADDITIVE_OPERATIONS: { operationId: string; method: string; path: string }
     method: "get",
     path: "/v2/email-settings/shared-inboxes/{id}/messages/{message_id}/original-body",
   },
+  // Issue 11: the live sync state of a connected mailbox.
+  { operationId: "getMailboxLiveSync", method: "get", path: "/v2/outlook/mailbox/{email}/live" },
+  // Issue 13: outbound webhooks (signed per Standard Webhooks).
+  { operationId: "createWebhook", method: "post", path: "/v2/email-settings/webhooks" },
+  { operationId: "listWebhooks", method: "get", path: "/v2/email-settings/webhooks" },
+  { operationId: "getWebhook", method: "get", path: "/v2/email-settings/webhooks/{id}" },
+  { operationId: "updateWebhook", method: "patch", path: "/v2/email-settings/webhooks/{id}" },
+  { operationId: "deleteWebhook", method: "delete", path: "/v2/email-settings/webhooks/{id}" },
+  { operationId: "rotateWebhookSecret", method: "post", path: "/v2/email-settings/webhooks/{id}/rotate-secret" },
+  { operationId: "listWebhookDeliveries", method: "get", path: "/v2/email-settings/webhooks/{id}/deliveries" },
+  {
+    operationId: "redeliverWebhookEvent",
+    method: "post",
+    path: "/v2/email-settings/webhooks/{id}/events/{event_id}/redeliver",
+  },
+  { operationId: "sendTestWebhookEvent", method: "post", path: "/v2/email-settings/webhooks/{id}/test" },
 ];
 
 /** Bodies the contract leaves optional but the implementation requires (README: send `{}` for a no-op). */

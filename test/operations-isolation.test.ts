@@ -138,6 +138,8 @@ const BODIES: Record<string, (a: OrgA) => unknown> = {
   deleteDomain: (a) => ({ domain: a.domain }),
   verifyNameServers: (a) => ({ domain: a.domain }),
   verifyDomain: (a) => ({ domain: a.domain }),
+  createWebhook: () => ({ url: "https://hooks.example.com/b", event_types: ["domain.verified"] }),
+  updateWebhook: () => ({ url: "https://hooks.example.com/b2", enabled: false }),
 };
 
 function requestFor(op: ServedOperation, a: OrgA) {

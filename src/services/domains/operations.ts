@@ -6,6 +6,7 @@ import type { DnsResolver } from "@/clients/dns";
 import { type Database, getDb } from "@/db/client";
 import type { DomainVerificationRow } from "@/db/schema";
 import type { AppEnv, AuthContext } from "@/lib/types";
+import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import type { DomainSettingBody } from "@/shared/domain-records";
 import { addDomain } from "./add";
 import { type DomainConfig, domainConfig, resolverFor } from "./config";
@@ -33,6 +34,7 @@ export async function addOrgDomain(env: AppEnv, auth: AuthContext, input: string
 /** deleteDomain: 409 while addresses use the domain. */
 export async function deleteOrgDomain(env: AppEnv, auth: AuthContext, input: string | undefined): Promise<void> {
   await deleteDomain(getDb(env.DB), auth.orgId, lookupDomainName(input));
+  await kickWebhookDeliveries(env, auth.orgId);
 }
 
 type DomainCheck = (
@@ -49,6 +51,7 @@ async function checkOrgDomain(env: AppEnv, auth: AuthContext, input: string | un
   const db = getDb(env.DB);
   const entry = await findDomain(db, auth.orgId, domain);
   const state = await check(db, entry, config, resolverFor(config));
+  if (state.status !== entry.state.status) await kickWebhookDeliveries(env, auth.orgId);
   return toDomainResponse({ ...entry, state }, config);
 }
 

@@ -3,6 +3,7 @@ import { type Database, getDb } from "@/db/client";
 import type { DomainVerificationRow, SettingRow } from "@/db/schema";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
+import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { type DomainConfig, domainConfig, resolverFor } from "./config";
 import { ResolverUnreachableError } from "./errors";
 import { claimDue, ensureState, postponeCheck, releaseClaim, selectDue, settingsWithoutState } from "./store";
@@ -67,6 +68,8 @@ export async function recheckDueDomains(
     summary[outcome]++;
   }
   log("info", "domain re-check done", { ...summary, due: due.length });
+  // Status changes wrote webhook events; hand their deliveries to the queue now.
+  await kickWebhookDeliveries(env);
   return summary;
 }
 

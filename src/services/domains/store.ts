@@ -4,6 +4,7 @@
  * decide what to write live in the service modules that call these.
  */
 import { and, asc, eq, getTableColumns, gt, isNull, lte, ne, notExists, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { type Database, isUniqueViolation } from "@/db/client";
 import {
@@ -13,6 +14,7 @@ import {
   type SettingRow,
   settings,
 } from "@/db/schema";
+import { eventStatements } from "@/services/webhooks/outbox";
 import { alreadyConfigured, domainNotFound, tooManyDomains } from "./errors";
 import { type DomainEntry, domainOf, freshState } from "./state";
 
@@ -140,14 +142,23 @@ export async function insertDomain(db: Database, entry: DomainEntry, maxDomains:
   throw existing ? alreadyConfigured(domain) : tooManyDomains(maxDomains);
 }
 
-/** Updates the entry's verification state and returns the stored row; 404 when the domain is gone. */
-export async function updateState(db: Database, entry: DomainEntry, values: Partial<DomainVerificationRow>) {
-  const row = await db
+/**
+ * Updates the entry's verification state and returns the stored row; 404 when the domain is gone. `events`
+ * (webhook outbox statements) commit in the same batch, and only when the update changed the row.
+ */
+export async function updateState(
+  db: Database,
+  entry: DomainEntry,
+  values: Partial<DomainVerificationRow>,
+  events: readonly BatchItem<"sqlite">[] = [],
+) {
+  const update = db
     .update(domainVerifications)
     .set(values)
     .where(and(eq(domainVerifications.settingId, entry.setting.id), eq(domainVerifications.orgId, entry.setting.orgId)))
-    .returning()
-    .get();
+    .returning();
+  const [rows] = await db.batch([update, ...events]);
+  const row = (rows as DomainVerificationRow[])[0];
   if (!row) throw domainNotFound(entry.setting.value ?? "");
   return row;
 }
@@ -200,6 +211,8 @@ export async function deleteDomainRows(db: Database, setting: SettingRow, domain
       .delete(settings)
       .where(and(eq(settings.id, setting.id), eq(settings.orgId, orgId), noAddress))
       .returning({ id: settings.id }),
+    // The webhook event, only when the setting was deleted (the statement right before it changed a row).
+    ...eventStatements(db, { orgId, type: "domain.deleted", data: { domain } }),
   ]);
   return deletedSettings.length > 0;
 }

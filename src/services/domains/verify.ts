@@ -1,6 +1,7 @@
 import type { DnsResolver } from "@/clients/dns";
 import { type Database, isUniqueViolation, nowIso } from "@/db/client";
-import type { DomainVerificationRow } from "@/db/schema";
+import type { DomainStatus, DomainVerificationRow } from "@/db/schema";
+import { eventStatements } from "@/services/webhooks/outbox";
 import { checkNameServers } from "./check-name-servers";
 import { checkDomainRecords, overallStatus, type RecordCheck } from "./check-records";
 import type { DomainConfig } from "./config";
@@ -26,21 +27,44 @@ async function saveRecordChecks(
   const status = overallStatus(checks, entry.state.status);
   const iso = now.toISOString();
   const verifiedAt = status === "verified" ? (entry.state.status === "verified" ? entry.state.verifiedAt : iso) : null;
+  const values = {
+    status,
+    records: checks.map(({ record, ...stored }) => stored),
+    verifiedAt,
+    lastCheckedAt: iso,
+    nextCheckAt: nextCheckAt(status, entry.state.createdAt, now),
+    updatedAt: iso,
+  };
   try {
-    return await updateState(db, entry, {
-      status,
-      records: checks.map(({ record, ...stored }) => stored),
-      verifiedAt,
-      lastCheckedAt: iso,
-      nextCheckAt: nextCheckAt(status, entry.state.createdAt, now),
-      updatedAt: iso,
-    });
+    return await updateState(db, entry, values, statusEvents(db, entry, values, checks));
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     const domain = domainOf(entry);
     await recheckOtherHolderAt(db, domain, entry.setting.orgId, iso);
     throw verifiedElsewhere(domain);
   }
+}
+
+/** Webhook events of a status change: `domain.verified`, or `domain.degraded` when a verified domain lost a record. */
+function statusEvents(
+  db: Database,
+  entry: DomainEntry,
+  next: { status: DomainStatus; verifiedAt: string | null },
+  checks: RecordCheck[],
+) {
+  const orgId = entry.setting.orgId;
+  const domain = domainOf(entry);
+  const previous = entry.state.status;
+  if (next.status === "verified" && previous !== "verified") {
+    const data = { domain, status: "verified" as const, verified_at: next.verifiedAt ?? "" };
+    return eventStatements(db, { orgId, type: "domain.verified", data });
+  }
+  if (previous === "verified" && next.status !== "verified") {
+    const failing = checks.filter((c) => c.record.required && c.status !== "verified").map((c) => c.key);
+    const data = { domain, status: next.status, previous_status: "verified" as const, failing_records: failing };
+    return eventStatements(db, { orgId, type: "domain.degraded", data });
+  }
+  return [];
 }
 
 /** Checks every record of the domain and stores the outcome (the verifyDomain operation and the re-check). */

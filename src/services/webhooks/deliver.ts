@@ -1,0 +1,183 @@
+/**
+ * The `webhook-deliveries` queue consumer: one message is one attempt of one (event, endpoint) delivery.
+ * Messages of one batch run concurrently across endpoints and at most WEBHOOK_ENDPOINT_CONCURRENCY at a
+ * time per endpoint, so a slow endpoint never holds up another's deliveries. Each attempt is claimed in
+ * D1 first (a duplicate message sends nothing), the URL is checked again, the payload signed and sent;
+ * the outcome decides: delivered, retry later (the schedule, or Retry-After on 429/503), or failed (410
+ * disables the endpoint; so does failing for WEBHOOK_DISABLE_AFTER_FAILING_SECONDS).
+ */
+import { type Database, getDb } from "@/db/client";
+import type { WebhookEndpointRow } from "@/db/schema";
+import { logEvent } from "@/lib/log";
+import type { AppEnv } from "@/lib/types";
+import { type WebhookConfig, webhookConfig } from "./config";
+import {
+  type AttemptResult,
+  type ClaimedAttempt,
+  claimAttempt,
+  releaseEnqueued,
+  saveAttempt,
+} from "./deliveries-store";
+import { dispatchWebhookDeliveries, type WebhookDeliveryMessage } from "./dispatch";
+import { signingSecrets } from "./endpoints-store";
+import { nextDelaySeconds } from "./retry";
+import { type SendOutcome, sendDelivery } from "./send";
+import { webhookUrlProblem } from "./url-guard";
+
+const cancelled = (error: string): AttemptResult => ({
+  status: "cancelled",
+  statusCode: null,
+  error,
+  responseBody: null,
+  nextAttemptAt: null,
+  endpoint: null,
+});
+
+/** What to store after a failed send: a retry, or the end (and whether the endpoint is disabled). */
+function afterFailure(
+  config: WebhookConfig,
+  endpoint: WebhookEndpointRow,
+  attempts: number,
+  outcome: SendOutcome,
+  now: Date,
+): AttemptResult & { delaySeconds?: number } {
+  const base = { statusCode: outcome.statusCode, error: outcome.error, responseBody: outcome.responseBody };
+  const iso = now.toISOString();
+  if (outcome.statusCode === 410) {
+    const disabledReason = `Disabled at ${iso}: the endpoint answered 410 Gone`;
+    return { ...base, status: "failed", nextAttemptAt: null, endpoint: { disabledReason } };
+  }
+  const failingSince = endpoint.failingSince ?? iso;
+  if (+now - Date.parse(failingSince) >= config.disableAfterFailingMs) {
+    const days = Math.round(config.disableAfterFailingMs / 86_400_000);
+    const disabledReason = `Disabled at ${iso}: deliveries failed since ${failingSince} (over ${days} days); last error: ${outcome.error}`;
+    return { ...base, status: "failed", nextAttemptAt: null, endpoint: { disabledReason } };
+  }
+  const delaySeconds = nextDelaySeconds(config.retryDelaysSeconds, attempts, outcome.retryAfterSeconds);
+  if (delaySeconds === undefined) {
+    return { ...base, status: "failed", nextAttemptAt: null, endpoint: { failingSince } };
+  }
+  const nextAttemptAt = new Date(+now + delaySeconds * 1000).toISOString();
+  return { ...base, status: "pending", nextAttemptAt, endpoint: { failingSince }, delaySeconds };
+}
+
+async function attemptOutcome(config: WebhookConfig, claimed: ClaimedAttempt, now: Date) {
+  const { delivery, endpoint, payload } = claimed;
+  if (!endpoint || payload === null) return cancelled("The webhook or its event no longer exists");
+  if (!endpoint.enabled)
+    return cancelled(`The webhook is disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ""}`);
+  const problem = webhookUrlProblem(endpoint.url, config.allowInsecureUrls);
+  if (problem) return { ...cancelled(`Not sent: ${problem}`), status: "failed" as const };
+  let secrets: string[];
+  try {
+    secrets = await signingSecrets(config.encryptionKeys, endpoint, now);
+  } catch (err) {
+    // Never the secret itself: only that it did not open (a key missing from TOKEN_ENCRYPTION_KEYS).
+    logEvent("error", "webhook_secret_unavailable", { endpointId: endpoint.id, error: (err as Error).name });
+    const outcome = {
+      ok: false,
+      statusCode: null,
+      error: "Not sent: the signing secret could not be opened",
+      responseBody: null,
+    };
+    return afterFailure(config, endpoint, delivery.attempts, outcome, now);
+  }
+  const outcome = await sendDelivery({
+    url: endpoint.url,
+    eventId: delivery.eventId,
+    payload,
+    secrets,
+    timeoutMs: config.timeoutMs,
+    now,
+  });
+  if (outcome.ok) {
+    // The endpoint row is written only when it was failing (most deliveries write the delivery alone).
+    const endpointAfter = endpoint.failingSince ? { healthy: true as const } : null;
+    const { statusCode, responseBody } = outcome;
+    return {
+      status: "delivered" as const,
+      statusCode,
+      error: null,
+      responseBody,
+      nextAttemptAt: null,
+      endpoint: endpointAfter,
+    };
+  }
+  return afterFailure(config, endpoint, delivery.attempts, outcome, now);
+}
+
+/** Runs one message's attempt and stores its outcome; a retry is re-sent to the queue with its delay. */
+export async function deliverAttempt(
+  env: AppEnv,
+  db: Database,
+  config: WebhookConfig,
+  message: WebhookDeliveryMessage,
+) {
+  const now = new Date();
+  const claimed = await claimAttempt(db, message, now, config.timeoutMs);
+  if (!claimed) return; // a duplicate or stale message: that attempt is taken or done
+  const result: AttemptResult & { delaySeconds?: number } = await attemptOutcome(config, claimed, now);
+  await saveAttempt(db, claimed.delivery, result, new Date());
+  if (result.status !== "pending") return;
+  const queue = env.WEBHOOK_DELIVERY_QUEUE as Queue<WebhookDeliveryMessage> | undefined;
+  try {
+    if (!queue) throw new Error("WEBHOOK_DELIVERY_QUEUE is not bound");
+    await queue.send(
+      { ...message, attempt: claimed.delivery.attempts + 1 },
+      { delaySeconds: result.delaySeconds ?? 0 },
+    );
+  } catch (err) {
+    logEvent("warn", "webhook_retry_enqueue_failed", { deliveryId: message.deliveryId, error: (err as Error).message });
+    await releaseEnqueued(db, claimed.delivery);
+  }
+}
+
+/** Runs `tasks` with at most `limit` at a time. */
+async function limited<T>(items: T[], limit: number, run: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await run(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** Sends a batch's attempts: endpoints in parallel, at most `endpointConcurrency` at a time per endpoint. */
+async function deliverBatchMessages(batch: MessageBatch<WebhookDeliveryMessage>, env: AppEnv) {
+  const config = webhookConfig(env);
+  const db = getDb(env.DB);
+  const byEndpoint = new Map<string, Message<WebhookDeliveryMessage>[]>();
+  for (const message of batch.messages) {
+    const key = message.body?.endpointId ?? "";
+    byEndpoint.set(key, [...(byEndpoint.get(key) ?? []), message]);
+  }
+  await Promise.all(
+    [...byEndpoint.values()].map((messages) =>
+      limited(messages, config.endpointConcurrency, async (message) => {
+        try {
+          await deliverAttempt(env, db, config, message.body);
+          message.ack();
+        } catch (err) {
+          logEvent("error", "webhook_delivery_error", {
+            deliveryId: message.body?.deliveryId,
+            error: (err as Error).message,
+          });
+          message.retry();
+        }
+      }),
+    ),
+  );
+}
+
+/** The queue() entry for `webhook-deliveries` and its dead-letter queue. */
+export async function handleWebhookQueue(batch: MessageBatch<WebhookDeliveryMessage>, env: AppEnv) {
+  if (batch.queue.endsWith("-dlq")) {
+    // The attempt stays pending in D1 and the sweep below re-sends it: nothing to do but acknowledge.
+    for (const message of batch.messages) message.ack();
+  } else {
+    await deliverBatchMessages(batch, env);
+  }
+  // Whatever a crash left behind (committed events never dispatched, lost retry messages).
+  await dispatchWebhookDeliveries(env, { sweep: true }).catch((err) =>
+    logEvent("warn", "webhook_sweep_failed", { error: (err as Error).message }),
+  );
+}
