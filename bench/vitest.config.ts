@@ -5,6 +5,7 @@ import { dnsTestBindings } from "../test/servers/dns-servers";
 import { graphTestBindings } from "../test/servers/fake-graph";
 import { startJwksServer } from "../test/servers/jwks-server";
 import { microsoftTestBindings } from "../test/servers/oauth-server";
+import { webhookReceiverBindings } from "../test/servers/webhook-receiver";
 
 /** Delay dnsdist adds to every DoH answer while the benchmark runs. */
 export const BENCH_DNS_DELAY_MS = 200;
@@ -37,6 +38,7 @@ export default defineConfig(async () => {
             ...dns,
             ...microsoft,
             ...graph,
+            ...(await webhookReceiverBindings()),
           },
         },
       }),

@@ -116,7 +116,11 @@ function numericDate(payload: Record<string, unknown>, name: "exp" | "nbf" | "ia
   return value;
 }
 
-function verifyTimes(payload: Record<string, unknown>, config: JwtVerifierConfig) {
+/**
+ * The time checks of a verified token (exp present and not passed, lifetime bounded, nbf and iat not in the
+ * future). Exported so a cached verification is re-checked against the clock on every use.
+ */
+export function verifyTimes(payload: Record<string, unknown>, config: JwtVerifierConfig) {
   const exp = numericDate(payload, "exp");
   const nbf = numericDate(payload, "nbf");
   const iat = numericDate(payload, "iat");
@@ -150,14 +154,25 @@ function verifyRegisteredClaims(payload: Record<string, unknown>, config: JwtVer
   }
 }
 
+/** The imported HMAC key of the (one) development secret, so it is imported once per isolate, not per token. */
+let hmacKey: { secret: string; key: Promise<CryptoKey> } | undefined;
+
+function hmacKeyFor(secret: string): Promise<CryptoKey> {
+  if (hmacKey?.secret !== secret) {
+    const key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["verify"],
+    );
+    hmacKey = { secret, key };
+  }
+  return hmacKey.key;
+}
+
 async function verifyHmac(secret: string, signature: Uint8Array, message: Uint8Array) {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["verify"],
-  );
+  const key = await hmacKeyFor(secret);
   if (!(await crypto.subtle.verify("HMAC", key, signature, message))) {
     throw new TokenError("Token signature is invalid");
   }

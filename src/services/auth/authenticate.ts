@@ -1,8 +1,9 @@
-import { type JwtVerifierConfig, TokenError, verifyJwt } from "@/clients/identity/jwt";
+import { type JwtVerifierConfig, TokenError } from "@/clients/identity/jwt";
 import { type AppConfig, appConfig } from "@/lib/config";
 import { ApiError, forbidden, unauthorized } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv, AuthContext } from "@/lib/types";
+import { verifyBearerToken } from "./verified-tokens";
 
 /**
  * Claim names. `org_id` / `user_id` are ours; the `custom:ivy_*` ones come from epilot's Cognito pool.
@@ -101,7 +102,7 @@ export async function authenticate(
   }
   let claims: Record<string, unknown>;
   try {
-    claims = await verifyJwt(match[1], config);
+    claims = await verifyBearerToken(match[1], config);
   } catch (err) {
     if (err instanceof TokenError) {
       if (err.misconfigured) throw new ApiError(503, `Authentication is unavailable: ${err.message}`);

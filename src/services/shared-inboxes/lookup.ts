@@ -34,11 +34,24 @@ export async function getSharedInbox(env: AppEnv, orgId: string, id: string): Pr
   return inbox;
 }
 
+/** The list query, built once per database (drizzle's query building costs about as much as a D1 read). */
+const listQueries = new WeakMap<Database, ReturnType<typeof prepareList>>();
+
+function prepareList(db: Database) {
+  return inboxesWithBuckets(db)
+    .where(eq(sharedInboxes.orgId, sql.placeholder("orgId")))
+    .orderBy(sharedInboxes.createdAt, sql`${sharedInboxes}.rowid`)
+    .prepare();
+}
+
 /** The org's stored inboxes in creation order (the default inbox is implicit and not listed). */
 export async function listSharedInboxes(env: AppEnv, orgId: string): Promise<SharedInboxView[]> {
-  const rows = await inboxesWithBuckets(getDb(env.DB))
-    .where(eq(sharedInboxes.orgId, orgId))
-    .orderBy(sharedInboxes.createdAt, sql`${sharedInboxes}.rowid`)
-    .all();
+  const db = getDb(env.DB);
+  let query = listQueries.get(db);
+  if (!query) {
+    query = prepareList(db);
+    listQueries.set(db, query);
+  }
+  const rows = await query.all({ orgId });
   return rows.map((row) => toSharedInboxResponse(row.inbox, row.bucketId));
 }
