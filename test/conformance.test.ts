@@ -83,6 +83,17 @@ const ADDITIVE_OPERATIONS: { operationId: string; method: string; path: string }
     method: "get",
     path: "/v2/email-settings/shared-inboxes/{id}/messages/{message_id}/original-body",
   },
+  // Issue 12: a whole imported message and its stored attachments (from the message store).
+  {
+    operationId: "getSharedInboxMessage",
+    method: "get",
+    path: "/v2/email-settings/shared-inboxes/{id}/messages/{message_id}",
+  },
+  {
+    operationId: "getSharedInboxMessageAttachment",
+    method: "get",
+    path: "/v2/email-settings/shared-inboxes/{id}/messages/{message_id}/attachments/{attachment_id}",
+  },
   // Issue 11: the live sync state of a connected mailbox.
   { operationId: "getMailboxLiveSync", method: "get", path: "/v2/outlook/mailbox/{email}/live" },
   // Issue 13: outbound webhooks (signed per Standard Webhooks).

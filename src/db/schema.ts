@@ -430,6 +430,27 @@ export const importedMessages = sqliteTable(
     bucketId: text("bucket_id").notNull(),
     executionId: text("execution_id").notNull(),
     importedAt: text("imported_at").notNull(),
+    /**
+     * Graph's `lastModifiedDateTime` of the version stored: live sync applies a change only when it is
+     * newer, so replayed or out-of-order delta pages never move a message back (null: not known).
+     */
+    graphModifiedAt: text("graph_modified_at"),
+    /**
+     * When live sync saw the message leave Inbox / Sent Items (deleted or moved elsewhere): the row stays
+     * as a tombstone (its bodies dropped), listings skip it, and it comes back if the message returns.
+     */
+    deletedAt: text("deleted_at"),
+    /**
+     * Where the whole body lives (issue 12): `r2` — the original and its sanitized copy are objects in the
+     * MESSAGE_STORE bucket under the message's key (services/message-store/keys.ts, built from org,
+     * mailbox and Graph id), and `body` / `body_sanitized` are null; null — a row from before, whose body
+     * is still in D1 (moved to R2 when it is first read).
+     */
+    bodyStore: text("body_store", { enum: ["r2"] }),
+    /** Bytes (UTF-8) of the whole original body in the store; null for D1 bodies. */
+    bodySize: integer("body_size"),
+    /** Graph's `hasAttachments`: the message's attachments are listed in `message_attachments`. */
+    hasAttachments: integer("has_attachments", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     uniqueIndex("imported_messages_org_mailbox_graph_uq").on(t.orgId, t.mailbox, t.graphId),
@@ -437,6 +458,124 @@ export const importedMessages = sqliteTable(
   ],
 );
 
+export const ATTACHMENT_KINDS = ["file", "item", "reference"] as const;
+export type AttachmentKind = (typeof ATTACHMENT_KINDS)[number];
+export const ATTACHMENT_STATES = ["stored", "skipped"] as const;
+export type AttachmentState = (typeof ATTACHMENT_STATES)[number];
+
+/**
+ * The attachments of an imported message (issue 12): metadata only; the bytes of a `stored` file
+ * attachment are the MESSAGE_STORE object `r2_key`, `sha256` the hex SHA-256 of those bytes. `id` is
+ * derived from Graph's attachment id (services/message-store/keys.ts), so a redelivered import writes the
+ * same row. Item and reference attachments, and files over MAILBOX_ATTACHMENT_MAX_BYTES, are `skipped`
+ * with the reason. `message_id` is `imported_messages.id`.
+ */
+export const messageAttachments = sqliteTable(
+  "message_attachments",
+  {
+    orgId: text("org_id").notNull(),
+    messageId: text("message_id").notNull(),
+    id: text("id").notNull(),
+    name: text("name").notNull(),
+    contentType: text("content_type"),
+    size: integer("size").notNull(),
+    contentId: text("content_id"),
+    isInline: integer("is_inline", { mode: "boolean" }).notNull().default(false),
+    kind: text("kind", { enum: ATTACHMENT_KINDS }).notNull(),
+    state: text("state", { enum: ATTACHMENT_STATES }).notNull(),
+    skippedReason: text("skipped_reason"),
+    r2Key: text("r2_key"),
+    sha256: text("sha256"),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.messageId, t.id] })],
+);
+
+export type MessageAttachmentRow = typeof messageAttachments.$inferSelect;
 export type OutlookMailboxRow = typeof outlookMailboxes.$inferSelect;
 export type MailboxSyncExecutionRow = typeof mailboxSyncExecutions.$inferSelect;
 export type ImportedMessageRow = typeof importedMessages.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------------
+// Outbound webhooks (issue 13): endpoints, the transactional event outbox and one delivery per
+// (event, endpoint). See src/services/webhooks/.
+
+/**
+ * A customer's webhook endpoint. The signing secret is stored only sealed (TOKEN_ENCRYPTION_KEYS, bound
+ * to the endpoint); after a rotation the previous secret keeps signing until `previous_secret_expires_at`.
+ * `event_types` null: every event type. `failing_since`: the first failed delivery since the last success.
+ */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    url: text("url").notNull(),
+    description: text("description"),
+    eventTypes: text("event_types", { mode: "json" }).$type<string[] | null>(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    disabledReason: text("disabled_reason"),
+    secretSealed: text("secret_sealed").notNull(),
+    previousSecretSealed: text("previous_secret_sealed"),
+    previousSecretExpiresAt: text("previous_secret_expires_at"),
+    failingSince: text("failing_since"),
+    ...auditColumns,
+  },
+  (t) => [index("webhook_endpoints_org_created_idx").on(t.orgId, t.createdAt)],
+);
+
+/**
+ * The outbox: one row per event, written in the same `db.batch` as the state change it reports. `id` is
+ * the `webhook-id` of every delivery of the event; `payload` is the exact JSON body that is signed and sent.
+ */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    type: text("type").notNull(),
+    payload: text("payload").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("webhook_events_org_created_idx").on(t.orgId, t.createdAt)],
+);
+
+export const WEBHOOK_DELIVERY_STATUSES = ["pending", "delivered", "failed", "cancelled"] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/**
+ * One event to one endpoint: written with the event (fan-out inside the same batch), then sent through
+ * the `webhook-deliveries` queue. `attempts` counts sends; `enqueued_at` is when the pending attempt was
+ * handed to the queue (null: not yet, the dispatcher picks it up); `locked_until` is the lease of the
+ * consumer sending it, so a duplicate queue message never sends the same attempt twice.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull(),
+    eventId: text("event_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    eventType: text("event_type").notNull(),
+    status: text("status", { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    lastResponseBody: text("last_response_body"),
+    nextAttemptAt: text("next_attempt_at"),
+    enqueuedAt: text("enqueued_at"),
+    lockedUntil: text("locked_until"),
+    deliveredAt: text("delivered_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_endpoint_event_uq").on(t.endpointId, t.eventId),
+    index("webhook_deliveries_org_endpoint_created_idx").on(t.orgId, t.endpointId, t.createdAt, t.id),
+    index("webhook_deliveries_pending_idx").on(t.status, t.nextAttemptAt),
+  ],
+);
+
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

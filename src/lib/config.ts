@@ -78,6 +78,20 @@ export const ConfigSchema = z.object({
   // Mailbox import (README "Outlook mailboxes and sync").
   MAILBOX_BODY_MAX_CHARS: number(65_536, { positive: true, integer: true }),
   MAILBOX_SYNC_LEASE_SECONDS: number(600, { positive: true }),
+  // Message store (README "Message store"): bigger attachments are recorded `skipped`.
+  MAILBOX_ATTACHMENT_MAX_BYTES: number(26_214_400, { positive: true, integer: true }),
+  // Live mailbox sync (README "Live sync").
+  PUBLIC_BASE_URL: text(),
+  MAILBOX_POLL_INTERVAL_SECONDS: number(60, { positive: true, integer: true, max: 86_400 }),
+  MAILBOX_BACKSTOP_POLL_SECONDS: number(1200, { positive: true, integer: true, max: 86_400 }),
+  MAILBOX_SUBSCRIPTION_LIFETIME_MINUTES: number(4200, { positive: true, max: 4230 }),
+  // Outbound webhooks (README "Webhooks").
+  WEBHOOK_RETRY_DELAYS_SECONDS: list("0,5,300,1800,7200,18000,36000,36000"),
+  WEBHOOK_ALLOW_INSECURE_URLS: text("false"),
+  WEBHOOK_TIMEOUT_MS: number(15_000, { positive: true, integer: true, max: 60_000 }),
+  WEBHOOK_ENDPOINTS_PER_ORG_MAX: number(20, { positive: true, integer: true, max: 1000 }),
+  WEBHOOK_ENDPOINT_CONCURRENCY: number(4, { positive: true, integer: true, max: 50 }),
+  WEBHOOK_DISABLE_AFTER_FAILING_SECONDS: number(432_000, { positive: true, integer: true }),
 });
 
 export type AppConfig = z.output<typeof ConfigSchema>;

@@ -1,4 +1,5 @@
 import type { Caller } from "./access";
+import { hasAttachments } from "./attachments";
 import { type Ctx, graphError, json, notFoundInStore } from "./http";
 import { type FakeMailbox, type FakeMessage, type Folder, findMessage } from "./state";
 
@@ -42,6 +43,7 @@ export function render(m: FakeMessage, immutable: boolean, select: string[] | nu
     conversationId: m.conversationId,
     bodyPreview: m.body.replace(/<[^>]+>/g, "").slice(0, 255),
     body: { contentType: "html", content: m.body },
+    hasAttachments: hasAttachments(m),
   };
   if (failing) {
     // A corrupt item: Graph lists it without the properties it cannot read.

@@ -1,0 +1,80 @@
+import { sanitizeMailHtml } from "@/shared/html-sanitizer";
+import { MAIL_SANITIZER_VERSION } from "../mailboxes/message-bodies";
+import { storeBodies } from "./content";
+import { type MessageRef, messagePrefix, originalBodyKey, sanitizedBodyKey } from "./keys";
+import { putTextOnce } from "./objects";
+
+/**
+ * Reading bodies from the message store, and moving the bodies of rows from before it (still in D1) into
+ * it. An HTML body is served as its stored sanitized copy while that copy's sanitizer version is current;
+ * otherwise the original is sanitized now and the copy replaced. A text body is served as stored.
+ */
+
+export interface ServedBody {
+  content: string | null;
+  truncated: boolean;
+}
+
+/** The whole original body, or null when the store has none. */
+export async function readOriginalBody(bucket: R2Bucket, ref: MessageRef, contentType: string | null) {
+  const object = await bucket.get(originalBodyKey(await messagePrefix(ref), contentType));
+  return object ? object.text() : null;
+}
+
+/** The body as served for display: sanitized HTML, or text as stored. */
+export async function readServedBody(bucket: R2Bucket, ref: MessageRef, contentType: string | null): Promise<ServedBody> {
+  const prefix = await messagePrefix(ref);
+  if (contentType?.toLowerCase() === "text") {
+    return { content: await readOriginalBody(bucket, ref, contentType), truncated: false };
+  }
+  const stored = await bucket.get(sanitizedBodyKey(prefix));
+  if (stored && stored.customMetadata?.sanitizer_version === MAIL_SANITIZER_VERSION) {
+    return { content: await stored.text(), truncated: stored.customMetadata?.truncated === "1" };
+  }
+  await stored?.body.cancel();
+  const original = await readOriginalBody(bucket, ref, contentType);
+  if (original === null) return { content: null, truncated: false };
+  const clean = sanitizeMailHtml(original);
+  await putTextOnce(bucket, {
+    key: sanitizedBodyKey(prefix),
+    text: clean.html,
+    contentType: "text/html; charset=utf-8",
+    metadata: { sanitizer_version: MAIL_SANITIZER_VERSION, truncated: clean.truncated ? "1" : "0" },
+  });
+  return { content: clean.html, truncated: clean.truncated };
+}
+
+/** A row whose body is still in D1 (from before the message store). */
+export interface LegacyBodyRow {
+  id: string;
+  orgId: string;
+  mailbox: string;
+  graphId: string;
+  bodyContentType: string | null;
+  body: string | null;
+  graphModifiedAt: string | null;
+}
+
+/**
+ * Moves a D1 body into the store: the objects are written first, then the row points at them and drops
+ * its D1 copies, only if it still holds the body that was copied (a concurrent import or move wins).
+ * Readers see the D1 body until the update and the stored one after it, so nothing is ever missing.
+ */
+export async function migrateLegacyBody(db: D1Database, bucket: R2Bucket, row: LegacyBodyRow): Promise<boolean> {
+  if (row.body === null) return false;
+  const prefix = await messagePrefix({ orgId: row.orgId, mailbox: row.mailbox, graphId: row.graphId });
+  const size = await storeBodies(bucket, prefix, {
+    contentType: row.bodyContentType,
+    body: row.body,
+    modifiedAt: row.graphModifiedAt,
+  });
+  const result = await db
+    .prepare(
+      `UPDATE imported_messages SET body_store = 'r2', body_size = ?3, body = NULL, body_sanitized = NULL,
+         body_sanitizer_version = NULL, body_sanitized_truncated = 0
+       WHERE org_id = ?1 AND id = ?2 AND body_store IS NULL AND body = ?4`,
+    )
+    .bind(row.orgId, row.id, size, row.body)
+    .run();
+  return result.meta.changes > 0;
+}

@@ -1,0 +1,105 @@
+import type { AttachmentGraph } from "@/clients/graph/attachments";
+import { GraphThrottledError } from "@/clients/graph/client";
+import type { AttachmentRecord } from "./attachments";
+import { storeMessageContent } from "./content";
+
+/**
+ * The store step of an import (the sync's pages and retries, live sync's delta pages): each message's
+ * content goes to the MESSAGE_STORE bucket, and its D1 row keeps the metadata only (`body_store = 'r2'`,
+ * the bodies null). A message whose content cannot be stored is reported failed with the reason; Graph
+ * throttling is thrown, so the task is re-sent after Retry-After as for any other Graph request.
+ */
+
+/** What the store step reads of an import row. */
+export interface ContentRow {
+  graph_id: string;
+  body_content_type: string | null;
+  body: string | null;
+  graph_modified_at: string | null;
+  has_attachments: 0 | 1;
+}
+
+/** The body columns of a row whose content is in the store. */
+export interface StoredBodyColumns {
+  body: null;
+  body_truncated: 0;
+  body_sanitized: null;
+  body_sanitized_truncated: 0;
+  body_sanitizer_version: null;
+  body_store: "r2";
+  body_size: number;
+}
+
+export interface StoreBatchResult<R> {
+  stored: (Omit<R, keyof StoredBodyColumns> & StoredBodyColumns)[];
+  attachments: AttachmentRecord[];
+  failed: { graph_id: string; error: string }[];
+}
+
+/** Messages stored at once per task (each is a few R2 calls, and Graph calls for its attachments). */
+const CONCURRENCY = 6;
+
+export interface StoreBatchOptions {
+  env: { DB: D1Database; MESSAGE_STORE: R2Bucket };
+  orgId: string;
+  mailbox: string;
+  graph: AttachmentGraph | null;
+  attachmentMaxBytes: number;
+}
+
+const hasRow = (db: D1Database, orgId: string, mailbox: string, graphId: string) => async () =>
+  !!(await db
+    .prepare("SELECT 1 AS found FROM imported_messages WHERE org_id = ? AND mailbox = ? AND graph_id = ?")
+    .bind(orgId, mailbox, graphId)
+    .first());
+
+const reason = (err: unknown) =>
+  `Storing the message's content failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 400)}`;
+
+export async function storeBatch<R extends ContentRow>(
+  rows: R[],
+  options: StoreBatchOptions,
+): Promise<StoreBatchResult<R>> {
+  const result: StoreBatchResult<R> = { stored: [], attachments: [], failed: [] };
+  let next = 0;
+  let throttled: unknown = null;
+  const worker = async () => {
+    while (next < rows.length && !throttled) {
+      const row = rows[next++] as R;
+      try {
+        const stored = await storeMessageContent(
+          options.env.MESSAGE_STORE,
+          {
+            ref: { orgId: options.orgId, mailbox: options.mailbox, graphId: row.graph_id },
+            contentType: row.body_content_type,
+            body: row.body ?? "",
+            modifiedAt: row.graph_modified_at,
+            hasAttachments: row.has_attachments === 1,
+          },
+          {
+            graph: options.graph,
+            attachmentMaxBytes: options.attachmentMaxBytes,
+            hasRow: hasRow(options.env.DB, options.orgId, options.mailbox, row.graph_id),
+          },
+        );
+        result.stored.push({
+          ...row,
+          body: null,
+          body_truncated: 0,
+          body_sanitized: null,
+          body_sanitized_truncated: 0,
+          body_sanitizer_version: null,
+          body_store: "r2",
+          body_size: stored.bodySize,
+        });
+        result.attachments.push(...stored.attachments);
+      } catch (err) {
+        if (err instanceof GraphThrottledError) throttled = err;
+        else result.failed.push({ graph_id: row.graph_id, error: reason(err) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, rows.length) }, worker));
+  if (throttled) throw throttled;
+  return result;
+}

@@ -1,0 +1,147 @@
+import { sha256Hex } from "./keys";
+
+/**
+ * Writes to the message store that a redelivered task can repeat without writing twice: an object whose
+ * stored checksum (`customMetadata.sha256`) already matches is left as it is; a body stored for a newer
+ * Graph version (`customMetadata.graph_modified_at`) is never replaced by an older one (a replayed or
+ * out-of-order delta page). Attachments are streamed into R2 with their length known up front
+ * (FixedLengthStream), never held whole in memory, and hashed on the way.
+ */
+
+const encoder = new TextEncoder();
+
+export type PutOutcome = "written" | "unchanged";
+
+export interface TextObject {
+  key: string;
+  text: string;
+  contentType: string;
+  /** Graph's lastModifiedDateTime of the version (ISO), when known. */
+  modifiedAt?: string | null;
+  metadata?: Record<string, string>;
+}
+
+/** Stores a text object unless the same bytes (or a newer version) are there already. */
+export async function putTextOnce(
+  bucket: R2Bucket,
+  object: TextObject,
+): Promise<{ outcome: PutOutcome; size: number; sha256: string }> {
+  const bytes = encoder.encode(object.text);
+  const sha256 = await sha256Hex(bytes);
+  const head = await bucket.head(object.key);
+  const stored = head?.customMetadata ?? {};
+  const newerStored = !!object.modifiedAt && !!stored.graph_modified_at && stored.graph_modified_at > object.modifiedAt;
+  const same =
+    stored.sha256 === sha256 && Object.entries(object.metadata ?? {}).every(([name, value]) => stored[name] === value);
+  if (head && (same || newerStored)) return { outcome: "unchanged", size: bytes.byteLength, sha256 };
+  await bucket.put(object.key, bytes, {
+    sha256,
+    httpMetadata: { contentType: object.contentType },
+    customMetadata: {
+      ...object.metadata,
+      sha256,
+      ...(object.modifiedAt && { graph_modified_at: object.modifiedAt }),
+    },
+  });
+  return { outcome: "written", size: bytes.byteLength, sha256 };
+}
+
+/** Stores bytes already in memory (a small attachment) unless the same bytes are there. */
+export async function putBytesOnce(
+  bucket: R2Bucket,
+  key: string,
+  bytes: Uint8Array,
+  contentType: string,
+): Promise<{ outcome: PutOutcome; sha256: string }> {
+  const sha256 = await sha256Hex(bytes);
+  const head = await bucket.head(key);
+  if (head && head.size === bytes.byteLength && head.customMetadata?.sha256 === sha256) {
+    return { outcome: "unchanged", sha256 };
+  }
+  await bucket.put(key, bytes, { sha256, httpMetadata: { contentType }, customMetadata: { sha256 } });
+  return { outcome: "written", sha256 };
+}
+
+/** Hex SHA-256 of a stream, read chunk by chunk. */
+export async function hashStream(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const digest = new crypto.DigestStream("SHA-256");
+  await stream.pipeTo(digest);
+  const buffer = await digest.digest;
+  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * The checksum of an object already complete at `key` (an R2 put lands whole or not at all), or null
+ * when there is none of that length. A streamed object's checksum is known only after its upload, so
+ * the object is read back (streamed) to learn it.
+ */
+export async function existingChecksum(bucket: R2Bucket, key: string, size: number): Promise<string | null> {
+  const head = await bucket.head(key);
+  if (!head || head.size !== size) return null;
+  if (head.customMetadata?.sha256) return head.customMetadata.sha256;
+  const object = await bucket.get(key);
+  return object ? hashStream(object.body) : null;
+}
+
+export class StreamLengthError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StreamLengthError";
+  }
+}
+
+/**
+ * Streams `body` (exactly `length` bytes) into `key`, hashing it on the way; a stream that ends early
+ * or runs long fails the put (nothing is stored). Answers the checksum of what was stored.
+ */
+export async function putStream(
+  bucket: R2Bucket,
+  key: string,
+  body: ReadableStream<Uint8Array>,
+  length: number,
+  contentType: string,
+): Promise<{ sha256: string }> {
+  const digest = new crypto.DigestStream("SHA-256");
+  const digestWriter = digest.getWriter();
+  let seen = 0;
+  const tap = new TransformStream<Uint8Array, Uint8Array>({
+    async transform(chunk, controller) {
+      seen += chunk.byteLength;
+      if (seen > length) throw new StreamLengthError(`the attachment is longer than the ${length} bytes announced`);
+      await digestWriter.write(chunk);
+      controller.enqueue(chunk);
+    },
+    async flush() {
+      if (seen !== length) throw new StreamLengthError(`the attachment ended after ${seen} of ${length} bytes`);
+      await digestWriter.close();
+    },
+  });
+  const fixed = new FixedLengthStream(length);
+  const pump = body.pipeThrough(tap).pipeTo(fixed.writable);
+  const put = bucket.put(key, fixed.readable, { httpMetadata: { contentType } });
+  const [pumped, stored] = await Promise.allSettled([pump, put]);
+  if (pumped.status === "rejected") {
+    // The put saw a short stream too; make sure nothing half-written stays.
+    await digestWriter.abort().catch(() => undefined);
+    if (stored.status === "fulfilled") await bucket.delete(key);
+    throw pumped.reason;
+  }
+  if (stored.status === "rejected") throw stored.reason;
+  const buffer = await digest.digest;
+  return { sha256: [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("") };
+}
+
+/** Deletes every object under `prefix` (a message's, a mailbox's or an org's); answers how many. */
+export async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<number> {
+  let deleted = 0;
+  // Each round lists from the start: what was listed before is gone.
+  for (let round = 0; round < 100_000; round++) {
+    const listed = await bucket.list({ prefix, limit: 1000 });
+    const keys = listed.objects.map((o) => o.key);
+    if (keys.length === 0) break;
+    await bucket.delete(keys);
+    deleted += keys.length;
+    if (!listed.truncated) break;
+  }
+  return deleted;
+}

@@ -1,0 +1,107 @@
+import { and, asc, eq, isNull } from "drizzle-orm";
+import { type Database, getDb } from "@/db/client";
+import { importedMessages, messageAttachments } from "@/db/schema";
+import { notFound } from "@/lib/errors";
+import type { AppEnv } from "@/lib/types";
+import { findSharedInbox } from "@/services/shared-inboxes/shared-inboxes";
+import { migrateLegacyBody, readServedBody } from "./bodies";
+import { normalizeContentId, rewriteCidImages } from "./cid";
+
+/**
+ * getSharedInboxMessage: one imported message whole, its body from the message store (sanitized for
+ * display, `cid:` images pointing at their attachments' URLs) and its attachment list. A message whose
+ * body is still in D1 (imported before the store) has it moved to the store on this read.
+ */
+
+const MESSAGES_PATH = "/v2/email-settings/shared-inboxes";
+
+export const attachmentUrl = (inboxId: string, messageId: string, attachmentId: string) =>
+  `${MESSAGES_PATH}/${encodeURIComponent(inboxId)}/messages/${encodeURIComponent(messageId)}/attachments/${attachmentId}`;
+
+const messageNotFound = (messageId: string, inboxId: string) =>
+  notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
+
+/** The org's live (not deleted) message of that inbox, or 404 (the inbox first, as everywhere). */
+export async function findInboxMessage(db: Database, orgId: string, inboxId: string, messageId: string) {
+  if (!(await findSharedInbox(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
+  const row = await db
+    .select()
+    .from(importedMessages)
+    .where(
+      and(
+        eq(importedMessages.orgId, orgId),
+        eq(importedMessages.sharedInboxId, inboxId),
+        eq(importedMessages.id, messageId),
+        isNull(importedMessages.deletedAt),
+      ),
+    )
+    .get();
+  if (!row) throw messageNotFound(messageId, inboxId);
+  return row;
+}
+
+type MessageRow = Awaited<ReturnType<typeof findInboxMessage>>;
+
+function attachmentsOf(db: Database, orgId: string, messageId: string) {
+  return db
+    .select()
+    .from(messageAttachments)
+    .where(and(eq(messageAttachments.orgId, orgId), eq(messageAttachments.messageId, messageId)))
+    .orderBy(asc(messageAttachments.createdAt), asc(messageAttachments.id))
+    .all();
+}
+
+/** The served body; a D1 body is moved into the store first (then served from there). */
+async function servedBodyOf(env: AppEnv, row: MessageRow) {
+  const ref = { orgId: row.orgId, mailbox: row.mailbox, graphId: row.graphId };
+  if (row.bodyStore !== "r2") {
+    if (row.body === null) return { content: null, truncated: row.bodyTruncated };
+    await migrateLegacyBody(env.DB, env.MESSAGE_STORE, { ...row, body: row.body });
+  }
+  const served = await readServedBody(env.MESSAGE_STORE, ref, row.bodyContentType);
+  return { content: served.content, truncated: row.bodyTruncated || served.truncated };
+}
+
+export async function getInboxMessage(env: AppEnv, orgId: string, inboxId: string, messageId: string) {
+  const db = getDb(env.DB);
+  const row = await findInboxMessage(db, orgId, inboxId, messageId);
+  const [served, attachments] = await Promise.all([servedBodyOf(env, row), attachmentsOf(db, orgId, row.id)]);
+  const listed = attachments.map((a) => ({
+    id: a.id,
+    name: a.name,
+    content_type: a.contentType,
+    size: a.size,
+    content_id: a.contentId,
+    is_inline: a.isInline,
+    kind: a.kind,
+    state: a.state,
+    skipped_reason: a.skippedReason,
+    sha256: a.sha256,
+    url: a.state === "stored" ? attachmentUrl(inboxId, row.id, a.id) : null,
+  }));
+  const cids = new Map(
+    listed.flatMap((a) => (a.url && a.content_id ? [[normalizeContentId(a.content_id), a.url] as const] : [])),
+  );
+  const html = row.bodyContentType?.toLowerCase() !== "text";
+  const content = served.content !== null && html ? rewriteCidImages(served.content, cids) : served.content;
+  return {
+    id: row.id,
+    graph_id: row.graphId,
+    mailbox: row.mailbox,
+    folder: row.folder,
+    subject: row.subject,
+    from: row.fromAddress ? { address: row.fromAddress, ...(row.fromName && { name: row.fromName }) } : null,
+    to: row.toRecipients,
+    cc: row.ccRecipients,
+    received_at: row.receivedAt,
+    sent_at: row.sentAt,
+    conversation_id: row.conversationId,
+    body_preview: row.bodyPreview,
+    body: { content_type: row.bodyContentType, content, truncated: served.truncated, size: row.bodySize },
+    has_attachments: row.hasAttachments,
+    attachments: listed,
+    shared_inbox_id: row.sharedInboxId,
+    bucket_id: row.bucketId,
+    imported_at: row.importedAt,
+  };
+}
