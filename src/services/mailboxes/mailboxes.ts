@@ -20,6 +20,8 @@ import {
 } from "@/services/email-addresses/email-addresses";
 import { getAccessToken, OutlookTokenUnavailableError, outlookConfig } from "@/services/outlook";
 import { listConnections } from "@/services/outlook/store";
+import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { eventStatements } from "@/services/webhooks/outbox";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { startLive, stopLive } from "./live/live";
 import { findMailbox } from "./mailbox-store";
@@ -105,9 +107,38 @@ async function tenantWithAccess(env: AppEnv, orgId: string, email: string): Prom
   throw forbidden(`No connected Microsoft 365 tenant can access mailbox '${email}'. ${ACCESS_HINT}.${rest}`);
 }
 
+/** The org's email address entity of a connected mailbox, linked to its inbox (created or reused). */
+function upsertAddress(
+  db: Database,
+  orgId: string,
+  userId: string | undefined,
+  email: string,
+  inboxId: string,
+  now: string,
+) {
+  return db
+    .insert(emailAddresses)
+    .values({
+      id: crypto.randomUUID(),
+      orgId,
+      address: email,
+      sharedInboxId: inboxId,
+      createdAt: now,
+      updatedAt: now,
+      createdBy: userId ?? null,
+      updatedBy: userId ?? null,
+    })
+    .onConflictDoUpdate({
+      target: [emailAddresses.orgId, emailAddresses.address],
+      set: { sharedInboxId: inboxId, updatedAt: now, updatedBy: userId ?? null },
+    })
+    .returning();
+}
+
 /**
  * Connects a mailbox: checks access with Graph, then in one batch links the org's email address entity
- * (reused when it exists) to the inbox and stores the mapping. With a timeframe a sync starts as well.
+ * (reused when it exists) to the inbox and stores the mapping, with `mailbox.connected` (outbox). With a
+ * timeframe a sync starts as well.
  */
 export async function connectMailbox(
   env: AppEnv,
@@ -125,23 +156,7 @@ export async function connectMailbox(
   const now = nowIso();
   try {
     const [[address]] = await db.batch([
-      db
-        .insert(emailAddresses)
-        .values({
-          id: crypto.randomUUID(),
-          orgId,
-          address: email,
-          sharedInboxId: inboxId,
-          createdAt: now,
-          updatedAt: now,
-          createdBy: userId ?? null,
-          updatedBy: userId ?? null,
-        })
-        .onConflictDoUpdate({
-          target: [emailAddresses.orgId, emailAddresses.address],
-          set: { sharedInboxId: inboxId, updatedAt: now, updatedBy: userId ?? null },
-        })
-        .returning(),
+      upsertAddress(db, orgId, userId, email, inboxId, now),
       db.insert(outlookMailboxes).values({
         orgId,
         email,
@@ -151,9 +166,15 @@ export async function connectMailbox(
         connectedAt: now,
         connectedByUserId: userId ?? null,
       }),
+      ...eventStatements(db, {
+        orgId,
+        type: "mailbox.connected",
+        data: { mailbox: email, tenant_id: tenantId, shared_inbox_id: inboxId },
+      }),
     ]);
     if (!address) throw new Error("upserted email address was not returned");
     logEvent("info", "outlook_mailbox_connected", { orgId, tenantId });
+    await kickWebhookDeliveries(env, orgId);
     // Live from now on (never throws: should the Durable Object be unreachable, the hourly schedule starts it).
     await startLive(env, orgId, email, tenantId);
     if (input.timeframe) await startSync(env, orgId, email, input.timeframe);
@@ -182,6 +203,11 @@ export async function disconnectMailbox(env: AppEnv, orgId: string, email: strin
   const mapping = and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.email, email));
   const [deleted] = await db.batch([
     db.delete(outlookMailboxes).where(mapping).returning({ email: outlookMailboxes.email }),
+    ...eventStatements(db, {
+      orgId,
+      type: "mailbox.disconnected",
+      data: { mailbox: email, tenant_id: mailbox.tenantId },
+    }),
     ...(address ? deleteAddressStatements(db, orgId, address.id) : []),
   ]);
   if (deleted.length === 0) throw notFound(`No Outlook mapping for '${email}' in this organization`);
@@ -195,6 +221,7 @@ export async function disconnectMailbox(env: AppEnv, orgId: string, email: strin
     }),
   );
   logEvent("info", "outlook_mailbox_disconnected", { orgId, tenantId: mailbox.tenantId });
+  await kickWebhookDeliveries(env, orgId);
   return mailbox;
 }
 

@@ -5,6 +5,7 @@ import type { SyncFolder } from "@/clients/graph/mail";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import type { LiveTask } from "../sync/tasks";
+import { degradedReason, noteTransition, previousDegraded, writeTransition } from "./live-events";
 import {
   type FolderCursor,
   type LiveSettings,
@@ -205,14 +206,16 @@ export class LiveStore {
     const state = await this.read();
     if (!state?.run || state.run.id !== runId) return;
     const now = Date.now();
+    const before = previousDegraded(state);
     state.run = null;
     if (outcome.reconnectRequired) {
       state.reconnectRequired = true;
       state.pending = false;
       state.lastError = { message: outcome.error ?? "The Microsoft 365 connection must be reconnected", at: now };
+      this.noteDegraded(state, outcome, before, now);
       await this.write(state);
       logEvent("warn", "mailbox_live_reconnect_required", { orgId: state.orgId });
-      return;
+      return this.sendTransition(state);
     }
     if (outcome.error) {
       state.failures++;
@@ -222,14 +225,37 @@ export class LiveStore {
       state.lastDeltaAt = now;
       state.lastError = null;
     }
+    this.noteDegraded(state, outcome, before, now);
     state.nextPollAt = nextPollAfterRun(state, now);
     if (outcome.more) state.pending = true;
     if (state.pending) await this.startRun(state, now);
     else await this.write(state);
+    return this.sendTransition(state);
+  }
+
+  /** Sets `degraded` after a run and, on a flip, the transition event to send (stored with the state). */
+  private noteDegraded(state: LiveState, outcome: RunOutcome, before: string | null, now: number) {
+    state.degraded = degradedReason(state, outcome);
+    noteTransition(state, before, now);
+  }
+
+  /**
+   * Writes the state's unsent transition event to D1 (after the state itself is stored, see
+   * live-events.ts) and clears it, unless a newer one replaced it meanwhile.
+   */
+  private async sendTransition(state: LiveState): Promise<void> {
+    const event = state.unsentEvent;
+    if (!event || !(await writeTransition(this.env, state, event))) return;
+    const current = await this.read();
+    if (current?.unsentEvent?.id !== event.id) return;
+    current.unsentEvent = null;
+    await this.storage.put(LIVE_KEY, current);
   }
 
   /** The alarm's live part: a lapsed run is given up; a due poll, renewal or pending run starts. */
   async onAlarm(): Promise<void> {
+    const unsent = await this.read();
+    if (unsent?.unsentEvent) await this.sendTransition(unsent);
     const state = await this.read();
     if (!state || state.reconnectRequired) {
       if (state?.run && state.run.expiresAt <= Date.now()) {

@@ -66,7 +66,26 @@ export interface LiveState {
   lastError: LiveError | null;
   /** Failed runs in a row (backoff of the next poll). */
   failures: number;
+  /**
+   * Why live sync counts as degraded (reconnect required, or DEGRADED_AFTER_FAILURES failed runs in a
+   * row); null (or absent, in states stored before it existed) while it receives changes. A flip emits
+   * `mailbox.live.degraded` / `mailbox.live.recovered` (live-events.ts).
+   */
+  degraded?: string | null;
+  /** A transition event decided here but not yet written to D1 (retried by the alarm). */
+  unsentEvent?: LiveTransitionEvent | null;
 }
+
+export interface LiveTransitionEvent {
+  /** The webhook event id, fixed when the transition happened, so a retry never writes it twice. */
+  id: string;
+  type: "mailbox.live.degraded" | "mailbox.live.recovered";
+  reason: string | null;
+  at: number;
+}
+
+/** Failed delta runs in a row after which live sync counts as degraded (a single failure does not). */
+export const DEGRADED_AFTER_FAILURES = 3;
 
 /** What the first delta round reaches back before the connect (clock skew, mail in flight). */
 export const BASELINE_MARGIN_MS = 10 * 60 * 1000;

@@ -1,8 +1,11 @@
 import type { AttachmentGraph } from "@/clients/graph/attachments";
 import { convertMessage, type GraphMessage, type SyncFolder } from "@/clients/graph/mail";
 import { logEvent } from "@/lib/log";
+import type { AppEnv } from "@/lib/types";
 import { storeBatch } from "@/services/message-store/import-batch";
 import { attachmentStatements, removeMessageContent } from "@/services/message-store/rows";
+import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { messageReceivedStatements } from "../message-events";
 import type { StoredMessage } from "../sync/import-writer";
 
 /**
@@ -99,7 +102,7 @@ const WHOLE_BODY = Number.MAX_SAFE_INTEGER;
  * message's next change).
  */
 export async function writeDeltaPage(
-  env: { DB: D1Database; MESSAGE_STORE: R2Bucket },
+  env: AppEnv,
   ctx: LiveWrite,
   page: { present: GraphMessage[]; removed: string[] },
   graph: AttachmentGraph | null,
@@ -123,13 +126,22 @@ export async function writeDeltaPage(
   const removals = chunks(page.removed).map((json) =>
     db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json),
   );
+  const rowChunks = chunks(rows);
   const statements = [
-    ...chunks(rows).map((json) => db.prepare(UPSERT).bind(ctx.orgId, ctx.mailbox, `live:${ctx.runId}`, now, json)),
+    // Each chunk's upsert, then `message.received` for the rows it inserted (never an update or a revival).
+    ...rowChunks.flatMap((json) => [
+      db.prepare(UPSERT).bind(ctx.orgId, ctx.mailbox, `live:${ctx.runId}`, now, json),
+      ...messageReceivedStatements(db, ctx.orgId, ctx.mailbox, now, json),
+    ]),
     ...attachmentStatements(db, ctx, store.attachments),
     ...removals,
   ];
   if (statements.length === 0) return { statements: 0, skipped };
   const results = await db.batch<{ graph_id: string }>(statements);
+  // Deliveries were written (statement 3 of each chunk's three): deliver now rather than at the sweep.
+  if (results.slice(0, rowChunks.length * 3).some((r, i) => i % 3 === 2 && (r.meta?.changes ?? 0) > 0)) {
+    await kickWebhookDeliveries(env, ctx.orgId);
+  }
   // The messages this page made tombstones: their stored content goes too.
   const removed = results.slice(statements.length - removals.length).flatMap((r) => r.results ?? []);
   await removeMessageContent(

@@ -12,6 +12,8 @@ import {
 } from "@/db/schema";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
+import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { eventStatements } from "@/services/webhooks/outbox";
 import { inJson } from "./items";
 
 /**
@@ -245,9 +247,29 @@ export async function readyToEnd(env: AppEnv, orgId: string, executionId: string
   return { outcome: { status }, token: e.fencingToken, live };
 }
 
+/** The `mailbox.sync.completed` / `.failed` event of an execution ending with `outcome` and `counters`. */
+function endedEvent(e: MailboxSyncExecutionRow, outcome: ExecutionOutcome, counters: LiveCounters) {
+  const completed = outcome.status === "COMPLETED" || outcome.status === "COMPLETED_WITH_ERRORS";
+  const error = outcome.error ?? e.error ?? (outcome.status === "CANCELLED" ? "The sync was cancelled" : null);
+  return {
+    orgId: e.orgId,
+    type: completed ? ("mailbox.sync.completed" as const) : ("mailbox.sync.failed" as const),
+    data: {
+      mailbox: e.mailbox,
+      sync_id: e.id,
+      status: outcome.status,
+      counters: { inbox: counters.inbox, sent_items: counters.sentitems },
+      error: completed ? null : (error?.slice(0, 1000) ?? null),
+    },
+  };
+}
+
 /**
  * Ends a running execution once (conditional), storing its counters (`live`, when the caller just read
- * them). Answers the mailbox of the execution it ended, or null when it was not running any more.
+ * them), and in the same batch emits `mailbox.sync.completed` (COMPLETED, COMPLETED_WITH_ERRORS) or
+ * `mailbox.sync.failed` (FAILED, CANCELLED) with them: only when the conditional update ended it, so a
+ * redelivered task ending it again emits nothing. Answers the mailbox of the execution it ended, or null
+ * when it was not running any more.
  */
 export async function endExecution(
   env: AppEnv,
@@ -256,9 +278,12 @@ export async function endExecution(
   outcome: ExecutionOutcome,
   live?: LiveCounters,
 ): Promise<{ mailbox: string } | null> {
+  const db = getDb(env.DB);
+  const e = await findExecution(db, orgId, executionId);
+  if (e?.status !== "RUNNING") return null;
   const counters = live ?? (await liveCounters(env, orgId, executionId));
   const now = new Date().toISOString();
-  const [ended] = await getDb(env.DB)
+  const end = db
     .update(mailboxSyncExecutions)
     .set({
       status: outcome.status,
@@ -276,7 +301,10 @@ export async function endExecution(
       ),
     )
     .returning({ mailbox: mailboxSyncExecutions.mailbox });
-  return ended ?? null;
+  const [[ended]] = await db.batch([end, ...eventStatements(db, endedEvent(e, outcome, counters))]);
+  if (!ended) return null;
+  await kickWebhookDeliveries(env, orgId);
+  return ended;
 }
 
 /** A lease lapsed without a release (a crashed or lost run): its execution ends FAILED, if still running. */

@@ -2,6 +2,7 @@ import type { ImportRow, SyncFolder } from "@/clients/graph/mail";
 import type { AttachmentRecord } from "@/services/message-store/attachments";
 import type { StoredBodyColumns } from "@/services/message-store/import-batch";
 import { attachmentStatements } from "@/services/message-store/rows";
+import { messageReceivedStatements } from "../message-events";
 
 /**
  * D1 writes of the import. Rows travel as one JSON parameter per statement (`json_each`), so a page of
@@ -112,7 +113,8 @@ function chunks<T>(rows: T[]): string[] {
 /**
  * Stores imported rows, their attachment rows and the outcome of every message in one transaction;
  * answers how many statements ran (0 when nothing was to be written). Writes no message or outcome
- * when the fencing guard fails (attachment rows attach only to messages that have a row).
+ * when the fencing guard fails (attachment rows attach only to messages that have a row). A new inbox
+ * message emits `message.received` in the same transaction (message-events.ts: 2 statements per chunk).
  */
 export async function writeImport(
   db: D1Database,
@@ -125,7 +127,11 @@ export async function writeImport(
   const bind = (query: string, json: string) =>
     db.prepare(query).bind(ctx.orgId, ctx.mailbox, ctx.executionId, ctx.token, now, json);
   const statements = [
-    ...chunks(rows).map((json) => bind(INSERT_MESSAGES, json)),
+    // Each chunk's insert, then the `message.received` events of the rows it actually inserted.
+    ...chunks(rows).flatMap((json) => [
+      bind(INSERT_MESSAGES, json),
+      ...messageReceivedStatements(db, ctx.orgId, ctx.mailbox, now, json),
+    ]),
     ...attachmentStatements(db, ctx, attachments),
     ...chunks(outcomes).map((json) => bind(UPSERT_ITEMS, json)),
   ];
