@@ -63,7 +63,8 @@ function ensureDnsServersInstalled() {
   const sudo = !asRoot && lookupBinary("sudo");
   const canSudo = sudo ? spawnSync(sudo, ["-n", "true"]).status === 0 : false;
   if (!aptGet || (!asRoot && !canSudo)) throw new Error(MISSING_DNS_SERVERS);
-  const prefix = asRoot ? [] : [sudo as string];
+  // `sudo` resets the environment; `env` carries DEBIAN_FRONTEND through it.
+  const prefix = asRoot ? [] : [sudo as string, "env", "DEBIAN_FRONTEND=noninteractive"];
   console.log(`[dns-servers] installing ${DNS_PACKAGES.join(" and ")} with apt-get (once per machine)`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   for (const args of [
