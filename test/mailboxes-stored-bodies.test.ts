@@ -4,6 +4,7 @@ import { getDb } from "@/db/client";
 import { importedMessages } from "@/db/schema";
 import { ImportedMessagesResponseSchema } from "@/schemas/mailboxes";
 import { MAIL_SANITIZER_VERSION } from "@/services/mailboxes/message-bodies";
+import { messagePrefix } from "@/services/message-store/keys";
 import { call, expectBody, uniqueOrg } from "./helpers/api";
 import {
   allMessages,
@@ -18,7 +19,7 @@ import { unsafeParts } from "./helpers/xss-oracle";
 
 /**
  * Mail HTML is sanitized once, when the sync imports it, and stored next to the original with the
- * sanitizer's version: listSharedInboxMessages serves the stored copy while its version is current and
+ * sanitizer's version (issue 12: both as objects of the message store, MESSAGE_STORE): listSharedInboxMessages serves the stored copy while its version is current and
  * sanitizes on read only rows without one (imported before) or of another version.
  * getSharedInboxMessageOriginalBody keeps serving the original.
  */
@@ -57,13 +58,30 @@ async function servedBodies(org: string) {
   return new Map(page.messages.map((m) => [m.id, m.body]));
 }
 
-const setStored = (id: string, sanitized: string | null, version: string | null) =>
-  env.DB.prepare("UPDATE imported_messages SET body_sanitized = ?, body_sanitizer_version = ? WHERE id = ?")
-    .bind(sanitized, version, id)
-    .run();
+/** The message's objects in the message store (found through its row's Graph id). */
+async function prefixOf(org: string, email: string, id: string) {
+  const row = await env.DB.prepare("SELECT graph_id FROM imported_messages WHERE id = ?")
+    .bind(id)
+    .first<{ graph_id: string }>();
+  return messagePrefix({ orgId: org, mailbox: email, graphId: row?.graph_id ?? "" });
+}
+
+async function storedObjects(org: string, email: string, id: string) {
+  const prefix = await prefixOf(org, email, id);
+  return {
+    original: await env.MESSAGE_STORE.get(`${prefix}body.html`),
+    sanitized: await env.MESSAGE_STORE.get(`${prefix}body.sanitized.html`),
+  };
+}
+
+async function setStoredObject(org: string, email: string, id: string, html: string, version: string, truncated = "0") {
+  await env.MESSAGE_STORE.put(`${await prefixOf(org, email, id)}body.sanitized.html`, html, {
+    customMetadata: { sanitizer_version: version, truncated },
+  });
+}
 
 describe("imported mail bodies: sanitized once at import", () => {
-  it("a message imported through the sync has its sanitized body stored and served", async () => {
+  it("a message imported through the sync has its sanitized body stored (in the message store) and served", async () => {
     const { api, drain } = harness();
     const org = uniqueOrg();
     const tenant = uniqueTenant();
@@ -73,15 +91,23 @@ describe("imported mail bodies: sanitized once at import", () => {
     await connect(api, org, email, { mailboxSyncTimeframe: "1m" });
     await drain();
 
+    // Issue 12: D1 keeps the metadata only; the original and the sanitized copy are objects of the store.
     const rows = await storedRows(org);
     expect(rows).toHaveLength(3);
     for (const row of rows) {
       expect(row).toEqual({
         id: row.id,
-        body: HOSTILE,
-        body_sanitized: SANITIZED,
+        body: null,
+        body_sanitized: null,
         body_sanitized_truncated: 0,
-        body_sanitizer_version: MAIL_SANITIZER_VERSION,
+        body_sanitizer_version: null,
+      });
+      const objects = await storedObjects(org, email, row.id);
+      expect(await objects.original?.text()).toBe(HOSTILE);
+      expect(await objects.sanitized?.text()).toBe(SANITIZED);
+      expect(objects.sanitized?.customMetadata).toMatchObject({
+        sanitizer_version: MAIL_SANITIZER_VERSION,
+        truncated: "0",
       });
     }
     const served = await allMessages(api, org);
@@ -92,10 +118,10 @@ describe("imported mail bodies: sanitized once at import", () => {
 
     // What is served is the stored copy (not sanitized again): a changed stored copy is what comes back...
     const [first, second] = rows;
-    await setStored(first?.id ?? "", "<p>the stored copy</p>", MAIL_SANITIZER_VERSION);
+    await setStoredObject(org, email, first?.id ?? "", "<p>the stored copy</p>", MAIL_SANITIZER_VERSION);
     expect((await servedBodies(org)).get(first?.id ?? "")?.content).toBe("<p>the stored copy</p>");
     // ...until its version is not the current one: then the original is sanitized on read.
-    await setStored(second?.id ?? "", "<script>stale</script>", "mail-0-outdated");
+    await setStoredObject(org, email, second?.id ?? "", "<script>stale</script>", "mail-0-outdated");
     const bodies = await servedBodies(org);
     expect(bodies.get(second?.id ?? "")).toEqual({ content_type: "html", content: SANITIZED, truncated: false });
 
@@ -108,6 +134,24 @@ describe("imported mail bodies: sanitized once at import", () => {
       },
     );
     expect([original.status, original.body]).toEqual([200, HOSTILE]);
+  });
+
+  it("a stored copy the sanitizer cut is served flagged as truncated", async () => {
+    const { api, drain } = harness();
+    const org = uniqueOrg();
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox();
+    await connectTenant(org, tenant);
+    await seedMailbox({ email, tenant, inbox: 1, body_html: HOSTILE });
+    await connect(api, org, email, { mailboxSyncTimeframe: "1m" });
+    await drain();
+    const [row] = await storedRows(org);
+    await setStoredObject(org, email, row?.id ?? "", SANITIZED, MAIL_SANITIZER_VERSION, "1");
+    expect((await servedBodies(org)).get(row?.id ?? "")).toEqual({
+      content_type: "html",
+      content: SANITIZED,
+      truncated: true,
+    });
   });
 
   it("a row imported before (no stored sanitized body) is still served sanitized, and left as it is", async () => {
@@ -136,25 +180,5 @@ describe("imported mail bodies: sanitized once at import", () => {
     expect((await servedBodies(org)).get(id)).toEqual({ content_type: "html", content: SANITIZED, truncated: false });
     const [row] = await storedRows(org);
     expect(row).toMatchObject({ body: HOSTILE, body_sanitized: null, body_sanitizer_version: null });
-  });
-
-  it("a stored copy the sanitizer cut is served flagged as truncated", async () => {
-    const { api, drain } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 1, body_html: HOSTILE });
-    await connect(api, org, email, { mailboxSyncTimeframe: "1m" });
-    await drain();
-    const [row] = await storedRows(org);
-    await env.DB.prepare("UPDATE imported_messages SET body_sanitized_truncated = 1 WHERE id = ?")
-      .bind(row?.id ?? "")
-      .run();
-    expect((await servedBodies(org)).get(row?.id ?? "")).toEqual({
-      content_type: "html",
-      content: SANITIZED,
-      truncated: true,
-    });
   });
 });

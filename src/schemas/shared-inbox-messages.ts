@@ -40,11 +40,14 @@ export const SharedInboxMessageSchema = z
     body_preview: z.string().nullable(),
     body: z.object({
       content_type: z.string().nullable().openapi({ description: "`html` or `text`, as Microsoft Graph gave it" }),
-      content: z.string().nullable().openapi({
-        description:
-          "The whole body: text as stored, HTML sanitized for display as listSharedInboxMessages serves it, " +
-          "with `cid:` images pointing at their attachments' URLs",
-      }),
+      content: z
+        .string()
+        .nullable()
+        .openapi({
+          description:
+            "The whole body: text as stored, HTML sanitized for display as listSharedInboxMessages serves it, " +
+            "with `cid:` images pointing at their attachments' URLs",
+        }),
       truncated: z.boolean().openapi({
         description: "Cut when stored (rows imported before the message store) or at the sanitizer's bound",
       }),

@@ -97,7 +97,9 @@ export async function readSmallAttachment(
   messageId: string,
   attachmentId: string,
 ): Promise<{ bytes: Uint8Array; contentId: string | null }> {
-  const raw = await client.get<unknown>(client.url(`${messagePath(mailbox, messageId)}/${encodeSegment(attachmentId)}`));
+  const raw = await client.get<unknown>(
+    client.url(`${messagePath(mailbox, messageId)}/${encodeSegment(attachmentId)}`),
+  );
   const parsed = fileAttachment.safeParse(raw);
   if (!parsed.success) throw new GraphAttachmentError("Microsoft Graph returned a file attachment without its content");
   let bytes: Uint8Array;

@@ -176,7 +176,8 @@ export const getSharedInboxMessageOriginalBody = createRoute({
   summary: "The stored, unsanitized body of an imported message, as a download",
   description:
     "An addition to the contract. listSharedInboxMessages serves HTML bodies sanitized; this answers the body " +
-    "exactly as imported (cut at MAILBOX_BODY_MAX_CHARS), for a caller that asks for it explicitly. It is " +
+    "exactly as imported (whole, from the message store; rows imported before it were cut at " +
+    "MAILBOX_BODY_MAX_CHARS), for a caller that asks for it explicitly. It is " +
     "never rendered: `Content-Type: text/plain; charset=utf-8`, `X-Content-Type-Options: nosniff`, " +
     "`Content-Security-Policy: sandbox` and `Content-Disposition: attachment`. `X-Body-Content-Type` says " +
     "whether the original is `html` or `text`, `X-Body-Truncated` whether it was cut on import. A message " +

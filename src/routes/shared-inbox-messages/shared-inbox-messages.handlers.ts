@@ -2,10 +2,7 @@ import { errorBody } from "@/lib/errors";
 import type { AppRouteHandler } from "@/lib/types";
 import { openAttachment } from "@/services/message-store/download";
 import { getInboxMessage } from "@/services/message-store/read";
-import type {
-  GetSharedInboxMessageAttachmentRoute,
-  GetSharedInboxMessageRoute,
-} from "./shared-inbox-messages.routes";
+import type { GetSharedInboxMessageAttachmentRoute, GetSharedInboxMessageRoute } from "./shared-inbox-messages.routes";
 
 export const getSharedInboxMessage: AppRouteHandler<GetSharedInboxMessageRoute> = async (c) => {
   const { orgId } = c.get("auth");

@@ -1,11 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import {
-  authenticatedErrors,
-  errorResponse,
-  errorResponses,
-  inputErrors,
-  jsonContent,
-} from "@/lib/openapi-helpers";
+import { authenticatedErrors, errorResponse, errorResponses, inputErrors, jsonContent } from "@/lib/openapi-helpers";
 import { InboxMessageParamSchema } from "@/schemas/mailboxes";
 import {
   InboxMessageAttachmentParamSchema,

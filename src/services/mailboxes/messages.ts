@@ -85,7 +85,11 @@ function toMessageResponse(row: ListedMessage, served: { content: string | null;
     sent_at: row.sentAt,
     conversation_id: row.conversationId,
     body_preview: row.bodyPreview,
-    body: { content_type: row.bodyContentType, content: served.content, truncated: row.bodyTruncated || served.truncated },
+    body: {
+      content_type: row.bodyContentType,
+      content: served.content,
+      truncated: row.bodyTruncated || served.truncated,
+    },
     shared_inbox_id: row.sharedInboxId,
     bucket_id: row.bucketId,
     imported_at: row.importedAt,

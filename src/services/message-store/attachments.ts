@@ -56,6 +56,18 @@ export interface AttachmentSource {
   graphMessageId: string;
 }
 
+/**
+ * An attachment stored whole by an earlier delivery (an R2 put lands whole or not at all; Graph's size is
+ * kept with it): its checksum and content id, without asking Graph again.
+ */
+async function alreadyStored(bucket: R2Bucket, key: string, a: GraphAttachment) {
+  const head = await bucket.head(key);
+  if (!head || head.customMetadata?.graph_size !== String(a.size)) return null;
+  const sha256 = await existingChecksum(bucket, key, head.size);
+  if (!sha256) return null;
+  return { sha256, size: head.size, contentId: head.customMetadata?.content_id || null };
+}
+
 async function storeFile(
   bucket: R2Bucket,
   source: AttachmentSource,
@@ -64,24 +76,26 @@ async function storeFile(
   contentType: string,
   maxBytes: number,
 ): Promise<{ sha256: string; size: number; contentId: string | null } | { over: number }> {
+  const known = await alreadyStored(bucket, key, a);
+  if (known) return known;
   const { graph, mailbox, graphMessageId } = source;
+  const graphSize = String(a.size);
   if (a.size <= INLINE_ATTACHMENT_MAX_BYTES) {
     const small = await readSmallAttachment(graph, mailbox, graphMessageId, a.id);
     if (small.bytes.byteLength > maxBytes) return { over: small.bytes.byteLength };
-    const { sha256 } = await putBytesOnce(bucket, key, small.bytes, contentType);
-    return { sha256, size: small.bytes.byteLength, contentId: small.contentId };
+    const contentId = small.contentId?.slice(0, MAX_CONTENT_ID_CHARS) ?? null;
+    const { sha256 } = await putBytesOnce(bucket, key, small.bytes, contentType, {
+      graph_size: graphSize,
+      content_id: contentId ?? "",
+    });
+    return { sha256, size: small.bytes.byteLength, contentId };
   }
   const stream = await streamAttachment(graph, mailbox, graphMessageId, a.id);
   if (stream.length > maxBytes) {
     await stream.body.cancel();
     return { over: stream.length };
   }
-  const known = await existingChecksum(bucket, key, stream.length);
-  if (known) {
-    await stream.body.cancel();
-    return { sha256: known, size: stream.length, contentId: null };
-  }
-  const { sha256 } = await putStream(bucket, key, stream.body, stream.length, contentType);
+  const { sha256 } = await putStream(bucket, key, stream.body, stream.length, contentType, { graph_size: graphSize });
   return { sha256, size: stream.length, contentId: null };
 }
 
@@ -124,7 +138,7 @@ export async function importAttachments(
           size: stored.size,
           r2_key: key,
           sha256: stored.sha256,
-          content_id: stored.contentId?.slice(0, MAX_CONTENT_ID_CHARS) ?? null,
+          content_id: stored.contentId,
         });
       }
     }

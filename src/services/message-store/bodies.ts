@@ -22,7 +22,11 @@ export async function readOriginalBody(bucket: R2Bucket, ref: MessageRef, conten
 }
 
 /** The body as served for display: sanitized HTML, or text as stored. */
-export async function readServedBody(bucket: R2Bucket, ref: MessageRef, contentType: string | null): Promise<ServedBody> {
+export async function readServedBody(
+  bucket: R2Bucket,
+  ref: MessageRef,
+  contentType: string | null,
+): Promise<ServedBody> {
   const prefix = await messagePrefix(ref);
   if (contentType?.toLowerCase() === "text") {
     return { content: await readOriginalBody(bucket, ref, contentType), truncated: false };

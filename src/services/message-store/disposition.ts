@@ -6,10 +6,14 @@
 
 const MAX_NAME_CHARS = 200;
 
+/** C0 and C1 controls, DEL, and both path separators. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters (to replace them) is the point
+const UNSAFE = /[\x00-\x1f\x7f-\x9f/\\]/g;
+
 function cleanName(name: string): string {
   const cleaned = name
     .normalize("NFC")
-    .replace(/[\u0000-\u001f\u007f-\u009f/\\]/g, "_")
+    .replace(UNSAFE, "_")
     .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "")
     .trim()
     .replace(/^\.+/, "_");

@@ -17,8 +17,7 @@ const HASH_SEGMENT = /^[0-9a-f]{32}$/;
 
 const encoder = new TextEncoder();
 
-const toHex = (buffer: ArrayBuffer) =>
-  [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+const toHex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /** Hex SHA-256 of a string (UTF-8) or bytes. */
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {

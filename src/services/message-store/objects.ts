@@ -52,13 +52,14 @@ export async function putBytesOnce(
   key: string,
   bytes: Uint8Array,
   contentType: string,
+  metadata: Record<string, string> = {},
 ): Promise<{ outcome: PutOutcome; sha256: string }> {
   const sha256 = await sha256Hex(bytes);
   const head = await bucket.head(key);
   if (head && head.size === bytes.byteLength && head.customMetadata?.sha256 === sha256) {
     return { outcome: "unchanged", sha256 };
   }
-  await bucket.put(key, bytes, { sha256, httpMetadata: { contentType }, customMetadata: { sha256 } });
+  await bucket.put(key, bytes, { sha256, httpMetadata: { contentType }, customMetadata: { ...metadata, sha256 } });
   return { outcome: "written", sha256 };
 }
 
@@ -90,6 +91,33 @@ export class StreamLengthError extends Error {
   }
 }
 
+const hex = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** Copies `body` into both writers chunk by chunk, checking it is exactly `length` bytes. */
+async function pump(
+  body: ReadableStream<Uint8Array>,
+  length: number,
+  writers: WritableStreamDefaultWriter<Uint8Array>[],
+): Promise<void> {
+  const reader = body.getReader();
+  let seen = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      seen += value.byteLength;
+      if (seen > length) throw new StreamLengthError(`the attachment is longer than the ${length} bytes announced`);
+      for (const writer of writers) await writer.write(value);
+    }
+    if (seen !== length) throw new StreamLengthError(`the attachment ended after ${seen} of ${length} bytes`);
+    for (const writer of writers) await writer.close();
+  } catch (err) {
+    await reader.cancel().catch(() => undefined);
+    for (const writer of writers) await writer.abort(err).catch(() => undefined);
+    throw err;
+  }
+}
+
 /**
  * Streams `body` (exactly `length` bytes) into `key`, hashing it on the way; a stream that ends early
  * or runs long fails the put (nothing is stored). Answers the checksum of what was stored.
@@ -100,35 +128,23 @@ export async function putStream(
   body: ReadableStream<Uint8Array>,
   length: number,
   contentType: string,
+  metadata: Record<string, string> = {},
 ): Promise<{ sha256: string }> {
   const digest = new crypto.DigestStream("SHA-256");
-  const digestWriter = digest.getWriter();
-  let seen = 0;
-  const tap = new TransformStream<Uint8Array, Uint8Array>({
-    async transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > length) throw new StreamLengthError(`the attachment is longer than the ${length} bytes announced`);
-      await digestWriter.write(chunk);
-      controller.enqueue(chunk);
-    },
-    async flush() {
-      if (seen !== length) throw new StreamLengthError(`the attachment ended after ${seen} of ${length} bytes`);
-      await digestWriter.close();
-    },
-  });
+  const digested = digest.digest;
   const fixed = new FixedLengthStream(length);
-  const pump = body.pipeThrough(tap).pipeTo(fixed.writable);
-  const put = bucket.put(key, fixed.readable, { httpMetadata: { contentType } });
-  const [pumped, stored] = await Promise.allSettled([pump, put]);
+  const writers = [digest.getWriter(), fixed.writable.getWriter()];
+  // Every promise that may reject is observed here (and its outcome read below), so none goes unhandled.
+  digested.catch(() => undefined);
+  for (const writer of writers) writer.closed.catch(() => undefined);
+  const put = bucket.put(key, fixed.readable, { httpMetadata: { contentType }, customMetadata: metadata });
+  const [pumped, stored] = await Promise.allSettled([pump(body, length, writers), put]);
   if (pumped.status === "rejected") {
-    // The put saw a short stream too; make sure nothing half-written stays.
-    await digestWriter.abort().catch(() => undefined);
     if (stored.status === "fulfilled") await bucket.delete(key);
     throw pumped.reason;
   }
   if (stored.status === "rejected") throw stored.reason;
-  const buffer = await digest.digest;
-  return { sha256: [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("") };
+  return { sha256: hex(await digested) };
 }
 
 /** Deletes every object under `prefix` (a message's, a mailbox's or an org's); answers how many. */

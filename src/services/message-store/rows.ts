@@ -1,5 +1,5 @@
 import type { AttachmentRecord } from "./attachments";
-import { type MessageRef, messagePrefix } from "./keys";
+import { type MessageRef, mailboxPrefix, messagePrefix, orgPrefix } from "./keys";
 import { deletePrefix } from "./objects";
 
 /**
@@ -46,7 +46,8 @@ export function attachmentStatements(
 export async function removeMessageContent(db: D1Database, bucket: R2Bucket, refs: MessageRef[]): Promise<void> {
   if (refs.length === 0) return;
   const byMailbox = new Map<string, MessageRef[]>();
-  for (const ref of refs) byMailbox.set(`${ref.orgId}\n${ref.mailbox}`, [...(byMailbox.get(`${ref.orgId}\n${ref.mailbox}`) ?? []), ref]);
+  for (const ref of refs)
+    byMailbox.set(`${ref.orgId}\n${ref.mailbox}`, [...(byMailbox.get(`${ref.orgId}\n${ref.mailbox}`) ?? []), ref]);
   for (const group of byMailbox.values()) {
     const first = group[0] as MessageRef;
     await db
@@ -59,4 +60,26 @@ export async function removeMessageContent(db: D1Database, bucket: R2Bucket, ref
       .run();
   }
   for (const ref of refs) await deletePrefix(bucket, await messagePrefix(ref));
+}
+
+/**
+ * Removes an org's imported mail (one mailbox's, or all of it): the D1 rows first (so no row points at a
+ * missing object), then every object under the mailbox's (or org's) prefix. For the removal of an org's
+ * mailbox data; answers how many rows and objects went.
+ */
+export async function deleteMailboxContent(
+  env: { DB: D1Database; MESSAGE_STORE: R2Bucket },
+  orgId: string,
+  mailbox?: string,
+): Promise<{ messages: number; objects: number }> {
+  const scope = "org_id = ?1 AND (?2 IS NULL OR mailbox = ?2)";
+  const [, messages] = await env.DB.batch([
+    env.DB.prepare(
+      `DELETE FROM message_attachments WHERE org_id = ?1 AND message_id IN (SELECT id FROM imported_messages WHERE ${scope})`,
+    ).bind(orgId, mailbox ?? null),
+    env.DB.prepare(`DELETE FROM imported_messages WHERE ${scope}`).bind(orgId, mailbox ?? null),
+  ]);
+  const prefix = mailbox ? await mailboxPrefix(orgId, mailbox) : orgPrefix(orgId);
+  const objects = await deletePrefix(env.MESSAGE_STORE, prefix);
+  return { messages: messages?.meta.changes ?? 0, objects };
 }

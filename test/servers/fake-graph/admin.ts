@@ -1,4 +1,4 @@
-import { adminAttachmentView, newAttachment } from "./attachments";
+import { adminAttachmentView, memoryControl, newAttachment } from "./attachments";
 import { createMessage, deleteMessage, moveMessage, updateMessage } from "./changes";
 import { type Ctx, json, noContent, readJson } from "./http";
 import { render } from "./messages";
@@ -250,6 +250,7 @@ export async function adminRoutes(ctx: Ctx): Promise<boolean> {
     if (typeof body.offset_ms === "number") setClockOffset(body.offset_ms);
     json(ctx.res, 200, { offset_ms: clockOffset(), now: new Date(Date.now() + clockOffset()).toISOString() });
   } else if (head === "__outbox") await outboxRoutes(ctx, rest);
+  else if (head === "__memory" && method === "POST") json(ctx.res, 200, memoryControl(rest[0] ?? ""));
   else bad(ctx, "unknown admin path", 404);
   return true;
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { type Ctx, graphError, json, notFoundInStore } from "./http";
 import type { FakeMailbox, FakeMessage } from "./state";
@@ -18,7 +19,9 @@ import type { FakeMailbox, FakeMessage } from "./state";
  * Admin: `POST /__mailboxes/{email}/messages/{id}/attachments` {attachments: [{name, size?, content_type?,
  * kind? ("file"|"item"|"reference"), is_inline?, content_id?, corrupt? ("error"|"short")}]} adds attachments
  * to a message → 201 {attachments: [{id, name, size, sha256, kind, is_inline, content_id}]}; the mailbox
- * spec's `attachment_every` / `attachment_bytes` give every Nth generated message one file attachment.
+ * spec's `attachment_percent` / `attachment_bytes` (default 200 KB) give that share of the generated messages
+ * one file attachment. `POST /__memory/start` / `POST /__memory/stop` sample the resident memory of the
+ * workerd processes (Linux /proc) while attachments stream, for the benches: → {start_kib, peak_kib}.
  */
 
 export interface FakeAttachment {
@@ -120,6 +123,55 @@ function render(a: FakeAttachment, select: string[] | null, withContent: boolean
 const corrupt = (res: ServerResponse) =>
   graphError(res, 500, "ErrorCorruptData", "The attachment is corrupt and cannot be read.");
 
+/** Whether `pid` descends from this process (the vitest run that started the fake), following /proc ppids. */
+function ours(pid: string): boolean {
+  let current = pid;
+  for (let depth = 0; depth < 10; depth++) {
+    const stat = readFileSync(`/proc/${current}/stat`, "utf8");
+    const ppid = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] ?? "0";
+    if (Number(ppid) === process.pid) return true;
+    if (ppid === "0" || ppid === "1") return false;
+    current = ppid;
+  }
+  return false;
+}
+
+/** Resident memory (KiB) of this run's workerd processes, summed (Linux /proc); 0 elsewhere. */
+function workerdRssKib(): number {
+  let total = 0;
+  try {
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "workerd" || !ours(pid)) continue;
+        const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+        total += Number(rss?.[1] ?? 0);
+      } catch {
+        // the process ended
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return total;
+}
+
+const memory = { sampling: false, startKib: 0, peakKib: 0 };
+
+function sampleMemory() {
+  if (memory.sampling) memory.peakKib = Math.max(memory.peakKib, workerdRssKib());
+}
+
+/** `POST /__memory/start|stop` (see above). */
+export function memoryControl(action: string) {
+  if (action === "start") {
+    Object.assign(memory, { sampling: true, startKib: workerdRssKib(), peakKib: 0 });
+    const timer = setInterval(() => (memory.sampling ? sampleMemory() : clearInterval(timer)), 20);
+    timer.unref();
+  } else memory.sampling = false;
+  return { start_kib: memory.startKib, peak_kib: Math.max(memory.peakKib, memory.startKib) };
+}
+
 function streamValue(res: ServerResponse, a: FakeAttachment) {
   res.writeHead(200, { "content-type": a.contentType, "content-length": String(a.size) });
   const end = a.corrupt === "short" ? Math.floor(a.size / 2) : a.size;
@@ -136,6 +188,8 @@ function streamValue(res: ServerResponse, a: FakeAttachment) {
   pump();
 }
 
+const answered = (_: unknown) => true;
+
 /** `messages/{id}/attachments[/{aid}[/$value]]`; answers false when `rest` is not such a path. */
 export function attachmentRoutes(
   ctx: Ctx,
@@ -146,8 +200,8 @@ export function attachmentRoutes(
   const match = /^messages\/([^/]+)\/attachments(?:\/([^/]+)(\/\$value)?)?$/.exec(rest);
   if (!match) return false;
   const m = find(match[1] ?? "");
-  if (m && mailbox.failing.has(m.immutableId)) return (corrupt(ctx.res), true);
-  if (!m) return (notFoundInStore(ctx.res), true);
+  if (m && mailbox.failing.has(m.immutableId)) return answered(corrupt(ctx.res));
+  if (!m) return answered(notFoundInStore(ctx.res));
   const select = ctx.url.searchParams.get("$select")?.split(",") ?? null;
   const attachments = m.attachments ?? [];
   if (!match[2]) {
@@ -155,8 +209,8 @@ export function attachmentRoutes(
     return true;
   }
   const a = attachments.find((x) => x.id === match[2]);
-  if (!a) return (notFoundInStore(ctx.res), true);
-  if (a.corrupt === "error") return (corrupt(ctx.res), true);
+  if (!a) return answered(notFoundInStore(ctx.res));
+  if (a.corrupt === "error") return answered(corrupt(ctx.res));
   if (!match[3]) json(ctx.res, 200, render(a, select, true));
   else if (a.kind !== "file")
     graphError(ctx.res, 400, "ErrorInvalidRequest", "Only file attachments have raw content.");

@@ -67,6 +67,10 @@ import { subscriptionRoutes } from "./subscriptions";
  *   event → 202 {outbox_id}; `POST /__subscriptions/{id}/remove` drops the subscription and sends
  *   subscriptionRemoved; `POST /__subscriptions/{id}/notify` {message_id, change_type?, copies?} sends
  *   (duplicate) change notifications → 202 {outbox_ids}.
+ * - `POST /__mailboxes/{email}/messages/{id}/attachments` {attachments: [...]} adds attachments (files of any
+ *   size, inline images with content ids, item/reference, corrupt ones); the mailbox spec's
+ *   `attachment_percent` / `attachment_bytes` attach one file to that share of the generated messages;
+ *   `POST /__memory/start|stop` samples workerd's resident memory (./attachments.ts).
  * - `POST /__clock` {offset_ms}: the fake's clock (subscription expiry and limits) runs `offset_ms` ahead.
  * - Outbox (the requests Graph sends to the Worker): `GET /__outbox?tenant=&mailbox=&purpose=&wait_ms=&peek=1`
  *   claims (unless peek=1) the pending requests → {requests: [{id, method, url, headers, body, purpose

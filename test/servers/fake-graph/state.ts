@@ -189,8 +189,8 @@ export interface GenerateSpec {
   old?: number;
   body_chars?: number;
   body_html?: string;
-  /** Every Nth generated message gets one file attachment of `attachment_bytes` (default 200 KB). */
-  attachment_every?: number;
+  /** This percentage of the generated messages (n % 100 < percent) gets one file attachment of `attachment_bytes`. */
+  attachment_percent?: number;
   attachment_bytes?: number;
 }
 
@@ -236,7 +236,7 @@ export function generate(email: string, spec: GenerateSpec) {
       const at = new Date(newest - ((newest - oldest) * (i + 0.5)) / Math.max(count, 1)).toISOString();
       const body = spec.body_html ?? `<p>Body of message ${n}</p>${"x".repeat(spec.body_chars ?? 0)}`;
       const m = newMessage({ email }, n, folder, at, { body });
-      if (spec.attachment_every && n % spec.attachment_every === 0) {
+      if (spec.attachment_percent && n % 100 < spec.attachment_percent) {
         m.attachments = [generatedAttachment(m, spec.attachment_bytes ?? 200 * 1024)];
       }
       messages.push(m);

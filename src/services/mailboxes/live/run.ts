@@ -143,4 +143,3 @@ async function syncFolder(
   }
   return { more: true };
 }
-

@@ -1,0 +1,137 @@
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import { SharedInboxMessageSchema } from "@/schemas/shared-inbox-messages";
+import { orgPrefix } from "@/services/message-store/keys";
+import { type ApiResponse, expectBody, uniqueOrg } from "./api";
+import {
+  ADMIN,
+  type Api,
+  connect,
+  connectTenant,
+  harness,
+  seedMailbox,
+  uniqueMailbox,
+  uniqueTenant,
+} from "./mailbox-harness";
+
+/**
+ * Shared by test/message-store-*.test.ts: attachments at the fake Graph, a synced mailbox, the bucket's
+ * objects, and the two read operations.
+ */
+
+export interface FakeAttachmentView {
+  id: string;
+  name: string;
+  size: number;
+  sha256: string;
+  kind: string;
+  is_inline: boolean;
+  content_id: string | null;
+}
+
+export interface AttachmentSpec {
+  name: string;
+  size?: number;
+  content_type?: string;
+  kind?: "file" | "item" | "reference";
+  is_inline?: boolean;
+  content_id?: string;
+  corrupt?: "error" | "short";
+}
+
+/** Adds attachments to a message at the fake Graph; answers what it will serve (with checksums). */
+export async function addAttachments(email: string, graphId: string, attachments: AttachmentSpec[]) {
+  const response = await fetch(
+    `${ADMIN}/__mailboxes/${encodeURIComponent(email)}/messages/${encodeURIComponent(graphId)}/attachments`,
+    { method: "POST", body: JSON.stringify({ attachments }) },
+  );
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { attachments: FakeAttachmentView[] }).attachments;
+}
+
+export const MB = 1024 * 1024;
+
+export async function sha256Hex(data: ArrayBuffer | Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", data);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Every object key (with its upload time and etag) under a prefix of the bucket. */
+export async function bucketObjects(prefix: string) {
+  const out = new Map<string, { uploaded: number; etag: string; size: number }>();
+  let cursor: string | undefined;
+  do {
+    const listed = await env.MESSAGE_STORE.list({ prefix, cursor });
+    for (const o of listed.objects) out.set(o.key, { uploaded: o.uploaded.getTime(), etag: o.etag, size: o.size });
+    cursor = listed.truncated ? listed.cursor : undefined;
+  } while (cursor);
+  return out;
+}
+
+export const orgObjects = (org: string) => bucketObjects(orgPrefix(org));
+
+/** A connected mailbox with `inbox` messages at the fake Graph, before any sync; answers its parts. */
+export async function mailboxWith(spec: Record<string, unknown> = {}, vars: Record<string, string> = {}) {
+  const h = harness(vars as never);
+  const org = uniqueOrg("store");
+  const tenant = uniqueTenant();
+  const email = uniqueMailbox("store");
+  await connectTenant(org, tenant);
+  const messages = await seedMailbox({ email, tenant, inbox: 1, ...spec });
+  return { ...h, org, tenant, email, messages };
+}
+
+/** Connects the mailbox and runs its 1-month sync to the end. */
+export async function syncAll(
+  h: { api: Api; drain: (o?: { redeliver?: boolean }) => Promise<unknown> },
+  org: string,
+  email: string,
+  redeliver = false,
+) {
+  await connect(h.api, org, email, { mailboxSyncTimeframe: "1m" });
+  await h.drain({ redeliver });
+}
+
+/** The imported row of a Graph message. */
+export async function rowOf(org: string, graphId: string) {
+  const row = await env.DB.prepare(
+    "SELECT id, body, body_sanitized, body_store, body_size, has_attachments, body_truncated FROM imported_messages WHERE org_id = ? AND graph_id = ?",
+  )
+    .bind(org, graphId)
+    .first<{
+      id: string;
+      body: string | null;
+      body_sanitized: string | null;
+      body_store: string | null;
+      body_size: number | null;
+      has_attachments: number;
+      body_truncated: number;
+    }>();
+  return row;
+}
+
+export async function syncItem(org: string, graphId: string) {
+  return env.DB.prepare("SELECT status, attempts, last_error FROM mailbox_sync_items WHERE org_id = ? AND graph_id = ?")
+    .bind(org, graphId)
+    .first<{ status: string; attempts: number; last_error: string | null }>();
+}
+
+export const messagePath = (messageId: string, inbox = "default") =>
+  `/v2/email-settings/shared-inboxes/${inbox}/messages/${messageId}`;
+
+export async function getMessage(api: Api, org: string, messageId: string) {
+  return expectBody(await api("GET", messagePath(messageId), { org }), 200, SharedInboxMessageSchema);
+}
+
+/** Downloads an attachment (raw response: status, headers, bytes). */
+export async function download(org: string, path: string, headers: Record<string, string> = {}) {
+  const { signToken } = await import("./tokens");
+  const { exports } = await import("cloudflare:workers");
+  const token = await signToken({ org });
+  const response = await exports.default.fetch(
+    new Request(`https://api.test${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } }),
+  );
+  return { status: response.status, headers: response.headers, bytes: new Uint8Array(await response.arrayBuffer()) };
+}
+
+export type { ApiResponse };
