@@ -137,8 +137,8 @@ const ImportedMessageSchema = z
         }),
       truncated: z.boolean().openapi({
         description:
-          "The body was cut at MAILBOX_BODY_MAX_CHARS characters when stored, or at the sanitizer's bound " +
-          "(262,144 characters) when served",
+          "The body was cut when stored (only mail imported before bodies moved to R2, at " +
+          "MAILBOX_BODY_MAX_CHARS characters), or at the sanitizer's bound (262,144 characters) when served",
       }),
     }),
     shared_inbox_id: z.string(),

@@ -61,7 +61,7 @@ export async function maintainSubscriptions(
     if (!(err instanceof AppOnlyTokenUnavailableError)) throw err;
     return { subscriptions: [], pollingReason: err.reason, nextCheckAt: now + SUBSCRIPTION_RETRY_MS };
   }
-  const base = plan.settings.publicBaseUrl.replace(/\/+$/, "");
+  const base = plan.settings.publicBaseUrl.replace(/(?<!\/)\/+$/, "");
   const lifetimeMs = plan.settings.subscriptionLifetimeMinutes * 60_000;
   const kept: LiveSubscription[] = [];
   let failure: string | null = null;

@@ -16,6 +16,7 @@ import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { storeBatch } from "@/services/message-store/import-batch";
 import { getAccessToken } from "@/services/outlook";
+import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { giveUpLiveTask, runLiveTask } from "../live/run";
 import { markPageDone, setFolderStatus } from "./executions";
 import { currentTask, type ImportContext, type ItemOutcome, writeImport } from "./import-writer";
@@ -250,6 +251,8 @@ async function writeOutcomes(env: AppEnv, ctx: ImportContext, results: FetchedMe
     logEvent("warn", "mailbox_sync_message_without_id", { executionId: ctx.executionId });
   }
   await writeImport(env.DB, ctx, store.stored, outcomes, store.attachments);
+  // The page's message.received events were written in its batch; send them now rather than at the sweep.
+  await kickWebhookDeliveries(env, ctx.orgId);
 }
 
 /** The folder of each message of a retry task (Inbox when unknown). */
