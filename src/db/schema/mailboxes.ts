@@ -168,6 +168,12 @@ export const importedMessages = sqliteTable(
     bodySize: integer("body_size"),
     /** Graph's `hasAttachments`: the message's attachments are listed in `message_attachments`. */
     hasAttachments: integer("has_attachments", { mode: "boolean" }).notNull().default(false),
+    /**
+     * The last resync round (after an expired delta token) that reported the message present: at the
+     * round's end, the rows of its folder and window not marked with it are tombstoned (deleted at Graph
+     * while the token was expired). Null: no resync round saw it.
+     */
+    liveSeenRound: text("live_seen_round"),
   },
   (t) => [
     uniqueIndex("imported_messages_org_mailbox_graph_uq").on(t.orgId, t.mailbox, t.graphId),

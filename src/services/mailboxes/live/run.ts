@@ -10,9 +10,10 @@ import { findMailbox } from "../mailbox-store";
 import { lockStub } from "../sync/sync-lock";
 import type { LiveTask } from "../sync/tasks";
 import { stopLive } from "./live";
+import type { ResyncRound } from "./resync-sweep";
 import { type FolderCursor, RESYNC_LOOKBACK_MS } from "./state";
 import { deleteSubscriptions, maintainSubscriptions, type Plan } from "./subscriptions";
-import { writeDeltaPage } from "./writer";
+import { type LiveWrite, writeDeltaPage } from "./writer";
 
 /**
  * One delta run of a mailbox (a `live` queue task): the run must still be the one the mailbox's Durable
@@ -20,7 +21,8 @@ import { writeDeltaPage } from "./writer";
  * is reconnected: no retries, no polls); the subscriptions get their upkeep when due; then each folder's
  * delta round continues from its stored link, page by page, each page written (one transaction) before
  * its successor link is stored, so a crash replays at most one page, idempotently. An expired delta token
- * starts a fresh round (resync) that the writer dedupes. Graph requests take the mailbox's 4 slots.
+ * starts a fresh round (resync) that the writer dedupes; its end tombstones the stored messages of its window
+ * it did not list (deleted meanwhile; resync-sweep.ts). Graph requests take the mailbox's 4 slots.
  */
 
 /** Pages per folder and run; a longer round continues in the next run (queued right away). */
@@ -97,6 +99,10 @@ function resyncSince(plan: Plan, cursor: FolderCursor): string {
   return new Date(Math.max(Date.parse(plan.since), from)).toISOString();
 }
 
+function newResyncRound(plan: Plan, cursor: FolderCursor): ResyncRound {
+  return { round: crypto.randomUUID(), since: resyncSince(plan, cursor), startedAt: new Date().toISOString() };
+}
+
 async function syncFolder(
   env: AppEnv,
   lock: Lock,
@@ -110,12 +116,14 @@ async function syncFolder(
   const since = cursor.lastRoundAt === undefined ? plan.since : resyncSince(plan, cursor);
   let link = cursor.link ?? initialDeltaUrl(client, plan.mailbox, folder, since);
   let resynced = false;
-  const write = {
+  const write: LiveWrite = {
     orgId: plan.orgId,
     mailbox: plan.mailbox,
     runId,
     folder,
     attachmentMaxBytes: appConfig(env).MAILBOX_ATTACHMENT_MAX_BYTES,
+    // A resync round in progress (continued from an earlier run) keeps its round id and window.
+    ...(!cursor.complete && cursor.link && cursor.resync && { resync: cursor.resync }),
   };
   for (let pages = 0; pages < MAX_PAGES_PER_RUN; pages++) {
     let page: Awaited<ReturnType<typeof deltaPage>>;
@@ -125,7 +133,8 @@ async function syncFolder(
       if (isDeltaExpired(err) && !resynced) {
         resynced = true;
         logEvent("info", "mailbox_live_resync", { orgId: plan.orgId, folder });
-        link = initialDeltaUrl(client, plan.mailbox, folder, resyncSince(plan, cursor));
+        write.resync = newResyncRound(plan, cursor);
+        link = initialDeltaUrl(client, plan.mailbox, folder, write.resync.since);
         continue;
       }
       if (err instanceof GraphError && !(err instanceof GraphThrottledError) && (err.status < 500 || err.permanent)) {
@@ -135,7 +144,7 @@ async function syncFolder(
     }
     await writeDeltaPage(env, write, page, client);
     const next: FolderCursor = page.nextLink
-      ? { link: page.nextLink, complete: false, roundStartedAt, lastRoundAt: cursor.lastRoundAt }
+      ? { link: page.nextLink, complete: false, roundStartedAt, lastRoundAt: cursor.lastRoundAt, resync: write.resync }
       : { link: page.deltaLink, complete: page.deltaLink !== undefined, lastRoundAt: roundStartedAt };
     if (!(await lock.saveLiveCursor(runId, folder, next))) return "stale";
     if (!page.nextLink) return {};

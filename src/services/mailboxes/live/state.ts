@@ -1,6 +1,7 @@
 import type { SyncFolder } from "@/clients/graph/mail";
 import { appConfig } from "@/lib/config";
 import type { MailboxLiveStatus } from "@/shared/mailbox-live";
+import type { ResyncRound } from "./resync-sweep";
 
 /**
  * The live state of one mailbox, kept in its Durable Object (MailboxSyncLock) and nowhere else: the delta
@@ -24,6 +25,8 @@ export interface FolderCursor {
   roundStartedAt?: number;
   /** When the last complete round started (ms), for the window of a resync. */
   lastRoundAt?: number;
+  /** The round in progress is a resync (its token had expired): what its end tombstones by absence. */
+  resync?: ResyncRound;
 }
 
 export interface LiveSubscription {

@@ -7,6 +7,7 @@ import { attachmentStatements, removeMessageContent } from "@/services/message-s
 import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { messageReceivedStatements } from "../message-events";
 import type { StoredMessage } from "../sync/import-writer";
+import { markStatements, presentIds, type ResyncRound, sweepStatements } from "./resync-sweep";
 
 /**
  * D1 writes of live sync: the same rows as the import (same fields; the whole body, its sanitized copy and
@@ -21,6 +22,8 @@ import type { StoredMessage } from "../sync/import-writer";
  *   their objects in the message store and their attachment rows are deleted after the transaction.
  *   Only a row still in the folder that reported the removal is touched, so "removed from Inbox" after
  *   "created in Sent Items" (a move seen in that order) leaves the message listed.
+ * - A resync round (after an expired delta token) marks what it lists and, at its deltaLink, tombstones the
+ *   unmarked rows of its folder and window the same way (resync-sweep.ts): deletions it cannot report.
  * Every statement requires the mailbox mapping to exist: after a disconnect nothing is written.
  */
 
@@ -91,6 +94,8 @@ export interface LiveWrite {
   runId: string;
   folder: SyncFolder;
   attachmentMaxBytes: number;
+  /** Set while the folder's round is a resync. */
+  resync?: ResyncRound;
 }
 
 /** Bodies are stored whole (in the message store), never cut. */
@@ -104,7 +109,7 @@ const WHOLE_BODY = Number.MAX_SAFE_INTEGER;
 export async function writeDeltaPage(
   env: AppEnv,
   ctx: LiveWrite,
-  page: { present: GraphMessage[]; removed: string[] },
+  page: { present: GraphMessage[]; removed: string[]; deltaLink?: string },
   graph: AttachmentGraph | null,
 ): Promise<{ statements: number; skipped: number }> {
   const db = env.DB;
@@ -123,9 +128,10 @@ export async function writeDeltaPage(
     logEvent("warn", "mailbox_live_content_failed", { orgId: ctx.orgId, skipped: store.failed.length });
   }
   const now = new Date().toISOString();
-  const removals = chunks(page.removed).map((json) =>
-    db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json),
-  );
+  const removals = [
+    ...chunks(page.removed).map((json) => db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json)),
+    ...sweepStatements(db, ctx, page, now),
+  ];
   const rowChunks = chunks(rows);
   const statements = [
     // Each chunk's upsert, then `message.received` for the rows it inserted (never an update or a revival).
@@ -134,6 +140,7 @@ export async function writeDeltaPage(
       ...messageReceivedStatements(db, ctx.orgId, ctx.mailbox, now, json),
     ]),
     ...attachmentStatements(db, ctx, store.attachments),
+    ...markStatements(db, ctx, chunks(presentIds(page.present))),
     ...removals,
   ];
   if (statements.length === 0) return { statements: 0, skipped };
@@ -142,7 +149,7 @@ export async function writeDeltaPage(
   if (results.slice(0, rowChunks.length * 3).some((r, i) => i % 3 === 2 && (r.meta?.changes ?? 0) > 0)) {
     await kickWebhookDeliveries(env, ctx.orgId);
   }
-  // The messages this page made tombstones: their stored content goes too.
+  // The messages this page (or the resync sweep) made tombstones: their stored content goes too.
   const removed = results.slice(statements.length - removals.length).flatMap((r) => r.results ?? []);
   await removeMessageContent(
     db,

@@ -1,0 +1,1 @@
+ALTER TABLE `imported_messages` ADD `live_seen_round` text;
