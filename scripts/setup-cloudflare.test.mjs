@@ -50,12 +50,18 @@ function account(initial = {}) {
   return { run, state, toml };
 }
 
-test("a fresh account gets the database, both queues and the migrations, and the id lands in wrangler.toml", () => {
+test("a fresh account gets the database, every queue and bucket, and the migrations; the id lands in wrangler.toml", () => {
   const { run, state, toml } = account();
   const out = run();
   const s = state();
   assert.deepEqual(Object.keys(s.d1), ["messaging-settings"]);
-  assert.deepEqual(s.queues.sort(), ["mailbox-sync", "mailbox-sync-dlq"]);
+  assert.deepEqual(s.queues.sort(), [
+    "mailbox-sync",
+    "mailbox-sync-dlq",
+    "webhook-deliveries",
+    "webhook-deliveries-dlq",
+  ]);
+  assert.deepEqual(s.buckets, ["messaging-settings-messages"]);
   assert.equal(s.migrated, 1);
   assert.match(toml(), /database_id = "11111111-2222-3333-4444-555555555555"/);
   assert.match(out, /secret still to set: npx wrangler secret put MS_CLIENT_SECRET/);
