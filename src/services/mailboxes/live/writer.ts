@@ -7,6 +7,7 @@ import { attachmentStatements, removeMessageContent } from "@/services/message-s
 import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { messageReceivedStatements } from "../message-events";
 import type { StoredMessage } from "../sync/import-writer";
+import { jsonChunks } from "../sync/json-chunks";
 import { markStatements, presentIds, type ResyncRound, sweepStatements } from "./resync-sweep";
 
 /**
@@ -26,9 +27,6 @@ import { markStatements, presentIds, type ResyncRound, sweepStatements } from ".
  *   unmarked rows of its folder and window the same way (resync-sweep.ts): deletions it cannot report.
  * Every statement requires the mailbox mapping to exist: after a disconnect nothing is written.
  */
-
-const MAX_CHUNK_CHARS = 400_000;
-const MAX_CHUNK_ROWS = 100;
 
 // ?1 org, ?2 mailbox, ?3 execution id of the live run, ?4 now, ?5 rows (JSON)
 const UPSERT = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
@@ -69,24 +67,6 @@ WHERE org_id = ?1 AND mailbox = ?2 AND folder = ?3 AND deleted_at IS NULL
   AND graph_id IN (SELECT value FROM json_each(?5))
   AND EXISTS (SELECT 1 FROM outlook_mailboxes m WHERE m.org_id = ?1 AND m.email = ?2)
 RETURNING graph_id`;
-
-function chunks<T>(rows: T[]): string[] {
-  const out: string[] = [];
-  let current: string[] = [];
-  let size = 0;
-  for (const row of rows) {
-    const json = JSON.stringify(row);
-    if (current.length > 0 && (current.length >= MAX_CHUNK_ROWS || size + json.length > MAX_CHUNK_CHARS)) {
-      out.push(`[${current.join(",")}]`);
-      current = [];
-      size = 0;
-    }
-    current.push(json);
-    size += json.length + 1;
-  }
-  if (current.length > 0) out.push(`[${current.join(",")}]`);
-  return out;
-}
 
 export interface LiveWrite {
   orgId: string;
@@ -129,10 +109,10 @@ export async function writeDeltaPage(
   }
   const now = new Date().toISOString();
   const removals = [
-    ...chunks(page.removed).map((json) => db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json)),
+    ...jsonChunks(page.removed).map((json) => db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json)),
     ...sweepStatements(db, ctx, page, now),
   ];
-  const rowChunks = chunks(rows);
+  const rowChunks = jsonChunks(rows);
   const statements = [
     // Each chunk's upsert, then `message.received` for the rows it inserted (never an update or a revival).
     ...rowChunks.flatMap((json) => [
@@ -140,7 +120,7 @@ export async function writeDeltaPage(
       ...messageReceivedStatements(db, ctx.orgId, ctx.mailbox, now, json),
     ]),
     ...attachmentStatements(db, ctx, store.attachments),
-    ...markStatements(db, ctx, chunks(presentIds(page.present))),
+    ...markStatements(db, ctx, jsonChunks(presentIds(page.present))),
     ...removals,
   ];
   if (statements.length === 0) return { statements: 0, skipped };

@@ -3,6 +3,7 @@ import type { AttachmentRecord } from "@/services/message-store/attachments";
 import type { StoredBodyColumns } from "@/services/message-store/import-batch";
 import { attachmentStatements } from "@/services/message-store/rows";
 import { messageReceivedStatements } from "../message-events";
+import { jsonChunks } from "./json-chunks";
 
 /**
  * D1 writes of the import. Rows travel as one JSON parameter per statement (`json_each`), so a page of
@@ -11,10 +12,6 @@ import { messageReceivedStatements } from "../message-events";
  * and both it and the mailbox carry the lease's token, so a consumer of an expired (or cancelled) lease
  * writes nothing. The statements of one call are one `db.batch` transaction.
  */
-
-/** Keeps one statement's JSON parameter well below D1's statement and value limits. */
-const MAX_CHUNK_CHARS = 400_000;
-const MAX_CHUNK_ROWS = 100;
 
 export interface ImportContext {
   orgId: string;
@@ -92,24 +89,6 @@ ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
     ELSE excluded.last_error END,
   updated_at = excluded.updated_at`;
 
-function chunks<T>(rows: T[]): string[] {
-  const out: string[] = [];
-  let current: string[] = [];
-  let size = 0;
-  for (const row of rows) {
-    const json = JSON.stringify(row);
-    if (current.length > 0 && (current.length >= MAX_CHUNK_ROWS || size + json.length > MAX_CHUNK_CHARS)) {
-      out.push(`[${current.join(",")}]`);
-      current = [];
-      size = 0;
-    }
-    current.push(json);
-    size += json.length + 1;
-  }
-  if (current.length > 0) out.push(`[${current.join(",")}]`);
-  return out;
-}
-
 /**
  * Stores imported rows, their attachment rows and the outcome of every message in one transaction;
  * answers how many statements ran (0 when nothing was to be written). Writes no message or outcome
@@ -128,12 +107,12 @@ export async function writeImport(
     db.prepare(query).bind(ctx.orgId, ctx.mailbox, ctx.executionId, ctx.token, now, json);
   const statements = [
     // Each chunk's insert, then the `message.received` events of the rows it actually inserted.
-    ...chunks(rows).flatMap((json) => [
+    ...jsonChunks(rows).flatMap((json) => [
       bind(INSERT_MESSAGES, json),
       ...messageReceivedStatements(db, ctx.orgId, ctx.mailbox, now, json),
     ]),
     ...attachmentStatements(db, ctx, attachments),
-    ...chunks(outcomes).map((json) => bind(UPSERT_ITEMS, json)),
+    ...jsonChunks(outcomes).map((json) => bind(UPSERT_ITEMS, json)),
   ];
   if (statements.length > 0) await db.batch(statements);
   return statements.length;
