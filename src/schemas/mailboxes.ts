@@ -109,20 +109,25 @@ export const RetryMailboxSyncResponseSchema = z.object({
 
 const PersonSchema = z.object({ address: z.string(), name: z.string().optional() });
 
+/** The fields every message answer shares (the listing and getSharedInboxMessage), body aside. */
+export const messageHeaderShape = {
+  id: z.string().openapi({ description: "Id of the imported message in this API" }),
+  graph_id: z.string().openapi({ description: "Microsoft Graph immutable id" }),
+  mailbox: z.string().openapi({ description: "The Outlook mailbox it was imported from" }),
+  folder: z.enum(["inbox", "sentitems"]),
+  subject: z.string().nullable(),
+  from: PersonSchema.nullable(),
+  to: z.array(PersonSchema),
+  cc: z.array(PersonSchema),
+  received_at: z.string().nullable(),
+  sent_at: z.string().nullable(),
+  conversation_id: z.string().nullable(),
+  body_preview: z.string().nullable(),
+};
+
 const ImportedMessageSchema = z
   .object({
-    id: z.string().openapi({ description: "Id of the imported message in this API" }),
-    graph_id: z.string().openapi({ description: "Microsoft Graph immutable id" }),
-    mailbox: z.string().openapi({ description: "The Outlook mailbox it was imported from" }),
-    folder: z.enum(["inbox", "sentitems"]),
-    subject: z.string().nullable(),
-    from: PersonSchema.nullable(),
-    to: z.array(PersonSchema),
-    cc: z.array(PersonSchema),
-    received_at: z.string().nullable(),
-    sent_at: z.string().nullable(),
-    conversation_id: z.string().nullable(),
-    body_preview: z.string().nullable(),
+    ...messageHeaderShape,
     body: z.object({
       content_type: z.string().nullable().openapi({ description: "`html` or `text`, as Microsoft Graph gave it" }),
       content: z

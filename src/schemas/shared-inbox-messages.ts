@@ -1,10 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { ATTACHMENT_KINDS, ATTACHMENT_STATES } from "@/db/schema";
-import { InboxMessageParamSchema } from "./mailboxes";
+import { InboxMessageParamSchema, messageHeaderShape } from "./mailboxes";
 
 /** getSharedInboxMessage and getSharedInboxMessageAttachment (issue 12: whole messages from the message store). */
-
-const PersonSchema = z.object({ address: z.string(), name: z.string().optional() });
 
 const AttachmentSchema = z
   .object({
@@ -26,18 +24,7 @@ const AttachmentSchema = z
 
 export const SharedInboxMessageSchema = z
   .object({
-    id: z.string(),
-    graph_id: z.string().openapi({ description: "Microsoft Graph immutable id" }),
-    mailbox: z.string(),
-    folder: z.enum(["inbox", "sentitems"]),
-    subject: z.string().nullable(),
-    from: PersonSchema.nullable(),
-    to: z.array(PersonSchema),
-    cc: z.array(PersonSchema),
-    received_at: z.string().nullable(),
-    sent_at: z.string().nullable(),
-    conversation_id: z.string().nullable(),
-    body_preview: z.string().nullable(),
+    ...messageHeaderShape,
     body: z.object({
       content_type: z.string().nullable().openapi({ description: "`html` or `text`, as Microsoft Graph gave it" }),
       content: z

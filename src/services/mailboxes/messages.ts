@@ -6,6 +6,7 @@ import type { AppEnv } from "@/lib/types";
 import { migrateLegacyBody, readOriginalBody, readServedBody } from "@/services/message-store/bodies";
 import { findSharedInbox } from "@/services/shared-inboxes/shared-inboxes";
 import { MAIL_SANITIZER_VERSION, servedBody } from "./message-bodies";
+import { messageHeaderFields } from "./message-fields";
 
 /**
  * Imported messages of a shared inbox (listSharedInboxMessages, getSharedInboxMessageOriginalBody). A
@@ -73,18 +74,7 @@ async function bodyOf(env: AppEnv, row: ListedMessage) {
 
 function toMessageResponse(row: ListedMessage, served: { content: string | null; truncated: boolean }) {
   return {
-    id: row.id,
-    graph_id: row.graphId,
-    mailbox: row.mailbox,
-    folder: row.folder,
-    subject: row.subject,
-    from: row.fromAddress ? { address: row.fromAddress, ...(row.fromName && { name: row.fromName }) } : null,
-    to: row.toRecipients,
-    cc: row.ccRecipients,
-    received_at: row.receivedAt,
-    sent_at: row.sentAt,
-    conversation_id: row.conversationId,
-    body_preview: row.bodyPreview,
+    ...messageHeaderFields(row),
     body: {
       content_type: row.bodyContentType,
       content: served.content,

@@ -3,6 +3,7 @@ import { type Database, getDb } from "@/db/client";
 import { importedMessages, messageAttachments } from "@/db/schema";
 import { notFound } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
+import { messageHeaderFields } from "@/services/mailboxes/message-fields";
 import { findSharedInbox } from "@/services/shared-inboxes/shared-inboxes";
 import { migrateLegacyBody, readServedBody } from "./bodies";
 import { normalizeContentId, rewriteCidImages } from "./cid";
@@ -85,18 +86,7 @@ export async function getInboxMessage(env: AppEnv, orgId: string, inboxId: strin
   const html = row.bodyContentType?.toLowerCase() !== "text";
   const content = served.content !== null && html ? rewriteCidImages(served.content, cids) : served.content;
   return {
-    id: row.id,
-    graph_id: row.graphId,
-    mailbox: row.mailbox,
-    folder: row.folder,
-    subject: row.subject,
-    from: row.fromAddress ? { address: row.fromAddress, ...(row.fromName && { name: row.fromName }) } : null,
-    to: row.toRecipients,
-    cc: row.ccRecipients,
-    received_at: row.receivedAt,
-    sent_at: row.sentAt,
-    conversation_id: row.conversationId,
-    body_preview: row.bodyPreview,
+    ...messageHeaderFields(row),
     body: { content_type: row.bodyContentType, content, truncated: served.truncated, size: row.bodySize },
     has_attachments: row.hasAttachments,
     attachments: listed,
