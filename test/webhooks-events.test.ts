@@ -82,6 +82,31 @@ describe("domain events", () => {
     expect(await received(hook.name)).toEqual([]);
   });
 
+  it("the legacy DELETE /v1/email-settings of an email_domain follows the domain rules and emits domain.deleted", async () => {
+    const h = webhookHarness();
+    const org = uniqueOrg("ev");
+    const hook = await h.createWebhook(org, { event_types: ["domain.deleted"] });
+    const name = uniqueDomain("hook");
+    const added = await addDomain(org, name);
+    const address = await call("POST", "/v2/email-settings/email-addresses", {
+      org,
+      body: { address: `sales@${name}` },
+    });
+    expect(address.status).toBe(201);
+    const legacy = { org, body: { id: added.id, type: "email_domain" } };
+    // Refused while an address uses the domain, like DELETE /v1/email-settings/domain: nothing emitted.
+    expectError(await h.api("DELETE", "/v1/email-settings", legacy), 409, /sales@/);
+    const addressId = (address.body as { id: string }).id;
+    expect((await call("DELETE", `/v2/email-settings/email-addresses/${addressId}`, { org })).status).toBe(204);
+    const deleted = await h.api("DELETE", "/v1/email-settings", legacy);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toMatchObject({ id: added.id, type: "email_domain", value: name });
+    expect(await rows("SELECT setting_id FROM domain_verifications WHERE org_id = ?", org)).toEqual([]);
+    await h.drain();
+    const events = await payloads(hook.name, hook.secret);
+    expect(events.map((e) => [e.type, e.data])).toEqual([["domain.deleted", { domain: name }]]);
+  });
+
   it("a verification refused because another org holds the domain emits nothing", async () => {
     const h = webhookHarness();
     const holder = uniqueOrg("ev-a");

@@ -2,13 +2,17 @@ import { and, eq } from "drizzle-orm";
 import { getDb, nowIso } from "@/db/client";
 import { emailAddresses, type SettingType, settings } from "@/db/schema";
 import type { AppEnv } from "@/lib/types";
+import { deleteDomain } from "@/services/domains/delete";
+import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { settingNotFound } from "./errors";
 import { findSetting } from "./lookup";
 import { type SettingView, toSettingResponse } from "./response";
 
 /**
  * Deletes the org's setting of that id and type and answers it; 404 when there is none. A deleted
- * signature does not linger as any address's default: both change in one transaction.
+ * signature does not linger as any address's default: both change in one transaction. An email_domain
+ * setting is a custom domain, so deleting it follows deleteDomain's rules: 409 while addresses use it,
+ * its verification state goes with it, and `domain.deleted` is emitted.
  */
 export async function deleteSetting(
   env: AppEnv,
@@ -20,6 +24,11 @@ export async function deleteSetting(
   const db = getDb(env.DB);
   const existing = await findSetting(db, orgId, id, type);
   if (!existing) throw settingNotFound(id);
+  if (existing.type === "email_domain") {
+    await deleteDomain(db, orgId, existing.value ?? "");
+    await kickWebhookDeliveries(env, orgId);
+    return toSettingResponse(existing);
+  }
   const [, deleted] = await db.batch([
     db
       .update(emailAddresses)
