@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { wranglerBundleAliases } from "./test/servers/bundle-aliases";
 import { dnsTestBindings } from "./test/servers/dns-servers";
 import { graphTestBindings } from "./test/servers/fake-graph";
 import { startJwksServer } from "./test/servers/jwks-server";
@@ -24,7 +25,8 @@ export default defineConfig(async () => {
   const graph = await graphTestBindings();
 
   return {
-    resolve: { alias: { "@": path.join(__dirname, "src") } },
+    // The bundle's module substitutes too (wrangler.toml [alias]), so what is tested is what deploys.
+    resolve: { alias: [{ find: "@", replacement: path.join(__dirname, "src") }, ...wranglerBundleAliases(__dirname)] },
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },

@@ -4,13 +4,18 @@
 //
 // The hot path against the floor, in one run: `wrangler dev` serves the API (local D1 in a temporary
 // directory, the development token secret of .dev.vars.example) and, beside it, the no-op Worker of
-// bench/noop-worker/. The script seeds one org with 20 addresses through the API, then alternates wrk runs:
-// no-op, list, no-op, list, ... (same wrk settings, same machine, same moment), and prints the requests per
-// second of each run, the medians and list/no-op. The list run sends an authenticated
-// GET /v2/email-settings/email-addresses (a fresh HS256 token from `npm run token`) and is checked first to
-// answer 200 with the 20 addresses. Traffic goes to 127.0.0.1 only; every run is bounded by --seconds.
+// bench/noop-worker/ and the bare-D1 Worker of bench/d1-worker/ (one route: the list's SELECT over a copy of
+// the same rows, answered as JSON; no router, auth or zod). The script seeds one org with 20 addresses
+// through the API, copies those rows into the bare-D1 Worker's local database, then alternates wrk runs:
+// no-op, bare-D1, list, no-op, bare-D1, list, ... (same wrk settings, same machine, same moment), and prints
+// the requests per second of each run, the medians and the ratios list/no-op, bare-D1/no-op (the most any
+// D1-backed route reaches here) and list/bare-D1 (what the API adds to its query). The list run sends an
+// authenticated GET /v2/email-settings/email-addresses (a fresh HS256 token from `npm run token`) and is
+// checked first to answer 200 with the 20 addresses, the bare-D1 run to answer the same 20 rows. Ratios are
+// printed as ratios of the medians and, in brackets, as the median of each round's own ratios.
+// Traffic goes to 127.0.0.1 only; every run is bounded by --seconds.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -23,8 +28,9 @@ const { values } = parseArgs({
     connections: { type: "string", default: "8" },
     "api-port": { type: "string", default: "18787" },
     "noop-port": { type: "string", default: "18788" },
+    "d1-port": { type: "string", default: "18789" },
     // Another checkout of the API (e.g. `git archive` of an older commit, with node_modules linked) to
-    // measure instead of this one, or beside it (--compare-dir): each round then runs no-op, list, list.
+    // measure instead of this one, or beside it (--compare-dir): each round then runs no-op, bare-D1, list, list.
     "api-dir": { type: "string" },
     "compare-dir": { type: "string" },
   },
@@ -102,6 +108,7 @@ async function seed(base, auth) {
   if (res.status !== 200 || !Array.isArray(body) || body.length !== ADDRESSES) {
     throw new Error(`the list answers HTTP ${res.status} with ${JSON.stringify(body).slice(0, 200)}`);
   }
+  return body;
 }
 
 /** One wrk run; its requests per second (non-2xx answers make the run fail). */
@@ -111,7 +118,7 @@ function wrk(url, headers = []) {
   if (out.status !== 0) throw new Error(`wrk failed: ${out.stderr}`);
   if (/Non-2xx or 3xx responses/.test(out.stdout)) throw new Error(`wrk saw error answers:\n${out.stdout}`);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out.stdout);
-  const p50 = /50%\s+(\S+)/.exec(out.stdout);
+  const p50 = /^\s*50%\s+(\S+)/m.exec(out.stdout);
   if (!rps) throw new Error(`no Requests/sec in wrk output:\n${out.stdout}`);
   return { rps: Number(rps[1]), p50: p50?.[1] ?? "?" };
 }
@@ -131,9 +138,59 @@ async function startApi(dir, port) {
   if (!secretLine) throw new Error(`JWT_DEV_SECRET missing from ${dir}/.dev.vars.example`);
   await startDev(dir, ["--persist-to", persistTo, "--var", `JWT_DEV_SECRET:${secretLine[1].trim()}`], port);
   const base = `http://127.0.0.1:${port}`;
-  const auth = `Bearer ${token(dir, `bench-org-${Date.now()}`)}`;
-  await seed(base, auth);
-  return { dir, url: `${base}${LIST_PATH}`, headers: [`authorization: ${auth}`], rps: [] };
+  const org = `bench-org-${Date.now()}`;
+  const auth = `Bearer ${token(dir, org)}`;
+  const listed = await seed(base, auth);
+  return { dir, org, listed, url: `${base}${LIST_PATH}`, headers: [`authorization: ${auth}`], rps: [], ratios: [] };
+}
+
+/** SQL literal of one value of an address as the API lists it (arrays as JSON text, booleans as 0/1). */
+function sqlValue(value) {
+  if (value === undefined || value === null) return "NULL";
+  if (typeof value === "boolean") return value ? "1" : "0";
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+const ADDRESS_COLUMNS = [
+  "id",
+  "org_id",
+  "address",
+  "name",
+  "user_ids",
+  "group_ids",
+  "default_signature_id",
+  "shared_inbox_id",
+  "is_active",
+  "is_primary",
+  "is_epilot_email_address",
+  "created_at",
+  "updated_at",
+  "created_by",
+  "updated_by",
+];
+
+/**
+ * Starts the bare-D1 Worker on `port` with its own local D1: the API's migrations, then the rows the API
+ * listed for `org` (written back column by column), checked to come back the same and in the same order.
+ */
+async function startBareD1(org, listed, port) {
+  const config = ["-c", "bench/d1-worker/wrangler.toml"];
+  const persistTo = mkdtempSync(path.join(persist, "d1-bare-"));
+  const local = ["--local", "--persist-to", persistTo];
+  const migrate = wrangler(root, ["d1", "migrations", "apply", "DB", ...local, ...config]);
+  if (migrate.status !== 0) throw new Error(`bare-D1 migrations failed:\n${migrate.stdout}${migrate.stderr}`);
+  const rows = listed.map((a) => `(${ADDRESS_COLUMNS.map((c) => sqlValue(c === "org_id" ? org : a[c])).join(", ")})`);
+  const sqlFile = path.join(persistTo, "rows.sql");
+  writeFileSync(sqlFile, `INSERT INTO email_addresses (${ADDRESS_COLUMNS.join(", ")}) VALUES\n${rows.join(",\n")};\n`);
+  const insert = wrangler(root, ["d1", "execute", "DB", ...local, ...config, "--file", sqlFile, "-y"]);
+  if (insert.status !== 0) throw new Error(`copying the rows failed:\n${insert.stdout}${insert.stderr}`);
+  await startDev(root, ["--persist-to", persistTo, ...config], port);
+  const url = `http://127.0.0.1:${port}/?org=${encodeURIComponent(org)}`;
+  const body = await (await fetch(url)).json();
+  const same = Array.isArray(body) && body.map((r) => r.id).join() === listed.map((a) => a.id).join();
+  if (!same) throw new Error(`the bare-D1 Worker answers ${JSON.stringify(body).slice(0, 200)}, not the 20 rows`);
+  return url;
 }
 
 async function main() {
@@ -142,32 +199,51 @@ async function main() {
   if (compareDir) apis.push(await startApi(compareDir, Number(values["api-port"]) + 2));
   await startDev(root, ["-c", "bench/noop-worker/wrangler.toml"], noopPort);
   const noop = `http://127.0.0.1:${noopPort}/`;
+  const bareD1 = await startBareD1(apis[0].org, apis[0].listed, Number(values["d1-port"]));
 
   // Warm every isolate before timing.
   wrk(noop);
+  wrk(bareD1);
   for (const api of apis) wrk(api.url, api.headers);
   const noopRps = [];
+  const d1Rps = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const n = wrk(noop);
     noopRps.push(n.rps);
-    const parts = [`round ${round}: no-op ${n.rps.toFixed(0)} req/s (p50 ${n.p50})`];
+    const d = wrk(bareD1);
+    d1Rps.push(d.rps);
+    const parts = [
+      `round ${round}: no-op ${n.rps.toFixed(0)} req/s (p50 ${n.p50})`,
+      `bare-D1 ${d.rps.toFixed(0)} req/s (p50 ${d.p50}), /no-op ${(d.rps / n.rps).toFixed(2)}`,
+    ];
     for (const api of apis) {
       const l = wrk(api.url, api.headers);
       api.rps.push(l.rps);
+      api.ratios.push({ noop: l.rps / n.rps, d1: l.rps / d.rps });
       parts.push(
-        `${api.dir === root ? "list" : `list (${api.dir})`} ${l.rps.toFixed(0)} req/s (p50 ${l.p50}), ratio ${(l.rps / n.rps).toFixed(2)}`,
+        `${api.dir === root ? "list" : `list (${api.dir})`} ${l.rps.toFixed(0)} req/s (p50 ${l.p50}), ` +
+          `/no-op ${(l.rps / n.rps).toFixed(2)}, /bare-D1 ${(l.rps / d.rps).toFixed(2)}`,
       );
     }
     console.log(parts.join("; "));
   }
+  // Ratios of the medians, and (in brackets) the median of the rounds' own ratios: each round's runs are
+  // seconds apart, so on a machine whose load changes that second figure is the steadier one.
   const noopMedian = median(noopRps);
+  const d1Median = median(d1Rps);
+  const d1Ratio = median(d1Rps.map((d, i) => d / noopRps[i]));
   console.log(
-    `\nmedians over ${ROUNDS} alternated rounds (wrk -t1 -c${CONNECTIONS} -d${SECONDS}s): no-op ${noopMedian.toFixed(0)} req/s`,
+    `\nmedians over ${ROUNDS} alternated rounds (wrk -t1 -c${CONNECTIONS} -d${SECONDS}s): no-op ${noopMedian.toFixed(0)} req/s, ` +
+      `bare-D1 ${d1Median.toFixed(0)} req/s, bare-D1/no-op ${(d1Median / noopMedian).toFixed(2)}x [${d1Ratio.toFixed(2)}x]`,
   );
   for (const api of apis) {
     const listMedian = median(api.rps);
+    const byNoop = median(api.ratios.map((r) => r.noop));
+    const byD1 = median(api.ratios.map((r) => r.d1));
     console.log(
-      `  ${api.dir}: list of ${ADDRESSES} addresses ${listMedian.toFixed(0)} req/s, list/no-op ${(listMedian / noopMedian).toFixed(2)}x`,
+      `  ${api.dir}: list of ${ADDRESSES} addresses ${listMedian.toFixed(0)} req/s, ` +
+        `list/no-op ${(listMedian / noopMedian).toFixed(2)}x [${byNoop.toFixed(2)}x], ` +
+        `list/bare-D1 ${(listMedian / d1Median).toFixed(2)}x [${byD1.toFixed(2)}x]`,
     );
   }
 }
