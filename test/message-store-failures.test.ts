@@ -79,7 +79,9 @@ describe("attachment failures and the size cap", () => {
       { name: "over-streamed.bin", size: 2 * MB },
     ]);
     await syncAll(h, h.org, h.email);
-    expect((await syncItem(h.org, id))?.status).toBe("IMPORTED");
+    // Imported: the row is there, and the ended sync's IMPORTED item is gone (only failures are kept).
+    expect(await rowOf(h.org, id)).toMatchObject({ body_store: "r2", has_attachments: 1 });
+    expect(await syncItem(h.org, id)).toBeNull();
     const { results } = await env.DB.prepare(
       "SELECT name, state, skipped_reason, r2_key FROM message_attachments WHERE org_id = ? ORDER BY name",
     )

@@ -137,5 +137,17 @@ async function mailboxWithSameTask(h: Awaited<ReturnType<typeof mailboxWith>>, g
   });
   expect(start.status).toBe(202);
   await h.drain({ redeliver: true });
-  return (await syncItem(h.org, graphId))?.status === "IMPORTED" ? "imported" : "not imported";
+  const status = await h.api<{ status: string; inbox: { processed_messages: number; failed_messages: number } }>(
+    "GET",
+    `/v2/outlook/mailbox/${encodeURIComponent(h.email)}/sync/status`,
+    { org: h.org },
+  );
+  // The second sync counted every message imported, and (ended) kept no IMPORTED item.
+  const imported =
+    status.body.status === "COMPLETED" &&
+    status.body.inbox.failed_messages === 0 &&
+    status.body.inbox.processed_messages === h.messages.length &&
+    (await rowOf(h.org, graphId)) !== null &&
+    (await syncItem(h.org, graphId)) === null;
+  return imported ? "imported" : "not imported";
 }

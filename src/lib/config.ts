@@ -80,6 +80,8 @@ export const ConfigSchema = z.object({
   MAILBOX_SYNC_LEASE_SECONDS: number(600, { positive: true }),
   // Message store (README "Message store"): bigger attachments are recorded `skipped`.
   MAILBOX_ATTACHMENT_MAX_BYTES: number(26_214_400, { positive: true, integer: true }),
+  // Rows with a D1 body (from before the store) the hourly cron moves to R2 per run.
+  MESSAGE_STORE_BACKFILL_BATCH: number(200, { positive: true, integer: true, max: 5_000 }),
   // Live mailbox sync (README "Live sync").
   PUBLIC_BASE_URL: text(),
   MAILBOX_POLL_INTERVAL_SECONDS: number(60, { positive: true, integer: true, max: 86_400 }),

@@ -33,6 +33,19 @@ export const ConnectOutlookMailboxResponseSchema = z.object({
   provider: z.enum(["outlook"]).openapi({ description: "The provider type" }),
 });
 
+export const DisconnectOutlookMailboxQuerySchema = z.object({
+  deleteImportedMail: z
+    .enum(["true", "false"])
+    .default("false")
+    .openapi({
+      param: { name: "deleteImportedMail", in: "query" },
+      description:
+        "`true`: after the disconnect, the mailbox's imported messages, their attachments and every stored " +
+        "body and attachment object are deleted. Default `false`: imported mail stays.",
+      example: "false",
+    }),
+});
+
 export const DisconnectOutlookMailboxResponseSchema = z.object({
   success: z.boolean(),
   email: z.string().openapi({ format: "email", description: "The email address that was disconnected" }),

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // Outlook mailboxes and the mail import pipeline (issue 5).
@@ -178,6 +179,12 @@ export const importedMessages = sqliteTable(
   (t) => [
     uniqueIndex("imported_messages_org_mailbox_graph_uq").on(t.orgId, t.mailbox, t.graphId),
     index("imported_messages_org_inbox_sort_idx").on(t.orgId, t.sharedInboxId, t.sortAt, t.id),
+    /**
+     * The rows whose body is still in D1 (from before the message store), for the hourly backfill that
+     * moves them to R2 (services/message-store/backfill.ts). Partial: rows imported since have no entry,
+     * so it costs nothing once the backfill has drained it.
+     */
+    index("imported_messages_legacy_body_idx").on(t.id).where(sql`${t.bodyStore} IS NULL AND ${t.body} IS NOT NULL`),
   ],
 );
 

@@ -27,7 +27,8 @@ export const connectOutlookMailbox: AppRouteHandler<ConnectOutlookMailboxRoute> 
 export const disconnectOutlookMailbox: AppRouteHandler<DisconnectOutlookMailboxRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { email } = c.req.valid("param");
-  await mailboxes.disconnectMailbox(c.env, orgId, email);
+  const { deleteImportedMail } = c.req.valid("query");
+  await mailboxes.disconnectMailbox(c.env, orgId, email, { deleteImportedMail: deleteImportedMail === "true" });
   return c.json({ success: true, email }, 200);
 };
 

@@ -11,6 +11,7 @@ import {
   ConnectedOutlookEmailsResponseSchema,
   ConnectOutlookMailboxPayloadSchema,
   ConnectOutlookMailboxResponseSchema,
+  DisconnectOutlookMailboxQuerySchema,
   DisconnectOutlookMailboxResponseSchema,
   ImportedMessagesResponseSchema,
   InboxMessageParamSchema,
@@ -55,11 +56,13 @@ export const disconnectOutlookMailbox = createRoute({
   summary: "Disconnect Outlook Mailbox",
   description:
     "Deletes the email address entity, the mapping and the mailbox's Graph subscriptions, and cancels a " +
-    "running sync. Imported messages stay.",
-  request: { params: MailboxEmailParamSchema },
+    "running sync. Imported messages stay, unless `deleteImportedMail=true`: then the mailbox's imported " +
+    "messages, their attachments and their stored objects are deleted too.",
+  request: { params: MailboxEmailParamSchema, query: DisconnectOutlookMailboxQuerySchema },
   responses: {
     200: jsonContent(DisconnectOutlookMailboxResponseSchema, "Mailbox disconnected successfully"),
     ...authenticatedErrors,
+    ...inputErrors,
     ...errorResponses(404),
   },
 });

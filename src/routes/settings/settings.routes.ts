@@ -68,7 +68,8 @@ export const deleteSetting = createRoute({
     200: jsonContent(SettingSchema, "The deleted setting"),
     ...authenticatedErrors,
     ...bodyErrors,
-    ...errorResponses(404),
+    // 409: an email_domain setting follows the domain rules (refused while addresses use the domain).
+    ...errorResponses(404, 409),
   },
 });
 

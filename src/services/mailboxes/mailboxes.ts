@@ -25,6 +25,7 @@ import { eventStatements } from "@/services/webhooks/outbox";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { startLive, stopLive } from "./live/live";
 import { findMailbox } from "./mailbox-store";
+import { purgeAfterDisconnect } from "./purge";
 import { cancelRunningSync, startSync } from "./sync/pipeline";
 
 export function toConnectedOutlookEmail(row: OutlookMailboxRow) {
@@ -193,9 +194,16 @@ export async function connectMailbox(
 /**
  * Disconnects a mailbox: the mapping and the email address entity go (one batch; a primary address
  * hands the role to the oldest remaining active one), a running sync ends CANCELLED and the mailbox's
- * Graph subscriptions are deleted. Imported messages stay.
+ * Graph subscriptions are deleted. Imported messages stay, unless `deleteImportedMail`: then, once
+ * nothing writes for the mailbox any more, its messages, attachment rows and objects are deleted
+ * (purge.ts; D1 rows first).
  */
-export async function disconnectMailbox(env: AppEnv, orgId: string, email: string): Promise<OutlookMailboxRow> {
+export async function disconnectMailbox(
+  env: AppEnv,
+  orgId: string,
+  email: string,
+  options: { deleteImportedMail?: boolean } = {},
+): Promise<OutlookMailboxRow> {
   const db = getDb(env.DB);
   const mailbox = await findMailbox(db, orgId, email);
   if (!mailbox) throw notFound(`No Outlook mapping for '${email}' in this organization`);
@@ -222,6 +230,7 @@ export async function disconnectMailbox(env: AppEnv, orgId: string, email: strin
   );
   logEvent("info", "outlook_mailbox_disconnected", { orgId, tenantId: mailbox.tenantId });
   await kickWebhookDeliveries(env, orgId);
+  if (options.deleteImportedMail) await purgeAfterDisconnect(env, orgId, email);
   return mailbox;
 }
 

@@ -3,6 +3,7 @@ import { MAIL_SANITIZER_VERSION } from "../mailboxes/message-bodies";
 import { storeBodies } from "./content";
 import { type MessageRef, messagePrefix, originalBodyKey, sanitizedBodyKey } from "./keys";
 import { putTextOnce } from "./objects";
+import { dropUnclaimedContent } from "./unclaimed";
 
 /**
  * Reading bodies from the message store, and moving the bodies of rows from before it (still in D1) into
@@ -80,5 +81,9 @@ export async function migrateLegacyBody(db: D1Database, bucket: R2Bucket, row: L
     )
     .bind(row.orgId, row.id, size, row.body)
     .run();
-  return result.meta.changes > 0;
+  if (result.meta.changes > 0) return true;
+  // The row changed meanwhile (its writer owns the keys now) or is gone: purged with its mailbox, whose
+  // objects were deleted possibly before these were written.
+  await dropUnclaimedContent({ DB: db, MESSAGE_STORE: bucket }, row.orgId, row.mailbox, [row.graphId]);
+  return false;
 }

@@ -62,24 +62,43 @@ export async function removeMessageContent(db: D1Database, bucket: R2Bucket, ref
   for (const ref of refs) await deletePrefix(bucket, await messagePrefix(ref));
 }
 
+/** Messages whose rows (and attachment rows) one transaction of a mailbox purge deletes. */
+const PURGE_CHUNK_ROWS = 500;
+
+/**
+ * ?1 org, ?2 mailbox (absent: every mailbox of the org), ?3 chunk size. Both statements of a chunk's batch
+ * use the same subquery, ordered along the (org, mailbox, graph id) unique index: the attachment rows of
+ * exactly the messages deleted right after, and no scan beyond the chunk.
+ */
+const purgeChunk = (mailbox: boolean) =>
+  `SELECT id FROM imported_messages WHERE org_id = ?1 ${mailbox ? "AND mailbox = ?2" : "AND ?2 IS NULL"}
+   ORDER BY org_id, mailbox, graph_id LIMIT ?3`;
+
 /**
  * Removes an org's imported mail (one mailbox's, or all of it): the D1 rows first (so no row points at a
- * missing object), then every object under the mailbox's (or org's) prefix. For the removal of an org's
- * mailbox data; answers how many rows and objects went.
+ * missing object), in transactions of PURGE_CHUNK_ROWS messages with their attachment rows (so a big
+ * mailbox never needs one huge statement), then every object under the mailbox's (or org's) prefix, in
+ * deletes of at most 1000 keys. Answers how many message rows and objects went. Objects that a racing
+ * writer stores afterwards are that writer's to remove (mailboxes/purge.ts).
  */
 export async function deleteMailboxContent(
   env: { DB: D1Database; MESSAGE_STORE: R2Bucket },
   orgId: string,
   mailbox?: string,
 ): Promise<{ messages: number; objects: number }> {
-  const scope = "org_id = ?1 AND (?2 IS NULL OR mailbox = ?2)";
-  const [, messages] = await env.DB.batch([
-    env.DB.prepare(
-      `DELETE FROM message_attachments WHERE org_id = ?1 AND message_id IN (SELECT id FROM imported_messages WHERE ${scope})`,
-    ).bind(orgId, mailbox ?? null),
-    env.DB.prepare(`DELETE FROM imported_messages WHERE ${scope}`).bind(orgId, mailbox ?? null),
-  ]);
+  const bind = (query: string) => env.DB.prepare(query).bind(orgId, mailbox ?? null, PURGE_CHUNK_ROWS);
+  const chunk = purgeChunk(mailbox !== undefined);
+  let messages = 0;
+  for (;;) {
+    const [, deleted] = await env.DB.batch([
+      bind(`DELETE FROM message_attachments WHERE org_id = ?1 AND message_id IN (${chunk})`),
+      bind(`DELETE FROM imported_messages WHERE org_id = ?1 AND id IN (${chunk})`),
+    ]);
+    const changes = deleted?.meta.changes ?? 0;
+    messages += changes;
+    if (changes < PURGE_CHUNK_ROWS) break;
+  }
   const prefix = mailbox ? await mailboxPrefix(orgId, mailbox) : orgPrefix(orgId);
   const objects = await deletePrefix(env.MESSAGE_STORE, prefix);
-  return { messages: messages?.meta.changes ?? 0, objects };
+  return { messages, objects };
 }

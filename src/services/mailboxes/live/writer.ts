@@ -4,6 +4,7 @@ import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { storeBatch } from "@/services/message-store/import-batch";
 import { attachmentStatements, removeMessageContent } from "@/services/message-store/rows";
+import { dropUnclaimedContent } from "@/services/message-store/unclaimed";
 import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { messageReceivedStatements } from "../message-events";
 import type { StoredMessage } from "../sync/import-writer";
@@ -128,6 +129,17 @@ export async function writeDeltaPage(
   // Deliveries were written (statement 3 of each chunk's three): deliver now rather than at the sweep.
   if (results.slice(0, rowChunks.length * 3).some((r, i) => i % 3 === 2 && (r.meta?.changes ?? 0) > 0)) {
     await kickWebhookDeliveries(env, ctx.orgId);
+  }
+  // No upsert changed a row (the mailbox may have been disconnected meanwhile: every statement requires
+  // its mapping): what this page stored for messages without a row would be orphaned.
+  const upserts = results.slice(0, rowChunks.length * 3).filter((_, i) => i % 3 === 0);
+  if (upserts.length > 0 && upserts.every((r) => (r.meta?.changes ?? 0) === 0)) {
+    await dropUnclaimedContent(
+      env,
+      ctx.orgId,
+      ctx.mailbox,
+      rows.map((row) => row.graph_id),
+    );
   }
   // The messages this page (or the resync sweep) made tombstones: their stored content goes too.
   const removed = results.slice(statements.length - removals.length).flatMap((r) => r.results ?? []);

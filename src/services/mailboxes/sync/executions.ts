@@ -301,10 +301,34 @@ export async function endExecution(
       ),
     )
     .returning({ mailbox: mailboxSyncExecutions.mailbox });
-  const [[ended]] = await db.batch([end, ...eventStatements(db, endedEvent(e, outcome, counters))]);
+  // The events right after the update (they are written only if it changed a row: `changes()`).
+  const [[ended]] = await db.batch([
+    end,
+    ...eventStatements(db, endedEvent(e, outcome, counters)),
+    dropImportedItems(db, orgId, executionId),
+  ]);
   if (!ended) return null;
   await kickWebhookDeliveries(env, orgId);
   return ended;
+}
+
+/**
+ * Once an execution has ended, its IMPORTED items are dead weight (about a third of the D1 bytes of an
+ * imported message): its counters are snapshotted on the execution, a retry only moves FAILED items,
+ * and "an imported message stays imported" is answered by the message's own row (import-writer.ts).
+ * FAILED / PERMANENTLY_FAILED (what retries read) and PENDING items stay. Runs in the batch that ends the
+ * execution, after its update and events, and deletes only when the execution is no longer RUNNING.
+ */
+function dropImportedItems(db: Database, orgId: string, executionId: string) {
+  return db.delete(mailboxSyncItems).where(
+    and(
+      eq(mailboxSyncItems.orgId, orgId),
+      eq(mailboxSyncItems.executionId, executionId),
+      eq(mailboxSyncItems.status, "IMPORTED"),
+      sql`EXISTS (SELECT 1 FROM ${mailboxSyncExecutions} WHERE ${mailboxSyncExecutions.orgId} = ${orgId}
+          AND ${mailboxSyncExecutions.id} = ${executionId} AND ${mailboxSyncExecutions.status} <> 'RUNNING')`,
+    ),
+  );
 }
 
 /** A lease lapsed without a release (a crashed or lost run): its execution ends FAILED, if still running. */

@@ -61,15 +61,18 @@ ON CONFLICT (org_id, mailbox, graph_id) DO NOTHING`;
 /**
  * Import state per message. A failure counts as an attempt once per execution (`attempted_in`), so a
  * redelivered batch never counts twice; the third failed attempt makes it PERMANENTLY_FAILED; an
- * imported message stays imported.
+ * imported message stays imported: its item while the execution runs, its row once the execution has
+ * ended (the IMPORTED items of an ended execution are deleted, executions.ts), so a message that has a
+ * row counts as imported even when this attempt failed.
  */
 const UPSERT_ITEMS = `INSERT INTO mailbox_sync_items (org_id, mailbox, graph_id, execution_id, folder, status, attempts,
   attempted_in, last_error, updated_at)
-SELECT ?1, ?2, j.value ->> '$.graph_id', ?3, j.value ->> '$.folder',
-  CASE WHEN j.value ->> '$.error' IS NULL THEN 'IMPORTED' ELSE 'FAILED' END,
-  CASE WHEN j.value ->> '$.error' IS NULL THEN 0 ELSE 1 END,
-  ?3, j.value ->> '$.error', ?5
-FROM json_each(?6) AS j
+SELECT ?1, ?2, o.graph_id, ?3, o.folder, CASE WHEN o.ok THEN 'IMPORTED' ELSE 'FAILED' END,
+  CASE WHEN o.ok THEN 0 ELSE 1 END, ?3, CASE WHEN o.ok THEN NULL ELSE o.error END, ?5
+FROM (SELECT j.value ->> '$.graph_id' AS graph_id, j.value ->> '$.folder' AS folder, j.value ->> '$.error' AS error,
+    (j.value ->> '$.error' IS NULL OR EXISTS (SELECT 1 FROM imported_messages im
+      WHERE im.org_id = ?1 AND im.mailbox = ?2 AND im.graph_id = j.value ->> '$.graph_id')) AS ok
+  FROM json_each(?6) AS j) AS o
 WHERE ${GUARD}
 ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
   execution_id = excluded.execution_id,
@@ -91,9 +94,11 @@ ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
 
 /**
  * Stores imported rows, their attachment rows and the outcome of every message in one transaction;
- * answers how many statements ran (0 when nothing was to be written). Writes no message or outcome
- * when the fencing guard fails (attachment rows attach only to messages that have a row). A new inbox
- * message emits `message.received` in the same transaction (message-events.ts: 2 statements per chunk).
+ * answers how many statements ran (0 when nothing was to be written) and whether the fencing guard
+ * refused the write (outcomes to record, none recorded: an outcome upsert always changes its row when
+ * the guard holds). Writes no message or outcome when the guard fails (attachment rows attach only to
+ * messages that have a row). A new inbox message emits `message.received` in the same transaction
+ * (message-events.ts: 2 statements per chunk).
  */
 export async function writeImport(
   db: D1Database,
@@ -101,10 +106,11 @@ export async function writeImport(
   rows: StoredMessage[],
   outcomes: ItemOutcome[],
   attachments: AttachmentRecord[] = [],
-): Promise<number> {
+): Promise<{ statements: number; refused: boolean }> {
   const now = new Date().toISOString();
   const bind = (query: string, json: string) =>
     db.prepare(query).bind(ctx.orgId, ctx.mailbox, ctx.executionId, ctx.token, now, json);
+  const outcomeStatements = jsonChunks(outcomes).map((json) => bind(UPSERT_ITEMS, json));
   const statements = [
     // Each chunk's insert, then the `message.received` events of the rows it actually inserted.
     ...jsonChunks(rows).flatMap((json) => [
@@ -112,10 +118,12 @@ export async function writeImport(
       ...messageReceivedStatements(db, ctx.orgId, ctx.mailbox, now, json),
     ]),
     ...attachmentStatements(db, ctx, attachments),
-    ...jsonChunks(outcomes).map((json) => bind(UPSERT_ITEMS, json)),
+    ...outcomeStatements,
   ];
-  if (statements.length > 0) await db.batch(statements);
-  return statements.length;
+  if (statements.length === 0) return { statements: 0, refused: false };
+  const results = await db.batch(statements);
+  const recorded = results.slice(statements.length - outcomeStatements.length).some((r) => r.meta.changes > 0);
+  return { statements: statements.length, refused: outcomeStatements.length > 0 && !recorded };
 }
 
 /** What a queue task needs of its execution and mailbox (one read); absent when the task is stale. */

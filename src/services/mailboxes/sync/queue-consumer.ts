@@ -15,9 +15,11 @@ import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { storeBatch } from "@/services/message-store/import-batch";
+import { dropUnclaimedContent } from "@/services/message-store/unclaimed";
 import { getAccessToken } from "@/services/outlook";
 import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { giveUpLiveTask, runLiveTask } from "../live/run";
+import { purgeMailboxMail } from "../purge";
 import { markPageDone, setFolderStatus } from "./executions";
 import { currentTask, type ImportContext, type ItemOutcome, writeImport } from "./import-writer";
 import { findItems, foldersWithPendingItems } from "./items";
@@ -75,7 +77,7 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 function log(event: string, task: SyncTask, err: unknown, attempts?: number) {
   logEvent("warn", event, {
     orgId: task.orgId,
-    ...(task.kind === "live" ? { runId: task.runId } : { executionId: task.executionId }),
+    ...(task.kind === "live" ? { runId: task.runId } : task.kind === "purge" ? {} : { executionId: task.executionId }),
     kind: task.kind,
     attempts,
     error: err instanceof Error ? err.name : typeof err,
@@ -85,6 +87,7 @@ function log(event: string, task: SyncTask, err: unknown, attempts?: number) {
 
 async function runTask(env: AppEnv, task: SyncTask) {
   if (task.kind === "live") return runLiveTask(env, task);
+  if (task.kind === "purge") return void (await purgeMailboxMail(env, task.orgId, task.mailbox));
   const run = await openTask(env, task);
   if (!run) return;
   if (task.kind === "page") await runPageTask(env, task, run);
@@ -250,7 +253,17 @@ async function writeOutcomes(env: AppEnv, ctx: ImportContext, results: FetchedMe
   if (outcomes.length < results.length) {
     logEvent("warn", "mailbox_sync_message_without_id", { executionId: ctx.executionId });
   }
-  await writeImport(env.DB, ctx, store.stored, outcomes, store.attachments);
+  const write = await writeImport(env.DB, ctx, store.stored, outcomes, store.attachments);
+  // Refused (a stale task): after a disconnect, what this attempt stored has no row to claim it.
+  if (write.refused) {
+    await dropUnclaimedContent(
+      env,
+      ctx.orgId,
+      ctx.mailbox,
+      store.stored.map((row) => row.graph_id),
+    );
+    return;
+  }
   // The page's message.received events were written in its batch; send them now rather than at the sweep.
   await kickWebhookDeliveries(env, ctx.orgId);
 }
@@ -290,6 +303,7 @@ async function endMessagesTask(env: AppEnv, task: MessagesTask) {
 /** Records that a task cannot be done: a folder's enumeration FAILED, or a retry's messages failed. */
 async function giveUp(env: AppEnv, task: SyncTask, error: string) {
   if (task.kind === "live") await giveUpLiveTask(env, task, error);
+  else if (task.kind === "purge") logEvent("error", "outlook_mailbox_mail_delete_failed", { orgId: task.orgId, error });
   else if (task.kind === "page") await failFolder(env, task, task.folder, error);
   else await failMessages(env, task, task.ids, error);
 }

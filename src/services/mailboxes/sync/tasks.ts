@@ -7,7 +7,18 @@ import type { AppEnv } from "@/lib/types";
  * first page), a `messages` task is up to MESSAGES_PER_TASK message ids fetched one by one (retries).
  * `throttled` counts Graph 429/503 re-sends, which are not failed attempts.
  */
-export type SyncTask = PageTask | MessagesTask | LiveTask;
+export type SyncTask = PageTask | MessagesTask | LiveTask | PurgeTask;
+
+/**
+ * The deletion of a disconnected mailbox's imported mail (disconnectOutlookMailbox `deleteImportedMail`)
+ * when it could not finish inside the request: retried by the queue until it has (mailboxes/purge.ts).
+ */
+export interface PurgeTask {
+  kind: "purge";
+  orgId: string;
+  mailbox: string;
+  throttled?: number;
+}
 
 /**
  * One delta run of live sync (src/services/mailboxes/live/): its subscriptions' upkeep when due, then a

@@ -1,0 +1,1 @@
+CREATE INDEX `imported_messages_legacy_body_idx` ON `imported_messages` (`id`) WHERE "imported_messages"."body_store" IS NULL AND "imported_messages"."body" IS NOT NULL;

@@ -1,0 +1,41 @@
+import { logEvent } from "@/lib/log";
+import { messagePrefix } from "./keys";
+import { deletePrefix } from "./objects";
+
+/**
+ * Objects a writer stored for messages whose D1 row never came (its write was refused) or is gone (a
+ * purge deleted it meanwhile). Writers store objects before rows, so only the writer can know that its
+ * objects lost the race; it calls this after the refusal.
+ */
+
+type StoreEnv = { DB: D1Database; MESSAGE_STORE: R2Bucket };
+
+/**
+ * After a write whose guard refused it: when the mailbox is no longer connected, removes the objects this
+ * attempt stored for the messages that have no row (nothing will ever point at them). While the mailbox
+ * is connected nothing is removed: the refusal was a superseded lease, and the current writer may be
+ * about to claim the same keys. Answers how many messages' objects went.
+ */
+export async function dropUnclaimedContent(
+  env: StoreEnv,
+  orgId: string,
+  mailbox: string,
+  graphIds: string[],
+): Promise<number> {
+  if (graphIds.length === 0) return 0;
+  const connected = await env.DB.prepare("SELECT 1 AS found FROM outlook_mailboxes WHERE org_id = ?1 AND email = ?2")
+    .bind(orgId, mailbox)
+    .first();
+  if (connected) return 0;
+  const { results } = await env.DB.prepare(
+    `SELECT j.value AS graph_id FROM json_each(?3) AS j WHERE NOT EXISTS (
+       SELECT 1 FROM imported_messages m WHERE m.org_id = ?1 AND m.mailbox = ?2 AND m.graph_id = j.value)`,
+  )
+    .bind(orgId, mailbox, JSON.stringify(graphIds))
+    .all<{ graph_id: string }>();
+  for (const { graph_id } of results) {
+    await deletePrefix(env.MESSAGE_STORE, await messagePrefix({ orgId, mailbox, graphId: graph_id }));
+  }
+  if (results.length > 0) logEvent("info", "mailbox_refused_write_cleaned", { orgId, messages: results.length });
+  return results.length;
+}
