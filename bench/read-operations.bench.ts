@@ -17,6 +17,7 @@ import {
   uniqueMailbox,
   uniqueTenant,
 } from "../test/helpers/mailbox-harness";
+import { addAttachments } from "../test/helpers/message-store";
 import { fillPath, type ServedOperation, servedOperations } from "../test/helpers/operations";
 import { signToken } from "../test/helpers/tokens";
 
@@ -90,10 +91,25 @@ async function seed() {
   const tenant = uniqueTenant();
   const email = uniqueMailbox("bench");
   await connectTenant(org, tenant);
-  await seedMailbox({ email, tenant, inbox: 20, sentitems: 0, body_html: "<p>Hello <b>there</b></p>" });
+  const seededMessages = await seedMailbox({
+    email,
+    tenant,
+    inbox: 20,
+    sentitems: 0,
+    body_html: "<p>Hello <b>there</b></p>",
+  });
+  // Every message has one small attachment, so getSharedInboxMessageAttachment has one to serve.
+  for (const message of seededMessages) {
+    await addAttachments(email, message.id, [{ name: "invoice.pdf", size: 20_000, content_type: "application/pdf" }]);
+  }
   await connect(h.api, org, email, { mailboxSyncTimeframe: "1m" });
   await h.drain();
   const messages = await allMessages(h.api, org);
+  const first = await call<{ attachments: { id: string }[] }>(
+    "GET",
+    `/v2/email-settings/shared-inboxes/default/messages/${messages[0]?.id ?? "none"}`,
+    { org },
+  );
   // Last, and for an event nothing here fires, so the bench sends no delivery anywhere (when the Worker
   // has webhooks: the bench also runs on older checkouts for before/after numbers).
   const webhook = await call<{ id: string }>("POST", "/v2/email-settings/webhooks", {
@@ -105,6 +121,7 @@ async function seed() {
     id: inbox,
     email,
     message_id: messages[0]?.id ?? "none",
+    attachment_id: first.status === 200 ? (first.body.attachments[0]?.id ?? "none") : "none",
   };
   return {
     org,

@@ -10,7 +10,8 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$
  */
 export function wranglerBundleAliases(root: string): { find: RegExp; replacement: string }[] {
   const config = unstable_readConfig({ config: path.join(root, "wrangler.toml") }, { hideWarnings: true });
-  return Object.entries(config.alias ?? {}).map(([specifier, target]) => ({
+  const aliases: Record<string, string> = config.alias ?? {};
+  return Object.entries(aliases).map(([specifier, target]) => ({
     find: new RegExp(`^${escapeRegExp(specifier)}$`),
     replacement: path.join(root, target),
   }));
