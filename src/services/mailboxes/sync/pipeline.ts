@@ -18,7 +18,8 @@ import {
   runningExecutions,
 } from "./executions";
 import { findItems } from "./items";
-import { leaseMs, lockStub } from "./sync-lock";
+import { leaseMs } from "./lease";
+import { lockStub } from "./sync-lock";
 import { enqueue, messageTasks } from "./tasks";
 
 /**

@@ -23,8 +23,9 @@ import { purgeMailboxMail } from "../purge";
 import { markPageDone, setFolderStatus } from "./executions";
 import { currentTask, type ImportContext, type ItemOutcome, writeImport } from "./import-writer";
 import { findItems, foldersWithPendingItems } from "./items";
+import { leaseMs } from "./lease";
 import { maybeFinish } from "./pipeline";
-import { leaseMs, lockStub } from "./sync-lock";
+import { lockStub } from "./sync-lock";
 import type { ExecutionTask, MessagesTask, PageTask, SyncTask } from "./tasks";
 
 /** Matches `max_retries` of the consumer in wrangler.toml: the last attempt gives up cleanly. */

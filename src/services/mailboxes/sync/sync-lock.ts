@@ -1,12 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import { MAX_IN_FLIGHT_PER_MAILBOX } from "@/clients/graph/client";
 import { SlotLimiter } from "@/clients/graph/limiter";
-import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { type IncomingNotification, LiveStore, type RunOutcome, type SubscriptionUpdate } from "../live/live-store";
+import type { IncomingNotification, LiveStore, RunOutcome, SubscriptionUpdate } from "../live/live-store";
 import type { FolderCursor, LiveSettings } from "../live/state";
-import { abandonExecution } from "./executions";
 
 /**
  * One instance per mailbox (named by org and address, see `lockStub`): grants one running sync at a
@@ -45,8 +43,20 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
    */
   private readonly graphSlots = new SlotLimiter(MAX_IN_FLIGHT_PER_MAILBOX, GRAPH_SLOT_TTL_MS);
 
-  /** Live sync's state of this mailbox (delta links, subscriptions, the next poll, the delta run). */
-  private readonly live = new LiveStore(this.ctx.storage, this.env, () => this.reschedule());
+  private liveStore: Promise<LiveStore> | undefined;
+
+  /**
+   * Live sync's state of this mailbox (delta links, subscriptions, the next poll, the delta run). Loaded on
+   * first use, not with the class: the Worker exports this class at startup, and the live store's module
+   * chain (drizzle, the schema, the config schema) would otherwise run in the startup the platform profiles.
+   * Loading it is microtasks only (no I/O), so the input gate stays closed as before.
+   */
+  private live(): Promise<LiveStore> {
+    this.liveStore ??= import("../live/live-store").then(
+      ({ LiveStore }) => new LiveStore(this.ctx.storage, this.env, () => this.reschedule()),
+    );
+    return this.liveStore;
+  }
 
   /** Waits until fewer than MAX_IN_FLIGHT_PER_MAILBOX requests (Graph's limit) are in flight; answers a slot id. */
   acquireGraphSlot(ttlMs = GRAPH_SLOT_TTL_MS): Promise<string> {
@@ -137,40 +147,40 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   // -------------------------------------------------------------------------------------------------
   // Live sync (src/services/mailboxes/live/): RPC of the connect, schedule, notification and run code.
 
-  ensureLive(input: { orgId: string; mailbox: string; tenantId: string; since: string }, settings: LiveSettings) {
-    return this.live.ensure(input, settings);
+  async ensureLive(input: { orgId: string; mailbox: string; tenantId: string; since: string }, settings: LiveSettings) {
+    return (await this.live()).ensure(input, settings);
   }
 
-  resumeLive() {
-    return this.live.resume();
+  async resumeLive() {
+    return (await this.live()).resume();
   }
 
-  disableLive() {
-    return this.live.disable();
+  async disableLive() {
+    return (await this.live()).disable();
   }
 
-  notifyLive(items: IncomingNotification[]) {
-    return this.live.notify(items);
+  async notifyLive(items: IncomingNotification[]) {
+    return (await this.live()).notify(items);
   }
 
-  beginLiveRun(runId: string) {
-    return this.live.beginRun(runId);
+  async beginLiveRun(runId: string) {
+    return (await this.live()).beginRun(runId);
   }
 
-  saveLiveCursor(runId: string, folder: "inbox" | "sentitems", cursor: FolderCursor) {
-    return this.live.saveCursor(runId, folder, cursor);
+  async saveLiveCursor(runId: string, folder: "inbox" | "sentitems", cursor: FolderCursor) {
+    return (await this.live()).saveCursor(runId, folder, cursor);
   }
 
-  recordLiveSubscriptions(runId: string, update: SubscriptionUpdate) {
-    return this.live.recordSubscriptions(runId, update);
+  async recordLiveSubscriptions(runId: string, update: SubscriptionUpdate) {
+    return (await this.live()).recordSubscriptions(runId, update);
   }
 
-  finishLiveRun(runId: string, outcome: RunOutcome) {
-    return this.live.finishRun(runId, outcome);
+  async finishLiveRun(runId: string, outcome: RunOutcome) {
+    return (await this.live()).finishRun(runId, outcome);
   }
 
-  liveStatus() {
-    return this.live.view();
+  async liveStatus() {
+    return (await this.live()).view();
   }
 
   /** This object's id, as notification clientStates carry it. */
@@ -181,7 +191,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   /** One alarm for everything: the earliest of the lease's expiry and live sync's next wake. */
   private async reschedule() {
     const lease = await this.ctx.storage.get<Lease>(LEASE_KEY);
-    const at = Math.min(lease?.expiresAt ?? Number.POSITIVE_INFINITY, await this.live.wakeAt());
+    const at = Math.min(lease?.expiresAt ?? Number.POSITIVE_INFINITY, await (await this.live()).wakeAt());
     if (!Number.isFinite(at)) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -192,7 +202,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
 
   override async alarm(): Promise<void> {
     await this.expireLease();
-    await this.live.onAlarm();
+    await (await this.live()).onAlarm();
     await this.reschedule();
   }
 
@@ -209,7 +219,8 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   }
 
   /** The lease lapsed without a release: its execution ends FAILED (if it is still running). */
-  private abandon(lease: Lease) {
+  private async abandon(lease: Lease) {
+    const { abandonExecution } = await import("./executions");
     return abandonExecution(this.env, lease.orgId, lease.executionId);
   }
 }
@@ -218,8 +229,4 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
 export function lockStub(env: AppEnv, orgId: string, mailbox: string) {
   const ns = env.MAILBOX_SYNC_LOCK as DurableObjectNamespace<MailboxSyncLock>;
   return ns.get(ns.idFromName(JSON.stringify([orgId, mailbox])));
-}
-
-export function leaseMs(env: AppEnv): number {
-  return appConfig(env).MAILBOX_SYNC_LEASE_SECONDS * 1000;
 }
