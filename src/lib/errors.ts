@@ -1,8 +1,7 @@
-import type { Hook } from "@hono/zod-openapi";
+import type { Hook, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ZodError } from "zod";
 import { logEvent } from "./log";
 import type { AppBindings } from "./types";
 
@@ -31,7 +30,7 @@ export function errorBody(status: number, message: string) {
 }
 
 /** Turns zod issues into one sentence naming each offending field, e.g. `body.color: must be ...`. */
-export function describeZodError(error: ZodError, target?: string): string {
+export function describeZodError(error: z.ZodError, target?: string): string {
   const parts = error.issues.slice(0, 5).map((issue) => {
     const path = [target === "json" ? "" : target, ...issue.path.map(String)].filter(Boolean).join(".");
     return path ? `${path}: ${issue.message}` : issue.message;
@@ -44,7 +43,7 @@ export function describeZodError(error: ZodError, target?: string): string {
 export const defaultHook: Hook<unknown, AppBindings, string, unknown> = (result, c) => {
   if (!result.success) {
     const target = "target" in result ? (result.target as string) : undefined;
-    return c.json(errorBody(400, describeZodError(result.error as ZodError, target)), 400);
+    return c.json(errorBody(400, describeZodError(result.error as z.ZodError, target)), 400);
   }
 };
 

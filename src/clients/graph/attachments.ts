@@ -1,11 +1,14 @@
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 import { encodeSegment, type GraphClient } from "./client";
-import { mailboxPath } from "./mail";
+import { ATTACHMENT_SELECT, mailboxPath } from "./mail";
 
 /**
  * A message's attachments through Microsoft Graph:
- * - `GET /users/{mailbox}/messages/{id}/attachments?$select=id,name,contentType,size,isInline` lists their
- *   metadata (the select keeps `contentBytes` out of the list, so a list never carries a large file);
+ * - the import's message pages expand them (`$expand=attachments($select=id,name,contentType,size,isInline)`,
+ *   mail.ts): each message carries its list, `@odata.type` per attachment, no `contentBytes`;
+ * - otherwise (live sync: delta takes no `$expand`) `GET /users/{mailbox}/messages/{id}/attachments?$select=
+ *   id,name,contentType,size,isInline` lists their metadata (the select keeps `contentBytes` out of the list,
+ *   so a list never carries a large file);
  * - a small file attachment (at most INLINE_ATTACHMENT_MAX_BYTES) is read whole with
  *   `GET .../attachments/{id}` (base64 `contentBytes`, and its `contentId`);
  * - a larger one is streamed from `GET .../attachments/{id}/$value`, never held whole in memory.
@@ -58,6 +61,37 @@ export class GraphAttachmentError extends Error {
   }
 }
 
+/** One listed (or expanded) attachment's metadata; throws when Graph's answer does not describe one. */
+function describeAttachment(raw: unknown): GraphAttachment {
+  const parsed = listedAttachment.safeParse(raw);
+  if (!parsed.success) throw new GraphAttachmentError("Microsoft Graph listed an attachment it could not describe");
+  const a = parsed.data;
+  const kind = KINDS[a["@odata.type"] as keyof typeof KINDS];
+  if (!kind) throw new GraphAttachmentError(`Microsoft Graph listed an attachment of type ${a["@odata.type"]}`);
+  return {
+    id: a.id,
+    kind,
+    name: a.name ?? "",
+    contentType: a.contentType ?? null,
+    size: a.size,
+    isInline: a.isInline ?? false,
+  };
+}
+
+/** The metadata of attachments Graph listed or expanded; throws on one it does not describe. */
+export const describeAttachments = (raw: unknown[]): GraphAttachment[] => raw.map(describeAttachment);
+
+/**
+ * The raw attachment list Graph expanded into a message (`$expand=attachments(...)`), or null when the
+ * message does not carry a whole one: no `attachments` (a delta page), or a list cut short with an
+ * `attachments@odata.nextLink` (then the message's attachments are listed on their own).
+ */
+export function expandedAttachments(message: Record<string, unknown>): unknown[] | null {
+  const listed = message.attachments;
+  if (!Array.isArray(listed) || message["attachments@odata.nextLink"] !== undefined) return null;
+  return listed;
+}
+
 /** The attachments of a message (metadata only). */
 export async function listAttachments(
   client: AttachmentGraph,
@@ -65,26 +99,10 @@ export async function listAttachments(
   messageId: string,
 ): Promise<GraphAttachment[]> {
   const out: GraphAttachment[] = [];
-  let link: string | undefined = client.url(messagePath(mailbox, messageId), {
-    $select: "id,name,contentType,size,isInline",
-  });
+  let link: string | undefined = client.url(messagePath(mailbox, messageId), { $select: ATTACHMENT_SELECT });
   for (let page = 0; link && page < MAX_LIST_PAGES; page++) {
     const listed: Awaited<ReturnType<typeof client.page<unknown>>> = await client.page<unknown>(link, 100);
-    for (const raw of listed.value) {
-      const parsed = listedAttachment.safeParse(raw);
-      if (!parsed.success) throw new GraphAttachmentError("Microsoft Graph listed an attachment it could not describe");
-      const a = parsed.data;
-      const kind = KINDS[a["@odata.type"] as keyof typeof KINDS];
-      if (!kind) throw new GraphAttachmentError(`Microsoft Graph listed an attachment of type ${a["@odata.type"]}`);
-      out.push({
-        id: a.id,
-        kind,
-        name: a.name ?? "",
-        contentType: a.contentType ?? null,
-        size: a.size,
-        isInline: a.isInline ?? false,
-      });
-    }
+    out.push(...describeAttachments(listed.value));
     link = listed.nextLink ? client.assertGraphUrl(listed.nextLink) : undefined;
   }
   return out;

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 import { encodeSegment, GraphClient, type RequestSlots } from "./client";
 
 /** The two folders a sync imports: Graph well-known folder names. */
@@ -24,6 +24,21 @@ const MESSAGE_SELECT = [
   "hasAttachments",
 ].join(",");
 
+/**
+ * What a listing of attachments selects: metadata only, so no file's `contentBytes` travels with a list or a
+ * message page. (`contentId` cannot be selected there: it is a fileAttachment property, and Graph answers 400
+ * `Could not find a property named 'contentId' on type 'microsoft.graph.attachment'`; it comes with the read
+ * of the attachment.)
+ */
+export const ATTACHMENT_SELECT = "id,name,contentType,size,isInline";
+
+/**
+ * The import's pages (and a retry's messages) carry each message's attachment list, so a message with
+ * attachments costs no list request of its own. Delta queries take no `$expand`: live sync lists them per
+ * message.
+ */
+const MESSAGE_EXPAND = `attachments($select=${ATTACHMENT_SELECT})`;
+
 /** The date a folder's messages are filtered and ordered by. */
 const FOLDER_DATE_FIELD: Record<SyncFolder, "receivedDateTime" | "sentDateTime"> = {
   inbox: "receivedDateTime",
@@ -42,6 +57,7 @@ export function firstPageUrl(client: GraphClient, mailbox: string, folder: SyncF
   return client.url(`${mailboxPath(mailbox)}/mailFolders/${folder}/messages`, {
     $filter: `${field} ge ${since}`,
     $select: MESSAGE_SELECT,
+    $expand: MESSAGE_EXPAND,
     $orderby: `${field} desc`,
   });
 }
@@ -50,7 +66,10 @@ export function firstPageUrl(client: GraphClient, mailbox: string, folder: SyncF
 export const DELTA_SELECT = MESSAGE_SELECT;
 
 export function messageUrl(client: GraphClient, mailbox: string, id: string) {
-  return client.url(`${mailboxPath(mailbox)}/messages/${encodeSegment(id)}`, { $select: MESSAGE_SELECT });
+  return client.url(`${mailboxPath(mailbox)}/messages/${encodeSegment(id)}`, {
+    $select: MESSAGE_SELECT,
+    $expand: MESSAGE_EXPAND,
+  });
 }
 
 const recipient = z.object({

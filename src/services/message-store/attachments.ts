@@ -1,5 +1,6 @@
 import {
   type AttachmentGraph,
+  describeAttachments,
   type GraphAttachment,
   INLINE_ATTACHMENT_MAX_BYTES,
   listAttachments,
@@ -10,11 +11,12 @@ import { attachmentIdOf, attachmentKey } from "./keys";
 import { existingChecksum, putBytesOnce, putStream } from "./objects";
 
 /**
- * Imports a message's attachments into the store: file attachments up to the cap are stored (small ones
- * read inline, larger ones streamed), bigger ones and item/reference attachments are recorded `skipped`
- * with the reason. An attachment already stored whole under its key (a redelivered task) is not fetched
- * or written again. Any failure (Graph error, corrupt content, a stream of the wrong length) throws: the
- * message then fails and the sync's failed-message / retry machinery takes over.
+ * Imports a message's attachments into the store (as Graph listed them with the message's page, else with a
+ * request of their own): file attachments up to the cap are stored (small ones read inline, larger ones
+ * streamed), bigger ones and item/reference attachments are recorded `skipped` with the reason. An
+ * attachment already stored whole under its key (a redelivered task) is not fetched or written again. Any
+ * failure (Graph error, corrupt content, a stream of the wrong length) throws: the message then fails and
+ * the sync's failed-message / retry machinery takes over.
  */
 
 /** One row of `message_attachments` as the import writes it (JSON through json_each). */
@@ -54,6 +56,8 @@ export interface AttachmentSource {
   graph: AttachmentGraph;
   mailbox: string;
   graphMessageId: string;
+  /** The list Graph expanded into the message's page (the import); absent: listed with its own request. */
+  expanded?: unknown[] | null;
 }
 
 /**
@@ -106,7 +110,9 @@ export async function importAttachments(
   prefix: string,
   maxBytes: number,
 ): Promise<AttachmentRecord[]> {
-  const listed = await listAttachments(source.graph, source.mailbox, source.graphMessageId);
+  const listed = source.expanded
+    ? describeAttachments(source.expanded)
+    : await listAttachments(source.graph, source.mailbox, source.graphMessageId);
   const records: AttachmentRecord[] = [];
   for (const a of listed) {
     const id = await attachmentIdOf(a.id);

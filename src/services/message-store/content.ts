@@ -21,6 +21,8 @@ export interface MessageContent {
   /** Graph's lastModifiedDateTime of this version (ISO), when known. */
   modifiedAt: string | null;
   hasAttachments: boolean;
+  /** The attachment list Graph expanded into the message's page (the import), else null: listed on its own. */
+  expandedAttachments?: unknown[] | null;
 }
 
 export interface StoredContent {
@@ -77,7 +79,12 @@ export async function storeMessageContent(
       content.hasAttachments && options.graph
         ? await importAttachments(
             bucket,
-            { graph: options.graph, mailbox: content.ref.mailbox, graphMessageId: content.ref.graphId },
+            {
+              graph: options.graph,
+              mailbox: content.ref.mailbox,
+              graphMessageId: content.ref.graphId,
+              expanded: content.expandedAttachments,
+            },
             prefix,
             options.attachmentMaxBytes,
           )

@@ -45,6 +45,11 @@ export interface StoreBatchOptions {
   mailbox: string;
   graph: AttachmentGraph | null;
   attachmentMaxBytes: number;
+  /**
+   * Per Graph id, the attachment list Graph expanded into the import's page (`$expand=attachments`), so
+   * those messages cost no list request; a message without one (live sync's delta) is listed on its own.
+   */
+  expandedAttachments?: ReadonlyMap<string, unknown[]>;
 }
 
 const hasRow = (db: D1Database, orgId: string, mailbox: string, graphId: string) => async () =>
@@ -75,6 +80,7 @@ export async function storeBatch<R extends ContentRow>(
             body: row.body ?? "",
             modifiedAt: row.graph_modified_at,
             hasAttachments: row.has_attachments === 1,
+            expandedAttachments: options.expandedAttachments?.get(row.graph_id) ?? null,
           },
           {
             graph: options.graph,

@@ -1,5 +1,5 @@
+import { z } from "@hono/zod-openapi";
 import type { OAuth2Tokens } from "arctic";
-import { z } from "zod";
 import { type Database, getDb } from "@/db/client";
 import type { OutlookOAuthStateRow } from "@/db/schema";
 import { ApiError } from "@/lib/errors";

@@ -10,7 +10,12 @@ import type { FakeMailbox, FakeMessage } from "./state";
  * - `GET /users/{mailbox}/messages/{id}/attachments[?$select=...]`: the attachments with `@odata.type`;
  *   file attachments carry `contentBytes` (base64) and `contentId` unless `$select` leaves them out;
  * - `GET .../attachments/{attachment id}`: one attachment (files with `contentBytes`);
- * - `GET .../attachments/{attachment id}/$value`: a file's raw bytes, streamed with Content-Length.
+ * - `GET .../attachments/{attachment id}/$value`: a file's raw bytes, streamed with Content-Length;
+ * - `$expand=attachments` on a message page or a message read (./messages.ts): each message carries its
+ *   attachments as the list renders them (`@odata.type` per kind; files with `contentBytes` and `contentId`),
+ *   or, with `$expand=attachments($select=...)`, only the selected properties (with `@odata.type` and `id`;
+ *   never `contentBytes`). The nested `$select` takes the properties of the base `attachment` type only:
+ *   `contentId` or `contentBytes` (fileAttachment's) answer 400 `RequestBroker--ParseUri`, as Graph does.
  * `message.hasAttachments` is true only when a non-inline attachment exists (as Graph does).
  * File bytes are generated from a seed on demand (never held for the big ones), so 30 MB files and
  * benches with thousands of attachments cost no memory. A `corrupt` attachment answers 500
@@ -119,6 +124,30 @@ function render(a: FakeAttachment, select: string[] | null, withContent: boolean
     Object.entries(full).filter(([k]) => k === "@odata.type" || k === "id" || select.includes(k)),
   );
 }
+
+/** The properties of Graph's base `attachment` type: all an expansion's nested `$select` may name. */
+const ATTACHMENT_PROPERTIES = new Set(["id", "name", "contentType", "size", "isInline", "lastModifiedDateTime"]);
+
+/** A message read's `$expand`: none, the attachments (with the nested `$select`, if any), or why not. */
+export type Expansion = null | { select: string[] | null } | { error: string };
+
+export function parseExpand(url: URL): Expansion {
+  const raw = url.searchParams.get("$expand");
+  if (raw === null) return null;
+  const match = /^attachments(?:\(\$select=([^)]*)\))?$/.exec(raw.trim());
+  if (!match) return { error: `The fake Graph expands only attachments, not '${raw}'` };
+  if (match[1] === undefined) return { select: null };
+  const select = match[1].split(",").map((p) => p.trim());
+  const unknown = select.find((p) => !ATTACHMENT_PROPERTIES.has(p));
+  if (unknown !== undefined) {
+    return { error: `Could not find a property named '${unknown}' on type 'microsoft.graph.attachment'.` };
+  }
+  return { select };
+}
+
+/** A message's attachments as an expansion renders them (file bytes only without a nested `$select`). */
+export const expandAttachments = (m: FakeMessage, select: string[] | null) =>
+  (m.attachments ?? []).map((a) => render(a, select, select === null && a.corrupt === null));
 
 const corrupt = (res: ServerResponse) =>
   graphError(res, 500, "ErrorCorruptData", "The attachment is corrupt and cannot be read.");

@@ -17,7 +17,8 @@ import { subscriptionRoutes } from "./subscriptions";
  * ## Graph endpoints (under /v1.0)
  * - `GET /users/{mailbox}/mailFolders/{inbox|sentitems}`; `.../mailFolders/{folder}/messages` (`$filter`,
  *   `$select`, date-desc order, `Prefer: odata.maxpagesize` (default 10, at most 1000 or the mailbox's
- *   `max_page_size`), absolute `@odata.nextLink` with `$skiptoken`); `GET /users/{mailbox}/messages/{id}`.
+ *   `max_page_size`), absolute `@odata.nextLink` with `$skiptoken`); `GET /users/{mailbox}/messages/{id}`; both
+ *   take `$expand=attachments[($select=...)]` (one request: the expansion is not counted on its own).
  * - `GET /users/{mailbox}/mailFolders/{inbox|sentitems}/messages/delta`: see ./delta.ts (nextLinks to a
  *   deltaLink; changes, `@removed` deletions, moves keeping the immutable id, replays, 410 on expired tokens).
  * - `POST|GET /subscriptions`, `GET|PATCH|DELETE /subscriptions/{id}`, `POST /subscriptions/{id}/reauthorize`:

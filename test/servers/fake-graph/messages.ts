@@ -1,12 +1,13 @@
 import type { Caller } from "./access";
-import { hasAttachments } from "./attachments";
+import { type Expansion, expandAttachments, hasAttachments, parseExpand } from "./attachments";
 import { type Ctx, graphError, json, notFoundInStore } from "./http";
 import { type FakeMailbox, type FakeMessage, type Folder, findMessage } from "./state";
 
 /**
  * Folder and message reads: `mailFolders/{inbox|sentitems}`, `mailFolders/{folder}/messages` (`$filter` on
  * receivedDateTime/sentDateTime ge|gt|le|lt joined by `and`, `$select`, date-desc order, `Prefer:
- * odata.maxpagesize`, absolute `@odata.nextLink` with `$skiptoken`) and `messages/{id}`.
+ * odata.maxpagesize`, absolute `@odata.nextLink` with `$skiptoken`) and `messages/{id}`, both with
+ * `$expand=attachments[($select=...)]` (./attachments.ts; an expansion costs no request of its own).
  */
 
 /** `receivedDateTime ge 2024-01-01T00:00:00Z and ...` */
@@ -27,7 +28,13 @@ export function parseFilter(filter: string | null): ((m: FakeMessage) => boolean
   return (m) => clauses.every((c) => c?.(m));
 }
 
-export function render(m: FakeMessage, immutable: boolean, select: string[] | null, failing: boolean) {
+export function render(
+  m: FakeMessage,
+  immutable: boolean,
+  select: string[] | null,
+  failing: boolean,
+  expand: Expansion = null,
+) {
   const full: Record<string, unknown> = {
     id: immutable ? m.immutableId : m.restId,
     subject: m.subject,
@@ -50,8 +57,19 @@ export function render(m: FakeMessage, immutable: boolean, select: string[] | nu
     full.receivedDateTime = null;
     full.body = null;
   }
-  if (!select) return full;
-  return Object.fromEntries(Object.entries(full).filter(([k]) => k === "id" || select.includes(k)));
+  const selected = select
+    ? Object.fromEntries(Object.entries(full).filter(([k]) => k === "id" || select.includes(k)))
+    : full;
+  // An expanded navigation property comes whatever the top-level $select names.
+  if (expand && "select" in expand) selected.attachments = expandAttachments(m, expand.select);
+  return selected;
+}
+
+/** Answers 400 (and true) for an `$expand` the fake (or Graph) does not take. */
+function badExpand(ctx: Ctx, expand: Expansion): boolean {
+  if (!expand || !("error" in expand)) return false;
+  graphError(ctx.res, 400, "RequestBroker--ParseUri", expand.error);
+  return true;
 }
 
 export const selectOf = (url: URL) => url.searchParams.get("$select")?.split(",") ?? null;
@@ -74,6 +92,8 @@ export function listMessages(ctx: Ctx, caller: Caller, mailbox: FakeMailbox, fol
   const filter = parseFilter(url.searchParams.get("$filter"));
   if (filter === "invalid") return graphError(ctx.res, 400, "BadRequest", "Invalid filter clause");
   const select = selectOf(url);
+  const expand = parseExpand(url);
+  if (badExpand(ctx, expand)) return;
   const size = pageSize(caller, mailbox);
   const skip = Number(url.searchParams.get("$skiptoken") ?? 0);
   const orderField = folder === "sentitems" ? "sentDateTime" : "receivedDateTime";
@@ -82,7 +102,7 @@ export function listMessages(ctx: Ctx, caller: Caller, mailbox: FakeMailbox, fol
     .sort((a, b) => Date.parse(b[orderField]) - Date.parse(a[orderField]) || b.n - a.n);
   const page = all.slice(skip, skip + size);
   const body: Record<string, unknown> = {
-    value: page.map((m) => render(m, caller.immutable, select, mailbox.failing.has(m.immutableId))),
+    value: page.map((m) => render(m, caller.immutable, select, mailbox.failing.has(m.immutableId), expand)),
   };
   if (skip + size < all.length) {
     const next = new URL(url.toString());
@@ -99,5 +119,7 @@ export function getMessage(ctx: Ctx, caller: Caller, mailbox: FakeMailbox, id: s
   if (mailbox.failing.has(m.immutableId)) {
     return graphError(ctx.res, 500, "ErrorCorruptData", "The item is corrupt and cannot be read.");
   }
-  return json(ctx.res, 200, render(m, caller.immutable, selectOf(ctx.url), false));
+  const expand = parseExpand(ctx.url);
+  if (badExpand(ctx, expand)) return;
+  return json(ctx.res, 200, render(m, caller.immutable, selectOf(ctx.url), false, expand));
 }

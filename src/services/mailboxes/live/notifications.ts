@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import type { MailboxSyncLock } from "../sync/sync-lock";

@@ -1,3 +1,4 @@
+import { expandedAttachments } from "@/clients/graph/attachments";
 import { GraphError, GraphThrottledError, type RequestSlots } from "@/clients/graph/client";
 import {
   type Converted,
@@ -161,7 +162,7 @@ async function runPageTask(env: AppEnv, task: PageTask, run: TaskRun) {
   await writeOutcomes(
     env,
     task,
-    page.value.map((m) => ({ converted: convertMessage(m, folder, WHOLE_BODY), folder })),
+    page.value.map((m) => fetchedMessage(m, folder)),
     run,
   );
   if (!page.nextLink) {
@@ -183,7 +184,14 @@ async function runPageTask(env: AppEnv, task: PageTask, run: TaskRun) {
   await markPageDone(env, execution, folder, pageNumber);
 }
 
-type FetchedMessage = { converted: Converted; folder: SyncFolder };
+/** A message as Graph returned it: converted, and the attachment list Graph expanded into it (or null). */
+type FetchedMessage = { converted: Converted; folder: SyncFolder; attachments?: unknown[] | null };
+
+const fetchedMessage = (raw: GraphMessage, folder: SyncFolder): FetchedMessage => ({
+  converted: convertMessage(raw, folder, WHOLE_BODY),
+  folder,
+  attachments: expandedAttachments(raw),
+});
 
 /** A retry's messages, each fetched on its own (at most 4 in flight for the mailbox). */
 async function runMessagesTask(env: AppEnv, task: MessagesTask, run: TaskRun) {
@@ -195,8 +203,7 @@ async function runMessagesTask(env: AppEnv, task: MessagesTask, run: TaskRun) {
     task.ids.map(async (id): Promise<FetchedMessage | undefined> => {
       const folder = folders(id);
       try {
-        const raw = await client.get<GraphMessage>(messageUrl(client, task.mailbox, id));
-        return { converted: convertMessage(raw, folder, WHOLE_BODY), folder };
+        return fetchedMessage(await client.get<GraphMessage>(messageUrl(client, task.mailbox, id)), folder);
       } catch (err) {
         if (!(err instanceof GraphThrottledError)) return { converted: fetchFailed(id, err), folder };
         throttled.push(id);
@@ -235,12 +242,16 @@ function fetchFailed(id: string, err: unknown): Converted {
  */
 async function writeOutcomes(env: AppEnv, ctx: ImportContext, results: FetchedMessage[], run?: TaskRun) {
   const converted = results.flatMap(({ converted: c }) => (c.ok ? [c.row] : []));
+  const expanded = new Map(
+    results.flatMap(({ converted: c, attachments }) => (c.ok && attachments ? [[c.row.graph_id, attachments]] : [])),
+  );
   const store = await storeBatch(converted, {
     env,
     orgId: ctx.orgId,
     mailbox: ctx.mailbox,
     graph: run?.client ?? null,
     attachmentMaxBytes: run?.attachmentMaxBytes ?? 0,
+    expandedAttachments: expanded,
   });
   const storeFailed = new Map(store.failed.map((f) => [f.graph_id, f.error]));
   const outcomes: ItemOutcome[] = results
