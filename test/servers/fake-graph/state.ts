@@ -165,16 +165,37 @@ export function findMessage(mailbox: FakeMailbox, id: string): FakeMessage | und
   return mailbox.messages.find((x) => x.immutableId === id || x.restId === id);
 }
 
-function hashOf(text: string) {
-  return createHash("sha256").update(text).digest("base64url").slice(0, 24);
+/** `length` characters of base64url derived from `seed` (deterministic). */
+function filler(seed: string, length: number) {
+  let out = "";
+  for (let round = 0; out.length < length; round++) {
+    out += createHash("sha256").update(`${round}/${seed}`).digest("base64url");
+  }
+  return out.slice(0, length);
+}
+
+/**
+ * As long as Graph's: a REST message id is 152 characters of base64url; an immutable one (what the Worker
+ * asks for, `Prefer: IdType="ImmutableId"`) 68, e.g. `AAkALgAAAAAAHYQDEapmEc2byACqAC-EWg0A...AAA`.
+ */
+const REST_ID_LENGTH = 152;
+const IMMUTABLE_ID_LENGTH = 68;
+
+/** An id as long as Graph's: `prefix`, filler from `seed`, and a `suffix` that keeps it unique. */
+function graphLikeId(prefix: string, seed: string, suffix: string, length: number) {
+  return `${prefix}${filler(seed, Math.max(0, length - prefix.length - suffix.length))}${suffix}`;
 }
 
 export function makeId(kind: "rest" | "immutable", email: string, n: number, moves = 0) {
-  const hash = hashOf(`${email}/${n}`);
-  if (kind === "immutable") return `AAkALgImm-${hash}-${n}=`;
+  const seed = `${email}/${n}`;
+  if (kind === "immutable") return graphLikeId("AAkALgImm-", seed, `-${n}=`, IMMUTABLE_ID_LENGTH);
   // A REST id changes when the message moves to another folder (immutable ids do not).
-  return moves ? `AAMkRest-${hash}-${n}-m${moves}=` : `AAMkRest-${hash}-${n}=`;
+  return graphLikeId("AAMkRest-", seed, moves ? `-${n}-m${moves}=` : `-${n}=`, REST_ID_LENGTH);
 }
+
+/** Graph's conversation ids are about 76-80 characters; seven conversations per mailbox here. */
+export const conversationIdOf = (email: string, n: number) =>
+  graphLikeId("AAQkConv-", `conversation/${email}/${n % 7}`, `-${n % 7}=`, 76);
 
 export function userIdOf(email: string) {
   const h = createHash("sha256").update(`user/${email}`).digest("hex");
@@ -214,7 +235,7 @@ export function newMessage(
     receivedDateTime: at,
     sentDateTime: new Date(Date.parse(at) - 1000).toISOString(),
     lastModifiedDateTime: at,
-    conversationId: `conv-${n % 7}`,
+    conversationId: conversationIdOf(mailbox.email, n),
     body: options.body ?? `<p>Body of message ${n}</p>`,
     isRead: false,
     version: options.version ?? 0,
