@@ -1,7 +1,5 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
-import { importedMessages } from "@/db/schema";
 import { ImportedMessagesResponseSchema } from "@/schemas/mailboxes";
 import { MAIL_SANITIZER_VERSION } from "@/services/mailboxes/message-bodies";
 import { messagePrefix } from "@/services/message-store/keys";
@@ -15,6 +13,7 @@ import {
   uniqueMailbox,
   uniqueTenant,
 } from "./helpers/mailbox-harness";
+import { seedLegacyMessage } from "./helpers/message-store";
 import { unsafeParts } from "./helpers/xss-oracle";
 
 /**
@@ -156,27 +155,7 @@ describe("imported mail bodies: sanitized once at import", () => {
 
   it("a row imported before (no stored sanitized body) is still served sanitized, and left as it is", async () => {
     const org = uniqueOrg();
-    const id = crypto.randomUUID();
-    const at = new Date().toISOString();
-    await getDb(env.DB)
-      .insert(importedMessages)
-      .values({
-        id,
-        orgId: org,
-        mailbox: "old@contoso.test",
-        graphId: `graph-${id}`,
-        folder: "inbox",
-        toRecipients: [],
-        ccRecipients: [],
-        receivedAt: at,
-        sortAt: at,
-        bodyContentType: "html",
-        body: HOSTILE,
-        sharedInboxId: "default",
-        bucketId: "default",
-        executionId: "exec-before",
-        importedAt: at,
-      });
+    const id = await seedLegacyMessage(org, { mailbox: "old@contoso.test", body: HOSTILE });
     expect((await servedBodies(org)).get(id)).toEqual({ content_type: "html", content: SANITIZED, truncated: false });
     const [row] = await storedRows(org);
     expect(row).toMatchObject({ body: HOSTILE, body_sanitized: null, body_sanitizer_version: null });

@@ -1,13 +1,11 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
-import { importedMessages } from "@/db/schema";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
 import { messagePrefix } from "@/services/message-store/keys";
 import { call, uniqueOrg } from "./helpers/api";
-import { bucketObjects, getMessage } from "./helpers/message-store";
+import { bucketObjects, getMessage, seedLegacyMessage } from "./helpers/message-store";
 
 /**
  * Issue 12: bodies stored in D1 before the message store move to R2 without waiting for a read. The hourly
@@ -19,31 +17,8 @@ const MAILBOX = "backfill@contoso.test";
 const HTML = '<p>Old mail</p><script>alert(1)</script><img src="cid:x@y">';
 const TEXT = "Plain old mail\nsecond line";
 
-async function seedLegacy(org: string, contentType: "html" | "text", body: string) {
-  const id = crypto.randomUUID();
-  const at = new Date().toISOString();
-  await getDb(env.DB)
-    .insert(importedMessages)
-    .values({
-      id,
-      orgId: org,
-      mailbox: MAILBOX,
-      graphId: `graph-${id}`,
-      folder: "inbox",
-      toRecipients: [],
-      ccRecipients: [],
-      receivedAt: at,
-      sortAt: at,
-      bodyContentType: contentType,
-      body,
-      bodyTruncated: contentType === "html",
-      sharedInboxId: "default",
-      bucketId: "default",
-      executionId: "exec-before",
-      importedAt: at,
-    });
-  return id;
-}
+const seedLegacy = (org: string, contentType: "html" | "text", body: string) =>
+  seedLegacyMessage(org, { mailbox: MAILBOX, contentType, body, truncated: contentType === "html" });
 
 const bodyColumns = (org: string) =>
   env.DB.prepare(

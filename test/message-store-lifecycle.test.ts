@@ -1,13 +1,19 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getDb } from "@/db/client";
-import { importedMessages } from "@/db/schema";
 import { messagePrefix, orgPrefix } from "@/services/message-store/keys";
 import { deleteMailboxContent } from "@/services/message-store/rows";
 import { call, uniqueOrg } from "./helpers/api";
 import { listedIds, liveApi, liveMailbox, waitFor } from "./helpers/live-harness";
 import { addGraphMessage, deleteGraphMessage, graphStats, updateGraphMessage } from "./helpers/mailbox-harness";
-import { addAttachments, bucketObjects, getMessage, mailboxWith, orgObjects, syncAll } from "./helpers/message-store";
+import {
+  addAttachments,
+  bucketObjects,
+  getMessage,
+  mailboxWith,
+  orgObjects,
+  seedLegacyMessage,
+  syncAll,
+} from "./helpers/message-store";
 
 /**
  * Issue 12: existing rows keep working and nothing is orphaned. A body still in D1 (imported before the
@@ -18,31 +24,8 @@ import { addAttachments, bucketObjects, getMessage, mailboxWith, orgObjects, syn
 
 const LEGACY_HTML = '<p>Old mail</p><script>alert(1)</script><img src="cid:x@y">';
 
-async function seedLegacy(org: string) {
-  const id = crypto.randomUUID();
-  const at = new Date().toISOString();
-  await getDb(env.DB)
-    .insert(importedMessages)
-    .values({
-      id,
-      orgId: org,
-      mailbox: "legacy@contoso.test",
-      graphId: `graph-${id}`,
-      folder: "inbox",
-      toRecipients: [],
-      ccRecipients: [],
-      receivedAt: at,
-      sortAt: at,
-      bodyContentType: "html",
-      body: LEGACY_HTML,
-      bodyTruncated: true,
-      sharedInboxId: "default",
-      bucketId: "default",
-      executionId: "exec-before",
-      importedAt: at,
-    });
-  return id;
-}
+const seedLegacy = (org: string) =>
+  seedLegacyMessage(org, { mailbox: "legacy@contoso.test", body: LEGACY_HTML, truncated: true });
 
 const bodyColumns = (id: string) =>
   env.DB.prepare("SELECT body, body_store, body_size, body_truncated FROM imported_messages WHERE id = ?")

@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { getDb } from "@/db/client";
+import { importedMessages } from "@/db/schema";
 import { SharedInboxMessageSchema } from "@/schemas/shared-inbox-messages";
 import { orgPrefix } from "@/services/message-store/keys";
 import { type ApiResponse, expectBody, uniqueOrg } from "./api";
@@ -135,3 +137,36 @@ export async function download(org: string, path: string, headers: Record<string
 }
 
 export type { ApiResponse };
+
+/**
+ * A message row as the import wrote it before the message store: its body in D1 (`body_store` null), no
+ * sanitized copy. Answers its id; its Graph id is `graph-<id>`.
+ */
+export async function seedLegacyMessage(
+  org: string,
+  message: { mailbox: string; body: string; contentType?: "html" | "text"; truncated?: boolean },
+): Promise<string> {
+  const id = crypto.randomUUID();
+  const at = new Date().toISOString();
+  await getDb(env.DB)
+    .insert(importedMessages)
+    .values({
+      id,
+      orgId: org,
+      mailbox: message.mailbox,
+      graphId: `graph-${id}`,
+      folder: "inbox",
+      toRecipients: [],
+      ccRecipients: [],
+      receivedAt: at,
+      sortAt: at,
+      bodyContentType: message.contentType ?? "html",
+      body: message.body,
+      bodyTruncated: message.truncated ?? false,
+      sharedInboxId: "default",
+      bucketId: "default",
+      executionId: "exec-before",
+      importedAt: at,
+    });
+  return id;
+}
