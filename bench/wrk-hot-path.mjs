@@ -196,7 +196,7 @@ async function startBareD1(org, listed, port) {
 async function main() {
   const noopPort = Number(values["noop-port"]);
   const apis = [await startApi(apiDir, Number(values["api-port"]))];
-  if (compareDir) apis.push(await startApi(compareDir, Number(values["api-port"]) + 2));
+  if (compareDir) apis.push(await startApi(compareDir, Number(values["api-port"]) + 3));
   await startDev(root, ["-c", "bench/noop-worker/wrangler.toml"], noopPort);
   const noop = `http://127.0.0.1:${noopPort}/`;
   const bareD1 = await startBareD1(apis[0].org, apis[0].listed, Number(values["d1-port"]));
