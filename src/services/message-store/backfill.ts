@@ -41,8 +41,9 @@ const toLegacy = (r: LegacyRow): LegacyBodyRow => ({
 export interface BackfillResult {
   /** Rows whose body this run moved to R2. */
   moved: number;
-  /** Rows a concurrent write changed first (left to it), or whose move failed (retried next run). */
+  /** Rows a concurrent write changed first (left to it). */
   skipped: number;
+  /** Rows whose move failed (an R2 or D1 error): still D1 rows, tried again next run. */
   failed: number;
 }
 
