@@ -1,3 +1,4 @@
+import { forEachConcurrently } from "@/lib/concurrency";
 import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import { type LegacyBodyRow, migrateLegacyBody } from "./bodies";
@@ -54,24 +55,19 @@ export async function backfillLegacyBodies(
 ): Promise<BackfillResult> {
   const { results } = await env.DB.prepare(LEGACY_ROWS).bind(limit).all<LegacyRow>();
   const result: BackfillResult = { moved: 0, skipped: 0, failed: 0 };
-  let next = 0;
-  const worker = async () => {
-    while (next < results.length) {
-      const row = results[next++] as LegacyRow;
-      try {
-        if (await migrateLegacyBody(env.DB, env.MESSAGE_STORE, toLegacy(row))) result.moved++;
-        else result.skipped++;
-      } catch (err) {
-        // One bad row (an R2 hiccup) does not stop the run; it stays a D1 row and is tried next hour.
-        result.failed++;
-        logEvent("warn", "message_store_backfill_failed", {
-          orgId: row.org_id,
-          error: err instanceof Error ? err.name : typeof err,
-        });
-      }
+  await forEachConcurrently(results, CONCURRENCY, async (row) => {
+    try {
+      if (await migrateLegacyBody(env.DB, env.MESSAGE_STORE, toLegacy(row))) result.moved++;
+      else result.skipped++;
+    } catch (err) {
+      // One bad row (an R2 hiccup) does not stop the run; it stays a D1 row and is tried next hour.
+      result.failed++;
+      logEvent("warn", "message_store_backfill_failed", {
+        orgId: row.org_id,
+        error: err instanceof Error ? err.name : typeof err,
+      });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, results.length) }, worker));
+  });
   if (results.length > 0) logEvent("info", "message_store_backfill", { ...result });
   return result;
 }

@@ -1,5 +1,6 @@
 import type { AttachmentGraph } from "@/clients/graph/attachments";
 import { GraphThrottledError } from "@/clients/graph/client";
+import { forEachConcurrently } from "@/lib/concurrency";
 import type { AttachmentRecord } from "./attachments";
 import { storeMessageContent } from "./content";
 
@@ -66,11 +67,10 @@ export async function storeBatch<R extends ContentRow>(
   options: StoreBatchOptions,
 ): Promise<StoreBatchResult<R>> {
   const result: StoreBatchResult<R> = { stored: [], attachments: [], failed: [] };
-  let next = 0;
+  // The throttling thrown is the last one to settle (its Retry-After the freshest), not the pool's first.
   let throttled: unknown = null;
-  const worker = async () => {
-    while (next < rows.length && !throttled) {
-      const row = rows[next++] as R;
+  try {
+    await forEachConcurrently(rows, CONCURRENCY, async (row) => {
       try {
         const stored = await storeMessageContent(
           options.env.MESSAGE_STORE,
@@ -100,12 +100,16 @@ export async function storeBatch<R extends ContentRow>(
         });
         result.attachments.push(...stored.attachments);
       } catch (err) {
-        if (err instanceof GraphThrottledError) throttled = err;
-        else result.failed.push({ graph_id: row.graph_id, error: reason(err) });
+        if (!(err instanceof GraphThrottledError)) {
+          result.failed.push({ graph_id: row.graph_id, error: reason(err) });
+          return;
+        }
+        throttled = err;
+        throw err; // no further row starts: the whole task is re-sent after Retry-After
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, rows.length) }, worker));
-  if (throttled) throw throttled;
+    });
+  } catch {
+    throw throttled;
+  }
   return result;
 }

@@ -8,6 +8,7 @@
  */
 import { type Database, getDb } from "@/db/client";
 import type { WebhookEndpointRow } from "@/db/schema";
+import { forEachConcurrently } from "@/lib/concurrency";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { type WebhookConfig, webhookConfig } from "./config";
@@ -132,15 +133,6 @@ export async function deliverAttempt(
   }
 }
 
-/** Runs `tasks` with at most `limit` at a time. */
-async function limited<T>(items: T[], limit: number, run: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /** Sends a batch's attempts: endpoints in parallel, at most `endpointConcurrency` at a time per endpoint. */
 async function deliverBatchMessages(batch: MessageBatch<WebhookDeliveryMessage>, env: AppEnv) {
   const config = webhookConfig(env);
@@ -152,7 +144,7 @@ async function deliverBatchMessages(batch: MessageBatch<WebhookDeliveryMessage>,
   }
   await Promise.all(
     [...byEndpoint.values()].map((messages) =>
-      limited(messages, config.endpointConcurrency, async (message) => {
+      forEachConcurrently(messages, config.endpointConcurrency, async (message) => {
         try {
           await deliverAttempt(env, db, config, message.body);
           message.ack();
