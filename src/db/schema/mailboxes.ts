@@ -82,7 +82,11 @@ export const mailboxSyncExecutions = sqliteTable(
   (t) => [index("mailbox_sync_executions_org_mailbox_idx").on(t.orgId, t.mailbox, t.startedAt)],
 );
 
-export const MAILBOX_ITEM_STATUSES = ["PENDING", "IMPORTED", "FAILED", "PERMANENTLY_FAILED"] as const;
+/**
+ * REMOVED: live sync saw the message leave its folder (deleted or moved away) while an import ran and before
+ * the import wrote it; the import then does not write it from that folder (import-writer.ts). Not counted.
+ */
+export const MAILBOX_ITEM_STATUSES = ["PENDING", "IMPORTED", "FAILED", "PERMANENTLY_FAILED", "REMOVED"] as const;
 export type MailboxItemStatus = (typeof MAILBOX_ITEM_STATUSES)[number];
 
 /**

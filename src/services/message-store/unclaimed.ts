@@ -3,9 +3,9 @@ import { messagePrefix } from "./keys";
 import { deletePrefix } from "./objects";
 
 /**
- * Objects a writer stored for messages whose D1 row never came (its write was refused) or is gone (a
- * purge deleted it meanwhile). Writers store objects before rows, so only the writer can know that its
- * objects lost the race; it calls this after the refusal.
+ * Objects a writer stored for messages whose D1 row never came (its write was refused, or skipped a message
+ * removed meanwhile) or is gone (a purge deleted it meanwhile). Writers store objects before rows, so only
+ * the writer can know that its objects lost the race; it calls one of these after its write.
  */
 
 type StoreEnv = { DB: D1Database; MESSAGE_STORE: R2Bucket };
@@ -27,6 +27,30 @@ export async function dropUnclaimedContent(
     .bind(orgId, mailbox)
     .first();
   if (connected) return 0;
+  const dropped = await dropContentWithoutRow(env, orgId, mailbox, graphIds);
+  if (dropped > 0) logEvent("info", "mailbox_refused_write_cleaned", { orgId, messages: dropped });
+  return dropped;
+}
+
+/**
+ * After an import write the guard let through that added fewer rows than it was given: the messages still
+ * without a row were skipped because live sync saw them removed meanwhile (an existing row is a redelivery:
+ * kept). Removes what this attempt stored for them. Answers how many messages' objects went.
+ */
+export async function dropSkippedContent(
+  env: StoreEnv,
+  orgId: string,
+  mailbox: string,
+  graphIds: string[],
+): Promise<number> {
+  const dropped = await dropContentWithoutRow(env, orgId, mailbox, graphIds);
+  if (dropped > 0) logEvent("info", "mailbox_removed_message_content_dropped", { orgId, messages: dropped });
+  return dropped;
+}
+
+/** Deletes the objects of the given messages that have no row; answers how many messages that was. */
+async function dropContentWithoutRow(env: StoreEnv, orgId: string, mailbox: string, graphIds: string[]) {
+  if (graphIds.length === 0) return 0;
   const { results } = await env.DB.prepare(
     `SELECT j.value AS graph_id FROM json_each(?3) AS j WHERE NOT EXISTS (
        SELECT 1 FROM imported_messages m WHERE m.org_id = ?1 AND m.mailbox = ?2 AND m.graph_id = j.value)`,
@@ -36,6 +60,5 @@ export async function dropUnclaimedContent(
   for (const { graph_id } of results) {
     await deletePrefix(env.MESSAGE_STORE, await messagePrefix({ orgId, mailbox, graphId: graph_id }));
   }
-  if (results.length > 0) logEvent("info", "mailbox_refused_write_cleaned", { orgId, messages: results.length });
   return results.length;
 }

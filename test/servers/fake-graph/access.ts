@@ -53,6 +53,20 @@ export function mailboxFor(ctx: Ctx, caller: Caller, idOrEmail: string): FakeMai
   return mailbox;
 }
 
+/** The answer (worked out now) is sent once `release` settles: `end` waits, headers are not sent before it. */
+function holdAnswer(ctx: Ctx, mailbox: FakeMailbox, release: Promise<void>) {
+  const res = ctx.res;
+  const end = res.end.bind(res) as (...args: unknown[]) => unknown;
+  mailbox.stats.held++;
+  res.end = ((...args: unknown[]) => {
+    void release.then(() => {
+      mailbox.stats.held--;
+      end(...args);
+    });
+    return res;
+  }) as typeof res.end;
+}
+
 /**
  * Runs `fn` as one Graph request on the mailbox: counted under `kind`, delayed like a network hop, and
  * subject to the injected throttling and access errors.
@@ -90,6 +104,7 @@ export async function onMailbox(
         "The mailbox is either inactive or hosted on-premise.",
       );
     }
+    if (mailbox.hold?.kinds.includes(kind)) holdAnswer(ctx, mailbox, mailbox.hold.release);
     await fn();
   } finally {
     stats.inFlight--;

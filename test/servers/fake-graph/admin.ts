@@ -38,9 +38,22 @@ function applySettings(mailbox: FakeMailbox, body: Body) {
     };
   }
   if (typeof body.delay_ms === "number") mailbox.delayMs = body.delay_ms;
+  if (Array.isArray(body.hold)) setHold(mailbox, body.hold.map(String));
   if (typeof body.access === "string") mailbox.access = body.access as FakeMailbox["access"];
   if (typeof body.max_page_size === "number") mailbox.maxPageSize = body.max_page_size;
   if (typeof body.next_link_host === "string") mailbox.nextLinkHost = body.next_link_host;
+}
+
+/** Holds the answers of `kinds` (none: lifts the hold, sending every answer held so far). */
+function setHold(mailbox: FakeMailbox, kinds: string[]) {
+  mailbox.hold?.lift();
+  mailbox.hold = null;
+  if (kinds.length === 0) return;
+  let lift = () => {};
+  const release = new Promise<void>((resolve) => {
+    lift = resolve;
+  });
+  mailbox.hold = { kinds, release, lift };
 }
 
 function createMailbox(ctx: Ctx, body: Body) {
@@ -61,10 +74,11 @@ function createMailbox(ctx: Ctx, body: Body) {
     failing: new Set(),
     throttle: { count: 0, status: 429, retryAfter: 1 },
     delayMs: 0,
+    hold: null,
     maxPageSize: null,
     nextLinkHost: null,
     notifications: [],
-    stats: { requests: {}, throttled: 0, withoutImmutableId: 0, inFlight: 0, maxInFlight: 0 },
+    stats: { requests: {}, throttled: 0, withoutImmutableId: 0, inFlight: 0, maxInFlight: 0, held: 0 },
   };
   applySettings(mailbox, body);
   mailboxes.set(email, mailbox);

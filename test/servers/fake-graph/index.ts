@@ -36,7 +36,9 @@ import { subscriptionRoutes } from "./subscriptions";
  * - Injected trouble: `throttle: {count, status?, retry_after?, kinds?}` answers the mailbox's next `count` requests
  *   (any kind, delta and subscriptions included) with 429 (or 503) and Retry-After; `failing: [ids]` makes
  *   those messages corrupt (listed without dates and body, 500 `ErrorCorruptData` alone); `delay_ms` slows
- *   every answer; `next_link_host` puts a foreign host into nextLinks (delta links too).
+ *   every answer; `hold: [kinds]` works out answers of those kinds when asked but sends them only when a
+ *   later `hold: []` lifts the hold (stats `held`: answers waiting); `next_link_host` puts a foreign host into
+ *   nextLinks (delta links too).
  * - Stats per mailbox: `requests` by kind (`folder`, `page`, `message`, `delta`, `subscription`, `attachments`,
  *   `attachment`, `attachment_value`), throttled
  *   answers, requests without the ImmutableId preference, the most requests in flight at once.
@@ -46,7 +48,7 @@ import { subscriptionRoutes } from "./subscriptions";
  *   max_page_size?, next_link_host?, body_chars?, body_html?} creates (or replaces) a mailbox with generated
  *   messages (`inbox`/`sentitems` within the last 6 days, `old` more per folder older than 60 days) → 201
  *   {email, user_id, messages: [{id, folder, receivedDateTime, sentDateTime}]}.
- * - `PATCH /__mailboxes/{email}` {failing?, throttle?, delay_ms?, access?, max_page_size?, next_link_host?}.
+ * - `PATCH /__mailboxes/{email}` {failing?, throttle?, delay_ms?, hold?, access?, max_page_size?, next_link_host?}.
  * - `GET /__mailboxes/{email}` → {email, user_id, stats, subscriptions: [{id, resource, folder, changeType,
  *   notificationUrl, lifecycleNotificationUrl, clientState, expirationDateTime, app_only, immutable_ids,
  *   renewals, reauthorizations, paused, created_by}], notifications: [{outbox_id, subscription_id, kind

@@ -71,6 +71,11 @@ export interface FakeMailbox {
   /** `kinds`: only requests of these kinds (page, delta, message, ...) are throttled; absent: all. */
   throttle: { count: number; status: number; retryAfter: number; kinds?: string[] };
   delayMs: number;
+  /**
+   * Answers of these kinds are worked out when asked (from the mailbox as it is then) but sent only once
+   * the hold is lifted: a client that read a page and has not acted on it yet, while the mailbox changes.
+   */
+  hold: { kinds: string[]; release: Promise<void>; lift: () => void } | null;
   maxPageSize: number | null;
   nextLinkHost: string | null;
   notifications: Delivery[];
@@ -80,6 +85,8 @@ export interface FakeMailbox {
     withoutImmutableId: number;
     inFlight: number;
     maxInFlight: number;
+    /** Answers computed under a hold and not yet sent. */
+    held: number;
   };
 }
 

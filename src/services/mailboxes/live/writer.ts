@@ -23,7 +23,8 @@ import { markStatements, presentIds, type ResyncRound, sweepStatements } from ".
  * - Removed messages become tombstones: `deleted_at` set, bodies and preview dropped, skipped by listings;
  *   their objects in the message store and their attachment rows are deleted after the transaction.
  *   Only a row still in the folder that reported the removal is touched, so "removed from Inbox" after
- *   "created in Sent Items" (a move seen in that order) leaves the message listed.
+ *   "created in Sent Items" (a move seen in that order) leaves the message listed. A removed message
+ *   without a row, while an import runs, is kept from that import (REMOVED_DURING_IMPORT).
  * - A resync round (after an expired delta token) marks what it lists and, at its deltaLink, tombstones the
  *   unmarked rows of its folder and window the same way (resync-sweep.ts): deletions it cannot report.
  * Every statement requires the mailbox mapping to exist: after a disconnect nothing is written.
@@ -68,6 +69,24 @@ WHERE org_id = ?1 AND mailbox = ?2 AND folder = ?3 AND deleted_at IS NULL
   AND graph_id IN (SELECT value FROM json_each(?5))
   AND EXISTS (SELECT 1 FROM outlook_mailboxes m WHERE m.org_id = ?1 AND m.email = ?2)
 RETURNING graph_id`;
+
+/**
+ * A removal of a message that has no row while an import runs: the import may have read it (its page is
+ * not written yet), so the removal is kept as the message's REMOVED item, and the import does not write
+ * it from this folder (sync/import-writer.ts). Nothing is kept when no import runs (nothing to stop) or
+ * the message has a row (REMOVE above); the item goes when the import ends (sync/executions.ts).
+ */
+// ?1 org, ?2 mailbox, ?3 folder, ?4 now, ?5 ids (JSON)
+const REMOVED_DURING_IMPORT = `INSERT INTO mailbox_sync_items (org_id, mailbox, graph_id, execution_id, folder, status,
+  attempts, attempted_in, last_error, updated_at)
+SELECT ?1, ?2, j.value, e.id, ?3, 'REMOVED', 0, NULL, NULL, ?4
+FROM json_each(?5) AS j
+JOIN mailbox_sync_executions e ON e.org_id = ?1 AND e.mailbox = ?2 AND e.status = 'RUNNING'
+WHERE EXISTS (SELECT 1 FROM outlook_mailboxes m WHERE m.org_id = ?1 AND m.email = ?2)
+  AND NOT EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mailbox = ?2 AND im.graph_id = j.value)
+ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
+  execution_id = excluded.execution_id, folder = excluded.folder, status = 'REMOVED', updated_at = excluded.updated_at
+WHERE mailbox_sync_items.status <> 'IMPORTED'`;
 
 export interface LiveWrite {
   orgId: string;
@@ -122,6 +141,9 @@ export async function writeDeltaPage(
     ]),
     ...attachmentStatements(db, ctx, store.attachments),
     ...markStatements(db, ctx, jsonChunks(presentIds(page.present))),
+    ...jsonChunks(page.removed).map((json) =>
+      db.prepare(REMOVED_DURING_IMPORT).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json),
+    ),
     ...removals,
   ];
   if (statements.length === 0) return { statements: 0, skipped };

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { SyncFolder } from "@/clients/graph/mail";
 import { type Database, getDb } from "@/db/client";
 import {
@@ -165,6 +165,8 @@ export async function liveCounters(env: AppEnv, orgId: string, executionId: stri
     .all<{ folder: SyncFolder; status: string; n: number }>();
   const counters = { inbox: emptyCounters(), sentitems: emptyCounters(), pending: 0 };
   for (const { folder, status, n } of results) {
+    // Removed from the mailbox before it was imported: no longer part of what this import covers.
+    if (status === "REMOVED") continue;
     const c = counters[folder];
     c.total_messages += n;
     if (status === "IMPORTED") c.processed_messages += n;
@@ -316,6 +318,7 @@ export async function endExecution(
  * Once an execution has ended, its IMPORTED items are dead weight (about a third of the D1 bytes of an
  * imported message): its counters are snapshotted on the execution, a retry only moves FAILED items,
  * and "an imported message stays imported" is answered by the message's own row (import-writer.ts).
+ * REMOVED items only kept that execution from writing a message removed meanwhile (live/writer.ts).
  * FAILED / PERMANENTLY_FAILED (what retries read) and PENDING items stay. Runs in the batch that ends the
  * execution, after its update and events, and deletes only when the execution is no longer RUNNING.
  */
@@ -324,7 +327,7 @@ function dropImportedItems(db: Database, orgId: string, executionId: string) {
     and(
       eq(mailboxSyncItems.orgId, orgId),
       eq(mailboxSyncItems.executionId, executionId),
-      eq(mailboxSyncItems.status, "IMPORTED"),
+      inArray(mailboxSyncItems.status, ["IMPORTED", "REMOVED"]),
       sql`EXISTS (SELECT 1 FROM ${mailboxSyncExecutions} WHERE ${mailboxSyncExecutions.orgId} = ${orgId}
           AND ${mailboxSyncExecutions.id} = ${executionId} AND ${mailboxSyncExecutions.status} <> 'RUNNING')`,
     ),

@@ -40,6 +40,14 @@ const CURRENT = `mailbox_sync_executions e
     AND e.fencing_token = ?4 AND m.sync_fencing_token = ?4`;
 const GUARD = `EXISTS (SELECT 1 FROM ${CURRENT})`;
 
+/**
+ * Live sync saw the page's message leave this folder after the import read the page (live/writer.ts records
+ * it as a REMOVED item while an import runs): the page's copy is stale, so it is not written. A message
+ * removed from another folder (moved here) is written.
+ */
+const REMOVED_FROM_FOLDER = `EXISTS (SELECT 1 FROM mailbox_sync_items r WHERE r.org_id = ?1 AND r.mailbox = ?2
+  AND r.graph_id = j.value ->> '$.graph_id' AND r.status = 'REMOVED' AND r.folder = j.value ->> '$.folder')`;
+
 const INSERT_MESSAGES = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
   from_name, to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview,
   body_content_type, body, body_truncated, body_sanitized, body_sanitized_truncated, body_sanitizer_version,
@@ -55,7 +63,7 @@ SELECT j.value ->> '$.uid', ?1, ?2, j.value ->> '$.graph_id', j.value ->> '$.fol
   j.value ->> '$.has_attachments'
 FROM json_each(?6) AS j
 JOIN outlook_mailboxes m ON m.org_id = ?1 AND m.email = ?2
-WHERE ${GUARD}
+WHERE ${GUARD} AND NOT ${REMOVED_FROM_FOLDER}
 ON CONFLICT (org_id, mailbox, graph_id) DO NOTHING`;
 
 /**
@@ -81,6 +89,7 @@ ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
       AND mailbox_sync_items.attempted_in IS NOT excluded.attempted_in
     THEN mailbox_sync_items.attempts + 1 ELSE mailbox_sync_items.attempts END,
   status = CASE
+    WHEN mailbox_sync_items.status = 'REMOVED' AND mailbox_sync_items.folder = excluded.folder THEN 'REMOVED'
     WHEN mailbox_sync_items.status = 'IMPORTED' OR excluded.status = 'IMPORTED' THEN 'IMPORTED'
     WHEN mailbox_sync_items.attempted_in IS excluded.attempted_in AND mailbox_sync_items.status <> 'PENDING'
       THEN mailbox_sync_items.status
@@ -88,9 +97,20 @@ ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
     WHEN mailbox_sync_items.attempts + 1 >= 3 THEN 'PERMANENTLY_FAILED'
     ELSE 'FAILED' END,
   attempted_in = excluded.attempted_in,
-  last_error = CASE WHEN mailbox_sync_items.status = 'IMPORTED' OR excluded.status = 'IMPORTED' THEN NULL
+  last_error = CASE WHEN mailbox_sync_items.status = 'REMOVED' AND mailbox_sync_items.folder = excluded.folder
+      THEN mailbox_sync_items.last_error
+    WHEN mailbox_sync_items.status = 'IMPORTED' OR excluded.status = 'IMPORTED' THEN NULL
     ELSE excluded.last_error END,
   updated_at = excluded.updated_at`;
+
+export interface ImportWrite {
+  /** Statements run (0 when nothing was to be written). */
+  statements: number;
+  /** The fencing guard refused the write. */
+  refused: boolean;
+  /** Message rows added; fewer than given when rows existed already or a message was REMOVED meanwhile. */
+  inserted: number;
+}
 
 /**
  * Stores imported rows, their attachment rows and the outcome of every message in one transaction;
@@ -106,24 +126,28 @@ export async function writeImport(
   rows: StoredMessage[],
   outcomes: ItemOutcome[],
   attachments: AttachmentRecord[] = [],
-): Promise<{ statements: number; refused: boolean }> {
+): Promise<ImportWrite> {
   const now = new Date().toISOString();
   const bind = (query: string, json: string) =>
     db.prepare(query).bind(ctx.orgId, ctx.mailbox, ctx.executionId, ctx.token, now, json);
   const outcomeStatements = jsonChunks(outcomes).map((json) => bind(UPSERT_ITEMS, json));
-  const statements = [
+  const messageChunks = jsonChunks(rows).map((json) => [
     // Each chunk's insert, then the `message.received` events of the rows it actually inserted.
-    ...jsonChunks(rows).flatMap((json) => [
-      bind(INSERT_MESSAGES, json),
-      ...messageReceivedStatements(db, ctx.orgId, ctx.mailbox, now, json),
-    ]),
-    ...attachmentStatements(db, ctx, attachments),
-    ...outcomeStatements,
-  ];
-  if (statements.length === 0) return { statements: 0, refused: false };
+    bind(INSERT_MESSAGES, json),
+    ...messageReceivedStatements(db, ctx.orgId, ctx.mailbox, now, json),
+  ]);
+  const statements = [...messageChunks.flat(), ...attachmentStatements(db, ctx, attachments), ...outcomeStatements];
+  if (statements.length === 0) return { statements: 0, refused: false, inserted: 0 };
   const results = await db.batch(statements);
   const recorded = results.slice(statements.length - outcomeStatements.length).some((r) => r.meta.changes > 0);
-  return { statements: statements.length, refused: outcomeStatements.length > 0 && !recorded };
+  // The first statement of each message chunk is its insert.
+  let inserted = 0;
+  let at = 0;
+  for (const chunk of messageChunks) {
+    inserted += results[at]?.meta.changes ?? 0;
+    at += chunk.length;
+  }
+  return { statements: statements.length, refused: outcomeStatements.length > 0 && !recorded, inserted };
 }
 
 /** What a queue task needs of its execution and mailbox (one read); absent when the task is stale. */

@@ -16,7 +16,7 @@ import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { storeBatch } from "@/services/message-store/import-batch";
-import { dropUnclaimedContent } from "@/services/message-store/unclaimed";
+import { dropSkippedContent, dropUnclaimedContent } from "@/services/message-store/unclaimed";
 import { getAccessToken } from "@/services/outlook";
 import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { giveUpLiveTask, runLiveTask } from "../live/run";
@@ -275,6 +275,14 @@ async function writeOutcomes(env: AppEnv, ctx: ImportContext, results: FetchedMe
       store.stored.map((row) => row.graph_id),
     );
     return;
+  }
+  if (write.inserted < store.stored.length) {
+    await dropSkippedContent(
+      env,
+      ctx.orgId,
+      ctx.mailbox,
+      store.stored.map((row) => row.graph_id),
+    );
   }
   // The page's message.received events were written in its batch; send them now rather than at the sweep.
   await kickWebhookDeliveries(env, ctx.orgId);

@@ -1,0 +1,122 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { messagePrefix } from "@/services/message-store/keys";
+import { uniqueOrg } from "./helpers/api";
+import { listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
+import {
+  connect,
+  connectTenant,
+  deleteGraphMessage,
+  graphStats,
+  harness,
+  patchMailbox,
+  type SeededMessage,
+  seedMailbox,
+  status,
+  uniqueMailbox,
+  uniqueTenant,
+} from "./helpers/mailbox-harness";
+import { bucketObjects } from "./helpers/message-store";
+
+/**
+ * Live sync and the first import run side by side: a message the import has read (its page is not written
+ * yet) and that is then deleted in the mailbox must not be imported. The fake Graph holds the import's page
+ * answers (worked out before the deletion) until the live run after the deletion has finished.
+ */
+
+const POLL_BOUND_MS = 1_000 + 10_000;
+
+async function removedItems(org: string) {
+  const row = await env.DB.prepare(
+    "SELECT count(*) AS n FROM mailbox_sync_items WHERE org_id = ?1 AND status = 'REMOVED'",
+  )
+    .bind(org)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+async function rowsOf(org: string, graphId: string) {
+  const { results } = await env.DB.prepare("SELECT id FROM imported_messages WHERE org_id = ?1 AND graph_id = ?2")
+    .bind(org, graphId)
+    .all();
+  return results.length;
+}
+
+/** Waits until a live run that started after `since` has finished. */
+async function liveRunAfter(api: ReturnType<typeof liveApi>, org: string, email: string, since: number) {
+  await waitFor(
+    "a live run after the change",
+    async () => {
+      const last = (await liveStatus(api, org, email)).last_delta_at;
+      return last !== null && Date.parse(last) > since + 2_500;
+    },
+    POLL_BOUND_MS,
+  );
+}
+
+describe("live sync during the import", { timeout: 60_000 }, () => {
+  it("a message deleted after the import read its page is not imported, counted or stored", async () => {
+    // The import's queue tasks are delivered by the test (held pages would stall the real queue's
+    // consumer); live sync runs as in production, from the mailbox's Durable Object through the real queue.
+    const h = harness({ MAILBOX_POLL_INTERVAL_SECONDS: "1", MAILBOX_BACKSTOP_POLL_SECONDS: "3600" } as never);
+    const api = liveApi();
+    const org = uniqueOrg("race");
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox("race");
+    await connectTenant(org, tenant);
+    const seeded = await seedMailbox({ email, tenant, inbox: 3, sentitems: 1 });
+    await connect(h.api, org, email, { mailboxSyncTimeframe: "1m" });
+    await waitFor("live sync", async () => (await liveStatus(api, org, email)).last_delta_at !== null, POLL_BOUND_MS);
+    await patchMailbox(email, { hold: ["page"] });
+    const importing = h.drain();
+    // Both folders' first pages are read (and held): the import has the three Inbox messages in hand.
+    await waitFor(
+      "the import's pages",
+      async () => ((await graphStats(email)).stats as { held?: number }).held === 2,
+      POLL_BOUND_MS,
+    );
+
+    const [gone, ...kept] = seeded.filter((m) => m.folder === "inbox") as [SeededMessage, ...SeededMessage[]];
+    await deleteGraphMessage(email, gone.id);
+    await liveRunAfter(api, org, email, Date.now());
+    await patchMailbox(email, { hold: [] });
+    await importing;
+
+    const sync = await status(h.api, org, email);
+    expect(sync.status).toBe("COMPLETED");
+    expect(sync.inbox).toMatchObject({
+      status: "COMPLETED",
+      total_messages: 2,
+      processed_messages: 2,
+      failed_messages: 0,
+    });
+    expect(sync.sent_items).toMatchObject({ total_messages: 1, processed_messages: 1 });
+    const listed = await listedIds(api, org);
+    expect(listed).not.toContain(gone.id);
+    expect(listed).toEqual(expect.arrayContaining(kept.map((m) => m.id)));
+    expect(await rowsOf(org, gone.id)).toBe(0);
+    // What the import stored for it before its write was skipped is removed again; the others' content stays.
+    expect((await bucketObjects(await messagePrefix({ orgId: org, mailbox: email, graphId: gone.id }))).size).toBe(0);
+    const keptPrefix = await messagePrefix({ orgId: org, mailbox: email, graphId: kept[0]?.id ?? "" });
+    expect((await bucketObjects(keptPrefix)).size).toBeGreaterThan(0);
+    // The removal's record only lived as long as the import.
+    expect(await removedItems(org)).toBe(0);
+  });
+
+  it("a deletion of mail it never imported leaves nothing behind when no import runs", async () => {
+    const api = liveApi();
+    const org = uniqueOrg("race");
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox("race");
+    await connectTenant(org, tenant);
+    // Received before the connect: outside live sync's window, and no import asked for.
+    const [old] = (await seedMailbox({ email, tenant, inbox: 1 })) as [SeededMessage];
+    await connect(api as never, org, email);
+    await waitFor("live sync", async () => (await liveStatus(api, org, email)).last_delta_at !== null, POLL_BOUND_MS);
+    await deleteGraphMessage(email, old.id);
+    await liveRunAfter(api, org, email, Date.now());
+    expect(await removedItems(org)).toBe(0);
+    expect(await rowsOf(org, old.id)).toBe(0);
+    expect(await listedIds(api, org)).toEqual([]);
+  });
+});
