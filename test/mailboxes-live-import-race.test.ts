@@ -9,6 +9,7 @@ import {
   deleteGraphMessage,
   graphStats,
   harness,
+  moveGraphMessage,
   patchMailbox,
   type SeededMessage,
   seedMailbox,
@@ -54,28 +55,35 @@ async function liveRunAfter(api: ReturnType<typeof liveApi>, org: string, email:
   );
 }
 
+/**
+ * A mailbox (3 Inbox messages, 1 in Sent Items, all received before the connect) whose import has read both
+ * folders' first pages, held by the fake Graph until `hold: []`. The import's queue tasks are delivered by the
+ * test (held pages would stall the real queue's consumer); live sync runs as in production, from the
+ * mailbox's Durable Object through the real queue.
+ */
+async function importWithHeldPages() {
+  const h = harness({ MAILBOX_POLL_INTERVAL_SECONDS: "1", MAILBOX_BACKSTOP_POLL_SECONDS: "3600" } as never);
+  const api = liveApi();
+  const org = uniqueOrg("race");
+  const tenant = uniqueTenant();
+  const email = uniqueMailbox("race");
+  await connectTenant(org, tenant);
+  const seeded = await seedMailbox({ email, tenant, inbox: 3, sentitems: 1 });
+  await connect(h.api, org, email, { mailboxSyncTimeframe: "1m" });
+  await waitFor("live sync", async () => (await liveStatus(api, org, email)).last_delta_at !== null, POLL_BOUND_MS);
+  await patchMailbox(email, { hold: ["page"] });
+  const importing = h.drain();
+  await waitFor(
+    "the import's pages",
+    async () => ((await graphStats(email)).stats as { held?: number }).held === 2,
+    POLL_BOUND_MS,
+  );
+  return { h, api, org, email, seeded, importing };
+}
+
 describe("live sync during the import", { timeout: 60_000 }, () => {
   it("a message deleted after the import read its page is not imported, counted or stored", async () => {
-    // The import's queue tasks are delivered by the test (held pages would stall the real queue's
-    // consumer); live sync runs as in production, from the mailbox's Durable Object through the real queue.
-    const h = harness({ MAILBOX_POLL_INTERVAL_SECONDS: "1", MAILBOX_BACKSTOP_POLL_SECONDS: "3600" } as never);
-    const api = liveApi();
-    const org = uniqueOrg("race");
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("race");
-    await connectTenant(org, tenant);
-    const seeded = await seedMailbox({ email, tenant, inbox: 3, sentitems: 1 });
-    await connect(h.api, org, email, { mailboxSyncTimeframe: "1m" });
-    await waitFor("live sync", async () => (await liveStatus(api, org, email)).last_delta_at !== null, POLL_BOUND_MS);
-    await patchMailbox(email, { hold: ["page"] });
-    const importing = h.drain();
-    // Both folders' first pages are read (and held): the import has the three Inbox messages in hand.
-    await waitFor(
-      "the import's pages",
-      async () => ((await graphStats(email)).stats as { held?: number }).held === 2,
-      POLL_BOUND_MS,
-    );
-
+    const { h, api, org, email, seeded, importing } = await importWithHeldPages();
     const [gone, ...kept] = seeded.filter((m) => m.folder === "inbox") as [SeededMessage, ...SeededMessage[]];
     await deleteGraphMessage(email, gone.id);
     await liveRunAfter(api, org, email, Date.now());
@@ -103,6 +111,27 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
     expect(await removedItems(org)).toBe(0);
   });
 
+  it("a message moved from Inbox to Sent Items after the import read both pages is imported once, in Sent Items", async () => {
+    const { h, api, org, email, seeded, importing } = await importWithHeldPages();
+    const [moved] = seeded.filter((m) => m.folder === "inbox") as [SeededMessage];
+    await moveGraphMessage(email, moved.id, "sentitems");
+    await liveRunAfter(api, org, email, Date.now());
+    await patchMailbox(email, { hold: [] });
+    await importing;
+
+    expect((await status(h.api, org, email)).status).toBe("COMPLETED");
+    const { messages } = (
+      await api<{ messages: { graph_id: string; folder: string }[] }>(
+        "GET",
+        "/v2/email-settings/shared-inboxes/default/messages",
+        { org },
+      )
+    ).body;
+    expect(messages).toHaveLength(4);
+    expect(messages.filter((m) => m.graph_id === moved.id).map((m) => m.folder)).toEqual(["sentitems"]);
+    expect(await removedItems(org)).toBe(0);
+  });
+
   it("a deletion of mail it never imported leaves nothing behind when no import runs", async () => {
     const api = liveApi();
     const org = uniqueOrg("race");
@@ -118,5 +147,30 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
     expect(await removedItems(org)).toBe(0);
     expect(await rowsOf(org, old.id)).toBe(0);
     expect(await listedIds(api, org)).toEqual([]);
+  });
+});
+
+describe("moves of mail received before the connect", { timeout: 60_000 }, () => {
+  it("an imported message moved from Inbox to Sent Items stays listed, in Sent Items", async () => {
+    const api = liveApi();
+    const org = uniqueOrg("move");
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox("move");
+    await connectTenant(org, tenant);
+    const seeded = await seedMailbox({ email, tenant, inbox: 2 });
+    await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
+    await waitFor("the import", async () => (await listedIds(api, org)).length === 2, POLL_BOUND_MS);
+    const [moved] = seeded as [SeededMessage];
+    await moveGraphMessage(email, moved.id, "sentitems");
+    await liveRunAfter(api, org, email, Date.now());
+    const { messages } = (
+      await api<{ messages: { graph_id: string; folder: string }[] }>(
+        "GET",
+        "/v2/email-settings/shared-inboxes/default/messages",
+        { org },
+      )
+    ).body;
+    expect(messages.find((m) => m.graph_id === moved.id)?.folder).toBe("sentitems");
+    expect(messages).toHaveLength(2);
   });
 });

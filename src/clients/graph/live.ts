@@ -124,3 +124,32 @@ function grantedExpiry(answered: string | undefined, asked: Date): number {
   const at = answered ? Date.parse(answered) : Number.NaN;
   return Number.isFinite(at) ? at : asked.getTime();
 }
+
+type Reader = Pick<GraphClient, "url" | "get">;
+
+/**
+ * A message as it is now, with the id of the folder it is in (`parentFolderId`), or null when Graph no
+ * longer has it (404: deleted for good). A delta `@removed` says only that it left the folder.
+ */
+export async function currentMessage(client: Reader, mailbox: string, id: string): Promise<GraphMessage | null> {
+  const url = client.url(`${mailboxPath(mailbox)}/messages/${encodeSegment(id)}`, {
+    $select: `${DELTA_SELECT},parentFolderId`,
+  });
+  try {
+    return await client.get<GraphMessage>(url);
+  } catch (err) {
+    if (err instanceof GraphError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+/** The id of a well-known mail folder of the mailbox (what `parentFolderId` holds for it). */
+export async function folderIdOf(client: Reader, mailbox: string, folder: SyncFolder): Promise<string> {
+  const info = await client.get<{ id?: unknown }>(
+    client.url(`${mailboxPath(mailbox)}/mailFolders/${folder}`, { $select: "id" }),
+  );
+  if (typeof info.id !== "string" || info.id === "") {
+    throw new GraphError(502, "InvalidFolder", `Microsoft Graph answered no id for the ${folder} folder`);
+  }
+  return info.id;
+}

@@ -9,6 +9,7 @@ import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { messageReceivedStatements } from "../message-events";
 import type { StoredMessage } from "../sync/import-writer";
 import { jsonChunks } from "../sync/json-chunks";
+import { otherFolder, resolveRemovals } from "./removals";
 import { markStatements, presentIds, type ResyncRound, sweepStatements } from "./resync-sweep";
 
 /**
@@ -20,6 +21,8 @@ import { markStatements, presentIds, type ResyncRound, sweepStatements } from ".
  *   is updated only when Graph's `lastModifiedDateTime` is newer than the stored version's (or equal with
  *   another folder: a move), so replayed and out-of-order pages never move a message back. A moved message
  *   keeps its row (immutable ids survive moves); an upsert also brings back a tombstone.
+ * - A removal that Graph shows to be a move into the other synced folder is written as that message, in
+ *   that folder (removals.ts): a delta round only brings back mail received since the connect.
  * - Removed messages become tombstones: `deleted_at` set, bodies and preview dropped, skipped by listings;
  *   their objects in the message store and their attachment rows are deleted after the transaction.
  *   Only a row still in the folder that reported the removal is touched, so "removed from Inbox" after
@@ -113,10 +116,16 @@ export async function writeDeltaPage(
   graph: AttachmentGraph | null,
 ): Promise<{ statements: number; skipped: number }> {
   const db = env.DB;
+  // Removals that are moves into the other synced folder are written there instead (removals.ts).
+  const resolved = await resolveRemovals(db, graph, ctx, page.removed);
   const converted = [];
   let incomplete = 0;
-  for (const raw of page.present) {
-    const c = convertMessage(raw, ctx.folder, WHOLE_BODY);
+  const incoming = [
+    ...page.present.map((raw) => ({ raw, folder: ctx.folder })),
+    ...resolved.movedIn.map((raw) => ({ raw, folder: otherFolder(ctx.folder) })),
+  ];
+  for (const { raw, folder } of incoming) {
+    const c = convertMessage(raw, folder, WHOLE_BODY);
     if (c.ok) converted.push(c.row);
     else incomplete++;
   }
@@ -129,7 +138,9 @@ export async function writeDeltaPage(
   }
   const now = new Date().toISOString();
   const removals = [
-    ...jsonChunks(page.removed).map((json) => db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json)),
+    ...jsonChunks(resolved.removed).map((json) =>
+      db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json),
+    ),
     ...sweepStatements(db, ctx, page, now),
   ];
   const rowChunks = jsonChunks(rows);
@@ -141,7 +152,7 @@ export async function writeDeltaPage(
     ]),
     ...attachmentStatements(db, ctx, store.attachments),
     ...markStatements(db, ctx, jsonChunks(presentIds(page.present))),
-    ...jsonChunks(page.removed).map((json) =>
+    ...jsonChunks(resolved.removed).map((json) =>
       db.prepare(REMOVED_DURING_IMPORT).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json),
     ),
     ...removals,
