@@ -4,6 +4,7 @@ import { messagePrefix } from "@/services/message-store/keys";
 import { uniqueOrg } from "./helpers/api";
 import { listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
 import {
+  addGraphMessage,
   connect,
   connectTenant,
   deleteGraphMessage,
@@ -132,21 +133,26 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
     expect(await removedItems(org)).toBe(0);
   });
 
-  it("a deletion of mail it never imported leaves nothing behind when no import runs", async () => {
+  it("after the import has ended, deleting mail it never imported (outside its timeframe) leaves nothing behind", async () => {
     const api = liveApi();
     const org = uniqueOrg("race");
     const tenant = uniqueTenant();
     const email = uniqueMailbox("race");
     await connectTenant(org, tenant);
-    // Received before the connect: outside live sync's window, and no import asked for.
-    const [old] = (await seedMailbox({ email, tenant, inbox: 1 })) as [SeededMessage];
-    await connect(api as never, org, email);
-    await waitFor("live sync", async () => (await liveStatus(api, org, email)).last_delta_at !== null, POLL_BOUND_MS);
+    // One message inside the import's month, one older (`old`): outside both the import and live sync's window.
+    const seeded = await seedMailbox({ email, tenant, inbox: 1, old: 1 });
+    const old = seeded.find((m) => Date.parse(m.receivedDateTime) < Date.now() - 60 * 86_400_000) as SeededMessage;
+    await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
+    await waitFor(
+      "the import's end",
+      async () => (await status(api as never, org, email)).status === "COMPLETED",
+      20_000,
+    );
     await deleteGraphMessage(email, old.id);
     await liveRunAfter(api, org, email, Date.now());
     expect(await removedItems(org)).toBe(0);
     expect(await rowsOf(org, old.id)).toBe(0);
-    expect(await listedIds(api, org)).toEqual([]);
+    expect(await listedIds(api, org)).toHaveLength(1);
   });
 });
 
@@ -172,5 +178,24 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
     ).body;
     expect(messages.find((m) => m.graph_id === moved.id)?.folder).toBe("sentitems");
     expect(messages).toHaveLength(2);
+  });
+
+  it("a removal Graph cannot look up (500) is applied as a removal and live sync carries on", async () => {
+    const api = liveApi();
+    const org = uniqueOrg("move");
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox("move");
+    await connectTenant(org, tenant);
+    const seeded = await seedMailbox({ email, tenant, inbox: 2 });
+    await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
+    await waitFor("the import", async () => (await listedIds(api, org)).length === 2, POLL_BOUND_MS);
+    const [unreadable] = seeded as [SeededMessage];
+    // Graph now answers 500 ErrorCorruptData for it alone; then it is moved out of Inbox.
+    await patchMailbox(email, { failing: [unreadable.id] });
+    await moveGraphMessage(email, unreadable.id, "sentitems");
+    const later = await addGraphMessage(email, { folder: "inbox", subject: "after the unreadable one" });
+    await waitFor("the next message", async () => (await listedIds(api, org)).includes(later.id), POLL_BOUND_MS);
+    expect(await listedIds(api, org)).not.toContain(unreadable.id);
+    expect((await liveStatus(api, org, email)).last_error).toBeNull();
   });
 });

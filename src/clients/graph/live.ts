@@ -127,20 +127,29 @@ function grantedExpiry(answered: string | undefined, asked: Date): number {
 
 type Reader = Pick<GraphClient, "url" | "get">;
 
-/**
- * A message as it is now, with the id of the folder it is in (`parentFolderId`), or null when Graph no
- * longer has it (404: deleted for good). A delta `@removed` says only that it left the folder.
- */
-export async function currentMessage(client: Reader, mailbox: string, id: string): Promise<GraphMessage | null> {
-  const url = client.url(`${mailboxPath(mailbox)}/messages/${encodeSegment(id)}`, {
-    $select: `${DELTA_SELECT},parentFolderId`,
-  });
+async function orNullWhenGone<T>(request: Promise<T>): Promise<T | null> {
   try {
-    return await client.get<GraphMessage>(url);
+    return await request;
   } catch (err) {
     if (err instanceof GraphError && err.status === 404) return null;
     throw err;
   }
+}
+
+/**
+ * Where a message is now: the id of its folder (`parentFolderId`), or null when Graph no longer has it
+ * (404: deleted for good). A delta `@removed` says only that it left the folder. Selects nothing else.
+ */
+export async function messageFolder(client: Reader, mailbox: string, id: string): Promise<string | null> {
+  const url = client.url(`${mailboxPath(mailbox)}/messages/${encodeSegment(id)}`, { $select: "id,parentFolderId" });
+  const found = await orNullWhenGone(client.get<{ parentFolderId?: unknown }>(url));
+  return typeof found?.parentFolderId === "string" ? found.parentFolderId : null;
+}
+
+/** A message as a delta round would have listed it (the same fields), or null when Graph no longer has it. */
+export function currentMessage(client: Reader, mailbox: string, id: string): Promise<GraphMessage | null> {
+  const url = client.url(`${mailboxPath(mailbox)}/messages/${encodeSegment(id)}`, { $select: DELTA_SELECT });
+  return orNullWhenGone(client.get<GraphMessage>(url));
 }
 
 /** The id of a well-known mail folder of the mailbox (what `parentFolderId` holds for it). */

@@ -1,16 +1,22 @@
-import type { GraphClient } from "@/clients/graph/client";
-import { currentMessage, folderIdOf } from "@/clients/graph/live";
+import { type GraphClient, GraphThrottledError } from "@/clients/graph/client";
+import { currentMessage, folderIdOf, messageFolder } from "@/clients/graph/live";
 import type { GraphMessage, SyncFolder } from "@/clients/graph/mail";
 import { forEachConcurrently } from "@/lib/concurrency";
+import { logEvent } from "@/lib/log";
 
 /**
  * What a delta page's removals mean. A delta round reports a message that left its folder as `@removed`,
- * whether it was deleted or moved; a message moved into the other synced folder comes back in that folder's
- * round only when it is in the round's window (mail received since the connect), so mail received before
- * it, imported or being imported, would be lost on a move. Each removal that can matter (the message is
- * stored in this folder, or an import is running) is looked up in Graph: a message now in the other synced
- * folder is a move, written there; a message gone (404) or in any other folder (Deleted Items, an archive)
- * is a removal.
+ * whether it was deleted or moved, and a message moved into the other synced folder comes back in that
+ * folder's round only when it is in the round's window (mail received since the connect). So a removal
+ * that can matter is looked up in Graph (its folder only, `$select=id,parentFolderId`):
+ * - now in the other synced folder: a move, written there (its current state fetched in full);
+ * - still (or again) in this folder: no removal (a replayed `@removed`, or it left and came back);
+ * - gone (404) or in any other folder (Deleted Items, an archive): a removal.
+ * Worth a lookup: a message stored in this folder that was received before the live window (newer mail
+ * comes back in the other folder's round by itself), and while an import runs any message without a row
+ * (the import may be about to write it). A lookup that fails for any reason but throttling counts as a
+ * removal (logged), so one unreadable message never stalls the mailbox's live sync; throttling is thrown
+ * (the run backs off and replays the page).
  */
 
 export interface ResolvedRemovals {
@@ -22,13 +28,22 @@ export interface ResolvedRemovals {
 
 type Reader = Pick<GraphClient, "url" | "get">;
 
+export interface RemovalContext {
+  orgId: string;
+  mailbox: string;
+  folder: SyncFolder;
+  /** Start of the live window (ISO): mail received since then needs no lookup. */
+  windowStart?: string;
+}
+
 /** Lookups in flight at once (the mailbox's Graph slots bound them further). */
 const LOOKUP_CONCURRENCY = 4;
 
-// ?1 org, ?2 mailbox, ?3 folder, ?4 ids (JSON)
+// ?1 org, ?2 mailbox, ?3 folder, ?4 ids (JSON), ?5 live window start (ISO or NULL)
 const WORTH_A_LOOKUP = `SELECT j.value AS graph_id FROM json_each(?4) AS j
 WHERE EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mailbox = ?2
-    AND im.graph_id = j.value AND im.folder = ?3 AND im.deleted_at IS NULL)
+    AND im.graph_id = j.value AND im.folder = ?3 AND im.deleted_at IS NULL
+    AND (?5 IS NULL OR im.received_at IS NULL OR julianday(im.received_at) < julianday(?5)))
   OR (NOT EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mailbox = ?2
         AND im.graph_id = j.value)
       AND EXISTS (SELECT 1 FROM mailbox_sync_executions e WHERE e.org_id = ?1 AND e.mailbox = ?2
@@ -36,23 +51,56 @@ WHERE EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mai
 
 export const otherFolder = (folder: SyncFolder): SyncFolder => (folder === "inbox" ? "sentitems" : "inbox");
 
+const NOTHING_MOVED = (removed: string[]): ResolvedRemovals => ({ removed, movedIn: [] });
+
+/** Runs a lookup; throttling is thrown, any other failure answers `fallback` (and is logged). */
+async function lookup<T>(ctx: RemovalContext, request: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await request();
+  } catch (err) {
+    if (err instanceof GraphThrottledError) throw err;
+    logEvent("warn", "mailbox_live_removal_lookup_failed", {
+      orgId: ctx.orgId,
+      error: err instanceof Error ? err.message.slice(0, 200) : typeof err,
+    });
+    return fallback;
+  }
+}
+
 export async function resolveRemovals(
   db: D1Database,
   graph: Reader | null,
-  ctx: { orgId: string; mailbox: string; folder: SyncFolder },
+  ctx: RemovalContext,
   removed: string[],
 ): Promise<ResolvedRemovals> {
-  if (removed.length === 0 || !graph) return { removed, movedIn: [] };
+  if (removed.length === 0 || !graph) return NOTHING_MOVED(removed);
   const { results } = await db
     .prepare(WORTH_A_LOOKUP)
-    .bind(ctx.orgId, ctx.mailbox, ctx.folder, JSON.stringify(removed))
+    .bind(ctx.orgId, ctx.mailbox, ctx.folder, JSON.stringify(removed), ctx.windowStart ?? null)
     .all<{ graph_id: string }>();
-  if (results.length === 0) return { removed, movedIn: [] };
-  const target = await folderIdOf(graph, ctx.mailbox, otherFolder(ctx.folder));
+  if (results.length === 0) return NOTHING_MOVED(removed);
+  const folders = await lookup(
+    ctx,
+    () =>
+      Promise.all([
+        folderIdOf(graph, ctx.mailbox, ctx.folder),
+        folderIdOf(graph, ctx.mailbox, otherFolder(ctx.folder)),
+      ]),
+    null,
+  );
+  if (!folders) return NOTHING_MOVED(removed);
+  const [here, there] = folders;
+  const stayed = new Set<string>();
   const moved = new Map<string, GraphMessage>();
   await forEachConcurrently(results, LOOKUP_CONCURRENCY, async ({ graph_id }) => {
-    const now = await currentMessage(graph, ctx.mailbox, graph_id);
-    if (now && now.parentFolderId === target && now.id === graph_id) moved.set(graph_id, now);
+    const folderId = await lookup(ctx, () => messageFolder(graph, ctx.mailbox, graph_id), null);
+    if (folderId === here) stayed.add(graph_id);
+    if (folderId !== there) return;
+    const message = await lookup(ctx, () => currentMessage(graph, ctx.mailbox, graph_id), null);
+    if (message && message.id === graph_id) moved.set(graph_id, message);
   });
-  return { removed: removed.filter((id) => !moved.has(id)), movedIn: [...moved.values()] };
+  return {
+    removed: removed.filter((id) => !stayed.has(id) && !moved.has(id)),
+    movedIn: [...moved.values()],
+  };
 }

@@ -121,6 +121,7 @@ async function syncFolder(
     mailbox: plan.mailbox,
     runId,
     folder,
+    windowStart: plan.since,
     attachmentMaxBytes: appConfig(env).MAILBOX_ATTACHMENT_MAX_BYTES,
     // A resync round in progress (continued from an earlier run) keeps its round id and window.
     ...(!cursor.complete && cursor.link && cursor.resync && { resync: cursor.resync }),

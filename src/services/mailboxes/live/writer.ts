@@ -97,6 +97,8 @@ export interface LiveWrite {
   runId: string;
   folder: SyncFolder;
   attachmentMaxBytes: number;
+  /** Start of the live window (ISO): removals of mail received before it are looked up (removals.ts). */
+  windowStart?: string;
   /** Set while the folder's round is a resync. */
   resync?: ResyncRound;
 }
@@ -131,6 +133,12 @@ export async function writeDeltaPage(
   }
   const store = await storeBatch(converted, { env, ...ctx, graph });
   const rows: StoredMessage[] = store.stored;
+  // A move whose message could not be converted or stored is applied as the removal it was reported as.
+  const written = new Set(rows.map((row) => row.graph_id));
+  const removedIds = [
+    ...resolved.removed,
+    ...resolved.movedIn.map((raw) => String(raw.id)).filter((id) => !written.has(id)),
+  ];
   const skipped = incomplete + store.failed.length;
   if (incomplete > 0) logEvent("warn", "mailbox_live_message_incomplete", { orgId: ctx.orgId, skipped: incomplete });
   if (store.failed.length > 0) {
@@ -138,7 +146,7 @@ export async function writeDeltaPage(
   }
   const now = new Date().toISOString();
   const removals = [
-    ...jsonChunks(resolved.removed).map((json) =>
+    ...jsonChunks(removedIds).map((json) =>
       db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json),
     ),
     ...sweepStatements(db, ctx, page, now),
@@ -152,7 +160,7 @@ export async function writeDeltaPage(
     ]),
     ...attachmentStatements(db, ctx, store.attachments),
     ...markStatements(db, ctx, jsonChunks(presentIds(page.present))),
-    ...jsonChunks(resolved.removed).map((json) =>
+    ...jsonChunks(removedIds).map((json) =>
       db.prepare(REMOVED_DURING_IMPORT).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json),
     ),
     ...removals,

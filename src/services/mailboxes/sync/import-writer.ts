@@ -41,12 +41,14 @@ const CURRENT = `mailbox_sync_executions e
 const GUARD = `EXISTS (SELECT 1 FROM ${CURRENT})`;
 
 /**
- * Live sync saw the page's message leave this folder after the import read the page (live/writer.ts records
- * it as a REMOVED item while an import runs): the page's copy is stale, so it is not written. A message
- * removed from another folder (moved here) is written.
+ * Live sync saw the page's message leave this folder after the import read the page (?7; live/writer.ts
+ * records it as a REMOVED item while an import runs): the page's copy is stale, so it is not written. A
+ * removal recorded before the page was read (the message was back by then) and a removal from another
+ * folder (moved here) do not stop it.
  */
 const REMOVED_FROM_FOLDER = `EXISTS (SELECT 1 FROM mailbox_sync_items r WHERE r.org_id = ?1 AND r.mailbox = ?2
-  AND r.graph_id = j.value ->> '$.graph_id' AND r.status = 'REMOVED' AND r.folder = j.value ->> '$.folder')`;
+  AND r.graph_id = j.value ->> '$.graph_id' AND r.status = 'REMOVED' AND r.folder = j.value ->> '$.folder'
+  AND r.updated_at >= ?7)`;
 
 const INSERT_MESSAGES = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
   from_name, to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview,
@@ -118,7 +120,7 @@ export interface ImportWrite {
  * refused the write (outcomes to record, none recorded: an outcome upsert always changes its row when
  * the guard holds). Writes no message or outcome when the guard fails (attachment rows attach only to
  * messages that have a row). A new inbox message emits `message.received` in the same transaction
- * (message-events.ts: 2 statements per chunk).
+ * (message-events.ts: 2 statements per chunk). `readAt`: when Graph answered the messages (their page).
  */
 export async function writeImport(
   db: D1Database,
@@ -126,6 +128,7 @@ export async function writeImport(
   rows: StoredMessage[],
   outcomes: ItemOutcome[],
   attachments: AttachmentRecord[] = [],
+  readAt: string = new Date().toISOString(),
 ): Promise<ImportWrite> {
   const now = new Date().toISOString();
   const bind = (query: string, json: string) =>
@@ -133,7 +136,7 @@ export async function writeImport(
   const outcomeStatements = jsonChunks(outcomes).map((json) => bind(UPSERT_ITEMS, json));
   const messageChunks = jsonChunks(rows).map((json) => [
     // Each chunk's insert, then the `message.received` events of the rows it actually inserted.
-    bind(INSERT_MESSAGES, json),
+    db.prepare(INSERT_MESSAGES).bind(ctx.orgId, ctx.mailbox, ctx.executionId, ctx.token, now, json, readAt),
     ...messageReceivedStatements(db, ctx.orgId, ctx.mailbox, now, json),
   ]);
   const statements = [...messageChunks.flat(), ...attachmentStatements(db, ctx, attachments), ...outcomeStatements];

@@ -148,6 +148,7 @@ async function runPageTask(env: AppEnv, task: PageTask, run: TaskRun) {
   if (pagesDone > pageNumber) return;
   const url = task.url ?? firstPageUrl(client, task.mailbox, task.folder, current.window_start);
   let page: Awaited<ReturnType<typeof client.page<GraphMessage>>>;
+  const readAt = new Date().toISOString();
   try {
     page = await client.page<GraphMessage>(url, MESSAGE_PAGE_SIZE);
   } catch (err) {
@@ -164,6 +165,7 @@ async function runPageTask(env: AppEnv, task: PageTask, run: TaskRun) {
     task,
     page.value.map((m) => fetchedMessage(m, folder)),
     run,
+    readAt,
   );
   if (!page.nextLink) {
     await setFolderStatus(env, execution, folder, { status: "COMPLETED", from: ["PENDING", "RUNNING"] });
@@ -199,6 +201,7 @@ async function runMessagesTask(env: AppEnv, task: MessagesTask, run: TaskRun) {
   const folders = await itemFolders(env, task);
   const throttled: string[] = [];
   let retryAfter = 1;
+  const readAt = new Date().toISOString();
   const fetched = await Promise.all(
     task.ids.map(async (id): Promise<FetchedMessage | undefined> => {
       const folder = folders(id);
@@ -217,6 +220,7 @@ async function runMessagesTask(env: AppEnv, task: MessagesTask, run: TaskRun) {
     task,
     fetched.filter((r) => r !== undefined),
     run,
+    readAt,
   );
   if (throttled.length > 0) {
     const count = task.throttled ?? 0;
@@ -240,7 +244,13 @@ function fetchFailed(id: string, err: unknown): Converted {
  * metadata into D1) and the outcome of every message, in one transaction. A message whose content
  * (an attachment) could not be stored is a failed message, retried as any other.
  */
-async function writeOutcomes(env: AppEnv, ctx: ImportContext, results: FetchedMessage[], run?: TaskRun) {
+async function writeOutcomes(
+  env: AppEnv,
+  ctx: ImportContext,
+  results: FetchedMessage[],
+  run?: TaskRun,
+  readAt?: string,
+) {
   const converted = results.flatMap(({ converted: c }) => (c.ok ? [c.row] : []));
   const expanded = new Map(
     results.flatMap(({ converted: c, attachments }) => (c.ok && attachments ? [[c.row.graph_id, attachments]] : [])),
@@ -265,7 +275,7 @@ async function writeOutcomes(env: AppEnv, ctx: ImportContext, results: FetchedMe
   if (outcomes.length < results.length) {
     logEvent("warn", "mailbox_sync_message_without_id", { executionId: ctx.executionId });
   }
-  const write = await writeImport(env.DB, ctx, store.stored, outcomes, store.attachments);
+  const write = await writeImport(env.DB, ctx, store.stored, outcomes, store.attachments, readAt);
   // Refused (a stale task): after a disconnect, what this attempt stored has no row to claim it.
   if (write.refused) {
     await dropUnclaimedContent(
