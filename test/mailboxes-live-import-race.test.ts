@@ -133,6 +133,37 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
     expect(await removedItems(org)).toBe(0);
   });
 
+  it("mail that arrives and is deleted while the import holds it leaves no objects behind", async () => {
+    const h = harness({ MAILBOX_POLL_INTERVAL_SECONDS: "1", MAILBOX_BACKSTOP_POLL_SECONDS: "3600" } as never);
+    const api = liveApi();
+    const org = uniqueOrg("race");
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox("race");
+    await connectTenant(org, tenant);
+    await seedMailbox({ email, tenant, inbox: 1 });
+    await connect(h.api, org, email, { mailboxSyncTimeframe: "1m" });
+    // New mail: live sync stores it (row and objects) ...
+    const arrived = await addGraphMessage(email, { folder: "inbox", subject: "here and gone" });
+    await waitFor("live sync", async () => (await listedIds(api, org)).includes(arrived.id), POLL_BOUND_MS);
+    // ... the import reads a page that holds it too, and before the import writes, it is deleted.
+    await patchMailbox(email, { hold: ["page"] });
+    const importing = h.drain();
+    await waitFor(
+      "the import's pages",
+      async () => ((await graphStats(email)).stats as { held?: number }).held === 2,
+      POLL_BOUND_MS,
+    );
+    await deleteGraphMessage(email, arrived.id);
+    await waitFor("the deletion", async () => !(await listedIds(api, org)).includes(arrived.id), POLL_BOUND_MS);
+    await patchMailbox(email, { hold: [] });
+    await importing;
+
+    expect((await status(h.api, org, email)).status).toBe("COMPLETED");
+    const prefix = await messagePrefix({ orgId: org, mailbox: email, graphId: arrived.id });
+    // The import's copy went onto a tombstone: what it stored again is removed (the tombstone keeps nothing).
+    expect((await bucketObjects(prefix)).size).toBe(0);
+  });
+
   it("after the import has ended, deleting mail it never imported (outside its timeframe) leaves nothing behind", async () => {
     const api = liveApi();
     const org = uniqueOrg("race");

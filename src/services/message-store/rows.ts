@@ -4,7 +4,8 @@ import { deletePrefix } from "./objects";
 
 /**
  * D1 statements of the message store, for the callers' own `db.batch`: the attachment rows of imported
- * messages (found by org, mailbox and Graph id, so they attach to whichever row the message has), and
+ * messages (found by org, mailbox and Graph id, so they attach to whichever row the message has, never to a
+ * tombstone: a stale import page of a message deleted meanwhile attaches nothing), and
  * the removal of a message's attachment rows. Rows travel as one JSON parameter (json_each).
  */
 
@@ -16,6 +17,7 @@ SELECT ?1, m.id, j.value ->> '$.id', j.value ->> '$.name', j.value ->> '$.conten
   j.value ->> '$.skipped_reason', j.value ->> '$.r2_key', j.value ->> '$.sha256', ?3
 FROM json_each(?4) AS j
 JOIN imported_messages m ON m.org_id = ?1 AND m.mailbox = ?2 AND m.graph_id = j.value ->> '$.graph_id'
+  AND m.deleted_at IS NULL
 WHERE true
 ON CONFLICT (org_id, message_id, id) DO UPDATE SET
   name = excluded.name, content_type = excluded.content_type, size = excluded.size,

@@ -34,8 +34,8 @@ export async function dropUnclaimedContent(
 
 /**
  * After an import write the guard let through that added fewer rows than it was given: the messages still
- * without a row were skipped because live sync saw them removed meanwhile (an existing row is a redelivery:
- * kept). Removes what this attempt stored for them. Answers how many messages' objects went.
+ * without a row, or with a tombstone, were skipped because live sync saw them removed meanwhile (an existing
+ * row is a redelivery: kept). Removes what this attempt stored for them. Answers how many messages' objects went.
  */
 export async function dropSkippedContent(
   env: StoreEnv,
@@ -48,12 +48,16 @@ export async function dropSkippedContent(
   return dropped;
 }
 
-/** Deletes the objects of the given messages that have no row; answers how many messages that was. */
+/**
+ * Deletes the objects of the given messages that have no row, or only a tombstone (a message deleted
+ * meanwhile keeps no content); answers how many messages that was.
+ */
 async function dropContentWithoutRow(env: StoreEnv, orgId: string, mailbox: string, graphIds: string[]) {
   if (graphIds.length === 0) return 0;
   const { results } = await env.DB.prepare(
     `SELECT j.value AS graph_id FROM json_each(?3) AS j WHERE NOT EXISTS (
-       SELECT 1 FROM imported_messages m WHERE m.org_id = ?1 AND m.mailbox = ?2 AND m.graph_id = j.value)`,
+       SELECT 1 FROM imported_messages m WHERE m.org_id = ?1 AND m.mailbox = ?2 AND m.graph_id = j.value
+         AND m.deleted_at IS NULL)`,
   )
     .bind(orgId, mailbox, JSON.stringify(graphIds))
     .all<{ graph_id: string }>();
