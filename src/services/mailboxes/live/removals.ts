@@ -24,6 +24,8 @@ export interface ResolvedRemovals {
   removed: string[];
   /** Now in the other synced folder: their current state, to be written there. */
   movedIn: GraphMessage[];
+  /** Messages looked up in Graph. */
+  lookups: number;
 }
 
 type Reader = Pick<GraphClient, "url" | "get">;
@@ -51,7 +53,7 @@ WHERE EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mai
 
 export const otherFolder = (folder: SyncFolder): SyncFolder => (folder === "inbox" ? "sentitems" : "inbox");
 
-const NOTHING_MOVED = (removed: string[]): ResolvedRemovals => ({ removed, movedIn: [] });
+const NOTHING_MOVED = (removed: string[]): ResolvedRemovals => ({ removed, movedIn: [], lookups: 0 });
 
 /** Runs a lookup; throttling is thrown, any other failure answers `fallback` (and is logged). */
 async function lookup<T>(ctx: RemovalContext, request: () => Promise<T>, fallback: T): Promise<T> {
@@ -102,5 +104,6 @@ export async function resolveRemovals(
   return {
     removed: removed.filter((id) => !stayed.has(id) && !moved.has(id)),
     movedIn: [...moved.values()],
+    lookups: results.length,
   };
 }

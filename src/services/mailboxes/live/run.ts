@@ -27,6 +27,11 @@ import { type LiveWrite, writeDeltaPage } from "./writer";
 
 /** Pages per folder and run; a longer round continues in the next run (queued right away). */
 const MAX_PAGES_PER_RUN = 20;
+/**
+ * Removal lookups per folder and run (each is a Graph request plus the mailbox's slot calls): a bulk
+ * deletion of stored mail continues in the next run rather than nearing the invocation's subrequest limit.
+ */
+const MAX_LOOKUPS_PER_RUN = 500;
 
 type Lock = ReturnType<typeof lockStub>;
 type FolderResult = "stale" | { more?: boolean; error?: string };
@@ -126,7 +131,8 @@ async function syncFolder(
     // A resync round in progress (continued from an earlier run) keeps its round id and window.
     ...(!cursor.complete && cursor.link && cursor.resync && { resync: cursor.resync }),
   };
-  for (let pages = 0; pages < MAX_PAGES_PER_RUN; pages++) {
+  let lookups = 0;
+  for (let pages = 0; pages < MAX_PAGES_PER_RUN && lookups < MAX_LOOKUPS_PER_RUN; pages++) {
     let page: Awaited<ReturnType<typeof deltaPage>>;
     try {
       page = await deltaPage(client, link);
@@ -143,7 +149,7 @@ async function syncFolder(
       }
       throw err;
     }
-    await writeDeltaPage(env, write, page, client);
+    lookups += (await writeDeltaPage(env, write, page, client)).lookups;
     const next: FolderCursor = page.nextLink
       ? { link: page.nextLink, complete: false, roundStartedAt, lastRoundAt: cursor.lastRoundAt, resync: write.resync }
       : { link: page.deltaLink, complete: page.deltaLink !== undefined, lastRoundAt: roundStartedAt };

@@ -107,16 +107,16 @@ export interface LiveWrite {
 const WHOLE_BODY = Number.MAX_SAFE_INTEGER;
 
 /**
- * Writes one delta page (one transaction); answers the statements run and the messages skipped (Graph
+ * Writes one delta page (one transaction); answers the statements run, the messages skipped (Graph
  * returned them incomplete, or their content could not be stored: both logged, and imported with the
- * message's next change).
+ * message's next change) and the removals looked up in Graph.
  */
 export async function writeDeltaPage(
   env: AppEnv,
   ctx: LiveWrite,
   page: { present: GraphMessage[]; removed: string[]; deltaLink?: string },
   graph: AttachmentGraph | null,
-): Promise<{ statements: number; skipped: number }> {
+): Promise<{ statements: number; skipped: number; lookups: number }> {
   const db = env.DB;
   // Removals that are moves into the other synced folder are written there instead (removals.ts).
   const resolved = await resolveRemovals(db, graph, ctx, page.removed);
@@ -146,9 +146,7 @@ export async function writeDeltaPage(
   }
   const now = new Date().toISOString();
   const removals = [
-    ...jsonChunks(removedIds).map((json) =>
-      db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json),
-    ),
+    ...jsonChunks(removedIds).map((json) => db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json)),
     ...sweepStatements(db, ctx, page, now),
   ];
   const rowChunks = jsonChunks(rows);
@@ -165,7 +163,7 @@ export async function writeDeltaPage(
     ),
     ...removals,
   ];
-  if (statements.length === 0) return { statements: 0, skipped };
+  if (statements.length === 0) return { statements: 0, skipped, lookups: resolved.lookups };
   const results = await db.batch<{ graph_id: string }>(statements);
   // Deliveries were written (statement 3 of each chunk's three): deliver now rather than at the sweep.
   if (results.slice(0, rowChunks.length * 3).some((r, i) => i % 3 === 2 && (r.meta?.changes ?? 0) > 0)) {
@@ -189,5 +187,5 @@ export async function writeDeltaPage(
     env.MESSAGE_STORE,
     removed.map((r) => ({ orgId: ctx.orgId, mailbox: ctx.mailbox, graphId: r.graph_id })),
   );
-  return { statements: statements.length, skipped };
+  return { statements: statements.length, skipped, lookups: resolved.lookups };
 }
