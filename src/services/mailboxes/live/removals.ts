@@ -1,4 +1,4 @@
-import { type GraphClient, GraphThrottledError } from "@/clients/graph/client";
+import { type GraphClient, GraphError, GraphThrottledError } from "@/clients/graph/client";
 import { currentMessage, folderIdOf, messageFolder } from "@/clients/graph/live";
 import type { GraphMessage, SyncFolder } from "@/clients/graph/mail";
 import { forEachConcurrently } from "@/lib/concurrency";
@@ -14,9 +14,9 @@ import { logEvent } from "@/lib/log";
  * - gone (404) or in any other folder (Deleted Items, an archive): a removal.
  * Worth a lookup: a message stored in this folder that was received before the live window (newer mail
  * comes back in the other folder's round by itself), and while an import runs any message without a row
- * (the import may be about to write it). A lookup that fails for any reason but throttling counts as a
- * removal (logged), so one unreadable message never stalls the mailbox's live sync; throttling is thrown
- * (the run backs off and replays the page).
+ * (the import may be about to write it). A lookup that Graph answers with a lasting error for the message
+ * (a 4xx, a 500 ErrorCorruptData) counts as a removal (logged), so one unreadable message never stalls the
+ * mailbox's live sync; throttling and passing failures are thrown (the run fails and replays the page).
  */
 
 export interface ResolvedRemovals {
@@ -45,7 +45,7 @@ const LOOKUP_CONCURRENCY = 4;
 const WORTH_A_LOOKUP = `SELECT j.value AS graph_id FROM json_each(?4) AS j
 WHERE EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mailbox = ?2
     AND im.graph_id = j.value AND im.folder = ?3 AND im.deleted_at IS NULL
-    AND (?5 IS NULL OR im.received_at IS NULL OR julianday(im.received_at) < julianday(?5)))
+    AND (?5 IS NULL OR julianday(im.received_at) IS NULL OR julianday(im.received_at) < julianday(?5)))
   OR (NOT EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mailbox = ?2
         AND im.graph_id = j.value)
       AND EXISTS (SELECT 1 FROM mailbox_sync_executions e WHERE e.org_id = ?1 AND e.mailbox = ?2
@@ -55,12 +55,23 @@ export const otherFolder = (folder: SyncFolder): SyncFolder => (folder === "inbo
 
 const NOTHING_MOVED = (removed: string[]): ResolvedRemovals => ({ removed, movedIn: [], lookups: 0 });
 
-/** Runs a lookup; throttling is thrown, any other failure answers `fallback` (and is logged). */
+/** Graph answers that may well differ on a retry: the page is replayed rather than decided on them. */
+const TRANSIENT_STATUSES = new Set([401, 408, 502, 504]);
+
+/** Whether a lookup failure is Graph's lasting answer about this message (a 4xx, ErrorCorruptData's 500...). */
+const isLastingAnswer = (err: unknown) =>
+  err instanceof GraphError && !(err instanceof GraphThrottledError) && !TRANSIENT_STATUSES.has(err.status);
+
+/**
+ * Runs a lookup. A lasting answer of Graph's about the message (see isLastingAnswer) answers `fallback`
+ * (and is logged); throttling, timeouts, network and 401/5xx-gateway errors are thrown: the run fails and
+ * the page is replayed, so a passing failure never turns a moved message into a tombstone.
+ */
 async function lookup<T>(ctx: RemovalContext, request: () => Promise<T>, fallback: T): Promise<T> {
   try {
     return await request();
   } catch (err) {
-    if (err instanceof GraphThrottledError) throw err;
+    if (!isLastingAnswer(err)) throw err;
     logEvent("warn", "mailbox_live_removal_lookup_failed", {
       orgId: ctx.orgId,
       error: err instanceof Error ? err.message.slice(0, 200) : typeof err,

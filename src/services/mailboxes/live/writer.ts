@@ -118,6 +118,8 @@ export async function writeDeltaPage(
   graph: AttachmentGraph | null,
 ): Promise<{ statements: number; skipped: number; lookups: number }> {
   const db = env.DB;
+  // When the page was seen: an import that read its page later is not stopped by this page's removals.
+  const now = new Date().toISOString();
   // Removals that are moves into the other synced folder are written there instead (removals.ts).
   const resolved = await resolveRemovals(db, graph, ctx, page.removed);
   const converted = [];
@@ -133,18 +135,18 @@ export async function writeDeltaPage(
   }
   const store = await storeBatch(converted, { env, ...ctx, graph });
   const rows: StoredMessage[] = store.stored;
-  // A move whose message could not be converted or stored is applied as the removal it was reported as.
-  const written = new Set(rows.map((row) => row.graph_id));
+  // A move Graph answered unusable (incomplete) is applied as the removal it was reported as; a move whose
+  // content could not be stored (perhaps for now) leaves the stored row as it is, listed in its old folder.
+  const convertedIds = new Set(converted.map((row) => row.graph_id));
   const removedIds = [
     ...resolved.removed,
-    ...resolved.movedIn.map((raw) => String(raw.id)).filter((id) => !written.has(id)),
+    ...resolved.movedIn.map((raw) => String(raw.id)).filter((id) => !convertedIds.has(id)),
   ];
   const skipped = incomplete + store.failed.length;
   if (incomplete > 0) logEvent("warn", "mailbox_live_message_incomplete", { orgId: ctx.orgId, skipped: incomplete });
   if (store.failed.length > 0) {
     logEvent("warn", "mailbox_live_content_failed", { orgId: ctx.orgId, skipped: store.failed.length });
   }
-  const now = new Date().toISOString();
   const removals = [
     ...jsonChunks(removedIds).map((json) => db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json)),
     ...sweepStatements(db, ctx, page, now),

@@ -50,6 +50,11 @@ const REMOVED_FROM_FOLDER = `EXISTS (SELECT 1 FROM mailbox_sync_items r WHERE r.
   AND r.graph_id = j.value ->> '$.graph_id' AND r.status = 'REMOVED' AND r.folder = j.value ->> '$.folder'
   AND r.updated_at >= ?7)`;
 
+/**
+ * A message that has a row already is left as it is (a redelivered page, or live sync's newer copy), except a
+ * tombstone older than the page (?7): the message was deleted and is back (restored), so the page's copy
+ * revives it, keeping its id. A tombstone newer than the page stays one (the page's copy is stale).
+ */
 const INSERT_MESSAGES = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
   from_name, to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview,
   body_content_type, body, body_truncated, body_sanitized, body_sanitized_truncated, body_sanitizer_version,
@@ -66,7 +71,17 @@ SELECT j.value ->> '$.uid', ?1, ?2, j.value ->> '$.graph_id', j.value ->> '$.fol
 FROM json_each(?6) AS j
 JOIN outlook_mailboxes m ON m.org_id = ?1 AND m.email = ?2
 WHERE ${GUARD} AND NOT ${REMOVED_FROM_FOLDER}
-ON CONFLICT (org_id, mailbox, graph_id) DO NOTHING`;
+ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
+  folder = excluded.folder, subject = excluded.subject, from_address = excluded.from_address,
+  from_name = excluded.from_name, to_recipients = excluded.to_recipients, cc_recipients = excluded.cc_recipients,
+  received_at = excluded.received_at, sent_at = excluded.sent_at, sort_at = excluded.sort_at,
+  conversation_id = excluded.conversation_id, body_preview = excluded.body_preview,
+  body_content_type = excluded.body_content_type, body = excluded.body, body_truncated = excluded.body_truncated,
+  body_sanitized = excluded.body_sanitized, body_sanitized_truncated = excluded.body_sanitized_truncated,
+  body_sanitizer_version = excluded.body_sanitizer_version, graph_modified_at = excluded.graph_modified_at,
+  body_store = excluded.body_store, body_size = excluded.body_size, has_attachments = excluded.has_attachments,
+  deleted_at = NULL
+WHERE imported_messages.deleted_at IS NOT NULL AND imported_messages.deleted_at < ?7`;
 
 /**
  * Import state per message. A failure counts as an attempt once per execution (`attempted_in`), so a
@@ -77,11 +92,14 @@ ON CONFLICT (org_id, mailbox, graph_id) DO NOTHING`;
  */
 const UPSERT_ITEMS = `INSERT INTO mailbox_sync_items (org_id, mailbox, graph_id, execution_id, folder, status, attempts,
   attempted_in, last_error, updated_at)
-SELECT ?1, ?2, o.graph_id, ?3, o.folder, CASE WHEN o.ok THEN 'IMPORTED' ELSE 'FAILED' END,
-  CASE WHEN o.ok THEN 0 ELSE 1 END, ?3, CASE WHEN o.ok THEN NULL ELSE o.error END, ?5
+SELECT ?1, ?2, o.graph_id, ?3, o.folder,
+  CASE WHEN o.gone THEN 'REMOVED' WHEN o.ok THEN 'IMPORTED' ELSE 'FAILED' END,
+  CASE WHEN o.ok OR o.gone THEN 0 ELSE 1 END, ?3, CASE WHEN o.ok OR o.gone THEN NULL ELSE o.error END, ?5
 FROM (SELECT j.value ->> '$.graph_id' AS graph_id, j.value ->> '$.folder' AS folder, j.value ->> '$.error' AS error,
     (j.value ->> '$.error' IS NULL OR EXISTS (SELECT 1 FROM imported_messages im
-      WHERE im.org_id = ?1 AND im.mailbox = ?2 AND im.graph_id = j.value ->> '$.graph_id')) AS ok
+      WHERE im.org_id = ?1 AND im.mailbox = ?2 AND im.graph_id = j.value ->> '$.graph_id')) AS ok,
+    EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mailbox = ?2
+      AND im.graph_id = j.value ->> '$.graph_id' AND im.deleted_at IS NOT NULL) AS gone
   FROM json_each(?6) AS j) AS o
 WHERE ${GUARD}
 ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
@@ -91,6 +109,7 @@ ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
       AND mailbox_sync_items.attempted_in IS NOT excluded.attempted_in
     THEN mailbox_sync_items.attempts + 1 ELSE mailbox_sync_items.attempts END,
   status = CASE
+    WHEN excluded.status = 'REMOVED' THEN 'REMOVED'
     WHEN mailbox_sync_items.status = 'REMOVED' AND mailbox_sync_items.folder = excluded.folder THEN 'REMOVED'
     WHEN mailbox_sync_items.status = 'IMPORTED' OR excluded.status = 'IMPORTED' THEN 'IMPORTED'
     WHEN mailbox_sync_items.attempted_in IS excluded.attempted_in AND mailbox_sync_items.status <> 'PENDING'
@@ -103,14 +122,18 @@ ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
       THEN mailbox_sync_items.last_error
     WHEN mailbox_sync_items.status = 'IMPORTED' OR excluded.status = 'IMPORTED' THEN NULL
     ELSE excluded.last_error END,
-  updated_at = excluded.updated_at`;
+  updated_at = CASE WHEN mailbox_sync_items.status = 'REMOVED' AND mailbox_sync_items.folder = excluded.folder
+    THEN mailbox_sync_items.updated_at ELSE excluded.updated_at END`;
 
 export interface ImportWrite {
   /** Statements run (0 when nothing was to be written). */
   statements: number;
   /** The fencing guard refused the write. */
   refused: boolean;
-  /** Message rows added; fewer than given when rows existed already or a message was REMOVED meanwhile. */
+  /**
+   * Message rows added (or revived from an older tombstone); fewer than given when rows existed already, or a
+   * message was removed meanwhile (a REMOVED item or a newer tombstone).
+   */
   inserted: number;
 }
 
