@@ -274,4 +274,48 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
       .first<{ id: string }>();
     expect(after?.id).toBe(before?.id);
   });
+
+  it("a throttled lookup fails the run; the replayed page then moves the message", async () => {
+    const api = liveApi();
+    const org = uniqueOrg("move");
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox("move");
+    await connectTenant(org, tenant);
+    const [moved] = (await seedMailbox({ email, tenant, inbox: 1 })) as [SeededMessage];
+    await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
+    await waitFor("the import", async () => (await listedIds(api, org)).includes(moved.id), POLL_BOUND_MS);
+    await patchMailbox(email, { throttle: { count: 1, kinds: ["message"], retry_after: 1 } });
+    await moveGraphMessage(email, moved.id, "sentitems");
+    await waitFor(
+      "the move",
+      async () => {
+        const { messages } = (
+          await api<{ messages: { graph_id: string; folder: string }[] }>(
+            "GET",
+            "/v2/email-settings/shared-inboxes/default/messages",
+            { org },
+          )
+        ).body;
+        return messages.find((m) => m.graph_id === moved.id)?.folder === "sentitems";
+      },
+      20_000,
+    );
+    expect((await graphStats(email)).stats.throttled).toBe(1);
+  });
+
+  it("deleting mail received since the connect needs no lookup", async () => {
+    const api = liveApi();
+    const org = uniqueOrg("move");
+    const tenant = uniqueTenant();
+    const email = uniqueMailbox("move");
+    await connectTenant(org, tenant);
+    await seedMailbox({ email, tenant });
+    await connect(api as never, org, email);
+    const fresh = await addGraphMessage(email, { folder: "inbox", subject: "new and gone" });
+    await waitFor("the new message", async () => (await listedIds(api, org)).includes(fresh.id), POLL_BOUND_MS);
+    const lookupsBefore = (await graphStats(email)).stats.requests.message ?? 0;
+    await deleteGraphMessage(email, fresh.id);
+    await waitFor("the deletion", async () => !(await listedIds(api, org)).includes(fresh.id), POLL_BOUND_MS);
+    expect((await graphStats(email)).stats.requests.message ?? 0).toBe(lookupsBefore);
+  });
 });
