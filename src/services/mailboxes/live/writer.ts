@@ -7,6 +7,7 @@ import { attachmentStatements, removeMessageContent } from "@/services/message-s
 import { dropUnclaimedContent } from "@/services/message-store/unclaimed";
 import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { messageReceivedStatements } from "../message-events";
+import { REFRESH_MESSAGE_ROW } from "../message-row-sql";
 import type { StoredMessage } from "../sync/import-writer";
 import { jsonChunks } from "../sync/json-chunks";
 import { otherFolder, resolveRemovals } from "./removals";
@@ -52,15 +53,7 @@ FROM json_each(?5) AS j
 JOIN outlook_mailboxes m ON m.org_id = ?1 AND m.email = ?2
 WHERE true
 ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
-  folder = excluded.folder, subject = excluded.subject, from_address = excluded.from_address,
-  from_name = excluded.from_name, to_recipients = excluded.to_recipients, cc_recipients = excluded.cc_recipients,
-  received_at = excluded.received_at, sent_at = excluded.sent_at, sort_at = excluded.sort_at,
-  conversation_id = excluded.conversation_id, body_preview = excluded.body_preview,
-  body_content_type = excluded.body_content_type, body = excluded.body, body_truncated = excluded.body_truncated,
-  body_sanitized = excluded.body_sanitized, body_sanitized_truncated = excluded.body_sanitized_truncated,
-  body_sanitizer_version = excluded.body_sanitizer_version, graph_modified_at = excluded.graph_modified_at,
-  body_store = excluded.body_store, body_size = excluded.body_size, has_attachments = excluded.has_attachments,
-  deleted_at = NULL
+  ${REFRESH_MESSAGE_ROW}
 WHERE excluded.graph_modified_at IS NULL OR imported_messages.graph_modified_at IS NULL
   OR excluded.graph_modified_at > imported_messages.graph_modified_at
   OR (excluded.graph_modified_at = imported_messages.graph_modified_at

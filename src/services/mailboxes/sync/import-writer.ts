@@ -3,6 +3,7 @@ import type { AttachmentRecord } from "@/services/message-store/attachments";
 import type { StoredBodyColumns } from "@/services/message-store/import-batch";
 import { attachmentStatements } from "@/services/message-store/rows";
 import { messageReceivedStatements } from "../message-events";
+import { REFRESH_MESSAGE_ROW } from "../message-row-sql";
 import { jsonChunks } from "./json-chunks";
 
 /**
@@ -72,15 +73,7 @@ FROM json_each(?6) AS j
 JOIN outlook_mailboxes m ON m.org_id = ?1 AND m.email = ?2
 WHERE ${GUARD} AND NOT ${REMOVED_FROM_FOLDER}
 ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
-  folder = excluded.folder, subject = excluded.subject, from_address = excluded.from_address,
-  from_name = excluded.from_name, to_recipients = excluded.to_recipients, cc_recipients = excluded.cc_recipients,
-  received_at = excluded.received_at, sent_at = excluded.sent_at, sort_at = excluded.sort_at,
-  conversation_id = excluded.conversation_id, body_preview = excluded.body_preview,
-  body_content_type = excluded.body_content_type, body = excluded.body, body_truncated = excluded.body_truncated,
-  body_sanitized = excluded.body_sanitized, body_sanitized_truncated = excluded.body_sanitized_truncated,
-  body_sanitizer_version = excluded.body_sanitizer_version, graph_modified_at = excluded.graph_modified_at,
-  body_store = excluded.body_store, body_size = excluded.body_size, has_attachments = excluded.has_attachments,
-  deleted_at = NULL
+  ${REFRESH_MESSAGE_ROW}
 WHERE imported_messages.deleted_at IS NOT NULL AND imported_messages.deleted_at < ?7`;
 
 /**
