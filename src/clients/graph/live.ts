@@ -125,7 +125,8 @@ function grantedExpiry(answered: string | undefined, asked: Date): number {
   return Number.isFinite(at) ? at : asked.getTime();
 }
 
-type Reader = Pick<GraphClient, "url" | "get">;
+/** What the message and folder lookups need of a Graph client. */
+export type GraphReader = Pick<GraphClient, "url" | "get">;
 
 async function orNullWhenGone<T>(request: Promise<T>): Promise<T | null> {
   try {
@@ -140,20 +141,20 @@ async function orNullWhenGone<T>(request: Promise<T>): Promise<T | null> {
  * Where a message is now: the id of its folder (`parentFolderId`), or null when Graph no longer has it
  * (404: deleted for good). A delta `@removed` says only that it left the folder. Selects nothing else.
  */
-export async function messageFolder(client: Reader, mailbox: string, id: string): Promise<string | null> {
+export async function messageFolder(client: GraphReader, mailbox: string, id: string): Promise<string | null> {
   const url = client.url(`${mailboxPath(mailbox)}/messages/${encodeSegment(id)}`, { $select: "id,parentFolderId" });
   const found = await orNullWhenGone(client.get<{ parentFolderId?: unknown }>(url));
   return typeof found?.parentFolderId === "string" ? found.parentFolderId : null;
 }
 
 /** A message as a delta round would have listed it (the same fields), or null when Graph no longer has it. */
-export function currentMessage(client: Reader, mailbox: string, id: string): Promise<GraphMessage | null> {
+export function currentMessage(client: GraphReader, mailbox: string, id: string): Promise<GraphMessage | null> {
   const url = client.url(`${mailboxPath(mailbox)}/messages/${encodeSegment(id)}`, { $select: DELTA_SELECT });
   return orNullWhenGone(client.get<GraphMessage>(url));
 }
 
 /** The id of a well-known mail folder of the mailbox (what `parentFolderId` holds for it). */
-export async function folderIdOf(client: Reader, mailbox: string, folder: SyncFolder): Promise<string> {
+export async function folderIdOf(client: GraphReader, mailbox: string, folder: SyncFolder): Promise<string> {
   const info = await client.get<{ id?: unknown }>(
     client.url(`${mailboxPath(mailbox)}/mailFolders/${folder}`, { $select: "id" }),
   );

@@ -1,5 +1,5 @@
-import { type GraphClient, GraphError, GraphThrottledError } from "@/clients/graph/client";
-import { currentMessage, folderIdOf, messageFolder } from "@/clients/graph/live";
+import { GraphError, GraphThrottledError } from "@/clients/graph/client";
+import { currentMessage, folderIdOf, type GraphReader, messageFolder } from "@/clients/graph/live";
 import type { GraphMessage, SyncFolder } from "@/clients/graph/mail";
 import { forEachConcurrently } from "@/lib/concurrency";
 import { logEvent } from "@/lib/log";
@@ -28,14 +28,14 @@ export interface ResolvedRemovals {
   lookups: number;
 }
 
-type Reader = Pick<GraphClient, "url" | "get">;
-
 export interface RemovalContext {
   orgId: string;
   mailbox: string;
   folder: SyncFolder;
   /** Start of the live window (ISO): mail received since then needs no lookup. */
   windowStart?: string;
+  /** This folder's and the other's Graph ids, looked up once per run (set here on first need; null: unknown). */
+  folderIds?: Promise<readonly [string, string] | null>;
 }
 
 /** Lookups in flight at once (the mailbox's Graph slots bound them further). */
@@ -82,7 +82,7 @@ async function lookup<T>(ctx: RemovalContext, request: () => Promise<T>, fallbac
 
 export async function resolveRemovals(
   db: D1Database,
-  graph: Reader | null,
+  graph: GraphReader | null,
   ctx: RemovalContext,
   removed: string[],
 ): Promise<ResolvedRemovals> {
@@ -92,15 +92,16 @@ export async function resolveRemovals(
     .bind(ctx.orgId, ctx.mailbox, ctx.folder, JSON.stringify(removed), ctx.windowStart ?? null)
     .all<{ graph_id: string }>();
   if (results.length === 0) return NOTHING_MOVED(removed);
-  const folders = await lookup(
+  ctx.folderIds ??= lookup(
     ctx,
     () =>
       Promise.all([
         folderIdOf(graph, ctx.mailbox, ctx.folder),
         folderIdOf(graph, ctx.mailbox, otherFolder(ctx.folder)),
-      ]),
+      ] as const),
     null,
   );
+  const folders = await ctx.folderIds;
   if (!folders) return NOTHING_MOVED(removed);
   const [here, there] = folders;
   const stayed = new Set<string>();
