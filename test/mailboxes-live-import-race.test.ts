@@ -44,6 +44,16 @@ async function rowsOf(org: string, graphId: string) {
   return results.length;
 }
 
+/** A fresh org connected to a fresh tenant, and a mailbox of that tenant at the fake Graph (`spec`: its mail). */
+async function freshMailbox(name: string, spec: Record<string, unknown> = {}) {
+  const org = uniqueOrg(name);
+  const tenant = uniqueTenant();
+  const email = uniqueMailbox(name);
+  await connectTenant(org, tenant);
+  const seeded = await seedMailbox({ email, tenant, ...spec });
+  return { org, tenant, email, seeded };
+}
+
 /** Waits until a live run that started after `since` has finished. */
 async function liveRunAfter(api: ReturnType<typeof liveApi>, org: string, email: string, since: number) {
   await waitFor(
@@ -65,11 +75,7 @@ async function liveRunAfter(api: ReturnType<typeof liveApi>, org: string, email:
 async function importWithHeldPages() {
   const h = harness({ MAILBOX_POLL_INTERVAL_SECONDS: "1", MAILBOX_BACKSTOP_POLL_SECONDS: "3600" } as never);
   const api = liveApi();
-  const org = uniqueOrg("race");
-  const tenant = uniqueTenant();
-  const email = uniqueMailbox("race");
-  await connectTenant(org, tenant);
-  const seeded = await seedMailbox({ email, tenant, inbox: 3, sentitems: 1 });
+  const { org, email, seeded } = await freshMailbox("race", { inbox: 3, sentitems: 1 });
   await connect(h.api, org, email, { mailboxSyncTimeframe: "1m" });
   await waitFor("live sync", async () => (await liveStatus(api, org, email)).last_delta_at !== null, POLL_BOUND_MS);
   await patchMailbox(email, { hold: ["page"] });
@@ -136,11 +142,7 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
   it("mail that arrives and is deleted while the import holds it leaves no objects behind", async () => {
     const h = harness({ MAILBOX_POLL_INTERVAL_SECONDS: "1", MAILBOX_BACKSTOP_POLL_SECONDS: "3600" } as never);
     const api = liveApi();
-    const org = uniqueOrg("race");
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("race");
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 1 });
+    const { org, email } = await freshMailbox("race", { inbox: 1 });
     await connect(h.api, org, email, { mailboxSyncTimeframe: "1m" });
     // New mail: live sync stores it (row and objects) ...
     const arrived = await addGraphMessage(email, { folder: "inbox", subject: "here and gone" });
@@ -169,12 +171,8 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
 
   it("after the import has ended, deleting mail it never imported (outside its timeframe) leaves nothing behind", async () => {
     const api = liveApi();
-    const org = uniqueOrg("race");
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("race");
-    await connectTenant(org, tenant);
     // One message inside the import's month, one older (`old`): outside both the import and live sync's window.
-    const seeded = await seedMailbox({ email, tenant, inbox: 1, old: 1 });
+    const { org, email, seeded } = await freshMailbox("race", { inbox: 1, old: 1 });
     const old = seeded.find((m) => Date.parse(m.receivedDateTime) < Date.now() - 60 * 86_400_000) as SeededMessage;
     await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
     await waitFor(
@@ -193,11 +191,7 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
 describe("moves of mail received before the connect", { timeout: 60_000 }, () => {
   it("an imported message moved from Inbox to Sent Items stays listed, in Sent Items", async () => {
     const api = liveApi();
-    const org = uniqueOrg("move");
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("move");
-    await connectTenant(org, tenant);
-    const seeded = await seedMailbox({ email, tenant, inbox: 2 });
+    const { org, email, seeded } = await freshMailbox("move", { inbox: 2 });
     await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
     await waitFor("the import", async () => (await listedIds(api, org)).length === 2, POLL_BOUND_MS);
     const [moved] = seeded as [SeededMessage];
@@ -216,11 +210,7 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
 
   it("a removal Graph cannot look up (500) is applied as a removal and live sync carries on", async () => {
     const api = liveApi();
-    const org = uniqueOrg("move");
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("move");
-    await connectTenant(org, tenant);
-    const seeded = await seedMailbox({ email, tenant, inbox: 2 });
+    const { org, email, seeded } = await freshMailbox("move", { inbox: 2 });
     await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
     await waitFor("the import", async () => (await listedIds(api, org)).length === 2, POLL_BOUND_MS);
     const [unreadable] = seeded as [SeededMessage];
@@ -235,11 +225,8 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
 
   it("a later import brings back a message that was deleted and then restored (its tombstone predates the page)", async () => {
     const api = liveApi();
-    const org = uniqueOrg("restore");
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("restore");
-    await connectTenant(org, tenant);
-    const [restored] = (await seedMailbox({ email, tenant, inbox: 2 })) as [SeededMessage];
+    const { org, email, seeded } = await freshMailbox("restore", { inbox: 2 });
+    const [restored] = seeded as [SeededMessage];
     await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
     await waitFor(
       "the import's end",
@@ -277,11 +264,8 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
 
   it("a throttled lookup fails the run; the replayed page then moves the message", async () => {
     const api = liveApi();
-    const org = uniqueOrg("move");
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("move");
-    await connectTenant(org, tenant);
-    const [moved] = (await seedMailbox({ email, tenant, inbox: 1 })) as [SeededMessage];
+    const { org, email, seeded } = await freshMailbox("move", { inbox: 1 });
+    const [moved] = seeded as [SeededMessage];
     await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
     await waitFor("the import", async () => (await listedIds(api, org)).includes(moved.id), POLL_BOUND_MS);
     await patchMailbox(email, { throttle: { count: 1, kinds: ["message"], retry_after: 1 } });
@@ -305,11 +289,7 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
 
   it("deleting mail received since the connect needs no lookup", async () => {
     const api = liveApi();
-    const org = uniqueOrg("move");
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("move");
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant });
+    const { org, email } = await freshMailbox("move");
     await connect(api as never, org, email);
     const fresh = await addGraphMessage(email, { folder: "inbox", subject: "new and gone" });
     await waitFor("the new message", async () => (await listedIds(api, org)).includes(fresh.id), POLL_BOUND_MS);
