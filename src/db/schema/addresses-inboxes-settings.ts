@@ -81,6 +81,12 @@ export const settings = sqliteTable(
     uniqueKey: text("unique_key"),
     /** The contract allows additional properties on a setting; they are kept here verbatim. */
     extra: text("extra", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    /**
+     * Signatures only: the version of the sanitizer that produced the stored `html`/`value`. A row of
+     * another version (or null: stored before versions were kept) is sanitized again, see
+     * services/settings/signature-html.ts; other types leave it null.
+     */
+    sanitizerVersion: text("sanitizer_version"),
     ...auditColumns,
   },
   (t) => [
@@ -88,6 +94,8 @@ export const settings = sqliteTable(
       .on(t.orgId, t.type, t.uniqueKey)
       .where(sql`${t.uniqueKey} IS NOT NULL`),
     index("settings_org_type_created_idx").on(t.orgId, t.type, t.createdAt),
+    // The cron finds stale signatures from this index alone, without reading their markup.
+    index("settings_signature_version_idx").on(t.sanitizerVersion).where(sql`${t.type} = 'signature'`),
   ],
 );
 
