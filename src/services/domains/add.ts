@@ -32,6 +32,7 @@ export async function addDomain(
     html: null,
     uniqueKey: domain,
     extra: extras.extra ?? {},
+    sanitizerVersion: null,
     createdAt: iso,
     updatedAt: iso,
     createdBy: userId,
