@@ -38,6 +38,9 @@ export default {
     // Bodies still in D1 (imported before the message store) move to R2, MESSAGE_STORE_BACKFILL_BATCH per run.
     const { backfillLegacyBodies } = await import("@/services/message-store/backfill");
     ctx.waitUntil(backfillLegacyBodies(env));
+    // Signatures an earlier sanitizer stored are sanitized again, a bounded batch per run.
+    const { refreshStoredSignatures } = await import("@/services/settings/signature-refresh");
+    ctx.waitUntil(refreshStoredSignatures(env));
   },
   /** The mailbox import pipeline (wrangler.toml [[queues.consumers]]): see src/services/mailboxes/sync/queue-consumer.ts. */
   async queue(batch, env) {

@@ -46,4 +46,6 @@ export interface NormalizedSetting {
   html: string | null;
   uniqueKey: string | null;
   extra: Record<string, unknown>;
+  /** Signatures: the sanitizer version their markup was produced by (see signature-html.ts). */
+  sanitizerVersion?: string;
 }

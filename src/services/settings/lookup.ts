@@ -4,6 +4,7 @@ import { type SettingType, settings } from "@/db/schema";
 import type { AppEnv } from "@/lib/types";
 import { settingNotFound } from "./errors";
 import { type SettingView, toSettingResponse } from "./response";
+import { refreshStaleSignatures } from "./signature-html";
 
 export function findSetting(db: Database, orgId: string, id: string, type?: SettingType) {
   return db
@@ -24,7 +25,8 @@ export function listSettings(db: Database, orgId: string, type: SettingType) {
 
 /**
  * The org's settings of a type in creation order, or with an id the one setting of that type and id
- * (404 when the org has none).
+ * (404 when the org has none). Signatures are served as stored; one an earlier sanitizer stored is
+ * sanitized again and written back on the way.
  */
 export async function getSettings(
   env: AppEnv,
@@ -36,8 +38,9 @@ export async function getSettings(
   if (id) {
     const row = await findSetting(db, orgId, id, type);
     if (!row) throw settingNotFound(id);
-    return toSettingResponse(row);
+    const [served = row] = await refreshStaleSignatures(db, [row]);
+    return toSettingResponse(served);
   }
-  const rows = await listSettings(db, orgId, type);
+  const rows = await refreshStaleSignatures(db, await listSettings(db, orgId, type));
   return rows.map(toSettingResponse);
 }

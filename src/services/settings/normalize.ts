@@ -1,10 +1,10 @@
 import type { SettingType } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
 import { parseCustomDomain } from "@/shared/domain-names";
-import { sanitizeSignatureHtml } from "@/shared/html-sanitizer";
 import { SETTING_TEXT_MAX_CHARS, SETTING_TEXT_TOO_LONG } from "@/shared/setting-limits";
 import { isValidEmailAddress, normalizeEmailAddress, parseDuplicateWindow } from "@/shared/validation";
 import { type NormalizedSetting, RESERVED_KEYS, type SettingFields, SINGLETON_KEY } from "./fields";
+import { cleanSignatureMarkup, SIGNATURE_SANITIZER_VERSION } from "./signature-html";
 
 function assertTextSize(field: "html" | "value", text: string | undefined) {
   if (text !== undefined && text.length > SETTING_TEXT_MAX_CHARS)
@@ -25,11 +25,11 @@ export function normalizeSetting(type: SettingType, input: SettingFields): Norma
   switch (type) {
     case "signature": {
       if (!name) throw badRequest("name: a signature needs a name");
-      // Markup that sanitizes to nothing but whitespace does not count as a signature body.
-      const html = input.html?.trim() ? sanitizeSignatureHtml(input.html).trim() || null : null;
-      const value = stringValue ? sanitizeSignatureHtml(stringValue).trim() || null : null;
+      // Sanitized once, here; reads serve the stored markup (see signature-html.ts).
+      const html = cleanSignatureMarkup(input.html);
+      const value = cleanSignatureMarkup(stringValue);
       if (!html && !value) throw badRequest("html: a signature needs html or value");
-      return { name, value, html, uniqueKey: null, extra };
+      return { name, value, html, uniqueKey: null, extra, sanitizerVersion: SIGNATURE_SANITIZER_VERSION };
     }
     case "email_domain": {
       if (!stringValue) throw badRequest("value: must be a fully qualified domain name such as mail.yourcompany.com");

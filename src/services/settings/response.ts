@@ -1,6 +1,6 @@
 import type { SettingRow, SettingType } from "@/db/schema";
-import { sanitizeSignatureHtml } from "@/shared/html-sanitizer";
 import { parseDuplicateWindow } from "@/shared/validation";
+import { isStaleSignature, resanitizedSignature } from "./signature-html";
 
 /** A legacy setting as the API answers it (the Setting of the contract): stored extra properties included. */
 export interface SettingView {
@@ -20,16 +20,14 @@ export interface SettingView {
 }
 
 /**
- * Signature markup is sanitized again when served: rows stored before the current sanitizer (whose
- * predecessor let `java&Tab;script:` links through) are answered safe too. Sanitizing is idempotent, so
- * rows stored since come back unchanged.
+ * A setting as answered. Signature markup is served as stored, sanitized when it was written; only a
+ * row an earlier sanitizer wrote (whose predecessor let `java&Tab;script:` links through) is sanitized
+ * again here, so no caller can answer stale markup. getSettings writes such rows back first (see
+ * signature-html.ts), so this runs the sanitizer at most once per stale row.
  */
-const served = (row: SettingRow, text: string | null) =>
-  text != null && row.type === "signature" ? sanitizeSignatureHtml(text) : text;
-
-export function toSettingResponse(row: SettingRow): SettingView {
-  const value = served(row, row.value);
-  const html = served(row, row.html);
+export function toSettingResponse(stored: SettingRow): SettingView {
+  const row = isStaleSignature(stored) ? resanitizedSignature(stored) : stored;
+  const { value, html } = row;
   return {
     ...row.extra,
     id: row.id,

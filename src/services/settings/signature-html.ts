@@ -1,0 +1,102 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { type SettingRow, settings } from "@/db/schema";
+import { logEvent } from "@/lib/log";
+import { sanitizeSignatureHtml } from "@/shared/html-sanitizer";
+import { SIGNATURE_POLICY } from "@/shared/html-sanitizer/policies";
+
+/**
+ * Signature markup is sanitized once, when it is written, and stored with the version of the sanitizer
+ * that produced it. Reads serve it as stored; only a row of another version (stored by an earlier
+ * sanitizer, or before versions were kept) is sanitized again, and then written back so it is the last
+ * time (the read path, and a bounded batch in the hourly cron: signature-refresh.ts).
+ */
+
+/**
+ * Bump when the signature sanitizer changes in a way the fingerprint below cannot see: its URL or CSS
+ * rules, the attribute checks, or the core (src/shared/html-sanitizer).
+ */
+const SIGNATURE_SANITIZER_REVISION = 1;
+
+/** FNV-1a (32 bit) of a string, as 8 hex digits. */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
+/** What of SIGNATURE_POLICY is data (kept elements and attributes, dropped elements, limits), fingerprinted. */
+function policyFingerprint(): string {
+  const elements = Object.entries(SIGNATURE_POLICY.elements)
+    .map(([tag, attributes]) => `${tag}:${Object.keys(attributes).sort().join(",")}`)
+    .sort();
+  const { dropWithContent, fixedPoint, limits } = SIGNATURE_POLICY;
+  return fnv1a(JSON.stringify([elements, [...dropWithContent].sort(), fixedPoint, limits]));
+}
+
+/** Stored with every signature the current sanitizer wrote. */
+export const SIGNATURE_SANITIZER_VERSION = `signature-${SIGNATURE_SANITIZER_REVISION}-${policyFingerprint()}`;
+
+/** Markup as a signature stores it; markup that sanitizes to nothing but whitespace is no markup. */
+export function cleanSignatureMarkup(text: string | null | undefined): string | null {
+  return text?.trim() ? sanitizeSignatureHtml(text).trim() || null : null;
+}
+
+/** A signature whose stored markup another sanitizer (or an unknown one) produced. */
+export const isStaleSignature = (row: SettingRow): boolean =>
+  row.type === "signature" && row.sanitizerVersion !== SIGNATURE_SANITIZER_VERSION;
+
+/** The row with its markup sanitized by the current sanitizer (in memory only). */
+export function resanitizedSignature(row: SettingRow): SettingRow {
+  return {
+    ...row,
+    html: cleanSignatureMarkup(row.html),
+    value: cleanSignatureMarkup(row.value),
+    sanitizerVersion: SIGNATURE_SANITIZER_VERSION,
+  };
+}
+
+/**
+ * Writes re-sanitized markup over the stale markup it came from. Only while the row still holds that
+ * version and `updated_at`: an edit in between wrote current markup itself and is never overwritten.
+ * `updated_at` stays: re-sanitizing is no edit by a user.
+ */
+export function writeBackStatement(db: Database, stale: SettingRow, fresh: SettingRow) {
+  return db
+    .update(settings)
+    .set({ html: fresh.html, value: fresh.value, sanitizerVersion: fresh.sanitizerVersion })
+    .where(
+      and(
+        eq(settings.orgId, stale.orgId),
+        eq(settings.id, stale.id),
+        eq(settings.updatedAt, stale.updatedAt),
+        stale.sanitizerVersion === null
+          ? isNull(settings.sanitizerVersion)
+          : eq(settings.sanitizerVersion, stale.sanitizerVersion),
+      ),
+    );
+}
+
+/**
+ * The rows with every stale signature among them re-sanitized and written back (one batch), so each
+ * stale row costs the sanitizer once. A failed write-back is logged and the read still answers: the
+ * markup served is the re-sanitized one either way.
+ */
+export async function refreshStaleSignatures(db: Database, rows: SettingRow[]): Promise<SettingRow[]> {
+  const stale = rows.filter(isStaleSignature);
+  if (stale.length === 0) return rows;
+  const fresh = new Map(stale.map((row) => [row.id, resanitizedSignature(row)]));
+  const [first, ...rest] = stale.map((row) => writeBackStatement(db, row, fresh.get(row.id) as SettingRow));
+  try {
+    if (first) await db.batch([first, ...rest]);
+  } catch (err) {
+    logEvent("warn", "signature_write_back_failed", {
+      orgId: stale[0]?.orgId,
+      error: err instanceof Error ? err.name : typeof err,
+    });
+  }
+  return rows.map((row) => fresh.get(row.id) ?? row);
+}

@@ -1,0 +1,30 @@
+import { and, eq, isNull, ne, or } from "drizzle-orm";
+import { getDb } from "@/db/client";
+import { settings } from "@/db/schema";
+import { logEvent } from "@/lib/log";
+import { refreshStaleSignatures, SIGNATURE_SANITIZER_VERSION } from "./signature-html";
+
+/**
+ * Signatures stored by an earlier sanitizer one run of the hourly cron sanitizes again. A signature is at
+ * most 2 x 64 KiB of markup (tens of milliseconds of sanitizing), so a run stays well inside a cron's
+ * CPU budget; reads refresh the stale rows they meet in between.
+ */
+export const SIGNATURE_REFRESH_BATCH = 50;
+
+/** Found through settings_signature_version_idx: a run with nothing stale reads no markup. */
+const staleSignatures = and(
+  eq(settings.type, "signature"),
+  or(isNull(settings.sanitizerVersion), ne(settings.sanitizerVersion, SIGNATURE_SANITIZER_VERSION)),
+);
+
+/** Re-sanitizes up to `limit` stale signatures (any org) and writes them back; answers how many it found. */
+export async function refreshStoredSignatures(
+  env: { DB: D1Database },
+  limit = SIGNATURE_REFRESH_BATCH,
+): Promise<number> {
+  const db = getDb(env.DB);
+  const rows = await db.select().from(settings).where(staleSignatures).limit(limit).all();
+  await refreshStaleSignatures(db, rows);
+  if (rows.length > 0) logEvent("info", "signature_refresh", { refreshed: rows.length });
+  return rows.length;
+}
