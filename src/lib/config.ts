@@ -66,6 +66,8 @@ export const ConfigSchema = z.object({
   DKIM_TARGET_DOMAIN: text(`dkim.${PLATFORM_DOMAIN}`),
   DOMAIN_RECHECK_BATCH_SIZE: number(25, { positive: true, integer: true, max: 1000 }),
   DOMAINS_PER_ORG_MAX: number(50, { positive: true, integer: true, max: 10_000 }),
+  // Legacy settings (README "Behaviour notes"): most signatures / email_address / whitelist settings per org.
+  SETTINGS_PER_TYPE_MAX: number(100, { positive: true, integer: true, max: 10_000 }),
   // Microsoft 365 (README "Microsoft 365").
   MS_CLIENT_ID: text(),
   MS_CLIENT_SECRET: secret(),
