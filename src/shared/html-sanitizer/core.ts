@@ -6,8 +6,17 @@
  * can be read as markup by the next parser. The output is run through the same steps until it no longer
  * changes (at most three rounds; parsers restructure a few misnested trees once), so that what a
  * browser builds from it is exactly the sanitized tree: sanitize(sanitize(x)) === sanitize(x).
+ *
+ * Costs are linear in the input. The tree builder itself is linear except where the HTML standard makes
+ * it create elements the input does not spell: before each new block's text it reconstructs every open
+ * formatting element, so `1,000 x <b title=N>` then `9,000 x <p>x` builds nine million elements from
+ * 50 KB. The parse therefore runs with a budget of created elements (counted in the tree adapter, clones
+ * included); past it, the parse stops and the markup is reduced to its text by a tokenizer-only pass
+ * (text-fallback.ts), flagged `simplified`. The output is bounded too: at most a small multiple of the
+ * input and at most `maxOutputChars`; markup whose output would be longer is reduced to its text as well.
  */
 import { type DefaultTreeAdapterTypes as Dom, defaultTreeAdapter as dom, html, parseFragment, serialize } from "parse5";
+import { textFallback } from "./text-fallback";
 
 type Attribute = { name: string; value: string };
 
@@ -25,7 +34,15 @@ export interface SanitizeLimits {
   maxAttributes: number;
   /** Longer attribute values are dropped. */
   maxAttributeChars: number;
+  /** Elements the tree builder may create in one parse, its reconstructed clones included. */
+  maxParsedElements: number;
+  /** Longest output; it is also at most OUTPUT_PER_INPUT_CHAR times the input plus OUTPUT_SLACK_CHARS. */
+  maxOutputChars: number;
 }
+
+/** Output characters allowed per input character (escaping and `rel` on links lengthen markup), plus a constant. */
+const OUTPUT_PER_INPUT_CHAR = 4;
+const OUTPUT_SLACK_CHARS = 1024;
 
 export interface SanitizePolicy {
   /** Allowed elements, each with its allowed attributes and their checks. */
@@ -45,8 +62,55 @@ export interface SanitizePolicy {
 
 export interface SanitizeResult {
   html: string;
-  /** The input was cut at `maxInputChars` or `maxNodes`. */
+  /** Not all of the input is in the output: it was cut at `maxInputChars` or `maxNodes`, or its text at the output bound. */
   truncated: boolean;
+  /** The markup would have cost more than the parse budget: the output is its text only (line breaks kept). */
+  simplified: boolean;
+}
+
+/** Thrown by the counting tree adapter when a parse reaches its element budget. */
+class ParseBudgetExceeded extends Error {}
+
+/** parse5's tree adapter, counting the elements it creates: a parse past `maxElements` throws. */
+function budgetedTreeAdapter(maxElements: number): typeof dom {
+  let created = 0;
+  return {
+    ...dom,
+    createElement(tagName, namespaceURI, attrs) {
+      if (++created > maxElements) throw new ParseBudgetExceeded();
+      return dom.createElement(tagName, namespaceURI, attrs);
+    },
+  };
+}
+
+/** The fragment a browser builds from `markup` as `innerHTML` of a `<div>`, or null past the element budget. */
+function parseWithinBudget(markup: string, maxElements: number): Dom.DocumentFragment | null {
+  const context = dom.createElement("div", html.NS.HTML, []);
+  try {
+    return parseFragment(context, markup, { treeAdapter: budgetedTreeAdapter(maxElements) });
+  } catch (error) {
+    if (error instanceof ParseBudgetExceeded) return null;
+    throw error;
+  }
+}
+
+/** Characters `text` takes once escaped as parse5 escapes it (an upper bound: `"` counted as in attributes). */
+function escapedLength(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x26) length += 4;
+    else if (code === 0x3c || code === 0x3e) length += 3;
+    else if (code === 0x22 || code === 0xa0) length += 5;
+  }
+  return length;
+}
+
+/** Characters an element's start and end tags take once serialized. */
+function tagsLength(tag: string, attributes: Attribute[]): number {
+  let length = tag.length + 2 + (VOID.has(tag) ? 0 : tag.length + 3);
+  for (const { name, value } of attributes) length += name.length + 4 + escapedLength(value);
+  return length;
 }
 
 /** Elements that can hold no content; their children (there are none) are not walked. */
@@ -98,22 +162,28 @@ function childrenOf(node: Dom.Element): Dom.ChildNode[] {
   return content ? content.childNodes : node.childNodes;
 }
 
+type RoundResult = { html: string; truncated: boolean } | null;
+
 /**
- * One round: parse, walk (iteratively, so a deep tree cannot exhaust the stack), serialize. Later rounds
- * read an earlier round's output, which escaping can make longer than the input and parsing can give a
- * few implied elements (`tbody`): they are not cut at the input bound and may visit twice the nodes.
+ * One round: parse, walk (iteratively, so a deep tree cannot exhaust the stack), serialize; null when the
+ * parse goes past its element budget or the output past its bound (markup that grows that much is mostly
+ * what the tree builder made up, and its text, all of it, serves a reader better than a cut-off tree). Later rounds read an earlier round's output, which escaping can
+ * make longer than the input and parsing can give a few implied elements (`tbody`): they are not cut at
+ * the input or output bound and may visit twice the nodes.
  */
-function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean): SanitizeResult {
-  const { maxDepth } = policy.limits;
+function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean): RoundResult {
+  const { maxDepth, maxParsedElements } = policy.limits;
   const maxInputChars = laterRound ? Number.POSITIVE_INFINITY : policy.limits.maxInputChars;
   const maxNodes = laterRound ? policy.limits.maxNodes * 2 : policy.limits.maxNodes;
   let truncated = input.length > maxInputChars;
   const source = truncated ? cutAt(input, maxInputChars) : input;
-  const context = dom.createElement("div", html.NS.HTML, []);
-  const parsed = parseFragment(context, source, {});
+  const maxOutput = laterRound ? Number.POSITIVE_INFINITY : outputBound(source.length, policy);
+  const parsed = parseWithinBudget(source, laterRound ? maxParsedElements * 2 : maxParsedElements);
+  if (!parsed) return null;
   const out = dom.createDocumentFragment();
   const stack: Frame[] = [{ nodes: parsed.childNodes, index: 0, target: out, depth: 0, inLink: false }];
   let visited = 0;
+  let outputLength = 0;
   while (stack.length > 0) {
     const frame = stack[stack.length - 1] as Frame;
     const node = frame.nodes[frame.index++];
@@ -126,6 +196,8 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
       break;
     }
     if (dom.isTextNode(node)) {
+      outputLength += escapedLength(node.value);
+      if (outputLength > maxOutput) return null;
       dom.insertText(frame.target, node.value);
       continue;
     }
@@ -138,7 +210,10 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
       stack.push({ ...frame, nodes: childrenOf(node), index: 0 });
       continue;
     }
-    const element = dom.createElement(tag, html.NS.HTML, keptAttributes(node, allowed, policy));
+    const attributes = keptAttributes(node, allowed, policy);
+    outputLength += tagsLength(tag, attributes);
+    if (outputLength > maxOutput) return null;
+    const element = dom.createElement(tag, html.NS.HTML, attributes);
     dom.appendChild(frame.target, element);
     if (VOID.has(tag)) continue;
     stack.push({
@@ -152,25 +227,15 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
   return { html: serialize(out), truncated };
 }
 
+/** Longest output for an input of `inputChars` characters. */
+function outputBound(inputChars: number, policy: SanitizePolicy): number {
+  return Math.min(policy.limits.maxOutputChars, OUTPUT_PER_INPUT_CHAR * inputChars + OUTPUT_SLACK_CHARS);
+}
+
 /** Cuts at `max` UTF-16 units without splitting a surrogate pair. */
 function cutAt(text: string, max: number): string {
   const code = text.charCodeAt(max - 1);
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
-}
-
-/** The text of the markup only, escaped: the fallback when rounds do not settle. */
-function textOnly(markup: string): string {
-  const parsed = parseFragment(dom.createElement("div", html.NS.HTML, []), markup, {});
-  const out = dom.createDocumentFragment();
-  const stack: Dom.ChildNode[] = [...parsed.childNodes].reverse();
-  for (let node = stack.pop(); node; node = stack.pop()) {
-    if (dom.isTextNode(node)) dom.insertText(out, node.value);
-    else if (dom.isElementNode(node)) {
-      const children = childrenOf(node);
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i] as Dom.ChildNode);
-    }
-  }
-  return serialize(out);
 }
 
 /**
@@ -182,12 +247,23 @@ function textOnly(markup: string): string {
  */
 export function sanitizeHtml(input: string, policy: SanitizePolicy): SanitizeResult {
   const first = sanitizeOnce(input, policy, false);
-  if (!policy.fixedPoint) return first;
+  if (!first) return simplified(input, policy);
+  if (!policy.fixedPoint) return { ...first, simplified: false };
   let current = first.html;
   for (let round = 0; round < 2; round++) {
-    const next = sanitizeOnce(current, policy, true).html;
-    if (next === current) return { html: current, truncated: first.truncated };
+    const next = sanitizeOnce(current, policy, true)?.html;
+    if (next === current) return { html: current, truncated: first.truncated, simplified: false };
+    if (next === undefined) break;
     current = next;
   }
-  return { html: textOnly(current), truncated: first.truncated };
+  return simplified(input, policy);
+}
+
+/** The input's text only (see text-fallback.ts), within the same input and output bounds. */
+function simplified(input: string, policy: SanitizePolicy): SanitizeResult {
+  const cutInput = input.length > policy.limits.maxInputChars;
+  const source = cutInput ? cutAt(input, policy.limits.maxInputChars) : input;
+  // Escaping at most sextuples a character and a line break (counted as one) is `<br>`: within the output bound.
+  const text = textFallback(source, Math.floor(outputBound(source.length, policy) / 6));
+  return { html: text.html, truncated: cutInput || text.cut, simplified: true };
 }

@@ -178,6 +178,8 @@ export const SIGNATURE_POLICY: SanitizePolicy = {
     maxDepth: 64,
     maxAttributes: 64,
     maxAttributeChars: SIGNATURE_MAX_CHARS,
+    maxParsedElements: 40_000,
+    maxOutputChars: 256 * 1024,
   },
 };
 
@@ -291,5 +293,7 @@ export const MAIL_POLICY: SanitizePolicy = {
     maxDepth: 128,
     maxAttributes: 64,
     maxAttributeChars: 64 * 1024,
+    maxParsedElements: 100_000,
+    maxOutputChars: 256 * 1024,
   },
 };

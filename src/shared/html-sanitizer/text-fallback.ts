@@ -1,0 +1,128 @@
+/**
+ * The text of markup, read with parse5's tokenizer alone: no tree is built, so the work is linear in the
+ * input whatever its shape. It is what the sanitizer keeps when a tree would cost more than its budget
+ * (or when rounds do not settle): the text a reader needs, with line breaks where blocks were, and
+ * nothing else. The output holds only escaped text and `<br>` elements, so no parser can read markup
+ * into it, and it is a fixed point of both policies.
+ */
+import {
+  type DefaultTreeAdapterTypes as Dom,
+  defaultTreeAdapter as dom,
+  html,
+  serialize,
+  type Token,
+  type TokenHandler,
+  Tokenizer,
+  TokenizerMode,
+} from "parse5";
+
+/** Elements whose content is not text a reader sees, with the tokenizer state their content is read in. */
+const CONTENT_STATE: Readonly<Record<string, number>> = {
+  script: TokenizerMode.SCRIPT_DATA,
+  style: TokenizerMode.RAWTEXT,
+  xmp: TokenizerMode.RAWTEXT,
+  iframe: TokenizerMode.RAWTEXT,
+  noembed: TokenizerMode.RAWTEXT,
+  noframes: TokenizerMode.RAWTEXT,
+  noscript: TokenizerMode.RAWTEXT,
+  textarea: TokenizerMode.RCDATA,
+  title: TokenizerMode.RCDATA,
+  plaintext: TokenizerMode.PLAINTEXT,
+};
+
+/** Elements whose start or end begins a new line of text. */
+const LINE_BREAKS = new Set(
+  (
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 header hr li main " +
+    "nav ol p pre section table tbody td tfoot th thead tr ul"
+  ).split(" "),
+);
+
+/** Elements dropped with their content (as the policies drop them) whose content the tokenizer reads as markup. */
+const SKIPPED = new Set(["svg", "math", "template", "head", "select", "object", "applet", "audio", "video", "canvas"]);
+
+/** Where a block began or ended: a line break in the text. */
+const BREAK = null;
+
+class TextCollector implements TokenHandler {
+  tokenizer: Tokenizer | undefined;
+  readonly parts: (string | typeof BREAK)[] = [];
+  chars = 0;
+  full = false;
+  /** Open elements whose content is skipped, by name: their end tag ends the skip. */
+  private skipping: string | null = null;
+  private skipDepth = 0;
+  private pendingBreak = false;
+
+  constructor(private readonly maxChars: number) {}
+
+  onStartTag(token: Token.TagToken) {
+    const name = token.tagName;
+    if (this.skipping !== null) {
+      if (name === this.skipping && !token.selfClosing) this.skipDepth++;
+      return;
+    }
+    const state = Object.hasOwn(CONTENT_STATE, name) ? CONTENT_STATE[name] : undefined;
+    if (state !== undefined) {
+      if (this.tokenizer && !token.selfClosing) this.tokenizer.state = state;
+      this.skipping = name;
+      this.skipDepth = 1;
+    } else if (SKIPPED.has(name) && !token.selfClosing) {
+      this.skipping = name;
+      this.skipDepth = 1;
+    } else if (LINE_BREAKS.has(name)) this.pendingBreak = true;
+  }
+
+  onEndTag(token: Token.TagToken) {
+    const name = token.tagName;
+    if (this.skipping !== null) {
+      if (name === this.skipping && --this.skipDepth === 0) this.skipping = null;
+      return;
+    }
+    if (LINE_BREAKS.has(name)) this.pendingBreak = true;
+  }
+
+  onCharacter(token: Token.CharacterToken) {
+    if (this.skipping !== null || this.full) return;
+    if (this.pendingBreak && this.parts.length > 0) {
+      this.parts.push(BREAK);
+      this.chars++;
+    }
+    this.pendingBreak = false;
+    const room = this.maxChars - this.chars;
+    if (room <= 0) {
+      this.full = true;
+      return;
+    }
+    const text = token.chars.length > room ? token.chars.slice(0, room) : token.chars;
+    this.parts.push(text);
+    this.chars += text.length;
+    if (this.chars >= this.maxChars) this.full = true;
+  }
+
+  onWhitespaceCharacter(token: Token.CharacterToken) {
+    if (this.parts.length > 0) this.onCharacter(token);
+  }
+
+  onNullCharacter() {}
+  onComment() {}
+  onDoctype() {}
+  onEof() {}
+}
+
+/**
+ * The text of `markup` as escaped HTML: at most `maxChars` characters of text, blocks separated by `<br>`.
+ * `cut` says the text was longer.
+ */
+export function textFallback(markup: string, maxChars: number): { html: string; cut: boolean } {
+  const collector = new TextCollector(maxChars);
+  const tokenizer = new Tokenizer({ sourceCodeLocationInfo: false }, collector);
+  collector.tokenizer = tokenizer;
+  tokenizer.write(markup, true);
+  const out = dom.createDocumentFragment();
+  for (const part of collector.parts) {
+    if (part === BREAK) dom.appendChild(out, dom.createElement("br", html.NS.HTML, []));
+    else dom.insertText(out, part);
+  }
+  return { html: serialize(out as Dom.DocumentFragment), cut: collector.full };
+}
