@@ -16,7 +16,7 @@ if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 const args = process.argv.slice(2);
 const remote = args.some((arg) => arg === "--remote" || arg === "-r" || arg.startsWith("--remote="));
 // Nor the development encryption key: a remote preview must seal with a real one.
-const LOCAL_ONLY = new Set(["JWT_DEV_SECRET", "TOKEN_ENCRYPTION_KEYS"]);
+const LOCAL_ONLY = new Set(["JWT_DEV_SECRET", "TOKEN_ENCRYPTION_KEYS", "LOCAL_DEVELOPMENT"]);
 const vars = Object.entries(readDevVars()).filter(([key]) => !(remote && LOCAL_ONLY.has(key)));
 if (remote)
   console.warn(

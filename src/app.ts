@@ -2,7 +2,7 @@ import { configureOpenAPI, DOCS_BUNDLE_PATH } from "@/lib/configure-openapi";
 import { createApp } from "@/lib/create-app";
 import { requireAuth } from "@/middlewares/auth";
 import { corsForAllowedOrigins } from "@/middlewares/cors";
-import { refuseLocalDevKeysOffLocalhost } from "@/middlewares/local-dev-keys";
+import { markRequestHost } from "@/middlewares/local-dev-keys";
 import { securityHeaders } from "@/middlewares/security-headers";
 import domains from "@/routes/domains/domains.index";
 import emailAddresses from "@/routes/email-addresses/email-addresses.index";
@@ -35,8 +35,9 @@ const app = createApp({
   publicPaths: PUBLIC_PATHS,
 });
 configureOpenAPI(app);
-// The Outlook operations seal tokens: never with the development key outside localhost.
-app.use("/v2/outlook/*", refuseLocalDevKeysOffLocalhost);
+// Before every route: the env a request sees knows its host, so the development encryption key is refused
+// off localhost wherever something is sealed or opened.
+app.use(markRequestHost);
 
 // `domains` comes before `settings`: POST /v1/email-settings/domain and /domain:verify would otherwise
 // match the legacy POST /v1/email-settings/{id}.

@@ -77,6 +77,9 @@ export const ConfigSchema = z.object({
   MS_GRAPH_RESOURCE: text(),
   MS_TENANT: text("organizations"),
   TOKEN_ENCRYPTION_KEYS: secret(),
+  // "true" only under `npm start` (.dev.vars.example): queue, cron and Durable Object work, which has no request
+  // host to tell it runs on a developer's machine, may then use the development key (src/lib/token-keys.ts).
+  LOCAL_DEVELOPMENT: text("false"),
   // Mailbox import (README "Outlook mailboxes and sync").
   MAILBOX_BODY_MAX_CHARS: number(65_536, { positive: true, integer: true }),
   MAILBOX_SYNC_LEASE_SECONDS: number(600, { positive: true }),

@@ -1,5 +1,6 @@
 import { appConfig } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
+import { tokenEncryptionKeys } from "@/lib/token-keys";
 import type { AppEnv } from "@/lib/types";
 import { ENCRYPTION_KEYS_VAR } from "@/shared/crypto/sealing";
 
@@ -95,7 +96,7 @@ export function outlookConfig(env: AppEnv): OutlookConfig {
     graphBaseUrl,
     graphResource: new URL(graphResourceUrl).origin,
     tenant: config.MS_TENANT,
-    encryptionKeys: config[ENCRYPTION_KEYS_VAR] as string,
+    encryptionKeys: tokenEncryptionKeys(env) as string,
     clockSkewSeconds: config.JWT_CLOCK_SKEW_SECONDS,
     jwksFetchTimeoutMs: config.JWKS_FETCH_TIMEOUT_MS,
   };

@@ -1,4 +1,5 @@
 import { appConfig } from "@/lib/config";
+import { tokenEncryptionKeys } from "@/lib/token-keys";
 import type { AppEnv } from "@/lib/types";
 
 export interface WebhookConfig {
@@ -33,6 +34,10 @@ export function webhookConfig(env: AppEnv): WebhookConfig {
     endpointsPerOrgMax: config.WEBHOOK_ENDPOINTS_PER_ORG_MAX,
     endpointConcurrency: config.WEBHOOK_ENDPOINT_CONCURRENCY,
     disableAfterFailingMs: config.WEBHOOK_DISABLE_AFTER_FAILING_SECONDS * 1000,
-    encryptionKeys: config.TOKEN_ENCRYPTION_KEYS,
+    // Read where a secret is sealed or opened: a refused development key fails only those steps (503, or a
+    // delivery that could not be signed), not listing, updating or the rest of a delivery batch.
+    get encryptionKeys() {
+      return tokenEncryptionKeys(env);
+    },
   };
 }
