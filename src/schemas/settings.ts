@@ -1,6 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { SETTING_TYPES } from "@/db/schema";
-import { SETTING_TEXT_MAX_CHARS, SETTING_TEXT_TOO_LONG } from "@/shared/setting-limits";
+import {
+  SETTING_NAME_MAX_CHARS,
+  SETTING_NAME_TOO_LONG,
+  SETTING_TEXT_MAX_CHARS,
+  SETTING_TEXT_TOO_LONG,
+} from "@/shared/setting-limits";
 
 /** SettingType is the oneOf of one component schema per type, as the contract names them. */
 export const SettingTypeSchema = z
@@ -36,9 +41,11 @@ const tooLong = { message: SETTING_TEXT_TOO_LONG };
 
 /**
  * The request form: `value` may also be a JSON number (milliseconds for restrict_duplicates_within).
- * `html` and `value` are bounded before anything reads them (the signature sanitizer among others).
+ * `html`, `value` and `name` are bounded before anything reads them (the signature sanitizer among
+ * others); additional properties are bounded by the settings service (services/settings/limits.ts).
  */
 export const SettingInputSchema = SettingSchema.extend({
+  name: z.string().max(SETTING_NAME_MAX_CHARS, { message: SETTING_NAME_TOO_LONG }).optional(),
   value: z.union([z.string().max(SETTING_TEXT_MAX_CHARS, tooLong), z.number()]).optional(),
   html: z.string().max(SETTING_TEXT_MAX_CHARS, tooLong).optional(),
 }).openapi("SettingInput");

@@ -1,4 +1,8 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { getDb } from "@/db/client";
+import { type SettingRow, settings } from "@/db/schema";
 import { type Setting, SettingSchema } from "@/schemas/settings";
 import { call, expectBody } from "./api";
 
@@ -36,3 +40,33 @@ export const signature = (extra: Record<string, unknown> = {}) => ({
   html: "<p>Best regards</p>",
   ...extra,
 });
+
+/**
+ * Writes a settings row straight into D1, as an earlier version (or another writer) could have stored
+ * it: nothing is validated or sanitized.
+ */
+export async function seedSetting(org: string, fields: Partial<SettingRow> & Pick<SettingRow, "type">) {
+  const now = new Date().toISOString();
+  const row: SettingRow = {
+    id: crypto.randomUUID(),
+    orgId: org,
+    name: null,
+    value: null,
+    html: null,
+    uniqueKey: null,
+    extra: {},
+    sanitizerVersion: null,
+    createdAt: now,
+    updatedAt: now,
+    createdBy: null,
+    updatedBy: null,
+    ...fields,
+  };
+  await getDb(env.DB).insert(settings).values(row);
+  return row;
+}
+
+/** The stored settings row of that id, as D1 holds it. */
+export function storedSetting(id: string) {
+  return getDb(env.DB).select().from(settings).where(eq(settings.id, id)).get();
+}

@@ -19,3 +19,7 @@ export function uniqueConflictMessage(type: SettingType, value: string | null): 
 /** 409 for a value another setting of the type already holds (the unique key). */
 export const settingConflict = (type: SettingType, value: string | null) =>
   conflict(uniqueConflictMessage(type, value));
+
+/** 409 for an add beyond SETTINGS_PER_TYPE_MAX. */
+export const settingsAtCap = (type: SettingType, max: number) =>
+  conflict(`This organization already has ${max} ${type} settings, the most allowed; delete one before adding another`);

@@ -3,8 +3,10 @@ import { getDb, isUniqueViolation, nowIso } from "@/db/client";
 import { type SettingType, settings } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
+import { assertPlatformAddressHeldBy } from "@/services/email-addresses/email-addresses";
 import { settingConflict, settingNotFound } from "./errors";
 import type { SettingFields } from "./fields";
+import { assertExtraWithinLimits, assertNameWithinLimit, hasExtraProperties } from "./limits";
 import { findSetting } from "./lookup";
 import { normalizeSetting } from "./normalize";
 import { type SettingView, toSettingResponse } from "./response";
@@ -12,7 +14,9 @@ import { type SettingView, toSettingResponse } from "./response";
 /**
  * Partial update: fields the request leaves out keep their stored values, and the merged setting is
  * checked by its type's rules. 404 when the org has no such setting; 400 for a change of type or a
- * renamed email_domain; 409 for a value another setting of the type already holds.
+ * renamed email_domain; 409 for a value another setting of the type already holds. When the request
+ * sends additional properties, the merged ones must keep within their limits (400); a request without
+ * any leaves the stored ones as they are.
  */
 export async function updateSetting(
   env: AppEnv,
@@ -22,6 +26,7 @@ export async function updateSetting(
   input: SettingFields & { type: SettingType },
 ): Promise<SettingView> {
   const db = getDb(env.DB);
+  assertNameWithinLimit(input.name);
   const existing = await findSetting(db, orgId, id);
   if (!existing) throw settingNotFound(id);
   if (existing.type !== input.type) {
@@ -34,9 +39,13 @@ export async function updateSetting(
     html: existing.html ?? undefined,
     ...input,
   };
+  if (hasExtraProperties(input)) assertExtraWithinLimits(merged);
   const normalized = normalizeSetting(existing.type, merged);
   if (existing.type === "email_domain" && normalized.value !== existing.value) {
     throw badRequest("value: a domain cannot be renamed; delete it and add the new domain instead");
+  }
+  if (existing.type === "email_address" && normalized.value !== existing.value) {
+    await assertPlatformAddressHeldBy(env, db, orgId, normalized.value ?? "", "value");
   }
   try {
     const row = await db
