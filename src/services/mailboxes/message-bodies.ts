@@ -14,7 +14,7 @@ import { MAIL_POLICY } from "@/shared/html-sanitizer/policies";
  * Bump when the sanitizer's behaviour changes in a way the fingerprint below cannot see: its URL or
  * CSS rules, the attribute checks, or the core (src/shared/html-sanitizer).
  */
-const MAIL_SANITIZER_REVISION = 1;
+const MAIL_SANITIZER_REVISION = 2;
 
 /** FNV-1a (32 bit) of a string, as 8 hex digits. */
 function fnv1a(text: string): string {

@@ -12,8 +12,8 @@
  * formatting element, so `1,000 x <b title=N>` then `9,000 x <p>x` builds nine million elements from
  * 50 KB. The parse therefore runs with a budget of created elements (counted in the tree adapter, clones
  * included); past it, the parse stops and the markup is reduced to its text by a tokenizer-only pass
- * (text-fallback.ts), flagged `simplified`. The output is bounded too: at most a small multiple of the
- * input and at most `maxOutputChars`; markup whose output would be longer is reduced to its text as well.
+ * (text-fallback.ts), flagged `simplified`. The output is bounded too: markup whose output would be more
+ * than a small multiple of the input is reduced to its text as well, and output past `maxOutputChars` is cut.
  */
 import { type DefaultTreeAdapterTypes as Dom, defaultTreeAdapter as dom, html, parseFragment, serialize } from "parse5";
 import { textFallback } from "./text-fallback";
@@ -36,11 +36,14 @@ export interface SanitizeLimits {
   maxAttributeChars: number;
   /** Elements the tree builder may create in one parse, its reconstructed clones included. */
   maxParsedElements: number;
-  /** Longest output; it is also at most OUTPUT_PER_INPUT_CHAR times the input plus OUTPUT_SLACK_CHARS. */
+  /** Longest output; longer output is cut (`truncated`). */
   maxOutputChars: number;
 }
 
-/** Output characters allowed per input character (escaping and `rel` on links lengthen markup), plus a constant. */
+/**
+ * Output characters per input character (escaping and `rel` on links lengthen markup), plus a constant,
+ * past which the output is reduced to text.
+ */
 const OUTPUT_PER_INPUT_CHAR = 4;
 const OUTPUT_SLACK_CHARS = 1024;
 
@@ -106,6 +109,18 @@ function escapedLength(text: string): number {
   return length;
 }
 
+/** The longest start of `text` that takes at most `room` characters once escaped (whole surrogate pairs). */
+function textWithin(text: string, room: number): string {
+  let used = 0;
+  let end = 0;
+  while (end < text.length) {
+    used += escapedLength(text[end] as string);
+    if (used > room) break;
+    end++;
+  }
+  return end > 0 ? cutAt(text, end) : "";
+}
+
 /** Characters an element's start and end tags take once serialized. */
 function tagsLength(tag: string, attributes: Attribute[]): number {
   let length = tag.length + 2 + (VOID.has(tag) ? 0 : tag.length + 3);
@@ -166,10 +181,11 @@ type RoundResult = { html: string; truncated: boolean } | null;
 
 /**
  * One round: parse, walk (iteratively, so a deep tree cannot exhaust the stack), serialize; null when the
- * parse goes past its element budget or the output past its bound (markup that grows that much is mostly
- * what the tree builder made up, and its text, all of it, serves a reader better than a cut-off tree). Later rounds read an earlier round's output, which escaping can
+ * parse goes past its element budget or the output grows past a multiple of the input (markup that grows
+ * that much is mostly what the tree builder made up, and its text serves a reader better than a cut-off
+ * tree). Output past `maxOutputChars` is cut (`truncated`), like input past `maxInputChars`. Later rounds read an earlier round's output, which escaping can
  * make longer than the input and parsing can give a few implied elements (`tbody`): they are not cut at
- * the input or output bound and may visit twice the nodes.
+ * the input or output bounds and may visit twice the nodes.
  */
 function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean): RoundResult {
   const { maxDepth, maxParsedElements } = policy.limits;
@@ -177,7 +193,8 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
   const maxNodes = laterRound ? policy.limits.maxNodes * 2 : policy.limits.maxNodes;
   let truncated = input.length > maxInputChars;
   const source = truncated ? cutAt(input, maxInputChars) : input;
-  const maxOutput = laterRound ? Number.POSITIVE_INFINITY : outputBound(source.length, policy);
+  const maxGrowth = laterRound ? Number.POSITIVE_INFINITY : growthBound(source.length);
+  const maxOutput = laterRound ? Number.POSITIVE_INFINITY : policy.limits.maxOutputChars;
   const parsed = parseWithinBudget(source, laterRound ? maxParsedElements * 2 : maxParsedElements);
   if (!parsed) return null;
   const out = dom.createDocumentFragment();
@@ -196,8 +213,14 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
       break;
     }
     if (dom.isTextNode(node)) {
+      const room = maxOutput - outputLength;
       outputLength += escapedLength(node.value);
-      if (outputLength > maxOutput) return null;
+      if (outputLength > maxGrowth) return null;
+      if (outputLength > maxOutput) {
+        truncated = true;
+        dom.insertText(frame.target, textWithin(node.value, room));
+        break;
+      }
       dom.insertText(frame.target, node.value);
       continue;
     }
@@ -212,7 +235,11 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
     }
     const attributes = keptAttributes(node, allowed, policy);
     outputLength += tagsLength(tag, attributes);
-    if (outputLength > maxOutput) return null;
+    if (outputLength > maxGrowth) return null;
+    if (outputLength > maxOutput) {
+      truncated = true;
+      break;
+    }
     const element = dom.createElement(tag, html.NS.HTML, attributes);
     dom.appendChild(frame.target, element);
     if (VOID.has(tag)) continue;
@@ -227,9 +254,9 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
   return { html: serialize(out), truncated };
 }
 
-/** Longest output for an input of `inputChars` characters. */
-function outputBound(inputChars: number, policy: SanitizePolicy): number {
-  return Math.min(policy.limits.maxOutputChars, OUTPUT_PER_INPUT_CHAR * inputChars + OUTPUT_SLACK_CHARS);
+/** Longest output for an input of `inputChars` characters before its markup counts as made up. */
+function growthBound(inputChars: number): number {
+  return OUTPUT_PER_INPUT_CHAR * inputChars + OUTPUT_SLACK_CHARS;
 }
 
 /** Cuts at `max` UTF-16 units without splitting a surrogate pair. */
@@ -264,6 +291,7 @@ function simplified(input: string, policy: SanitizePolicy): SanitizeResult {
   const cutInput = input.length > policy.limits.maxInputChars;
   const source = cutInput ? cutAt(input, policy.limits.maxInputChars) : input;
   // Escaping at most sextuples a character and a line break (counted as one) is `<br>`: within the output bound.
-  const text = textFallback(source, Math.floor(outputBound(source.length, policy) / 6));
+  const maxOutput = Math.min(policy.limits.maxOutputChars, growthBound(source.length));
+  const text = textFallback(source, Math.floor(maxOutput / 6));
   return { html: text.html, truncated: cutInput || text.cut, simplified: true };
 }
