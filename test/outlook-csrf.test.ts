@@ -20,7 +20,7 @@ import {
 } from "./helpers/outlook-flow";
 
 /**
- * Issue 8 finding 2, login CSRF / account linking: an attacker in org A calls connectOutlook and sends the
+ * Login CSRF / account linking: an attacker in org A calls connectOutlook and sends the
  * genuine Microsoft URL to a user of tenant V. Every connect flow is bound to the browser that started it
  * (an HttpOnly flow cookie whose SHA-256 is stored with the state), so the victim's sign-in in their own
  * browser connects nothing. The admin consent branch is bound the same way, and to its tenant.
@@ -61,16 +61,17 @@ afterEach(() => {
 });
 
 describe("the flow cookie", () => {
-  it("is set by connectOutlook HttpOnly, Secure, SameSite=Lax, Path=/v2/outlook, for 10 minutes", async () => {
+  it("is a __Host- cookie set by connectOutlook HttpOnly, Secure, SameSite=Lax, Path=/, no Domain, for 10 minutes", async () => {
     const org = uniqueOrg();
     const response = await new FlowBrowser().connect(org);
     expect(response.status).toBe(200);
     const [cookie, ...more] = flowCookiesOf(response);
     expect(more).toEqual([]);
+    expect(response.headers.getSetCookie()).toEqual([expect.stringMatching(/^__Host-outlook_connect=/)]);
     expect(cookie?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(cookie?.attributes).toEqual({
       "max-age": "600",
-      path: "/v2/outlook",
+      path: "/",
       httponly: "",
       secure: "",
       samesite: "Lax",
@@ -92,7 +93,7 @@ describe("the flow cookie", () => {
     const response = await browser.connect(org);
     expectOutlookError(response, 403, "consent_required");
     expect(flowCookiesOf(response).map((c) => c.attributes)).toEqual([
-      { "max-age": "600", path: "/v2/outlook", httponly: "", secure: "", samesite: "Lax" },
+      { "max-age": "600", path: "/", httponly: "", secure: "", samesite: "Lax" },
     ]);
     expect((await stateRow(stateOf(url)))?.browser_binding_hash).toBe(hex(browser.flowCookie ?? ""));
   });
@@ -114,7 +115,7 @@ describe("the flow cookie", () => {
     const done2 = await browser.callback(await browse(second, (await newUser(t2)).login));
     expectBody(done2, 200, OAuthCallbackResponseSchema.strict());
     const [removed] = flowCookiesOf(done2);
-    expect(removed).toMatchObject({ value: "", attributes: { "max-age": "0", path: "/v2/outlook", secure: "" } });
+    expect(removed).toMatchObject({ value: "", attributes: { "max-age": "0", path: "/", secure: "" } });
     expect(browser.flowCookie).toBeUndefined();
     expect((await status(org)).connections.map((c) => c.tenant_id).sort()).toEqual([t1, t2].sort());
   });
@@ -131,6 +132,21 @@ describe("the flow cookie", () => {
       expect(attacker.flowCookie).not.toBe(planted);
       expect((await stateRow(stateOf(url)))?.browser_binding_hash).toBe(hex(attacker.flowCookie ?? ""));
     }
+  });
+});
+
+describe("a flow cookie planted from a sibling subdomain", () => {
+  it("is not read: only the __Host- name counts, which no other host can set", async () => {
+    const attacker = new FlowBrowser();
+    const url = await attacker.authorizationUrl(uniqueOrg("attacker"));
+    const back = await browse(url, (await newUser(await newTenant())).login);
+    // What `Set-Cookie: __Secure-outlook_connect=...; Domain=<parent>` from a sibling host leaves in a browser.
+    const planted = {
+      cookie: `__Secure-outlook_connect=${attacker.flowCookie}; outlook_connect=${attacker.flowCookie}`,
+    };
+    expectMismatch(await call("GET", back, { token: null, headers: planted }));
+    expect((await stateRow(stateOf(url)))?.used_at).toBeNull();
+    expectBody(await attacker.callback(back), 200, OAuthCallbackResponseSchema.strict());
   });
 });
 

@@ -24,7 +24,7 @@ export const CALLBACK = "/v2/outlook/oauth/callback";
 export const STATUS = "/v2/outlook/connection/status";
 export const DISCONNECT = "/v2/outlook/connection/disconnect";
 /** Spelled out rather than imported: the cookie's name is part of what the tests pin down. */
-export const FLOW_COOKIE_NAME = "__Secure-outlook_connect";
+export const FLOW_COOKIE_NAME = "__Host-outlook_connect";
 
 export interface MockUser {
   login: string;
@@ -136,6 +136,12 @@ export const flowCookiesOf = (response: ApiResponse) =>
     .map(parseSetCookie)
     .filter((cookie) => cookie.name === FLOW_COOKIE_NAME);
 
+/** RFC 6265 5.1.4: whether a browser sends a cookie with `cookiePath` on a request to `pathname`. */
+function pathMatches(pathname: string, cookiePath: string): boolean {
+  if (pathname === cookiePath) return true;
+  return pathname.startsWith(cookiePath) && (cookiePath.endsWith("/") || pathname[cookiePath.length] === "/");
+}
+
 /**
  * A user's browser at this API: sends the flow cookie it holds (on paths under its Path, like a browser)
  * and keeps or drops it as responses say. Each instance is a separate browser.
@@ -149,14 +155,14 @@ export class FlowBrowser {
   }
 
   /** Plants a cookie value (another browser's, or a forged one), as an attacker's test would. */
-  setFlowCookie(value: string | undefined, path = "/v2/outlook") {
+  setFlowCookie(value: string | undefined, path = "/") {
     this.cookie = value === undefined ? undefined : { value, path };
   }
 
   async call<T = unknown>(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     const pathname = new URL(path, "https://api.test").pathname;
-    if (this.cookie && (pathname === this.cookie.path || pathname.startsWith(`${this.cookie.path}/`))) {
+    if (this.cookie && pathMatches(pathname, this.cookie.path)) {
       headers.cookie = `${FLOW_COOKIE_NAME}=${this.cookie.value}`;
     }
     const response = await call<T>(method, path, { ...options, headers });

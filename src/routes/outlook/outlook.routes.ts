@@ -51,11 +51,12 @@ export const connectOutlook = createRoute({
     "`admin_consent_url` instead.\n\n" +
     "**Browser binding.** Both answers set the HttpOnly cookie `" +
     FLOW_COOKIE.name +
-    "` (Path=/v2/outlook, 10 minutes, Secure, SameSite=Lax): the URL's state is served by the callback only " +
-    "to the browser that carries it. The web app must therefore call this operation from the user's browser " +
-    'with credentials, e.g. `fetch(url, { credentials: "include", headers: { authorization } })`, from an ' +
-    "origin that is same-site with this API (a Lax cookie set by a cross-site fetch is dropped) and allowed " +
-    "by its CORS configuration, and then open `authorization_url` (or `admin_consent_url`) in that same " +
+    `\` (Path=${FLOW_COOKIE.attributes.path}, 10 minutes, Secure, SameSite=Lax): the URL's state is served by ` +
+    "the callback only to the browser that carries it. The web app must therefore call this operation from " +
+    "the user's browser with credentials, e.g. " +
+    '`fetch(url, { credentials: "include", headers: { authorization } })`, from an origin that is same-site ' +
+    "with this API (a Lax cookie set by a cross-site fetch is dropped) and allowed by its CORS configuration, " +
+    "and then open `authorization_url` (or `admin_consent_url`) in that same " +
     "browser. A cookie still valid for a flow of the same organization and user is reused, so several tabs " +
     "can connect at once.",
   responses: {

@@ -10,16 +10,17 @@ import { browserHasLiveState, STATE_TTL_MS } from "./store";
  * `connectOutlook` gives the calling browser a random 256-bit secret in an HttpOnly cookie and stores
  * only its SHA-256 with the flow's state; the callback serves a state only to a request that carries
  * the cookie whose hash matches. A Microsoft URL sent to someone else is therefore worthless: their
- * browser has no such cookie, and script cannot read or set an HttpOnly `__Secure-` cookie.
+ * browser has no such cookie, and script cannot read or set an HttpOnly cookie.
  *
- * `SameSite=Lax`: the callback is a top-level GET navigation coming from Microsoft's (cross-site) login
- * pages, which carries Lax cookies but not Strict ones. `Path=/v2/outlook` is the narrowest path that
- * covers both `/v2/outlook/connect` and `/v2/outlook/oauth/callback`.
+ * `__Host-` (which browsers accept only with Secure, `Path=/` and no Domain): a sibling subdomain cannot
+ * plant one for this host, as it could a `__Secure-` cookie with `Domain=` the parent, to pin a victim's
+ * browser to the attacker's flow. `SameSite=Lax`: the callback is a top-level GET navigation coming from
+ * Microsoft's (cross-site) login pages, which carries Lax cookies but not Strict ones.
  */
 export const FLOW_COOKIE = {
-  name: "__Secure-outlook_connect",
+  name: "__Host-outlook_connect",
   attributes: {
-    path: "/v2/outlook",
+    path: "/",
     httpOnly: true,
     secure: true,
     sameSite: "Lax",
