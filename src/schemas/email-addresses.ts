@@ -1,14 +1,17 @@
 import { z } from "@hono/zod-openapi";
 import { PLATFORM_DOMAIN } from "@/lib/config";
-import { isValidEmailAddress } from "@/shared/validation";
+import { canonicalEmailAddress, EMAIL_ADDRESS_MAX_CHARS } from "@/shared/validation";
 import { SettingMetaSchema, stringList } from "./common";
 
+/** An address as sent, turned into its canonical form (see canonicalEmailAddress), which is what is stored. */
 export const emailAddressField = z
   .string()
   .trim()
-  .toLowerCase()
-  .max(254)
-  .refine(isValidEmailAddress, { message: "must be a valid email address such as sales@yourcompany.com" })
+  .max(EMAIL_ADDRESS_MAX_CHARS)
+  .overwrite((value) => canonicalEmailAddress(value) ?? value)
+  .refine((value) => canonicalEmailAddress(value) === value, {
+    message: "must be a valid email address such as sales@yourcompany.com",
+  })
   .openapi({ type: "string", format: "email" });
 
 const optionalId = z.string().trim().min(1).max(256);

@@ -3,10 +3,9 @@
  * serve and that an organization can register. Pure functions, no I/O.
  */
 
-import { DNS_LABEL, isTopLevelDomain, normalizeDomain } from "./validation";
+import { canonicalDomain, DNS_LABEL, isTopLevelDomain } from "./validation";
 
-/** Characters a host name may never carry, before or after IDN processing (URL syntax, spaces, ...). */
-const FORBIDDEN = /[\s/\\?#@:[\]%*'"<>^`{|}!$&()+,;=~]/u;
+export { canonicalDomain };
 
 /**
  * Special-use and private-use names (RFC 2606, RFC 6761, RFC 6762, RFC 7686, RFC 8375, ICANN's
@@ -32,19 +31,6 @@ const RESERVED_SUFFIXES = [
 ] as const;
 
 export type DomainNameResult = { ok: true; domain: string } | { ok: false; reason: string };
-
-/** Trimmed, lowercased, one trailing dot removed, IDN labels as punycode (via the WHATWG URL host parser). */
-export function canonicalDomain(input: string): string | undefined {
-  const value = normalizeDomain(input);
-  if (!value || FORBIDDEN.test(value)) return undefined;
-  // Plain ASCII needs no conversion; anything else goes through the URL parser's UTS #46 processing.
-  if (/^[a-z0-9._-]+$/.test(value)) return value;
-  try {
-    return new URL(`http://${value}/`).hostname.replace(/\.$/, "") || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Normalizes and validates a domain someone wants to send from. The reason of a refusal is a sentence

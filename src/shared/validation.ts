@@ -7,25 +7,68 @@ const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{
 /** One DNS label of a host name (lowercase): letters, digits and inner hyphens, at most 63 characters. */
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+/** Characters a host name may never carry, before or after IDN processing (URL syntax, spaces, ...). */
+const FORBIDDEN_IN_HOST = /[\s/\\?#@:[\]%*'"<>^`{|}!$&()+,;=~]/u;
 
-/** Normalizes what users type: surrounding spaces and letter case do not make a new address. */
-export function normalizeEmailAddress(input: string): string {
-  return input.trim().toLowerCase();
+/** Longest address accepted, both as sent and in its canonical form (RFC 5321's path limit less `<>`). */
+export const EMAIL_ADDRESS_MAX_CHARS = 254;
+const LOCAL_PART_MAX_CHARS = 64;
+
+/**
+ * The one spelling of an address that is stored, compared (unique indexes, lookups, the platform-domain
+ * rule) and answered: trimmed, lowercased (addresses are case-insensitive here, local part included, as at
+ * nearly every mail provider), the domain in canonical form (see canonicalDomain), so `Sales@Example.COM.`
+ * and `sales@example.com` are one address. Undefined when the input is not a valid address. Input longer
+ * than EMAIL_ADDRESS_MAX_CHARS is refused before any parsing, so hostile input costs little.
+ */
+export function canonicalEmailAddress(input: string): string | undefined {
+  const value = input.trim();
+  if (value.length > EMAIL_ADDRESS_MAX_CHARS) return undefined;
+  const at = value.lastIndexOf("@");
+  if (at <= 0 || at !== value.indexOf("@")) return undefined;
+  const local = value.slice(0, at).toLowerCase();
+  if (local.length > LOCAL_PART_MAX_CHARS || !LOCAL_PART.test(local)) return undefined;
+  const domain = canonicalDomain(value.slice(at + 1));
+  if (!domain || !isValidHostName(domain)) return undefined;
+  const address = `${local}@${domain}`;
+  return address.length <= EMAIL_ADDRESS_MAX_CHARS ? address : undefined;
 }
 
 export function isValidEmailAddress(input: string): boolean {
-  const value = normalizeEmailAddress(input);
-  if (value.length > 254) return false;
-  const at = value.lastIndexOf("@");
-  if (at <= 0 || at !== value.indexOf("@")) return false;
-  const local = value.slice(0, at);
-  const domain = value.slice(at + 1);
-  return local.length <= 64 && LOCAL_PART.test(local) && isValidFqdn(domain);
+  return canonicalEmailAddress(input) !== undefined;
+}
+
+/**
+ * A host name in the one form DNS uses: trimmed, lowercased, one trailing dot (the DNS root) removed, IDN
+ * labels as punycode. Non-ASCII goes through the WHATWG URL host parser, whose UTS #46 processing maps
+ * fullwidth letters, ideographic full stops and ignorable characters (soft hyphens) as resolvers do, so
+ * every spelling of a name that reaches the same host gets the same canonical form. Undefined when the URL
+ * parser refuses the name or it carries characters no host name has. Not a validity check.
+ */
+export function canonicalDomain(input: string): string | undefined {
+  const value = input.trim().toLowerCase();
+  if (!value || FORBIDDEN_IN_HOST.test(value)) return undefined;
+  // Plain ASCII needs no conversion; anything else goes through the URL parser's UTS #46 processing.
+  const ascii = /^[a-z0-9._-]+$/.test(value) ? value : urlHostname(value);
+  // The trailing dot goes after the mapping, so a fullwidth or ideographic one is removed too.
+  return ascii?.replace(/\.$/, "") || undefined;
+}
+
+function urlHostname(host: string): string | undefined {
+  try {
+    return new URL(`http://${host}/`).hostname;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A fully qualified host name with at least two labels and an alphabetic (or punycode) TLD. */
 export function isValidFqdn(input: string): boolean {
-  const value = normalizeDomain(input);
+  return isValidHostName(normalizeDomain(input));
+}
+
+/** isValidFqdn for a name already in canonical form (lowercase, no trailing dot). */
+function isValidHostName(value: string): boolean {
   if (!value || value.length > 253 || IPV4.test(value)) return false;
   const labels = value.split(".");
   if (labels.length < 2) return false;
@@ -43,8 +86,9 @@ export function normalizeDomain(input: string): string {
   return input.trim().toLowerCase().replace(/\.$/, "");
 }
 
+/** The canonical domain of an address ("" when it is not a valid address). */
 export function emailDomain(address: string): string {
-  return normalizeEmailAddress(address).split("@")[1] ?? "";
+  return canonicalEmailAddress(address)?.split("@")[1] ?? "";
 }
 
 export const HEX_COLOR = /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;

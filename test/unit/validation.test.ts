@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
   CUSTOM_INBOX_ID,
+  canonicalDomain,
+  canonicalEmailAddress,
   emailDomain,
   HEX_COLOR,
   isValidEmailAddress,
   isValidFqdn,
   normalizeDomain,
-  normalizeEmailAddress,
   parseDuplicateWindow,
 } from "@/shared/validation";
 
@@ -19,6 +20,8 @@ describe("isValidEmailAddress", () => {
     "a+tag@example.io",
     "o'brien@example.com",
     "x@xn--bcher-kva.com",
+    "x@b\u00fccher.com",
+    "sales@example.com.",
     `${"a".repeat(64)}@example.com`,
   ])("accepts %j", (address) => {
     expect(isValidEmailAddress(address)).toBe(true);
@@ -45,6 +48,15 @@ describe("isValidEmailAddress", () => {
     "us er@example.com",
     "user@exam ple.com",
     "user@example..com",
+    "user@example.com..",
+    "user@example.com\u3002.",
+    "user@.",
+    "user@exam%2eple.com",
+    "user@[127.0.0.1]",
+    "user@\uff11\uff12\uff17.0.0.1",
+    "user@xn--.com",
+    "us\u00e9r@example.com",
+    "user\uff20example.com",
     `${"a".repeat(65)}@example.com`,
     `a@${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(63)}.${"e".repeat(63)}.com`,
   ])("rejects %j", (address) => {
@@ -52,14 +64,45 @@ describe("isValidEmailAddress", () => {
   });
 });
 
-describe("normalizeEmailAddress / emailDomain", () => {
-  it("trims and lowercases", () => {
-    expect(normalizeEmailAddress("  Sales@Example.COM ")).toBe("sales@example.com");
+describe("canonicalEmailAddress / emailDomain", () => {
+  it.each([
+    ["  Sales@Example.COM ", "sales@example.com"],
+    ["sales@example.com.", "sales@example.com"],
+    ["SUPPORT@EPILOT.CLOUD.", "support@epilot.cloud"],
+    ["a@b\u00fccher.example", "a@xn--bcher-kva.example"],
+    ["a@XN--BCHER-KVA.example", "a@xn--bcher-kva.example"],
+    // Fullwidth letters and full stops, an ideographic full stop and a soft hyphen map as UTS #46 says.
+    ["support@\uff45\uff50\uff49\uff4c\uff4f\uff54\uff0e\uff43\uff4c\uff4f\uff55\uff44", "support@epilot.cloud"],
+    ["support@epilot\u3002cloud\uff0e", "support@epilot.cloud"],
+    ["support@epi\u00adlot.cloud", "support@epilot.cloud"],
+  ])("turns %j into %j", (input, canonical) => {
+    expect(canonicalEmailAddress(input)).toBe(canonical);
+    expect(canonicalEmailAddress(canonical)).toBe(canonical);
   });
 
-  it("returns the normalized domain part", () => {
-    expect(emailDomain(" Info@Mail.Example.com")).toBe("mail.example.com");
+  it("refuses input over 254 characters before parsing it, and a canonical form over 254", () => {
+    expect(canonicalEmailAddress(`a@${"b".repeat(60)}.com${" ".repeat(10_000)}`)).toBe(`a@${"b".repeat(60)}.com`);
+    expect(canonicalEmailAddress(`a@${"\u00fc".repeat(300)}.com`)).toBeUndefined();
+    // 138 characters as typed; the seven CJK labels become 58-character punycode labels (over 400 in all).
+    const cjkLabel = (i: number) =>
+      Array.from({ length: 18 }, (_, k) => String.fromCodePoint(0x4e00 + i * 997 + k * 1013)).join("");
+    const idn = `a@${Array.from({ length: 7 }, (_, i) => cjkLabel(i)).join(".")}.com`;
+    expect(idn.length).toBeLessThanOrEqual(254);
+    expect(canonicalEmailAddress(idn)).toBeUndefined();
+    expect(canonicalEmailAddress(`a@${cjkLabel(0)}.com`)).toMatch(/^a@xn--[a-z0-9-]{54}\.com$/);
+  });
+
+  it("returns the canonical domain part", () => {
+    expect(emailDomain(" Info@Mail.Example.com.")).toBe("mail.example.com");
     expect(emailDomain("no-at-sign")).toBe("");
+  });
+});
+
+describe("canonicalDomain", () => {
+  it("drops exactly one trailing dot, after mapping", () => {
+    expect(canonicalDomain("Example.COM.")).toBe("example.com");
+    expect(canonicalDomain("example.com..")).toBe("example.com.");
+    expect(canonicalDomain("example\uff0ecom\uff0e\uff0e")).toBe("example.com.");
   });
 });
 

@@ -4,5 +4,6 @@
  */
 export { deleteAddressStatements } from "./delete";
 export { findEmailAddress } from "./lookup";
+export { assertPlatformAddressHeldBy } from "./platform-address";
 export { assertSharedInboxExists } from "./references";
 export { type EmailAddressView, toEmailAddressResponse } from "./response";

@@ -10,3 +10,6 @@ export const inactiveCannotBePrimary = (address: string) =>
 
 export const addressTaken = (address: string) =>
   conflict(`Email address '${address}' already exists in this organization`);
+
+/** A platform address another org holds; who holds it is not said. */
+export const addressNotAvailable = (address: string) => conflict(`'${address}' is not available; choose another name`);

@@ -2,20 +2,24 @@ import { and, eq, or, sql } from "drizzle-orm";
 import { type Database, getDb } from "@/db/client";
 import { emailAddresses } from "@/db/schema";
 import type { AppEnv } from "@/lib/types";
-import { normalizeEmailAddress } from "@/shared/validation";
+import { canonicalEmailAddress } from "@/shared/validation";
 import { addressNotFound } from "./errors";
 import { type EmailAddressView, toEmailAddressResponse } from "./response";
 
 /** Creation order; rowid breaks ties between rows created in the same millisecond. */
 export const creationOrder = [sql`${emailAddresses.createdAt}`, sql`rowid`];
 
-/** Looks an address up by its UUID or by the address itself, case-insensitively, within one org. */
+/**
+ * Looks an address up by its UUID or by the address itself within one org; the address in any spelling
+ * with the same canonical form (letter case, a trailing dot, IDN), as that is what is stored.
+ */
 export async function findEmailAddress(db: Database, orgId: string, idOrAddress: string) {
-  const key = normalizeEmailAddress(idOrAddress);
+  const id = idOrAddress.trim().toLowerCase();
+  const address = canonicalEmailAddress(idOrAddress) ?? id;
   return db
     .select()
     .from(emailAddresses)
-    .where(and(eq(emailAddresses.orgId, orgId), or(eq(emailAddresses.id, key), eq(emailAddresses.address, key))))
+    .where(and(eq(emailAddresses.orgId, orgId), or(eq(emailAddresses.id, id), eq(emailAddresses.address, address))))
     .get();
 }
 

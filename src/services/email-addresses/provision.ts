@@ -1,9 +1,9 @@
 import { and, eq, ne, not, sql } from "drizzle-orm";
 import { type Database, getDb, isUniqueViolation, nowIso } from "@/db/client";
 import { type EmailAddressRow, emailAddresses } from "@/db/schema";
-import { conflict } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
+import { addressNotAvailable } from "./errors";
 import { assertPlatformAddress } from "./platform-address";
 import { type EmailAddressView, toEmailAddressResponse } from "./response";
 
@@ -25,7 +25,7 @@ export async function provisionEpilotEmailAddress(
     return toEmailAddressResponse(await provisionStatements(db, orgId, userId, address));
   } catch (err) {
     if (isUniqueViolation(err, "email_addresses.address")) {
-      throw conflict(`'${address}' is not available; choose another name`);
+      throw addressNotAvailable(address);
     }
     throw err;
   }

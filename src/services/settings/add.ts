@@ -5,6 +5,7 @@ import { appConfig } from "@/lib/config";
 import type { AppEnv } from "@/lib/types";
 import { addDomain } from "@/services/domains/add";
 import { domainConfig } from "@/services/domains/config";
+import { assertPlatformAddressHeldBy } from "@/services/email-addresses/email-addresses";
 import { settingConflict, settingsAtCap } from "./errors";
 import type { NormalizedSetting, SettingFields } from "./fields";
 import { assertExtraWithinLimits, assertNameWithinLimit } from "./limits";
@@ -31,6 +32,9 @@ export async function addSetting(
   assertExtraWithinLimits(input);
   const normalized = normalizeSetting(input.type, input);
   const db = getDb(env.DB);
+  if (input.type === "email_address") {
+    await assertPlatformAddressHeldBy(env, db, orgId, normalized.value ?? "", "value");
+  }
   if (input.type === "email_domain") {
     const entry = await addDomain(db, orgId, userId ?? null, normalized.value ?? "", domainConfig(env), normalized);
     return toSettingResponse(entry.setting);

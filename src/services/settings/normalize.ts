@@ -2,7 +2,7 @@ import type { SettingType } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
 import { parseCustomDomain } from "@/shared/domain-names";
 import { SETTING_TEXT_MAX_CHARS, SETTING_TEXT_TOO_LONG } from "@/shared/setting-limits";
-import { isValidEmailAddress, normalizeEmailAddress, parseDuplicateWindow } from "@/shared/validation";
+import { canonicalEmailAddress, parseDuplicateWindow } from "@/shared/validation";
 import { type NormalizedSetting, RESERVED_KEYS, type SettingFields, SINGLETON_KEY } from "./fields";
 import { cleanSignatureMarkup, SIGNATURE_SANITIZER_VERSION } from "./signature-html";
 
@@ -39,10 +39,8 @@ export function normalizeSetting(type: SettingType, input: SettingFields): Norma
     }
     case "email_address":
     case "whitelist_email_address": {
-      if (!stringValue || !isValidEmailAddress(stringValue)) {
-        throw badRequest("value: must be a valid email address such as sales@yourcompany.com");
-      }
-      const address = normalizeEmailAddress(stringValue);
+      const address = stringValue ? canonicalEmailAddress(stringValue) : undefined;
+      if (!address) throw badRequest("value: must be a valid email address such as sales@yourcompany.com");
       return { name, value: address, html: null, uniqueKey: address, extra };
     }
     case "restrict_duplicates_within": {

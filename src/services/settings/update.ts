@@ -3,6 +3,7 @@ import { getDb, isUniqueViolation, nowIso } from "@/db/client";
 import { type SettingType, settings } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
+import { assertPlatformAddressHeldBy } from "@/services/email-addresses/email-addresses";
 import { settingConflict, settingNotFound } from "./errors";
 import type { SettingFields } from "./fields";
 import { assertExtraWithinLimits, assertNameWithinLimit, hasExtraProperties } from "./limits";
@@ -42,6 +43,9 @@ export async function updateSetting(
   const normalized = normalizeSetting(existing.type, merged);
   if (existing.type === "email_domain" && normalized.value !== existing.value) {
     throw badRequest("value: a domain cannot be renamed; delete it and add the new domain instead");
+  }
+  if (existing.type === "email_address" && normalized.value !== existing.value) {
+    await assertPlatformAddressHeldBy(env, db, orgId, normalized.value ?? "", "value");
   }
   try {
     const row = await db
