@@ -292,6 +292,6 @@ function simplified(input: string, policy: SanitizePolicy): SanitizeResult {
   const source = cutInput ? cutAt(input, policy.limits.maxInputChars) : input;
   // Escaping at most sextuples a character and a line break (counted as one) is `<br>`: within the output bound.
   const maxOutput = Math.min(policy.limits.maxOutputChars, growthBound(source.length));
-  const text = textFallback(source, Math.floor(maxOutput / 6));
+  const text = textFallback(source, Math.floor(maxOutput / 6), policy.limits.maxNodes);
   return { html: text.html, truncated: cutInput || text.cut, simplified: true };
 }

@@ -54,7 +54,12 @@ class TextCollector implements TokenHandler {
   private skipDepth = 0;
   private pendingBreak = false;
 
-  constructor(private readonly maxChars: number) {}
+  private breaks = 0;
+
+  constructor(
+    private readonly maxChars: number,
+    private readonly maxBreaks: number,
+  ) {}
 
   onStartTag(token: Token.TagToken) {
     const name = token.tagName;
@@ -85,7 +90,8 @@ class TextCollector implements TokenHandler {
   onCharacter(token: Token.CharacterToken) {
     if (this.skipping !== null || this.full) return;
     if (this.pendingBreak && this.parts.length > 0) {
-      this.parts.push(BREAK);
+      // Past the most breaks, blocks are separated by a space: the output stays within the node bound.
+      this.parts.push(this.breaks++ < this.maxBreaks ? BREAK : " ");
       this.chars++;
     }
     this.pendingBreak = false;
@@ -111,11 +117,11 @@ class TextCollector implements TokenHandler {
 }
 
 /**
- * The text of `markup` as escaped HTML: at most `maxChars` characters of text, blocks separated by `<br>`.
- * `cut` says the text was longer.
+ * The text of `markup` as escaped HTML: at most `maxChars` characters of text, blocks separated by `<br>`
+ * (at most `maxNodes` nodes in all, later blocks by a space). `cut` says the text was longer.
  */
-export function textFallback(markup: string, maxChars: number): { html: string; cut: boolean } {
-  const collector = new TextCollector(maxChars);
+export function textFallback(markup: string, maxChars: number, maxNodes: number): { html: string; cut: boolean } {
+  const collector = new TextCollector(maxChars, Math.floor((maxNodes - 1) / 2));
   const tokenizer = new Tokenizer({ sourceCodeLocationInfo: false }, collector);
   collector.tokenizer = tokenizer;
   tokenizer.write(markup, true);
