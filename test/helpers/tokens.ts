@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { createJWTSignatureMessage, encodeJWT } from "@oslojs/jwt";
 
 type KeyName = "rs256" | "es256" | "rotated";
@@ -61,6 +62,18 @@ export async function signToken(options: TokenOptions = {}): Promise<string> {
     await crypto.subtle.sign(signAlg, privateKey, createJWTSignatureMessage(header, payload)),
   );
   return encodeJWT(header, payload, signature);
+}
+
+/**
+ * An RS256 token of exactly these header and payload segments (as sent, not re-encoded), signed with the
+ * published key: for spellings signToken would never produce.
+ */
+export async function signSegments(headerSegment: string, payloadSegment: string): Promise<string> {
+  const params = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
+  const privateKey = await crypto.subtle.importKey("jwk", testKeys().rs256.privateJwk, params, false, ["sign"]);
+  const signingInput = new TextEncoder().encode(`${headerSegment}.${payloadSegment}`);
+  const signature = new Uint8Array(await crypto.subtle.sign({ name: "RSASSA-PKCS1-v1_5" }, privateKey, signingInput));
+  return `${headerSegment}.${payloadSegment}.${encodeBase64urlNoPadding(signature)}`;
 }
 
 /** An HS256 token signed with `secret` (the dev secret by default). */

@@ -1,5 +1,6 @@
 import { JWSRegisteredHeaders, JWTRegisteredClaims, parseJWT } from "@oslojs/jwt";
 import { type JsonWebKeyWithId, JwksCache, JwksError, type JwksOptions, type KeySet } from "./jwks";
+import { criticalHeaderProblem, isCanonicalCompactJws } from "./jws-compact";
 
 /**
  * Bearer token verification.
@@ -63,6 +64,11 @@ export async function verifyJwt(token: string, config: JwtVerifierConfig): Promi
   let payload: object;
   let signature: Uint8Array;
   let signedMessage: Uint8Array;
+  if (!isCanonicalCompactJws(token)) {
+    throw new TokenError(
+      "Malformed bearer token: expected a JWT of three unpadded base64url segments (header.payload.signature)",
+    );
+  }
   try {
     [header, payload, signature, signedMessage] = parseJWT(token);
   } catch {
@@ -71,6 +77,8 @@ export async function verifyJwt(token: string, config: JwtVerifierConfig): Promi
   if (Array.isArray(header) || Array.isArray(payload)) {
     throw new TokenError("Malformed bearer token: header and payload must be JSON objects");
   }
+  const critical = criticalHeaderProblem(header);
+  if (critical) throw new TokenError(critical);
   // The accessors throw plain Errors on wrongly typed fields; those are bad tokens, not server errors.
   const headers = new JWSRegisteredHeaders(header);
   if (!headers.hasAlgorithm()) throw new TokenError("Token header has no alg");
