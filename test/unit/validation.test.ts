@@ -80,7 +80,7 @@ describe("canonicalEmailAddress / emailDomain", () => {
     expect(canonicalEmailAddress(canonical)).toBe(canonical);
   });
 
-  it("refuses input over 254 characters before parsing it, and a canonical form over 254", () => {
+  it("refuses over 254 characters once trimmed (before parsing) and a canonical form over 254", () => {
     expect(canonicalEmailAddress(`a@${"b".repeat(60)}.com${" ".repeat(10_000)}`)).toBe(`a@${"b".repeat(60)}.com`);
     expect(canonicalEmailAddress(`a@${"\u00fc".repeat(300)}.com`)).toBeUndefined();
     // 138 characters as typed; the seven CJK labels become 58-character punycode labels (over 400 in all).
