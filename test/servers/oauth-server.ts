@@ -21,14 +21,28 @@ import {
  * - checks and errors via the beforeAuthorizeRedirect / beforeResponse hooks: client authentication,
  *   single-use codes bound to their redirect URI, mandatory PKCE, refresh tokens that rotate and are
  *   spent on use (a reused one gets `invalid_grant`), tenants that require admin consent
- *   (`consent_required` / AADSTS65001), client credentials only for tenants that consented, and
- *   injected refresh errors (`invalid_grant`, `interaction_required`).
+ *   (`consent_required` / AADSTS65001), client credentials only for tenants with a service principal
+ *   (`unauthorized_client` / AADSTS700016), and injected refresh errors (`invalid_grant`, `interaction_required`).
+ *
+ * Consent, as Microsoft tracks it per tenant: `consented` (the app has a service principal) and `app_roles`
+ * (the application permissions granted to it).
+ * - A user signing in (authorize without `prompt`) consents for themselves: service principal, no app roles.
+ * - Admin consent through the code flow: authorize with `prompt=admin_consent`. Only an admin (`login_hint`
+ *   names a user with `admin: true`) approves; anyone else gets `access_denied` / AADSTS90094. Approving
+ *   creates the service principal even where `admin_consent_required` is set and, when the scope names a
+ *   `{resource}/.default` scope, grants every application permission the app is configured with
+ *   (`Mail.Read`); then the code flow goes on as usual (code, PKCE, id token with `tid`).
+ * - `/{tenant}/v2.0/adminconsent` (the legacy admin consent endpoint): service principal only.
+ * - Client credentials tokens carry the granted application permissions in `roles` (no claim while there
+ *   are none: the token is issued but Graph refuses it on mailboxes).
  *
  * Test files share the server, so all state is per tenant and tests use their own random tenant ids.
  * Admin API (JSON): `POST /__users` {login, tid, oid, name, admin?}; `POST /__tenants/{tid}`
  * {admin_consent_required?, access_token_ttl?, refresh_error?, refresh_incomplete?, id_token_claims?, id_token_tamper?,
- * id_token_kid?}; `GET /__tenants/{tid}` the tenant's
- * recorded token requests, counters and issued tokens.
+ * id_token_kid?, app_roles?} (`app_roles`: application permissions granted outside the flows, e.g. in the
+ * Azure portal; a non-empty list creates the service principal too, `[]` revokes them; 400 unless a list of
+ * strings); `GET /__tenants/{tid}` {admin_consent_required, consented, app_roles, counters, requests, issued}:
+ * the tenant's consent, recorded token requests, counters and issued tokens.
  */
 
 export const MS_TEST_CLIENT = {
@@ -61,6 +75,8 @@ interface TenantState {
   adminConsentRequired: boolean;
   /** The app has a service principal: an admin consented, or a user consented. */
   consented: boolean;
+  /** Application permissions granted to the service principal (only an admin grants them). */
+  appRoles: string[];
   accessTokenTtl: number;
   refreshError: { error: string; description: string } | null;
   /** Refreshes answer 200 without an access token (a faulty identity platform). */
@@ -93,6 +109,12 @@ type MockRequest = IncomingMessage & {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The application permissions the app registration asks for: what an admin's `.default` consent grants. */
+const CONFIGURED_APP_ROLES = ["Mail.Read"];
+
+/** `{resource}/.default` among the space-separated scopes: "every permission the app is configured with". */
+const namesDefaultScope = (scope: string) => scope.split(" ").some((s) => s.endsWith("/.default"));
+
 async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
   const issuer = new OAuth2Issuer();
   await issuer.keys.generate("RS256");
@@ -111,6 +133,7 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
       state = {
         adminConsentRequired: false,
         consented: false,
+        appRoles: [],
         accessTokenTtl: 3600,
         refreshError: null,
         refreshIncomplete: false,
@@ -140,6 +163,11 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
     const user = userOf(body);
     const tid = user?.tid ?? req.msTenant ?? "unknown";
     Object.assign(token.payload, { iss: `${base}/${tid}/v2.0`, tid, ver: "2.0" });
+    if (body?.grant_type === "client_credentials") {
+      // App-only: Microsoft lists the application permissions granted to the service principal.
+      const roles = tenant(tid).appRoles;
+      if (roles.length > 0) token.payload.roles = [...roles];
+    }
     if (user) {
       Object.assign(token.payload, {
         oid: user.oid,
@@ -320,6 +348,14 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
       return error("invalid_request", "AADSTS50020: User account from identity provider does not exist in tenant.");
     }
     const t = tenant(user.tid);
+    if (params.get("prompt") === "admin_consent") {
+      if (!user.admin) return error("access_denied", "AADSTS90094: An administrator must grant permission.");
+      // The admin consents for the whole tenant: that is what admin_consent_required waits for.
+      t.consented = true;
+      if (namesDefaultScope(params.get("scope") ?? "")) {
+        t.appRoles = [...new Set([...t.appRoles, ...CONFIGURED_APP_ROLES])];
+      }
+    }
     if (t.adminConsentRequired && !t.consented) {
       return error(
         "consent_required",
@@ -332,7 +368,10 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
     return undefined;
   }
 
-  /** `/{tenant}/v2.0/adminconsent`: the admin (login_hint) consents for their tenant. */
+  /**
+   * `/{tenant}/v2.0/adminconsent`: the admin (login_hint) consents for their tenant. Kept as it was (service
+   * principal only, no application permissions) for the callers that still use it.
+   */
   function adminConsent(url: URL, segment: string, res: ServerResponse) {
     const params = url.searchParams;
     const back = new URL(params.get("redirect_uri") ?? MS_TEST_CLIENT.redirectUri);
@@ -373,6 +412,8 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
     if (match) {
       const t = tenant(decodeURIComponent(match[1] as string));
       if (req.method === "POST") {
+        const appRoles = "app_roles" in body ? stringList(body.app_roles) : undefined;
+        if (appRoles === null) return json(400, { error: "app_roles must be a list of strings" });
         if (typeof body.admin_consent_required === "boolean") t.adminConsentRequired = body.admin_consent_required;
         if (typeof body.access_token_ttl === "number") t.accessTokenTtl = body.access_token_ttl;
         if (typeof body.refresh_incomplete === "boolean") t.refreshIncomplete = body.refresh_incomplete;
@@ -382,10 +423,16 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
         }
         if (typeof body.id_token_tamper === "boolean") t.idTokenTamper = body.id_token_tamper;
         if ("id_token_kid" in body) t.idTokenKid = typeof body.id_token_kid === "string" ? body.id_token_kid : null;
+        if (appRoles) {
+          t.appRoles = [...new Set(appRoles)];
+          // Granting application permissions (e.g. in the Azure portal) creates the service principal too.
+          if (t.appRoles.length > 0) t.consented = true;
+        }
       }
       return json(200, {
         admin_consent_required: t.adminConsentRequired,
         consented: t.consented,
+        app_roles: t.appRoles,
         counters: t.counters,
         requests: t.requests,
         issued: t.issued,
@@ -413,6 +460,11 @@ function clientCredentialsOf(req: IncomingMessage, body: Record<string, string>)
     };
   }
   return { clientId: body.client_id, secret: body.client_secret };
+}
+
+/** `value` as a list of strings, or null when it is something else. */
+function stringList(value: unknown): string[] | null {
+  return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : null;
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -5,6 +5,8 @@ import { type FakeMailbox, findMailbox, tenantOf } from "./state";
 export interface Caller {
   tenant: string;
   appOnly: boolean;
+  /** A JWT's `roles` claim (application permissions; [] without one); null for the `fake-graph*` tokens. */
+  roles: string[] | null;
   /** `Prefer: IdType="ImmutableId"` was sent. */
   immutable: boolean;
   prefer: string;
@@ -13,21 +15,24 @@ export interface Caller {
 /**
  * Bearer tokens: `fake-graph:<tenant>` (delegated), `fake-graph-app:<tenant>` (app-only), or a JWT from the
  * identity platform stand-in (test/servers/oauth-server.ts; not verified): its `tid`, app-only when it
- * names no user (`scp`/`preferred_username` absent, as client-credentials tokens do).
+ * names no user (`scp`/`preferred_username` absent, as client-credentials tokens do), and its `roles`.
  */
 export function callerOf(ctx: Ctx): Caller | null {
   const auth = ctx.req.headers.authorization ?? "";
   const prefer = String(ctx.req.headers.prefer ?? "");
   const immutable = /IdType="ImmutableId"/i.test(prefer);
   const simple = /^Bearer fake-graph(-app)?:(.+)$/.exec(auth);
-  if (simple) return { tenant: (simple[2] ?? "").toLowerCase(), appOnly: !!simple[1], immutable, prefer };
+  if (simple) {
+    return { tenant: (simple[2] ?? "").toLowerCase(), appOnly: !!simple[1], roles: null, immutable, prefer };
+  }
   const jwt = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(auth);
   if (!jwt) return null;
   try {
     const claims = JSON.parse(Buffer.from(jwt[2] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
     if (typeof claims.tid !== "string") return null;
     const appOnly = claims.scp === undefined && claims.preferred_username === undefined;
-    return { tenant: claims.tid.toLowerCase(), appOnly, immutable, prefer };
+    const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : [];
+    return { tenant: claims.tid.toLowerCase(), appOnly, roles, immutable, prefer };
   } catch {
     return null;
   }
@@ -36,9 +41,23 @@ export function callerOf(ctx: Ctx): Caller | null {
 export const unauthenticated = (ctx: Ctx) =>
   graphError(ctx.res, 401, "InvalidAuthenticationToken", "Access token is empty or invalid");
 
+/** Application permissions that let an app-only caller read any mailbox of its tenant. */
+const MAIL_APP_ROLES = new Set(["Mail.Read", "Mail.ReadWrite"]);
+
+/**
+ * Whether an app-only caller may reach mailboxes: the tenant's `appOnlyConsent` when a test set it (true: a
+ * grant whatever the token says; false: a revoked grant Graph enforces), otherwise what the token carries,
+ * as Graph decides: a Mail.Read or Mail.ReadWrite role. A `fake-graph-app:` token carries none.
+ */
+function appOnlyAllowed(caller: Caller): boolean {
+  const consent = tenantOf(caller.tenant).appOnlyConsent;
+  if (consent !== null) return consent;
+  return caller.roles?.some((role) => MAIL_APP_ROLES.has(role)) ?? false;
+}
+
 /**
  * The mailbox `idOrEmail` as `caller` may see it, or answers the error Graph would (and returns null):
- * unknown or another tenant's mailbox 404; an app-only token of a tenant without application consent 403.
+ * unknown or another tenant's mailbox 404; an app-only caller without a mail application permission 403.
  */
 export function mailboxFor(ctx: Ctx, caller: Caller, idOrEmail: string): FakeMailbox | null {
   const mailbox = findMailbox(idOrEmail);
@@ -46,7 +65,7 @@ export function mailboxFor(ctx: Ctx, caller: Caller, idOrEmail: string): FakeMai
     notFoundInStore(ctx.res);
     return null;
   }
-  if (caller.appOnly && !tenantOf(caller.tenant).appOnlyConsent) {
+  if (caller.appOnly && !appOnlyAllowed(caller)) {
     graphError(ctx.res, 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
     return null;
   }

@@ -236,6 +236,22 @@ async function outboxRoutes(ctx: Ctx, rest: string[]) {
   return bad(ctx, "unsupported", 404);
 }
 
+/** `POST|GET /__tenants/{tenant}`: the tenant's app-only consent and subscription minimum. */
+async function tenantRoute(ctx: Ctx, id: string) {
+  const body = ctx.req.method === "POST" ? await readJson(ctx.req) : {};
+  const consent = body.app_only_consent;
+  if (consent !== undefined && consent !== null && typeof consent !== "boolean") {
+    return bad(ctx, "app_only_consent must be true, false or null");
+  }
+  const tenant = tenantOf(id);
+  if (consent !== undefined) tenant.appOnlyConsent = consent;
+  if (typeof body.min_expiration_minutes === "number") tenant.minExpirationMinutes = body.min_expiration_minutes;
+  json(ctx.res, 200, {
+    app_only_consent: tenant.appOnlyConsent,
+    min_expiration_minutes: tenant.minExpirationMinutes,
+  });
+}
+
 /** Routes the admin API; answers false when `ctx.path` is not an admin path. */
 export async function adminRoutes(ctx: Ctx): Promise<boolean> {
   const segments = ctx.url.pathname.split("/").filter(Boolean);
@@ -250,15 +266,8 @@ export async function adminRoutes(ctx: Ctx): Promise<boolean> {
     const sub = liveSubscription(decodeURIComponent(rest[0] ?? ""));
     if (!sub) bad(ctx, "no such subscription", 404);
     else await subscriptionAdmin(ctx, sub, rest[1]);
-  } else if (head === "__tenants" && rest.length === 1 && method === "POST") {
-    const body = await readJson(ctx.req);
-    const tenant = tenantOf(decodeURIComponent(rest[0] ?? ""));
-    if (typeof body.app_only_consent === "boolean") tenant.appOnlyConsent = body.app_only_consent;
-    if (typeof body.min_expiration_minutes === "number") tenant.minExpirationMinutes = body.min_expiration_minutes;
-    json(ctx.res, 200, {
-      app_only_consent: tenant.appOnlyConsent,
-      min_expiration_minutes: tenant.minExpirationMinutes,
-    });
+  } else if (head === "__tenants" && rest.length === 1 && (method === "POST" || method === "GET")) {
+    await tenantRoute(ctx, decodeURIComponent(rest[0] ?? ""));
   } else if (head === "__clock" && method === "POST") {
     const body = await readJson(ctx.req);
     if (typeof body.offset_ms === "number") setClockOffset(body.offset_ms);

@@ -29,9 +29,13 @@ import { subscriptionRoutes } from "./subscriptions";
  *   see ./attachments.ts (file, item and reference attachments, inline images with content ids, seeded bytes
  *   streamed with Content-Length, corrupt ones).
  * - Tokens: `fake-graph:<tenant>` (delegated), `fake-graph-app:<tenant>` (app-only), or a JWT of the identity
- *   stand-in (its `tid`; app-only without `scp`/`preferred_username`). A mailbox of another tenant is 404
- *   `ErrorItemNotFound`; `access: "forbidden"` 403 `ErrorAccessDenied`; `access: "rest_disabled"` 404
- *   `MailboxNotEnabledForRESTAPI`; an app-only token of a tenant without `app_only_consent` 403.
+ *   stand-in (its `tid`; app-only without `scp`/`preferred_username`; its `roles`). A mailbox of another
+ *   tenant is 404 `ErrorItemNotFound`; `access: "forbidden"` 403 `ErrorAccessDenied`; `access: "rest_disabled"`
+ *   404 `MailboxNotEnabledForRESTAPI`. App-only callers on mailboxes (messages, delta, subscriptions): the
+ *   tenant's `app_only_consent` decides when set (true: allowed whatever the token; false: 403
+ *   `ErrorAccessDenied`, a revoked grant); unset (null, the default) the token does, as at Graph: a JWT whose
+ *   `roles` include `Mail.Read` or `Mail.ReadWrite` is allowed, one without (a tenant where only users
+ *   consented: client credentials work but grant nothing) and `fake-graph-app:` tokens are 403.
  * - Ids: immutable ids only with `Prefer: IdType="ImmutableId"`, REST ids otherwise (they change on a move).
  * - Injected trouble: `throttle: {count, status?, retry_after?, kinds?}` answers the mailbox's next `count` requests
  *   (any kind, delta and subscriptions included) with 429 (or 503) and Retry-After; `failing: [ids]` makes
@@ -62,7 +66,9 @@ import { subscriptionRoutes } from "./subscriptions";
  * - `POST /__mailboxes/{email}/delta` {expire_tokens?: true, replay?: N, fail?: "syncStateNotFound"|
  *   "resyncRequired"}: expire every token issued so far (410 with `fail`'s code, default syncStateNotFound);
  *   make the next delta round of each folder re-send N earlier changes, out of order.
- * - `POST /__tenants/{tenant}` {app_only_consent?: bool, min_expiration_minutes?: number (default 45)}.
+ * - `POST /__tenants/{tenant}` {app_only_consent?: true|false|null (default null: decided by the token's
+ *   roles; 400 otherwise), min_expiration_minutes?: number (default 45)} → 200 {app_only_consent,
+ *   min_expiration_minutes}; `GET /__tenants/{tenant}` the same view.
  * - `POST /__subscriptions` {resource, tenant?, changeType?} adds a subscription without a handshake or
  *   notificationUrl (e.g. another app's) → 201 {id}. `GET /__subscriptions/{id}` its admin view.
  * - `POST /__subscriptions/{id}/lifecycle` {event: reauthorizationRequired|subscriptionRemoved|missed,

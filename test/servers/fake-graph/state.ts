@@ -91,7 +91,11 @@ export interface FakeMailbox {
 }
 
 export interface FakeTenant {
-  appOnlyConsent: boolean;
+  /**
+   * App-only access to the tenant's mailboxes: true allows any app-only token, false refuses every one (a
+   * revoked grant), null (default) decides by the token's `roles` (see ./access.ts).
+   */
+  appOnlyConsent: boolean | null;
   /** Graph raises any expirationDateTime under this many minutes ahead to it (Microsoft: 45). */
   minExpirationMinutes: number;
 }
@@ -140,7 +144,7 @@ export function tenantOf(id: string): FakeTenant {
   const key = id.toLowerCase();
   let tenant = tenants.get(key);
   if (!tenant) {
-    tenant = { appOnlyConsent: false, minExpirationMinutes: 45 };
+    tenant = { appOnlyConsent: null, minExpirationMinutes: 45 };
     tenants.set(key, tenant);
   }
   return tenant;
