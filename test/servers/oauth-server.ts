@@ -8,6 +8,13 @@ import {
   OAuth2Issuer,
   OAuth2Service,
 } from "oauth2-mock-server";
+import {
+  applyTenantSettings,
+  newTenantState,
+  type TenantState,
+  type TokenRequestRecord,
+  tenantView,
+} from "./oauth-tenants";
 
 /**
  * A stand-in for the Microsoft identity platform (v2.0 endpoints) on loopback, built on the
@@ -59,38 +66,6 @@ interface MockUser {
   admin: boolean;
 }
 
-interface TokenRequestRecord {
-  grant_type: string;
-  tenant_segment: string;
-  client_auth: "basic" | "post" | "none";
-  redirect_uri?: string;
-  code_verifier?: string;
-  code_challenge?: string;
-  code_challenge_method?: string;
-  scope?: string;
-  outcome: string;
-}
-
-interface TenantState {
-  adminConsentRequired: boolean;
-  /** The app has a service principal: an admin consented, or a user consented. */
-  consented: boolean;
-  /** Application permissions granted to the service principal (only an admin grants them). */
-  appRoles: string[];
-  accessTokenTtl: number;
-  refreshError: { error: string; description: string } | null;
-  /** Refreshes answer 200 without an access token (a faulty identity platform). */
-  refreshIncomplete: boolean;
-  /** Claims merged into the id tokens (e.g. a wrong `aud`), and whether to break their signature. */
-  idTokenClaims: Record<string, unknown>;
-  idTokenTamper: boolean;
-  /** A `kid` the JWKS does not publish, put in the id tokens' header. */
-  idTokenKid: string | null;
-  requests: TokenRequestRecord[];
-  issued: { access_tokens: string[]; refresh_tokens: string[]; id_tokens: string[] };
-  counters: { authorization_code: number; refresh_token: number; client_credentials: number };
-}
-
 interface IssuedCode {
   user: MockUser;
   redirectUri: string;
@@ -130,20 +105,7 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
     const key = tid.toLowerCase();
     let state = tenants.get(key);
     if (!state) {
-      state = {
-        adminConsentRequired: false,
-        consented: false,
-        appRoles: [],
-        accessTokenTtl: 3600,
-        refreshError: null,
-        refreshIncomplete: false,
-        idTokenClaims: {},
-        idTokenTamper: false,
-        idTokenKid: null,
-        requests: [],
-        issued: { access_tokens: [], refresh_tokens: [], id_tokens: [] },
-        counters: { authorization_code: 0, refresh_token: 0, client_credentials: 0 },
-      };
+      state = newTenantState();
       tenants.set(key, state);
     }
     return state;
@@ -411,32 +373,9 @@ async function startMicrosoftMock(): Promise<{ url: string; server: Server }> {
     const match = /^\/__tenants\/([^/]+)$/.exec(url.pathname);
     if (match) {
       const t = tenant(decodeURIComponent(match[1] as string));
-      if (req.method === "POST") {
-        const appRoles = "app_roles" in body ? stringList(body.app_roles) : undefined;
-        if (appRoles === null) return json(400, { error: "app_roles must be a list of strings" });
-        if (typeof body.admin_consent_required === "boolean") t.adminConsentRequired = body.admin_consent_required;
-        if (typeof body.access_token_ttl === "number") t.accessTokenTtl = body.access_token_ttl;
-        if (typeof body.refresh_incomplete === "boolean") t.refreshIncomplete = body.refresh_incomplete;
-        if ("refresh_error" in body) t.refreshError = (body.refresh_error as TenantState["refreshError"]) ?? null;
-        if (typeof body.id_token_claims === "object" && body.id_token_claims !== null) {
-          t.idTokenClaims = body.id_token_claims as Record<string, unknown>;
-        }
-        if (typeof body.id_token_tamper === "boolean") t.idTokenTamper = body.id_token_tamper;
-        if ("id_token_kid" in body) t.idTokenKid = typeof body.id_token_kid === "string" ? body.id_token_kid : null;
-        if (appRoles) {
-          t.appRoles = [...new Set(appRoles)];
-          // Granting application permissions (e.g. in the Azure portal) creates the service principal too.
-          if (t.appRoles.length > 0) t.consented = true;
-        }
-      }
-      return json(200, {
-        admin_consent_required: t.adminConsentRequired,
-        consented: t.consented,
-        app_roles: t.appRoles,
-        counters: t.counters,
-        requests: t.requests,
-        issued: t.issued,
-      });
+      const problem = req.method === "POST" ? applyTenantSettings(t, body) : null;
+      if (problem) return json(400, { error: problem });
+      return json(200, tenantView(t));
     }
     return json(404, { error: "unknown admin path" });
   }
@@ -460,11 +399,6 @@ function clientCredentialsOf(req: IncomingMessage, body: Record<string, string>)
     };
   }
   return { clientId: body.client_id, secret: body.client_secret };
-}
-
-/** `value` as a list of strings, or null when it is something else. */
-function stringList(value: unknown): string[] | null {
-  return Array.isArray(value) && value.every((v) => typeof v === "string") ? value : null;
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
