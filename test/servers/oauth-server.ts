@@ -43,7 +43,8 @@ import {
  * - Client credentials tokens carry the granted application permissions in `roles` (no claim while there
  *   are none: the token is issued but Graph refuses it on mailboxes).
  *
- * Test files share the server, so all state is per tenant and tests use their own random tenant ids.
+ * Test files share the server, so all state is per tenant (./oauth-tenants.ts) and tests use their own
+ * random tenant ids.
  * Admin API (JSON): `POST /__users` {login, tid, oid, name, admin?}; `POST /__tenants/{tid}`
  * {admin_consent_required?, access_token_ttl?, refresh_error?, refresh_incomplete?, id_token_claims?, id_token_tamper?,
  * id_token_kid?, app_roles?} (`app_roles`: application permissions granted outside the flows, e.g. in the
