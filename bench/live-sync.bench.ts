@@ -82,7 +82,7 @@ async function connectFleet(mode: "polling" | "notifications"): Promise<Fleet> {
   const org = uniqueOrg(`bench-${mode}`);
   const tenant = crypto.randomUUID();
   await connectTenant(org, tenant);
-  if (mode === "notifications") await grantAdminConsent(org, tenant);
+  if (mode === "notifications") await grantAdminConsent(tenant);
   const vars = {
     MAILBOX_POLL_INTERVAL_SECONDS: "86400",
     MAILBOX_BACKSTOP_POLL_SECONDS: "86400",

@@ -147,13 +147,14 @@ describe("live sync, notification mode", { timeout: 60_000 }, () => {
     }
   });
 
-  it("without admin consent the mailbox runs on polling and says why", async () => {
+  it("without the application permission the mailbox runs on polling and says why, in words and as a code", async () => {
     const api = liveApi({ PUBLIC_BASE_URL });
     const { org, email } = await liveMailbox(api);
     await waitFor("the first delta run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
     const status = await liveStatus(api, org, email);
     expect(status).toMatchObject({ status: "polling", subscriptions: [], poll_interval_seconds: 1 });
-    expect(status.polling_reason).toMatch(/admin consent/);
+    expect(status.polling_reason).toMatch(/application permission Mail\.Read is not granted/);
+    expect(status.polling_reason_code).toBe("app_permission_missing");
     expect((await graphMailbox(email)).subscriptions).toHaveLength(0);
     const message = await addGraphMessage(email, { subject: "polled" });
     await waitFor("the polled message", async () => (await listedIds(api, org)).includes(message.id), 11_000);

@@ -235,17 +235,16 @@ describe("state", () => {
     expectBody(await callback(`${back.pathname}${back.search}`), 200, OAuthCallbackResponseSchema);
   });
 
-  it("only serves the flow it was issued for", async () => {
+  it("attaches and marks nothing on a bare admin_consent redirect, whatever its state", async () => {
     const org = uniqueOrg();
     const tid = await newTenant();
     const state = new URL(await authorizationUrl(org)).searchParams.get("state");
-    // A sign-in state cannot carry an admin consent.
     const body = expectOutlookError(
       await callback(`${CALLBACK}?state=${state}&admin_consent=True&tenant=${tid}`),
       400,
       "invalid_request",
     );
-    expect(body.error_description).toMatch(/not issued for an admin consent/);
+    expect(body.error_description).toMatch(/confirmed only by the sign-in code/);
     expect((await tenantReport(tid)).counters.client_credentials).toBe(0);
     expect((await status(org)).connections).toEqual([]);
   });
@@ -302,13 +301,15 @@ describe("errors from Microsoft", () => {
       new URL(refused.admin_consent_url ?? "").searchParams.get("state"),
     );
 
-    // The administrator consents; Microsoft redirects with admin_consent=True&tenant=...
-    const back = await browse(consentUrl.toString(), admin.login);
-    expect(new URL(back, "https://api.test").searchParams.get("tenant")).toBe(tid);
-    expect(expectBody(await callback(back), 200, OAuthCallbackResponseSchema.strict())).toEqual({ connected: false });
-    // Proven with a client-credentials token for that tenant.
-    const report = await tenantReport(tid);
-    expect(report.requests.filter((r) => r.grant_type === "client_credentials").map((r) => r.outcome)).toEqual(["ok"]);
+    // The administrator consents; Microsoft redirects with a code, whose id_token proves the tenant.
+    const back = new URL(await browse(consentUrl.toString(), admin.login), "https://api.test");
+    expect(back.searchParams.get("code")).toBeTruthy();
+    expect(back.searchParams.get("tenant")).toBeNull();
+    expect(
+      expectBody(await callback(`${back.pathname}${back.search}`), 200, OAuthCallbackResponseSchema.strict()),
+    ).toEqual({
+      connected: false,
+    });
 
     const pending = await status(org);
     expect(pending.connections).toHaveLength(1);
@@ -317,8 +318,12 @@ describe("errors from Microsoft", () => {
       action: "authorize",
       tenant_id: tid,
       is_token_valid: false,
+      // The admin consent granted the application permission too: an app-only token carries it.
+      app_permission: { status: "granted", detail: null },
     });
+    expect(pending.connections[0]?.app_permission?.admin_consented_at).toBeTruthy();
     expect(pending.connections[0]?.expires_at).toBeUndefined();
+    // The administrator's own tokens are not kept.
     await expectUnavailable(getAccessToken(testEnv, org, tid), "pending_auth");
 
     // Now a user's sign-in completes the connection.
@@ -330,7 +335,7 @@ describe("errors from Microsoft", () => {
     expect(await getAccessToken(testEnv, org, tid)).toBe((await tenantReport(tid)).issued.access_tokens.at(-1));
   });
 
-  it("does not trust a forged admin consent redirect: consent is proven with Microsoft first", async () => {
+  it("does not trust a forged admin consent redirect: nothing is attached, Microsoft is not asked", async () => {
     const org = uniqueOrg();
     const tid = await newTenant({ admin_consent_required: true });
     const user = await newUser(tid);
@@ -341,10 +346,10 @@ describe("errors from Microsoft", () => {
     const forged = await callback(
       `${CALLBACK}?admin_consent=True&tenant=${tid}&state=${consentUrl.searchParams.get("state")}`,
     );
-    const body = expectOutlookError(forged, 403, "unauthorized_client");
-    expect(body.error_description).toMatch(/could not be confirmed.*AADSTS700016/);
-    expectAdminConsentUrl(body.admin_consent_url);
+    const body = expectOutlookError(forged, 400, "invalid_request");
+    expect(body.error_description).toMatch(/confirmed only by the sign-in code/);
     expect((await status(org)).connections).toEqual([]);
+    expect((await tenantReport(tid)).counters.client_credentials).toBe(0);
     expect((await tenantReport(tid)).consented).toBe(false);
   });
 
@@ -365,13 +370,17 @@ describe("errors from Microsoft", () => {
   });
 });
 
-function expectAdminConsentUrl(value: string | undefined): URL {
+/** An admin consent URL as the API issues it: the authorize endpoint, prompt=admin_consent, `.default`, PKCE. */
+function expectAdminConsentUrl(value: string | undefined, tenant = "organizations"): URL {
   const url = new URL(value ?? "");
-  expect(`${url.origin}${url.pathname}`).toBe(`${MOCK}/organizations/v2.0/adminconsent`);
+  expect(`${url.origin}${url.pathname}`).toBe(`${MOCK}/${tenant}/oauth2/v2.0/authorize`);
   expect(url.searchParams.get("client_id")).toBe(testEnv.MS_CLIENT_ID);
   expect(url.searchParams.get("redirect_uri")).toBe(testEnv.MS_REDIRECT_URI);
+  expect(url.searchParams.get("prompt")).toBe("admin_consent");
+  expect(url.searchParams.get("response_type")).toBe("code");
+  expect(url.searchParams.get("code_challenge_method")).toBe("S256");
   expect(url.searchParams.get("scope")?.split(" ")).toEqual(
-    expect.arrayContaining(["https://graph.microsoft.com/Mail.ReadWrite", "https://graph.microsoft.com/Mail.Send"]),
+    expect.arrayContaining(["https://graph.microsoft.com/.default", "openid"]),
   );
   expect(url.searchParams.get("state")).toMatch(/^[A-Za-z0-9_-]{43}$/);
   return url;

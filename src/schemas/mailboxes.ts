@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAILBOX_FOLDER_STATUSES, MAILBOX_SYNC_STATUSES, MAILBOX_SYNC_TIMEFRAMES } from "@/db/schema";
-import { MAILBOX_LIVE_STATUSES } from "@/shared/mailbox-live";
+import { MAILBOX_LIVE_STATUSES, POLLING_REASON_CODES } from "@/shared/mailbox-live";
 import { EmailAddressResponseSchema, emailAddressField } from "./email-addresses";
 
 const MailboxSyncTimeframeSchema = z.enum(MAILBOX_SYNC_TIMEFRAMES).openapi("MailboxSyncTimeframePeriods");
@@ -209,6 +209,17 @@ export const MailboxLiveSyncSchema = z
         "`reconnect_required`: the tenant's connection expired, nothing runs until it is reconnected",
     }),
     polling_reason: z.string().nullable().openapi({ description: "Why the mailbox is not on notifications" }),
+    polling_reason_code: z
+      .enum(POLLING_REASON_CODES)
+      .nullable()
+      .openapi({
+        description:
+          "The reason as a code, for the web app to offer the right action: `app_permission_missing` (an " +
+          "administrator must grant the application permission: GET /v2/outlook/connect?admin_consent=true" +
+          "&tenant_id=…), `no_public_url` (the deployment has no public https URL), `subscription_failed` " +
+          "(Graph refused; retried hourly), `subscription_pending` (being set up), `reconnect_required` " +
+          "(connect the tenant again), `not_started`; null while live",
+      }),
     subscriptions: z
       .array(
         z.object({

@@ -84,8 +84,51 @@ export const OutlookConnectionStatusSchema = z
     scopes: z.array(z.string()).optional().openapi({ description: "Granted permission scopes" }),
     expires_at: z.string().datetime().optional().openapi({ description: "When the current access token expires" }),
     is_token_valid: z.boolean().optional().openapi({ description: "Whether the current token is still valid" }),
+    app_permission: z
+      .object({
+        status: z.enum(["granted", "missing", "unknown"]).openapi({
+          description:
+            "Whether the tenant granted the application permission Mail.Read that live sync's change " +
+            "notifications need (however it was granted): `unknown` before the first check",
+        }),
+        checked_at: z.string().datetime().nullable().openapi({ description: "When it was last checked" }),
+        detail: z.string().nullable().openapi({ description: "What the last check found, when missing" }),
+        admin_consented_at: z
+          .string()
+          .datetime()
+          .nullable()
+          .openapi({ description: "When an administrator's consent through this API was last proven" }),
+      })
+      .optional()
+      .openapi({
+        description:
+          "The tenant's application permission (an addition to the contract). Missing: an administrator can " +
+          "grant it with GET /v2/outlook/connect?admin_consent=true&tenant_id=<tenant_id>",
+      }),
   })
   .openapi("OutlookConnectionStatus");
+
+export const ConnectOutlookQuerySchema = z.object({
+  admin_consent: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({
+      param: { name: "admin_consent", in: "query" },
+      description:
+        "`true`: the URL asks a tenant administrator for admin consent (all the app's permissions, including " +
+        "the application permission change notifications need) for `tenant_id`, a tenant the organization connected",
+    }),
+  tenant_id: z
+    .string()
+    .trim()
+    .max(64, "must be at most 64 characters")
+    .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a tenant id (GUID)")
+    .optional()
+    .openapi({
+      param: { name: "tenant_id", in: "query" },
+      description: "The tenant to ask the admin consent for (with admin_consent=true)",
+    }),
+});
 
 export const OutlookConnectionsResponseSchema = z.object({
   connections: z

@@ -9,3 +9,20 @@ export type MailboxLiveStatus = (typeof MAILBOX_LIVE_STATUSES)[number];
 /** Where Graph posts change notifications and lifecycle events (PUBLIC_BASE_URL + path; no bearer token). */
 export const NOTIFICATION_PATH = "/v2/outlook/notifications";
 export const LIFECYCLE_PATH = "/v2/outlook/notifications/lifecycle";
+
+/**
+ * Why a mailbox is on delta polling rather than change notifications, for a program to act on
+ * (`polling_reason_code` beside the text): `app_permission_missing` (an administrator must grant the
+ * application permission: offer the admin consent), `no_public_url` (the deployment has no public https
+ * URL), `subscription_failed` (Graph refused for another reason; retried), `subscription_pending` (being
+ * set up), `reconnect_required` (the tenant's sign-in must be renewed), `not_started`.
+ */
+export const POLLING_REASON_CODES = [
+  "app_permission_missing",
+  "no_public_url",
+  "subscription_failed",
+  "subscription_pending",
+  "reconnect_required",
+  "not_started",
+] as const;
+export type PollingReasonCode = (typeof POLLING_REASON_CODES)[number];

@@ -1,21 +1,19 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { getDb } from "@/db/client";
 import type { AppEnv } from "@/lib/types";
 import { MailboxLiveSyncSchema } from "@/schemas/mailboxes";
 import { lockStub } from "@/services/mailboxes/sync/sync-lock";
-import { markAdminConsented } from "@/services/outlook/store";
 import { type CallOptions, call, expectBody, uniqueOrg } from "./api";
 import {
   allMessages,
   connect,
   connectTenant,
   seedMailbox,
-  setAppOnlyConsent,
+  setGraphTenant,
   uniqueMailbox,
   uniqueTenant,
 } from "./mailbox-harness";
-import { browse, newUser } from "./outlook-flow";
+import { setAppRoles } from "./identity-consent";
 
 /**
  * Shared by test/mailboxes-live-*.test.ts: a Worker whose live sync settings come from the connect
@@ -60,21 +58,15 @@ export async function listedIds(api: LiveApi, org: string) {
   return (await allMessages(api as never, org)).map((m) => m.graph_id);
 }
 
-/** Admin consent for `tenant`: the identity stand-in issues app-only tokens, the fake Graph accepts them. */
-export async function grantAdminConsent(org: string, tenant: string, minExpirationMinutes?: number) {
-  const admin = await newUser(tenant, { admin: true });
-  const testEnv = env as unknown as AppEnv;
-  const url = new URL(`${testEnv.MS_LOGIN_BASE_URL}/${tenant}/v2.0/adminconsent`);
-  url.searchParams.set("client_id", testEnv.MS_CLIENT_ID);
-  url.searchParams.set("redirect_uri", testEnv.MS_REDIRECT_URI);
-  url.searchParams.set("scope", "https://graph.microsoft.com/.default");
-  await browse(url.toString(), admin.login);
-  await markAdminConsented(getDb(env.DB), org, tenant, null);
-  await setAppOnlyConsent(
-    tenant,
-    true,
-    minExpirationMinutes === undefined ? {} : { min_expiration_minutes: minExpirationMinutes },
-  );
+/**
+ * The application permission Mail.Read granted for `tenant` outside our flows (as in the Azure portal):
+ * the identity stand-in's client-credentials tokens carry it in `roles`, and the fake Graph lets them in.
+ */
+export async function grantAdminConsent(tenant: string, minExpirationMinutes?: number) {
+  await setAppRoles(tenant, ["Mail.Read"]);
+  if (minExpirationMinutes !== undefined) {
+    await setGraphTenant(tenant, { min_expiration_minutes: minExpirationMinutes });
+  }
 }
 
 /** A connected, empty mailbox of a fresh org and tenant (consented for app-only when `consent`). */
@@ -86,7 +78,7 @@ export async function liveMailbox(
   const tenant = options.tenant ?? uniqueTenant();
   const email = uniqueMailbox("live");
   await connectTenant(org, tenant);
-  if (options.consent) await grantAdminConsent(org, tenant, options.minExpirationMinutes);
+  if (options.consent) await grantAdminConsent(tenant, options.minExpirationMinutes);
   await seedMailbox({ email, tenant });
   await connect(api as never, org, email);
   return { org, tenant, email };

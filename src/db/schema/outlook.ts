@@ -3,6 +3,9 @@ import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlit
 
 // Microsoft 365 (Outlook) connections: one per (org, Azure AD tenant).
 
+export const APP_PERMISSION_STATES = ["granted", "missing"] as const;
+export type AppPermissionState = (typeof APP_PERMISSION_STATES)[number];
+
 export const OUTLOOK_CONNECTION_STATUSES = ["connected", "expired", "pending_auth", "not_connected"] as const;
 export type OutlookConnectionStatusValue = (typeof OUTLOOK_CONNECTION_STATUSES)[number];
 
@@ -29,7 +32,17 @@ export const outlookConnections = sqliteTable(
     /** The epilot user who started the connect flow. */
     connectedByEpilotUserId: text("connected_by_epilot_user_id"),
     connectedAt: text("connected_at"),
+    /** When an administrator's consent for the tenant was proven (the id_token of a prompt=admin_consent sign-in). */
     adminConsentedAt: text("admin_consented_at"),
+    /**
+     * Whether app-only tokens for the tenant carry the application permission live sync's change
+     * notifications need, however it was granted (our consent flow, the Azure portal, a script): `granted`,
+     * `missing`, or null before the first check. Checked with a client-credentials token and a subscription.
+     */
+    appPermission: text("app_permission", { enum: APP_PERMISSION_STATES }),
+    appPermissionCheckedAt: text("app_permission_checked_at"),
+    /** What the last check found when the permission is missing (Microsoft's or Graph's answer). */
+    appPermissionDetail: text("app_permission_detail"),
     tokenVersion: integer("token_version").notNull().default(0),
     refreshLockId: text("refresh_lock_id"),
     refreshLockExpiresAt: text("refresh_lock_expires_at"),

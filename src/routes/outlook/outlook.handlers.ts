@@ -11,7 +11,7 @@ import type {
 } from "./outlook.routes";
 
 export const connectOutlook: AppRouteHandler<ConnectOutlookRoute> = async (c) => {
-  const answer = await startConnect(c.env, c.get("auth"), readFlowCookie(c));
+  const answer = await startConnect(c.env, c.get("auth"), readFlowCookie(c), c.req.valid("query"));
   writeFlowCookie(c, answer.cookie);
   return answer.status === 200 ? c.json(answer.body, 200) : c.json(answer.body, 403);
 };

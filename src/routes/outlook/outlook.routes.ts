@@ -9,6 +9,7 @@ import {
   serverErrors,
 } from "@/lib/openapi-helpers";
 import {
+  ConnectOutlookQuerySchema,
   ConnectOutlookResponseSchema,
   DisconnectOutlookPayloadSchema,
   DisconnectOutlookResponseSchema,
@@ -58,9 +59,18 @@ export const connectOutlook = createRoute({
     "with this API (a Lax cookie set by a cross-site fetch is dropped) and allowed by its CORS configuration, " +
     "and then open `authorization_url` (or `admin_consent_url`) in that same " +
     "browser. A cookie still valid for a flow of the same organization and user is reused, so several tabs " +
-    "can connect at once.",
+    "can connect at once.\n\n" +
+    "**Admin consent (an addition to the contract).** `?admin_consent=true&tenant_id=<tenant id>` answers an " +
+    "`authorization_url` that asks an administrator of that tenant (one the organization connected) to grant " +
+    "all the app's permissions, including the application permission Mail.Read that change notifications on " +
+    "shared mailboxes need. When the administrator comes back, the tenant's mailboxes switch to change " +
+    "notifications by themselves. 404 when the organization has no connection to the tenant, 409 when no user " +
+    "has signed in to it yet.",
+  request: { query: ConnectOutlookQuerySchema },
   responses: {
     200: withFlowCookie(jsonContent(ConnectOutlookResponseSchema, "Authorization URL")),
+    ...inputErrors,
+    ...errorResponses(404, 409),
     ...authenticatedErrors,
     // Replaces the shared 403: this operation's 403 is the contract's OutlookErrorResponse.
     403: withFlowCookie(

@@ -1,49 +1,111 @@
-import { getDb } from "@/db/client";
+import { type Database, getDb } from "@/db/client";
+import type { AppPermissionState } from "@/db/schema";
+import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
+import type { PollingReasonCode } from "@/shared/mailbox-live";
 import { outlookConfig } from "./config";
 import { clientCredentialsToken, MicrosoftOAuthError } from "./identity-platform";
-import { findConnection } from "./store";
+import { findConnection, recordAppPermission } from "./store";
 
 /**
  * App-only (client credentials) Graph tokens, for what delegated tokens cannot do: change-notification
- * subscriptions on shared and other users' mailboxes need the application permission `Mail.Read`, which
- * only a tenant whose admin granted admin consent has. Tokens are kept in this isolate's memory only
- * (never stored), until 5 minutes before they expire.
+ * subscriptions on shared and other users' mailboxes need the application permission `Mail.Read`. It is
+ * detected however it was granted (our admin consent flow, the Azure portal, a script): Microsoft issues
+ * a client-credentials token to any tenant where the app has a service principal, and the token's
+ * `roles` say which application permissions the tenant's administrator granted. Each check's result is
+ * kept per connection (`app_permission`, shown by getOutlookConnectionStatus). Tokens are issued only
+ * for a tenant the org itself connected, and kept in this isolate's memory only (never stored), until
+ * 5 minutes before they expire.
  */
 
 /** No app-only token for the tenant: live sync runs on delta polling instead (the reason says why). */
 export class AppOnlyTokenUnavailableError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly code: PollingReasonCode = "app_permission_missing",
+  ) {
     super(reason);
     this.name = "AppOnlyTokenUnavailableError";
   }
 }
 
+/** Application permissions that let app-only tokens read any mailbox's mail (and so subscribe to it). */
+const MAIL_READ_ROLES: ReadonlySet<string> = new Set(["Mail.Read", "Mail.ReadWrite"]);
+
+const MISSING =
+  "The application permission Mail.Read is not granted in the tenant: an administrator must grant it " +
+  "(GET /v2/outlook/connect?admin_consent=true&tenant_id=…) before change notifications can be used";
+
 const MARGIN_MS = 5 * 60 * 1000;
+/** A check that finds what the connection already records is written back at most this often. */
+const RECHECK_WRITE_MS = 10 * 60 * 1000;
 const cache = new Map<string, { token: string; expiresAt: number }>();
+
+const cacheKey = (env: AppEnv, tenant: string) => {
+  const config = outlookConfig(env);
+  return JSON.stringify([config.loginBaseUrl, config.clientId, tenant]);
+};
+
+/** Forgets the isolate's token for the tenant: the next request asks Microsoft again (and re-reads its roles). */
+export function forgetAppOnlyToken(env: AppEnv, tenantId: string) {
+  cache.delete(cacheKey(env, tenantId.toLowerCase()));
+}
 
 export async function getAppOnlyToken(env: AppEnv, orgId: string, tenantId: string): Promise<string> {
   const tenant = tenantId.toLowerCase();
-  const row = await findConnection(getDb(env.DB), orgId, tenant);
-  if (!row?.adminConsentedAt) {
+  const db = getDb(env.DB);
+  const row = await findConnection(db, orgId, tenant);
+  if (!row) {
     throw new AppOnlyTokenUnavailableError(
-      "The tenant has not granted admin consent, so the application permission Mail.Read that change " +
-        "notifications on shared mailboxes need is missing",
+      `The organization has no Microsoft 365 connection for tenant ${tenant}: connect it again`,
+      "reconnect_required",
     );
   }
-  const config = outlookConfig(env);
-  const key = JSON.stringify([config.loginBaseUrl, config.clientId, tenant]);
+  const key = cacheKey(env, tenant);
   const cached = cache.get(key);
   if (cached && cached.expiresAt - MARGIN_MS > Date.now()) return cached.token;
+  const note = (state: AppPermissionState, detail: string | null) =>
+    noteAppPermission(db, row, { orgId, tenantId: tenant, state, detail });
+  let issued: Awaited<ReturnType<typeof clientCredentialsToken>>;
   try {
-    const { accessToken, expiresInSeconds } = await clientCredentialsToken(config, tenant);
-    cache.set(key, { token: accessToken, expiresAt: Date.now() + expiresInSeconds * 1000 });
-    return accessToken;
+    issued = await clientCredentialsToken(outlookConfig(env), tenant);
   } catch (err) {
-    if (err instanceof MicrosoftOAuthError) {
-      const code = err.aadsts[0] ? ` (AADSTS${err.aadsts[0]})` : "";
-      throw new AppOnlyTokenUnavailableError(`Microsoft refused an app-only token: ${err.error}${code}`);
-    }
-    throw err;
+    if (!(err instanceof MicrosoftOAuthError)) throw err;
+    const code = err.aadsts[0] ? ` (AADSTS${err.aadsts[0]})` : "";
+    await note("missing", `Microsoft refused an app-only token: ${err.error}${code}`);
+    throw new AppOnlyTokenUnavailableError(`${MISSING}. Microsoft refused an app-only token: ${err.error}${code}`);
+  }
+  if (!issued.roles.some((role) => MAIL_READ_ROLES.has(role))) {
+    await note("missing", "App-only tokens for the tenant carry no Mail.Read application permission");
+    throw new AppOnlyTokenUnavailableError(MISSING);
+  }
+  await note("granted", null);
+  cache.set(key, { token: issued.accessToken, expiresAt: Date.now() + issued.expiresInSeconds * 1000 });
+  return issued.accessToken;
+}
+
+/**
+ * Graph refused an app-only request for lack of permission (403): the grant was revoked, or the token
+ * predates a change. The token is forgotten and the connection records the permission as missing.
+ */
+export async function appPermissionRefused(env: AppEnv, orgId: string, tenantId: string, detail: string) {
+  const tenant = tenantId.toLowerCase();
+  forgetAppOnlyToken(env, tenant);
+  const db = getDb(env.DB);
+  const row = await findConnection(db, orgId, tenant);
+  if (row) await noteAppPermission(db, row, { orgId, tenantId: tenant, state: "missing", detail });
+}
+
+async function noteAppPermission(
+  db: Database,
+  row: { appPermission: AppPermissionState | null; appPermissionCheckedAt: string | null },
+  input: { orgId: string; tenantId: string; state: AppPermissionState; detail: string | null },
+) {
+  const unchanged = row.appPermission === input.state;
+  const recent = row.appPermissionCheckedAt && Date.now() - Date.parse(row.appPermissionCheckedAt) < RECHECK_WRITE_MS;
+  if (unchanged && recent) return;
+  await recordAppPermission(db, input.orgId, input.tenantId, input.state, input.detail);
+  if (!unchanged) {
+    logEvent("info", "outlook_app_permission", { orgId: input.orgId, tenantId: input.tenantId, state: input.state });
   }
 }

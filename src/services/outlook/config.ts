@@ -20,8 +20,6 @@ export const OUTLOOK_SCOPES = [
   "Mail.Send.Shared",
 ] as const;
 
-/** OpenID Connect scopes: not Graph permissions, so never prefixed with the Graph resource. */
-export const OIDC_SCOPES: ReadonlySet<string> = new Set(["offline_access", "openid", "profile", "email"]);
 
 export interface OutlookConfig {
   clientId: string;

@@ -27,6 +27,12 @@ export interface ConnectionStatus {
   scopes?: string[];
   expires_at?: string;
   is_token_valid?: boolean;
+  app_permission: {
+    status: "granted" | "missing" | "unknown";
+    checked_at: string | null;
+    detail: string | null;
+    admin_consented_at: string | null;
+  };
 }
 
 export function toConnectionStatus(row: OutlookConnectionRow, now = Date.now()): ConnectionStatus {
@@ -44,6 +50,12 @@ export function toConnectionStatus(row: OutlookConnectionRow, now = Date.now()):
     ...(expiresAt && { expires_at: expiresAt }),
     is_token_valid:
       row.status === "connected" && row.accessTokenSealed !== null && !!expiresAt && Date.parse(expiresAt) > now,
+    app_permission: {
+      status: row.appPermission ?? "unknown",
+      checked_at: row.appPermissionCheckedAt,
+      detail: row.appPermission === "missing" ? row.appPermissionDetail : null,
+      admin_consented_at: row.adminConsentedAt,
+    },
   };
 }
 

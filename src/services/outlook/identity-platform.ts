@@ -8,14 +8,15 @@ import {
   UnexpectedErrorResponseBodyError,
   UnexpectedResponseError,
 } from "arctic";
+import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import { TokenError, verifyJwt } from "@/clients/identity/jwt";
 import { ApiError } from "@/lib/errors";
-import { OIDC_SCOPES, OUTLOOK_SCOPES, type OutlookConfig } from "./config";
+import { OUTLOOK_SCOPES, type OutlookConfig } from "./config";
 
 /**
  * The Microsoft identity platform (v2.0 endpoints) as this service uses it: authorization code flow
- * with PKCE (S256) for delegated tokens, refresh with rotation, client credentials to prove an admin
- * consent, and id_token validation. Every URL derives from MS_LOGIN_BASE_URL, so national clouds and
+ * with PKCE (S256) for delegated tokens and for the admin consent, refresh with rotation, client
+ * credentials for app-only tokens, and id_token validation. Every URL derives from MS_LOGIN_BASE_URL, so national clouds and
  * the local test server work like the public cloud.
  */
 
@@ -72,7 +73,6 @@ const endpoint = (config: OutlookConfig, tenant: string, path: string) =>
 const authorizeEndpoint = (c: OutlookConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/authorize");
 const tokenEndpoint = (c: OutlookConfig, tenant: string) => endpoint(c, tenant, "oauth2/v2.0/token");
 const keysEndpoint = (c: OutlookConfig, tenant: string) => endpoint(c, tenant, "discovery/v2.0/keys");
-const adminConsentEndpoint = (c: OutlookConfig, tenant: string) => endpoint(c, tenant, "v2.0/adminconsent");
 /** The `iss` of a v2.0 id_token issued in tenant `tid`. */
 const expectedIssuer = (c: OutlookConfig, tid: string) => `${c.loginBaseUrl}/${tid}/v2.0`;
 
@@ -95,18 +95,23 @@ export function buildAuthorizationUrl(config: OutlookConfig, tenant: string, sta
   return url.toString();
 }
 
-/** The Graph permissions to consent to, as resource-qualified scopes (the OpenID ones need no consent). */
-function adminConsentScopes(config: OutlookConfig): string[] {
-  return OUTLOOK_SCOPES.filter((s) => !OIDC_SCOPES.has(s)).map((s) => `${config.graphResource}/${s}`);
-}
-
-/** `{login}/{tenant}/v2.0/adminconsent?client_id=…&redirect_uri=…&scope=…&state=…` */
-export function buildAdminConsentUrl(config: OutlookConfig, tenant: string, state: string) {
-  const url = new URL(adminConsentEndpoint(config, tenant));
-  url.searchParams.set("client_id", config.clientId);
-  url.searchParams.set("redirect_uri", config.redirectUri);
-  url.searchParams.set("scope", adminConsentScopes(config).join(" "));
-  url.searchParams.set("state", state);
+/**
+ * The admin consent request: the authorize endpoint with `prompt=admin_consent` and the Graph resource's
+ * `.default` scope, which grants every permission the app registration lists (the delegated ones and the
+ * application permission `Mail.Read` that change notifications on shared mailboxes need) for the whole
+ * tenant. Unlike the legacy `/adminconsent` endpoint, whose `admin_consent=True&tenant=…` redirect anyone
+ * can forge, it answers a code: its token exchange yields an id_token whose `tid` proves the tenant.
+ */
+export function buildAdminConsentUrl(config: OutlookConfig, tenant: string, state: string, codeVerifier: string) {
+  const url = client(config).createAuthorizationURLWithPKCE(
+    authorizeEndpoint(config, tenant),
+    state,
+    CodeChallengeMethod.S256,
+    codeVerifier,
+    [`${config.graphResource}/.default`, "openid", "profile", "offline_access"],
+  );
+  url.searchParams.set("response_mode", "query");
+  url.searchParams.set("prompt", "admin_consent");
   return url.toString();
 }
 
@@ -155,22 +160,15 @@ function unavailable(err: unknown): ApiError {
 }
 
 /**
- * Proves that tenant `tenant` has granted admin consent: only then does the app have a service
- * principal there, and only then does a client-credentials token request for Graph succeed. The
- * token itself is discarded.
- */
-export async function proveAdminConsent(config: OutlookConfig, tenant: string): Promise<void> {
-  await clientCredentialsToken(config, tenant);
-}
-
-/**
- * An app-only (client credentials) Graph token for `tenant`, with its lifetime: what the consent proof
- * requests, and what live sync's change-notification subscriptions use (application permissions).
+ * An app-only (client credentials) Graph token for `tenant`, with its lifetime and the application
+ * permissions (`roles`) it carries: what live sync's change-notification subscriptions use. Microsoft issues
+ * one to any tenant where the app has a service principal (a user's consent creates one too); only the
+ * roles tell whether an administrator granted the application permissions.
  */
 export async function clientCredentialsToken(
   config: OutlookConfig,
   tenant: string,
-): Promise<{ accessToken: string; expiresInSeconds: number }> {
+): Promise<{ accessToken: string; expiresInSeconds: number; roles: string[] }> {
   const body = new URLSearchParams({
     grant_type: "client_credentials",
     client_id: config.clientId,
@@ -205,7 +203,7 @@ export async function clientCredentialsToken(
     } catch {
       // Microsoft always sends expires_in; without it the token is assumed to last the usual hour.
     }
-    return { accessToken, expiresInSeconds };
+    return { accessToken, expiresInSeconds, roles: tokenRoles(accessToken) };
   } catch {
     throw unavailable(new UnexpectedErrorResponseBodyError(response.status, null));
   }
@@ -285,4 +283,18 @@ export async function validateIdToken(config: OutlookConfig, tenant: string, idT
     preferredUsername: text("preferred_username"),
     email: text("email"),
   } satisfies IdTokenIdentity;
+}
+
+/**
+ * The `roles` claim of an access token Microsoft just issued to us over TLS (read, not verified: the token
+ * is meant for Graph, which verifies it; we only learn from it which application permissions it carries).
+ */
+function tokenRoles(accessToken: string): string[] {
+  try {
+    const payload = accessToken.split(".")[1] ?? "";
+    const claims = JSON.parse(new TextDecoder().decode(decodeBase64urlIgnorePadding(payload))) as { roles?: unknown };
+    return Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === "string") : [];
+  } catch {
+    return [];
+  }
 }

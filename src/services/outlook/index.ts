@@ -1,5 +1,5 @@
 /** Microsoft 365 connection: what other areas (the mailbox features) use. */
 export { getAccessToken, OutlookTokenUnavailableError } from "./access-token";
-export { AppOnlyTokenUnavailableError, getAppOnlyToken } from "./app-token";
+export { AppOnlyTokenUnavailableError, appPermissionRefused, forgetAppOnlyToken, getAppOnlyToken } from "./app-token";
 export { cleanupOAuthState } from "./cleanup";
 export { outlookConfig } from "./config";

@@ -5,8 +5,9 @@ import type { OutlookOAuthStateRow } from "@/db/schema";
 import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { resumeTenantLive } from "@/services/mailboxes/live/live";
+import { resumeTenantLive, retryTenantNotifications } from "@/services/mailboxes/live/live";
 import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { forgetAppOnlyToken, getAppOnlyToken } from "./app-token";
 import { browserMatches, cookieAfterCallback } from "./browser-binding";
 import { OUTLOOK_SCOPES, type OutlookConfig, outlookConfig } from "./config";
 import {
@@ -15,13 +16,13 @@ import {
   isTenantId,
   MicrosoftOAuthError,
   needsAdminConsent,
-  proveAdminConsent,
   validateIdToken,
 } from "./identity-platform";
 import { type FlowAnswer, type FlowOutcome, newAdminConsentUrl, outlookErrorBody } from "./oauth-result";
 import {
   type AttemptOutcome,
   consumeOAuthState,
+  findConnection,
   findLiveOAuthState,
   finishAttempt,
   markAdminConsented,
@@ -150,7 +151,7 @@ function dispatch(step: Step): Promise<Outcome> {
     });
   }
   if (query.error !== undefined) return errorRedirect(step);
-  if (query.admin_consent !== undefined) return adminConsentRedirect(step);
+  if (query.admin_consent !== undefined) return unprovenConsentRedirect(step);
   return codeRedirect(step, query.code ?? "");
 }
 
@@ -172,40 +173,26 @@ function errorRedirect({ state, query, fail }: Step): Promise<Outcome> {
 }
 
 /**
- * `admin_consent=True&tenant=…`: anyone can forge this redirect's query. It is served only to the
- * browser that started the consent flow (the binding checked above), only for the tenant the consent URL
- * was issued for when that is a tenant id, and the consent is proven with a client-credentials token for
- * the tenant before the tenant becomes `pending_auth`.
+ * `admin_consent=True&tenant=…`, the legacy admin consent endpoint's redirect: its query proves nothing
+ * (anyone can write it), so it attaches no tenant and marks no consent, and every such redirect is
+ * answered alike, whatever the state's flow and whichever tenant it names: no answer tells whether a
+ * tenant consented. Admin consent is asked through the authorize endpoint, whose code proves the tenant.
  */
-async function adminConsentRedirect({ config, db, state, query, fail }: Step): Promise<Outcome> {
-  const invalid = (description: string) => fail(400, { error: "invalid_request", errorDescription: description });
-  if (state.flow !== "admin_consent") return invalid("This state was not issued for an admin consent");
-  if (query.admin_consent?.toLowerCase() !== "true") return invalid("admin_consent must be True");
-  const tenant = query.tenant?.trim().toLowerCase();
-  if (!tenant || !isTenantId(tenant)) return invalid("tenant must be the consenting tenant's id");
-  if (isTenantId(state.tenantId) && state.tenantId.toLowerCase() !== tenant) {
-    return invalid(`The consent was requested for tenant ${state.tenantId}, not ${tenant}`);
-  }
-  try {
-    await proveAdminConsent(config, tenant);
-  } catch (err) {
-    if (!(err instanceof MicrosoftOAuthError)) throw err;
-    const code = err.aadsts[0] ? ` (AADSTS${err.aadsts[0]})` : "";
-    const errorDescription = `The admin consent for tenant ${tenant} could not be confirmed with Microsoft${code}`;
-    return fail(403, { error: err.error, errorDescription }, true);
-  }
-  await markAdminConsented(db, state.orgId, tenant, state.userId);
-  await finishAttempt(db, state, { outcome: "succeeded" });
-  if (tenant !== state.tenantId) await recordAttempt(db, state, tenant, { outcome: "succeeded" });
-  logEvent("info", "outlook_admin_consent", { orgId: state.orgId, tenantId: tenant });
-  return { status: 200, body: { connected: false } };
+function unprovenConsentRedirect({ fail }: Step): Promise<Outcome> {
+  return fail(400, {
+    error: "invalid_request",
+    errorDescription:
+      "An admin consent is confirmed only by the sign-in code Microsoft returns with it, and this redirect " +
+      "carries none. Ask for it again with GET /v2/outlook/connect?admin_consent=true&tenant_id=<tenant id>.",
+  });
 }
 
-/** `code=…`: exchange with the PKCE verifier, validate the id_token, store the tokens sealed. */
-async function codeRedirect({ env, config, db, state, fail }: Step, code: string): Promise<Outcome> {
-  if (state.flow !== "authorize") {
-    return fail(400, { error: "invalid_request", errorDescription: "This state was not issued for a sign-in" });
-  }
+/**
+ * `code=…`: exchange with the PKCE verifier and validate the id_token, whose `tid` proves the tenant. A
+ * sign-in stores the tokens sealed; an admin consent records the consent for the proven tenant.
+ */
+async function codeRedirect(step: Step, code: string): Promise<Outcome> {
+  const { config, state, fail } = step;
   const verifier = await openCodeVerifier(config.encryptionKeys, state);
   if (!verifier) throw new Error("authorize state without a PKCE verifier");
   let tokens: ReturnType<typeof readTokens>;
@@ -222,13 +209,20 @@ async function codeRedirect({ env, config, db, state, fail }: Step, code: string
     if (err instanceof ApiError) throw err;
     return fail(400, { error: "invalid_id_token", errorDescription: "Microsoft answered no id_token" });
   }
-  let identity: Awaited<ReturnType<typeof validateIdToken>>;
+  let identity: Identity;
   try {
     identity = await validateIdToken(config, state.tenantId, idToken);
   } catch (err) {
     if (!(err instanceof IdTokenError)) throw err;
     return fail(400, { error: "invalid_id_token", errorDescription: err.message });
   }
+  if (state.flow === "admin_consent") return adminConsented(step, identity.tenantId);
+  return signedIn(step, identity, tokens);
+}
+
+type Identity = Awaited<ReturnType<typeof validateIdToken>>;
+
+async function signedIn({ env, config, db, state }: Step, identity: Identity, tokens: ReturnType<typeof readTokens>) {
   const email = [identity.email, identity.preferredUsername].find((v) => v && z.email().safeParse(v).success);
   await saveConnectedTokens(db, config.encryptionKeys, {
     orgId: state.orgId,
@@ -253,7 +247,30 @@ async function codeRedirect({ env, config, db, state, fail }: Step, code: string
   return {
     status: 200,
     body: { connected: true, expires_at: tokens.expiresAt.toISOString(), scope: tokens.scopes.join(" ") },
-  };
+  } satisfies Outcome;
+}
+
+/**
+ * An administrator approved the admin consent for `tenant` (proven by the id_token). The consent is
+ * recorded (a tenant the org has not connected yet becomes `pending_auth`), the admin's tokens are not
+ * kept (the admin need not be who works the mailboxes), the application permission is checked at once,
+ * and the tenant's mailboxes try change notifications again, so they turn live without another call.
+ */
+async function adminConsented({ env, db, state }: Step, tenant: string): Promise<Outcome> {
+  await markAdminConsented(db, state.orgId, tenant, state.userId);
+  await finishAttempt(db, state, { outcome: "succeeded" });
+  if (tenant !== state.tenantId) await recordAttempt(db, state, tenant, { outcome: "succeeded" });
+  logEvent("info", "outlook_admin_consent", { orgId: state.orgId, tenantId: tenant });
+  forgetAppOnlyToken(env, tenant);
+  await getAppOnlyToken(env, state.orgId, tenant).catch(() => undefined);
+  await retryTenantNotifications(env, state.orgId, tenant).catch((err) =>
+    logEvent("warn", "mailbox_live_retry_failed", {
+      orgId: state.orgId,
+      message: err instanceof Error ? err.message.slice(0, 200) : String(err),
+    }),
+  );
+  const connection = await findConnection(db, state.orgId, tenant);
+  return { status: 200, body: { connected: connection?.status === "connected" } };
 }
 
 /** The token answer's fields; an answer without them is Microsoft misbehaving, not the user's fault. */

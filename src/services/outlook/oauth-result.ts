@@ -41,6 +41,9 @@ export async function newAdminConsentUrl(
   config: OutlookConfig,
   input: { orgId: string; userId: string | undefined; tenantId: string; browserHash: string },
 ) {
-  const { state } = await createOAuthState(db, config.encryptionKeys, { ...input, flow: "admin_consent" });
-  return buildAdminConsentUrl(config, input.tenantId, state);
+  const { state, codeVerifier } = await createOAuthState(db, config.encryptionKeys, {
+    ...input,
+    flow: "admin_consent",
+  });
+  return buildAdminConsentUrl(config, input.tenantId, state, codeVerifier);
 }

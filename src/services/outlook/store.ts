@@ -4,6 +4,7 @@ import { generateCodeVerifier, generateState } from "arctic";
 import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import {
+  type AppPermissionState,
   type OutlookConnectionRow,
   type OutlookOAuthFlow,
   type OutlookOAuthStateRow,
@@ -36,7 +37,7 @@ export const sealContext = {
 export interface NewOAuthState {
   state: string;
   stateHash: string;
-  codeVerifier: string | undefined;
+  codeVerifier: string;
 }
 
 export interface OAuthStateInput {
@@ -56,7 +57,8 @@ export interface OAuthStateInput {
 export async function createOAuthState(db: Database, keys: string, input: OAuthStateInput): Promise<NewOAuthState> {
   const state = generateState();
   const stateHash = hashState(state);
-  const codeVerifier = input.flow === "authorize" ? generateCodeVerifier() : undefined;
+  // Both flows redeem a code (the admin consent is asked through the authorize endpoint), so both use PKCE.
+  const codeVerifier = generateCodeVerifier();
   const now = Date.now();
   const expiresAt = iso(now + STATE_TTL_MS);
   await db.batch([
@@ -66,7 +68,7 @@ export async function createOAuthState(db: Database, keys: string, input: OAuthS
       userId: input.userId ?? null,
       flow: input.flow,
       tenantId: input.tenantId,
-      codeVerifierSealed: codeVerifier ? await seal(keys, codeVerifier, sealContext.verifier(stateHash)) : null,
+      codeVerifierSealed: await seal(keys, codeVerifier, sealContext.verifier(stateHash)),
       browserBindingHash: input.browserHash,
       createdAt: iso(now),
       expiresAt,
@@ -299,8 +301,8 @@ export async function saveConnectedTokens(
 }
 
 /**
- * After a proven admin consent: the tenant's connection exists as `pending_auth` until a user signs
- * in. A connection that already has user tokens (connected or expired) keeps its status.
+ * After an admin consent proven by its id_token: the tenant's connection exists as `pending_auth` until a
+ * user signs in. A connection that already has user tokens (connected or expired) keeps its status.
  */
 export async function markAdminConsented(db: Database, orgId: string, tenantId: string, epilotUserId: string | null) {
   const now = new Date().toISOString();
@@ -327,4 +329,19 @@ export async function deleteConnection(db: Database, orgId: string, tenantId: st
     .where(and(eq(outlookConnections.orgId, orgId), eq(outlookConnections.tenantId, tenantId)))
     .returning({ tenantId: outlookConnections.tenantId });
   return deleted.length > 0;
+}
+
+/** What the last app permission check of the tenant's connection found (see app-token.ts). */
+export async function recordAppPermission(
+  db: Database,
+  orgId: string,
+  tenantId: string,
+  state: AppPermissionState,
+  detail: string | null,
+) {
+  const now = new Date().toISOString();
+  await db
+    .update(outlookConnections)
+    .set({ appPermission: state, appPermissionCheckedAt: now, appPermissionDetail: detail?.slice(0, 500) ?? null })
+    .where(and(eq(outlookConnections.orgId, orgId), eq(outlookConnections.tenantId, tenantId)));
 }

@@ -4,6 +4,7 @@ import { decodeHex } from "@oslojs/encoding";
 import type { SyncFolder } from "@/clients/graph/mail";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
+import type { PollingReasonCode } from "@/shared/mailbox-live";
 import type { LiveTask } from "../sync/tasks";
 import { degradedReason, noteTransition, previousDegraded, writeTransition } from "./live-events";
 import {
@@ -52,6 +53,7 @@ export interface RunOutcome {
 export interface SubscriptionUpdate {
   subscriptions: LiveSubscription[];
   pollingReason: string | null;
+  pollingReasonCode: PollingReasonCode | null;
   nextCheckAt: number;
 }
 
@@ -104,6 +106,7 @@ export class LiveStore {
     current.nextPollAt = Math.min(current.nextPollAt, (current.lastDeltaAt ?? now) + pollSeconds(current, now) * 1000);
     if (blockerChanged) {
       current.pollingReason = notificationBlocker(settings);
+      current.pollingReasonCode = current.pollingReason === null ? null : "no_public_url";
       current.subscriptionWork = true;
       current.pending = true;
     }
@@ -123,6 +126,20 @@ export class LiveStore {
     state.subscriptionWork = notificationBlocker(state.settings) === null;
     state.lastError = null;
     await this.startRun(state, Date.now());
+    return true;
+  }
+
+  /**
+   * The tenant's application permission may have changed (an admin consent came back): the next run,
+   * started now, sets up the subscriptions again instead of waiting for the next retry.
+   */
+  async retryNotifications(): Promise<boolean> {
+    const state = await this.read();
+    if (!state || notificationBlocker(state.settings) !== null) return false;
+    state.subscriptionWork = true;
+    state.pending = true;
+    if (!state.run && !state.reconnectRequired) await this.startRun(state, Date.now());
+    else await this.write(state);
     return true;
   }
 
@@ -173,8 +190,10 @@ export class LiveStore {
     if (!state?.run || state.run.id !== runId || state.reconnectRequired) return null;
     const now = Date.now();
     state.run.expiresAt = now + RUN_LEASE_MS;
+    // Due: a renewal, or the retry of a failed set-up (unless the settings rule notifications out).
     const subscriptionWork =
-      state.subscriptionWork || (state.pollingReason === null && state.nextSubscriptionCheckAt <= now);
+      state.subscriptionWork ||
+      (notificationBlocker(state.settings) === null && state.nextSubscriptionCheckAt <= now);
     state.subscriptionWork = false;
     await this.write(state);
     return { ...state, subscriptionWork };
@@ -196,6 +215,7 @@ export class LiveStore {
     if (!state?.run || state.run.id !== runId) return false;
     state.subscriptions = update.subscriptions;
     state.pollingReason = update.pollingReason;
+    state.pollingReasonCode = update.pollingReasonCode;
     state.nextSubscriptionCheckAt = update.nextCheckAt;
     await this.write(state);
     return true;

@@ -57,14 +57,28 @@ export async function liveStatus(env: AppEnv, orgId: string, email: string) {
   return { mailbox: email, ...(await lockStub(env, orgId, email).liveStatus()) };
 }
 
-/** A reconnected tenant: its mailboxes waiting for a reconnect resume from their stored delta links. */
-export async function resumeTenantLive(env: AppEnv, orgId: string, tenantId: string) {
-  const rows = await getDb(env.DB)
+/** The org's mailboxes in a tenant. */
+async function tenantMailboxes(env: AppEnv, orgId: string, tenantId: string) {
+  return getDb(env.DB)
     .select({ email: outlookMailboxes.email })
     .from(outlookMailboxes)
     .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.tenantId, tenantId.toLowerCase())))
     .all();
-  for (const row of rows) await lockStub(env, orgId, row.email).resumeLive();
+}
+
+/** A reconnected tenant: its mailboxes waiting for a reconnect resume from their stored delta links. */
+export async function resumeTenantLive(env: AppEnv, orgId: string, tenantId: string) {
+  for (const row of await tenantMailboxes(env, orgId, tenantId)) await lockStub(env, orgId, row.email).resumeLive();
+}
+
+/**
+ * The tenant's application permission may have been granted (an admin consent came back): every mailbox
+ * of the org in that tenant sets up its change notifications again now.
+ */
+export async function retryTenantNotifications(env: AppEnv, orgId: string, tenantId: string) {
+  for (const row of await tenantMailboxes(env, orgId, tenantId)) {
+    await lockStub(env, orgId, row.email).retryLiveNotifications();
+  }
 }
 
 interface EnsureRow {

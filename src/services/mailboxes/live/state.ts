@@ -1,6 +1,6 @@
 import type { SyncFolder } from "@/clients/graph/mail";
 import { appConfig } from "@/lib/config";
-import type { MailboxLiveStatus } from "@/shared/mailbox-live";
+import type { MailboxLiveStatus, PollingReasonCode } from "@/shared/mailbox-live";
 import type { ResyncRound } from "./resync-sweep";
 
 /**
@@ -55,6 +55,8 @@ export interface LiveState {
   subscriptions: LiveSubscription[];
   /** Why the mailbox is not on notifications (null once its subscriptions are active). */
   pollingReason: string | null;
+  /** The reason as a code (absent in states stored before codes existed: derived from the text). */
+  pollingReasonCode?: PollingReasonCode | null;
   /** Subscriptions need work at the next run (create, renew, recreate). */
   subscriptionWork: boolean;
   /** Earliest time the subscriptions are looked at again (renewal, or a retry of a failed creation). */
@@ -135,6 +137,7 @@ export function newLiveState(
     folders: { inbox: { complete: false }, sentitems: { complete: false } },
     subscriptions: [],
     pollingReason: notificationBlocker(settings),
+    pollingReasonCode: notificationBlocker(settings) === null ? null : "no_public_url",
     subscriptionWork: notificationBlocker(settings) === null,
     nextSubscriptionCheckAt: Number.POSITIVE_INFINITY,
     nextPollAt: now,
@@ -179,6 +182,16 @@ export function nextLiveWake(state: LiveState): number {
   return Math.min(...times);
 }
 
+/** Why the mailbox polls, as a code (null when it is live). */
+function reasonCode(state: LiveState, status: MailboxLiveStatus): PollingReasonCode | null {
+  if (status === "reconnect_required") return "reconnect_required";
+  if (status !== "polling") return null;
+  if (state.pollingReasonCode) return state.pollingReasonCode;
+  if (notificationBlocker(state.settings) !== null) return "no_public_url";
+  // States stored before codes: a reason text means the last set-up failed.
+  return state.pollingReason === null ? "subscription_pending" : "subscription_failed";
+}
+
 /** The API's view of a live state (getMailboxLiveSync). */
 export function liveView(state: LiveState | null, now: number) {
   const iso = (ms: number | null | undefined) =>
@@ -187,6 +200,7 @@ export function liveView(state: LiveState | null, now: number) {
     return {
       status: "paused" as MailboxLiveStatus,
       polling_reason: "Live sync has not started for this mailbox yet; the hourly schedule starts it",
+      polling_reason_code: "not_started" as PollingReasonCode,
       subscriptions: [],
       last_notification_at: null,
       last_delta_at: null,
@@ -203,6 +217,7 @@ export function liveView(state: LiveState | null, now: number) {
   return {
     status,
     polling_reason: status !== "polling" ? null : (state.pollingReason ?? "Change notifications are being set up"),
+    polling_reason_code: reasonCode(state, status),
     subscriptions: state.subscriptions
       .filter((s) => s.expiresAt > now)
       .map((s) => ({ folder: s.folder, expires_at: iso(s.expiresAt) as string })),

@@ -6,8 +6,8 @@ import { graphClient, SYNC_FOLDERS, type SyncFolder } from "@/clients/graph/mail
 import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { AppOnlyTokenUnavailableError, getAppOnlyToken } from "@/services/outlook";
-import { LIFECYCLE_PATH, NOTIFICATION_PATH } from "@/shared/mailbox-live";
+import { AppOnlyTokenUnavailableError, appPermissionRefused, getAppOnlyToken } from "@/services/outlook";
+import { LIFECYCLE_PATH, NOTIFICATION_PATH, type PollingReasonCode } from "@/shared/mailbox-live";
 import type { SubscriptionUpdate } from "./live-store";
 import {
   type LiveState,
@@ -22,7 +22,8 @@ import {
  * delta run when due: created with an app-only token (the application permission; delegated tokens cannot
  * subscribe to shared mailboxes), renewed once half their lifetime is gone or when Graph asks for
  * reauthorization, recreated when Graph removed one. Whatever fails leaves the mailbox on delta polling
- * with the reason, and is tried again after SUBSCRIPTION_RETRY_MS.
+ * with the reason (and its code), and is tried again after SUBSCRIPTION_RETRY_MS. A 401/403 from Graph means
+ * the application permission is missing (revoked, or never granted): the tenant's connection records it.
  *
  * The clientState Graph echoes with every notification is `<object id>.<secret>`: the id routes the
  * notification to the mailbox's Durable Object without a database read; the 256-bit secret proves it
@@ -31,17 +32,33 @@ import {
 
 export type Plan = LiveState & { subscriptionWork: boolean };
 
+/** How often working subscriptions are looked at again (and with them the application permission). */
+const PERMISSION_RECHECK_MS = 60 * 60 * 1000;
+
 function newSecret() {
   const secret = encodeBase64urlNoPadding(crypto.getRandomValues(new Uint8Array(32)));
   return { secret, hash: encodeHexLowerCase(sha256(new TextEncoder().encode(secret))) };
 }
 
+/** Graph refuses app-only access to mail it has no application permission for with 401 or 403. */
+const permissionRefused = (err: unknown) => err instanceof GraphError && (err.status === 403 || err.status === 401);
+
 const reason = (err: unknown) =>
   err instanceof AppOnlyTokenUnavailableError
     ? err.reason
-    : err instanceof GraphError
-      ? `Microsoft Graph refused the subscription (${err.status} ${err.code})`
-      : `The subscription could not be set up: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}`;
+    : permissionRefused(err)
+      ? `Microsoft Graph refused the subscription for lack of permission (${(err as GraphError).status} ` +
+        `${(err as GraphError).code}): an administrator must grant the application permission Mail.Read`
+      : err instanceof GraphError
+        ? `Microsoft Graph refused the subscription (${err.status} ${err.code})`
+        : `The subscription could not be set up: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}`;
+
+const reasonCode = (err: unknown): PollingReasonCode =>
+  err instanceof AppOnlyTokenUnavailableError
+    ? err.code
+    : permissionRefused(err)
+      ? "app_permission_missing"
+      : "subscription_failed";
 
 /** Answers the subscription state after the upkeep (to record in the object). */
 export async function maintainSubscriptions(
@@ -52,24 +69,41 @@ export async function maintainSubscriptions(
 ): Promise<SubscriptionUpdate> {
   const now = Date.now();
   const blocker = notificationBlocker(plan.settings);
-  if (blocker) return { subscriptions: [], pollingReason: blocker, nextCheckAt: Number.POSITIVE_INFINITY };
+  if (blocker) {
+    return {
+      subscriptions: [],
+      pollingReason: blocker,
+      pollingReasonCode: "no_public_url",
+      nextCheckAt: Number.POSITIVE_INFINITY,
+    };
+  }
   let client: ReturnType<typeof graphClient>;
   try {
     const token = await getAppOnlyToken(env, plan.orgId, plan.tenantId);
     client = graphClient(appConfig(env).MS_GRAPH_BASE_URL, token, plan.orgId, plan.mailbox, slots);
   } catch (err) {
     if (!(err instanceof AppOnlyTokenUnavailableError)) throw err;
-    return { subscriptions: [], pollingReason: err.reason, nextCheckAt: now + SUBSCRIPTION_RETRY_MS };
+    return {
+      subscriptions: [],
+      pollingReason: err.reason,
+      pollingReasonCode: err.code,
+      nextCheckAt: now + SUBSCRIPTION_RETRY_MS,
+    };
   }
   const base = plan.settings.publicBaseUrl.replace(/(?<!\/)\/+$/, "");
   const lifetimeMs = plan.settings.subscriptionLifetimeMinutes * 60_000;
   const kept: LiveSubscription[] = [];
   let failure: string | null = null;
+  let failureCode: PollingReasonCode | null = null;
   for (const folder of SYNC_FOLDERS) {
     try {
       kept.push(await upkeep(client, plan, folder, { base, objectId, lifetimeMs, now }));
     } catch (err) {
       failure ??= reason(err);
+      failureCode ??= reasonCode(err);
+      if (permissionRefused(err)) {
+        await appPermissionRefused(env, plan.orgId, plan.tenantId, reason(err)).catch(() => undefined);
+      }
       logEvent("warn", "mailbox_live_subscription_failed", {
         orgId: plan.orgId,
         folder,
@@ -80,8 +114,10 @@ export async function maintainSubscriptions(
     }
   }
   const renewals = kept.map((s) => renewalDueAt(s, plan.settings));
-  const nextCheckAt = Math.min(failure ? now + SUBSCRIPTION_RETRY_MS : Number.POSITIVE_INFINITY, ...renewals);
-  return { subscriptions: kept, pollingReason: failure, nextCheckAt };
+  // Also looked at on a slow schedule while all is well: the app-only token is asked for again once its
+  // hour is over, so a revoked application permission is noticed even between renewals.
+  const nextCheckAt = Math.min(now + (failure ? SUBSCRIPTION_RETRY_MS : PERMISSION_RECHECK_MS), ...renewals);
+  return { subscriptions: kept, pollingReason: failure, pollingReasonCode: failureCode, nextCheckAt };
 }
 
 async function upkeep(

@@ -155,6 +155,10 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     return (await this.live()).resume();
   }
 
+  async retryLiveNotifications() {
+    return (await this.live()).retryNotifications();
+  }
+
   async disableLive() {
     return (await this.live()).disable();
   }
