@@ -122,7 +122,10 @@ export const ConnectOutlookQuerySchema = z.object({
     .string()
     .trim()
     .max(64, "must be at most 64 characters")
-    .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "must be a tenant id (GUID)")
+    .regex(
+      /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+      "must be a tenant id (GUID)",
+    )
     .optional()
     .openapi({
       param: { name: "tenant_id", in: "query" },

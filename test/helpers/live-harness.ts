@@ -4,6 +4,7 @@ import type { AppEnv } from "@/lib/types";
 import { MailboxLiveSyncSchema } from "@/schemas/mailboxes";
 import { lockStub } from "@/services/mailboxes/sync/sync-lock";
 import { type CallOptions, call, expectBody, uniqueOrg } from "./api";
+import { setAppRoles } from "./identity-consent";
 import {
   allMessages,
   connect,
@@ -13,7 +14,6 @@ import {
   uniqueMailbox,
   uniqueTenant,
 } from "./mailbox-harness";
-import { setAppRoles } from "./identity-consent";
 
 /**
  * Shared by test/mailboxes-live-*.test.ts: a Worker whose live sync settings come from the connect

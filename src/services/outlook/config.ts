@@ -20,7 +20,6 @@ export const OUTLOOK_SCOPES = [
   "Mail.Send.Shared",
 ] as const;
 
-
 export interface OutlookConfig {
   clientId: string;
   clientSecret: string;

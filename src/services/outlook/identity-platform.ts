@@ -1,3 +1,4 @@
+import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import { TokenRequestResult } from "@oslojs/oauth2";
 import {
   ArcticFetchError,
@@ -8,7 +9,6 @@ import {
   UnexpectedErrorResponseBodyError,
   UnexpectedResponseError,
 } from "arctic";
-import { decodeBase64urlIgnorePadding } from "@oslojs/encoding";
 import { TokenError, verifyJwt } from "@/clients/identity/jwt";
 import { ApiError } from "@/lib/errors";
 import { OUTLOOK_SCOPES, type OutlookConfig } from "./config";

@@ -13,7 +13,6 @@ import { OUTLOOK_SCOPES, type OutlookConfig, outlookConfig } from "./config";
 import {
   exchangeCode,
   IdTokenError,
-  isTenantId,
   MicrosoftOAuthError,
   needsAdminConsent,
   validateIdToken,

@@ -192,8 +192,7 @@ export class LiveStore {
     state.run.expiresAt = now + RUN_LEASE_MS;
     // Due: a renewal, or the retry of a failed set-up (unless the settings rule notifications out).
     const subscriptionWork =
-      state.subscriptionWork ||
-      (notificationBlocker(state.settings) === null && state.nextSubscriptionCheckAt <= now);
+      state.subscriptionWork || (notificationBlocker(state.settings) === null && state.nextSubscriptionCheckAt <= now);
     state.subscriptionWork = false;
     await this.write(state);
     return { ...state, subscriptionWork };
