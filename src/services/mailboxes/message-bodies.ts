@@ -1,4 +1,4 @@
-import { sanitizeMailHtml } from "@/shared/html-sanitizer";
+import { sanitizeMailHtml, sanitizerVersion } from "@/shared/html-sanitizer";
 import { MAIL_POLICY } from "@/shared/html-sanitizer/policies";
 
 /**
@@ -10,34 +10,11 @@ import { MAIL_POLICY } from "@/shared/html-sanitizer/policies";
  * getSharedInboxMessageOriginalBody.
  */
 
-/**
- * Bump when the sanitizer's behaviour changes in a way the fingerprint below cannot see: its URL or
- * CSS rules, the attribute checks, or the core (src/shared/html-sanitizer).
- */
-const MAIL_SANITIZER_REVISION = 2;
-
-/** FNV-1a (32 bit) of a string, as 8 hex digits. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, "0");
-}
-
-/** What of MAIL_POLICY is data (kept elements and attributes, dropped elements, limits), fingerprinted. */
-function policyFingerprint(): string {
-  const elements = Object.entries(MAIL_POLICY.elements)
-    .map(([tag, attributes]) => `${tag}:${Object.keys(attributes).sort().join(",")}`)
-    .sort();
-  return fnv1a(
-    JSON.stringify([elements, [...MAIL_POLICY.dropWithContent].sort(), MAIL_POLICY.fixedPoint, MAIL_POLICY.limits]),
-  );
-}
+/** Bump when the mail policy's checks change in a way its fingerprint cannot see (see version.ts). */
+const MAIL_SANITIZER_REVISION = 1;
 
 /** The version stored with a sanitized body; a stored body of another version is sanitized again on read. */
-export const MAIL_SANITIZER_VERSION = `mail-${MAIL_SANITIZER_REVISION}-${policyFingerprint()}`;
+export const MAIL_SANITIZER_VERSION = sanitizerVersion("mail", MAIL_POLICY, MAIL_SANITIZER_REVISION);
 
 /** A body is served as it is stored when it is text (or absent); any other content type is HTML. */
 export const isHtmlBody = (contentType: string | null, body: string | null): body is string =>

@@ -2,7 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { type SettingRow, settings } from "@/db/schema";
 import { logEvent } from "@/lib/log";
-import { sanitizeSignatureHtml } from "@/shared/html-sanitizer";
+import { sanitizerVersion, sanitizeSignatureHtml } from "@/shared/html-sanitizer";
 import { SIGNATURE_POLICY } from "@/shared/html-sanitizer/policies";
 
 /**
@@ -12,33 +12,15 @@ import { SIGNATURE_POLICY } from "@/shared/html-sanitizer/policies";
  * time (the read path, and a bounded batch in the hourly cron: signature-refresh.ts).
  */
 
-/**
- * Bump when the signature sanitizer changes in a way the fingerprint below cannot see: its URL or CSS
- * rules, the attribute checks, or the core (src/shared/html-sanitizer).
- */
+/** Bump when the signature policy's checks change in a way its fingerprint cannot see (see version.ts). */
 const SIGNATURE_SANITIZER_REVISION = 1;
 
-/** FNV-1a (32 bit) of a string, as 8 hex digits. */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, "0");
-}
-
-/** What of SIGNATURE_POLICY is data (kept elements and attributes, dropped elements, limits), fingerprinted. */
-function policyFingerprint(): string {
-  const elements = Object.entries(SIGNATURE_POLICY.elements)
-    .map(([tag, attributes]) => `${tag}:${Object.keys(attributes).sort().join(",")}`)
-    .sort();
-  const { dropWithContent, fixedPoint, limits } = SIGNATURE_POLICY;
-  return fnv1a(JSON.stringify([elements, [...dropWithContent].sort(), fixedPoint, limits]));
-}
-
 /** Stored with every signature the current sanitizer wrote. */
-export const SIGNATURE_SANITIZER_VERSION = `signature-${SIGNATURE_SANITIZER_REVISION}-${policyFingerprint()}`;
+export const SIGNATURE_SANITIZER_VERSION = sanitizerVersion(
+  "signature",
+  SIGNATURE_POLICY,
+  SIGNATURE_SANITIZER_REVISION,
+);
 
 /** Markup as a signature stores it; markup that sanitizes to nothing but whitespace is no markup. */
 export function cleanSignatureMarkup(text: string | null | undefined): string | null {

@@ -5,6 +5,7 @@ import { type SanitizeResult, sanitizeHtml } from "./core";
 import { MAIL_MAX_CHARS, MAIL_POLICY, SIGNATURE_MAX_CHARS, SIGNATURE_POLICY } from "./policies";
 
 export type { SanitizeResult } from "./core";
+export { sanitizerVersion } from "./version";
 export { MAIL_MAX_CHARS, SIGNATURE_MAX_CHARS };
 
 /**
