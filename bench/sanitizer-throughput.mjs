@@ -1,29 +1,5 @@
 #!/usr/bin/env node
-// `node bench/sanitizer-throughput.mjs [--before <ref>] [--after <ref>] [--runs 5] [--sizes 16,64,256]
-//   [--timeout 20] [--heap-mb 2048] [--only <family substring>] [--quick]`
-//
-// Sanitizer throughput before and after a change, on ordinary newsletter HTML and on every hostile family of
-// test/fixtures/hostile-html.ts (inputs whose parse cost grows with the square of their length). Each side's
-// src/shared/html-sanitizer/index.ts is bundled with esbuild into a temporary ESM file: "before" from the
-// git ref given (default a72ff23, the sanitizer before it was bounded; `git archive` of src/ and
-// wrangler.toml into a temp dir, nothing in the repository is touched), "after" from the working tree (or
-// --after <ref>). `@/` resolves to that side's src/, wrangler.toml's [alias] table of that side applies,
-// packages come from this checkout's node_modules (both sides share them).
-//
-// Every case (family, size in KiB, policy) runs in two fresh worker_threads, one per side, with a heap
-// limit (--heap-mb; beyond it the side reports OOM). The sides alternate run by run (before/after, then
-// after/before) so a busy machine slows both alike. A run sanitizes the input repeatedly until 100 ms have
-// passed (at least once) and counts the time per call; the table shows medians over the runs. A side stops
-// when its runs have taken --timeout seconds (at least one run, fewer than --runs are marked "n=2"); a single
-// call over the timeout is stopped and shown as "> 20 s", and that side is not run for the family's larger
-// sizes (marked "*") up to the policy's input limit. Signature input past SIGNATURE_MAX_CHARS (64 KiB) is
-// cut by the sanitizer: at 256 KiB a hostile family's first 64 KiB may hold only its cheap first part.
-//
-// Columns: ms and MB/s (input bytes per second) per side; after/before (below 1: faster after); out/in (output
-// bytes per input byte, each side); heap (peak V8 heap used by the side's worker while the case ran,
-// sampled every 10 ms from this thread). --quick: 3 runs, sizes 16,64, 10 s timeout.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -31,9 +7,8 @@ import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { HOSTILE_FAMILIES, NEWSLETTER_FAMILY } from "../test/fixtures/hostile-html.ts";
+import { bundle, describeRef, materialize, root } from "./sanitizer-bundles.mjs";
 
-const root = path.join(import.meta.dirname, "..");
-const ENTRY = "src/shared/html-sanitizer/index.ts";
 const FAMILIES = [NEWSLETTER_FAMILY, ...HOSTILE_FAMILIES];
 const POLICIES = ["signature", "mail"];
 const MIN_RUN_MS = 100;
@@ -100,77 +75,10 @@ function options() {
   };
 }
 
-/** wrangler.toml's [alias] table (`"specifier" = "./target"` lines), as wrangler matches it: exact specifiers. */
-function aliasTable(treeRoot) {
-  const file = path.join(treeRoot, "wrangler.toml");
-  if (!existsSync(file)) return new Map();
-  const aliases = new Map();
-  let inAlias = false;
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    const table = /^\s*\[([^\]]*)\]/.exec(line);
-    if (table) inAlias = table[1].trim() === "alias";
-    const entry = inAlias ? /^\s*"([^"]+)"\s*=\s*"([^"]+)"/.exec(line) : null;
-    if (entry) aliases.set(entry[1], path.join(treeRoot, entry[2]));
-  }
-  return aliases;
-}
-
-/** esbuild plugin: `@/x` is the tree's src/x, and wrangler.toml's aliases of that tree apply. */
-function treePlugin(treeRoot) {
-  const aliases = aliasTable(treeRoot);
-  const escaped = [...aliases.keys()].map((key) => key.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"));
-  return {
-    name: "sanitizer-tree",
-    setup(build) {
-      build.onResolve({ filter: /^@\// }, (args) =>
-        build.resolve(`./${args.path.slice(2)}`, { kind: args.kind, resolveDir: path.join(treeRoot, "src") }),
-      );
-      if (escaped.length === 0) return;
-      build.onResolve({ filter: new RegExp(`^(${escaped.join("|")})$`) }, (args) => ({ path: aliases.get(args.path) }));
-    },
-  };
-}
-
-/** The tree at `ref` (src/ and wrangler.toml), extracted under `dir` by `git archive`; answers its root. */
-function materialize(ref, dir) {
-  mkdirSync(dir, { recursive: true });
-  const files = ["src", "wrangler.toml"].filter((file) => {
-    try {
-      execFileSync("git", ["cat-file", "-e", `${ref}:${file}`], { cwd: root, stdio: "ignore" });
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  const tar = execFileSync("git", ["archive", "--format=tar", ref, ...files], { cwd: root, maxBuffer: 1 << 30 });
-  execFileSync("tar", ["-x", "-C", dir], { input: tar });
-  return dir;
-}
-
-async function bundle(treeRoot, outfile) {
-  const { build } = await import("esbuild");
-  await build({
-    entryPoints: [path.join(treeRoot, ENTRY)],
-    outfile,
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node22",
-    nodePaths: [path.join(root, "node_modules")],
-    plugins: [treePlugin(treeRoot)],
-    logLevel: "error",
-  });
-  return outfile;
-}
-
 /** The input lengths each policy of a bundle reads (longer input is cut); unbounded when not exported. */
 async function inputLimits(bundlePath) {
   const { SIGNATURE_MAX_CHARS, MAIL_MAX_CHARS } = await import(bundlePath);
   return { signature: SIGNATURE_MAX_CHARS ?? Infinity, mail: MAIL_MAX_CHARS ?? Infinity };
-}
-
-function describeRef(ref) {
-  return execFileSync("git", ["rev-parse", "--short", `${ref}^{commit}`], { cwd: root, encoding: "utf8" }).trim();
 }
 
 /** One side of a case in its own worker: `ready()`, then `run()` per timed run; peak heap sampled meanwhile. */
