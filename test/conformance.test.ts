@@ -53,7 +53,8 @@ const ADDED_ERROR_CODES: Record<string, number[]> = {
   verifyDomain: [400, 401, 409, 413, 500, 502, 503],
   // Microsoft 365 connection: 503 for missing MS_* / TOKEN_ENCRYPTION_KEYS config or an unreachable
   // identity platform; the callback's 400 (state, Microsoft errors) and 403 (admin consent needed).
-  connectOutlook: [401, 500, 503],
+  // connectOutlook 400/404/409: the admin consent upgrade's tenant_id (see ADDED_PARAMETERS).
+  connectOutlook: [400, 401, 404, 409, 500, 503],
   outlookOAuthCallback: [400, 403, 500, 503],
   getOutlookConnectionStatus: [401, 403],
   disconnectOutlook: [401, 403, 413],
@@ -118,6 +119,11 @@ const ADDITIVE_OPERATIONS: { operationId: string; method: string; path: string }
 const ADDED_PARAMETERS: Record<string, { name: string; in: string; required: false }[]> = {
   // Issue 12: disconnecting can also remove the mailbox's imported mail and its stored objects.
   disconnectOutlookMailbox: [{ name: "deleteImportedMail", in: "query", required: false }],
+  // A tenant administrator's admin consent for a tenant the org connected (README "Microsoft 365").
+  connectOutlook: [
+    { name: "admin_consent", in: "query", required: false },
+    { name: "tenant_id", in: "query", required: false },
+  ],
 };
 
 /** Bodies the contract leaves optional but the implementation requires (README: send `{}` for a no-op). */
@@ -125,11 +131,12 @@ const BODY_MADE_REQUIRED = new Set(["updateEmailAddress", "updateSharedInbox"]);
 
 /**
  * Fields component schemas have beyond the contract's: OutlookConnectionStatus's `action_label` is in the
- * contract's `required` list but not among its properties; OutlookConnectionError carries the `status` of
- * every error envelope (README "Errors").
+ * contract's `required` list but not among its properties, and `app_permission` tells whether the tenant granted
+ * the application permission (README "Microsoft 365"); OutlookConnectionError carries the `status` of every
+ * error envelope (README "Errors").
  */
 const SCHEMA_ADDITIONS: Record<string, { required: string[]; properties: string[] }> = {
-  OutlookConnectionStatus: { required: [], properties: ["action_label"] },
+  OutlookConnectionStatus: { required: [], properties: ["action_label", "app_permission"] },
   OutlookConnectionError: { required: ["status"], properties: ["status"] },
 };
 
