@@ -17,7 +17,7 @@ import {
 import { addAttachments } from "../test/helpers/message-store";
 
 /**
- * `npm run bench -- bench/message-store.bench.ts` (issue 12): the 10,000-message import (6,000 Inbox +
+ * `npm run bench -- bench/message-store.bench.ts`: the 10,000-message import (6,000 Inbox +
  * 4,000 Sent Items, 2,000-character HTML bodies) with 30% of the messages carrying one 200 KB file
  * attachment, end to end through the Worker into D1 (metadata) and the MESSAGE_STORE bucket (Miniflare's
  * local R2): messages/s, Graph requests per 1,000 messages, D1 bytes per message (the database's size

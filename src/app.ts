@@ -15,7 +15,7 @@ import sharedInboxes from "@/routes/shared-inboxes/shared-inboxes.index";
 import webhooks from "@/routes/webhooks/webhooks.index";
 
 // This module and what it imports run on the first request, not at startup: src/index.ts `import()`s it
-// (issue 10, startup CPU). Importing it statically from a module that startup runs undoes that.
+// to keep startup CPU low. Importing it statically from a module that startup runs undoes that.
 
 /** Paths that answer without a bearer token (the OAuth callback is authenticated by its state and cookie). */
 const PUBLIC_PATHS = new Set([

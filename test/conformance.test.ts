@@ -78,15 +78,15 @@ const ADDED_ERROR_SCHEMAS: Record<string, Record<number, string>> = {
 /** Operations the issues add beyond the contract (documented in the generated document too). */
 const ADDITIVE_OPERATIONS: { operationId: string; method: string; path: string }[] = [
   { operationId: "getDomains", method: "get", path: "/v1/email-settings/domain" },
-  // Issue 5: the mail imported into a shared inbox.
+  // The mail imported into a shared inbox.
   { operationId: "listSharedInboxMessages", method: "get", path: "/v2/email-settings/shared-inboxes/{id}/messages" },
-  // Issue 8: the stored, unsanitized body of an imported message, as a text/plain download.
+  // The stored, unsanitized body of an imported message, as a text/plain download.
   {
     operationId: "getSharedInboxMessageOriginalBody",
     method: "get",
     path: "/v2/email-settings/shared-inboxes/{id}/messages/{message_id}/original-body",
   },
-  // Issue 12: a whole imported message and its stored attachments (from the message store).
+  // A whole imported message and its stored attachments (from the message store).
   {
     operationId: "getSharedInboxMessage",
     method: "get",
@@ -97,9 +97,9 @@ const ADDITIVE_OPERATIONS: { operationId: string; method: string; path: string }
     method: "get",
     path: "/v2/email-settings/shared-inboxes/{id}/messages/{message_id}/attachments/{attachment_id}",
   },
-  // Issue 11: the live sync state of a connected mailbox.
+  // The live sync state of a connected mailbox.
   { operationId: "getMailboxLiveSync", method: "get", path: "/v2/outlook/mailbox/{email}/live" },
-  // Issue 13: outbound webhooks (signed per Standard Webhooks).
+  // Outbound webhooks (signed per Standard Webhooks).
   { operationId: "createWebhook", method: "post", path: "/v2/email-settings/webhooks" },
   { operationId: "listWebhooks", method: "get", path: "/v2/email-settings/webhooks" },
   { operationId: "getWebhook", method: "get", path: "/v2/email-settings/webhooks/{id}" },
@@ -117,7 +117,7 @@ const ADDITIVE_OPERATIONS: { operationId: string; method: string; path: string }
 
 /** Optional parameters beyond the contract's (a client that does not send them gets the contract's behaviour). */
 const ADDED_PARAMETERS: Record<string, { name: string; in: string; required: false }[]> = {
-  // Issue 12: disconnecting can also remove the mailbox's imported mail and its stored objects.
+  // Disconnecting can also remove the mailbox's imported mail and its stored objects.
   disconnectOutlookMailbox: [{ name: "deleteImportedMail", in: "query", required: false }],
   // A tenant administrator's admin consent for a tenant the org connected (README "Microsoft 365").
   connectOutlook: [

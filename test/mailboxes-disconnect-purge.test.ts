@@ -16,7 +16,7 @@ import {
 import { addAttachments, bucketObjects, mailboxWith, orgObjects, syncAll } from "./helpers/message-store";
 
 /**
- * Issue 12: disconnectOutlookMailbox with `deleteImportedMail=true` removes the mailbox's imported mail
+ * disconnectOutlookMailbox with `deleteImportedMail=true` removes the mailbox's imported mail
  * (rows, attachment rows, every object under its prefix) and nothing of another mailbox or org; without
  * it imported mail stays. An import write racing the purge leaves no object behind.
  */

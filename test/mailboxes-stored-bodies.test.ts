@@ -18,8 +18,9 @@ import { unsafeParts } from "./helpers/xss-oracle";
 
 /**
  * Mail HTML is sanitized once, when the sync imports it, and stored next to the original with the
- * sanitizer's version (issue 12: both as objects of the message store, MESSAGE_STORE): listSharedInboxMessages serves the stored copy while its version is current and
- * sanitizes on read only rows without one (imported before) or of another version.
+ * sanitizer's version, both as objects of the message store (MESSAGE_STORE): listSharedInboxMessages serves
+ * the stored copy while its version is current and sanitizes on read only rows without one (imported
+ * before) or of another version.
  * getSharedInboxMessageOriginalBody keeps serving the original.
  */
 
@@ -90,7 +91,7 @@ describe("imported mail bodies: sanitized once at import", () => {
     await connect(api, org, email, { mailboxSyncTimeframe: "1m" });
     await drain();
 
-    // Issue 12: D1 keeps the metadata only; the original and the sanitized copy are objects of the store.
+    // D1 keeps the metadata only; the original and the sanitized copy are objects of the store.
     const rows = await storedRows(org);
     expect(rows).toHaveLength(3);
     for (const row of rows) {

@@ -8,7 +8,7 @@ import { call, uniqueOrg } from "./helpers/api";
 import { bucketObjects, getMessage, seedLegacyMessage } from "./helpers/message-store";
 
 /**
- * Issue 12: bodies stored in D1 before the message store move to R2 without waiting for a read. The hourly
+ * Bodies stored in D1 before the message store move to R2 without waiting for a read. The hourly
  * cron moves up to MESSAGE_STORE_BACKFILL_BATCH such rows per run, the way a read moves them (same keys,
  * the same guarded update); reading afterwards serves the identical body, and a second run changes nothing.
  */

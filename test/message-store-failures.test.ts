@@ -13,7 +13,7 @@ import {
 } from "./helpers/message-store";
 
 /**
- * Issue 12: attachment trouble. A corrupt attachment (Graph answers 500 ErrorCorruptData, or a stream that
+ * Attachment trouble. A corrupt attachment (Graph answers 500 ErrorCorruptData, or a stream that
  * ends before its Content-Length) fails its message into the failed-message / retry machinery and leaves
  * nothing of that message in the bucket; the other messages import. The per-attachment cap
  * (MAILBOX_ATTACHMENT_MAX_BYTES) records bigger files `skipped` with the reason instead of failing.

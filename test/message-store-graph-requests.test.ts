@@ -5,7 +5,7 @@ import { graphStats, testEnv } from "./helpers/mailbox-harness";
 import { addAttachments, MB, mailboxWith, rowOf, syncAll, syncItem } from "./helpers/message-store";
 
 /**
- * Issue 12, Graph requests per imported message: the import's message pages expand each message's
+ * Graph requests per imported message: the import's message pages expand each message's
  * attachment list (`$expand=attachments($select=id,name,contentType,size,isInline)`), so a message with
  * attachments costs no list request of its own; only file bytes are fetched (small ones inline, large
  * ones through $value). What is recorded stays as before: stored files, skipped item/reference

@@ -15,7 +15,7 @@ import {
 } from "./helpers/message-store";
 
 /**
- * Issue 12: the import stores each message's whole body and its attachments in the message store (R2,
+ * The import stores each message's whole body and its attachments in the message store (R2,
  * MESSAGE_STORE) and only metadata in D1. Attachments of several sizes come from the fake Graph: small
  * ones inline (contentBytes), a 5 MB one streamed from $value, a 30 MB one over the 25 MB cap (skipped),
  * inline images with content ids, item and reference attachments (metadata only).

@@ -6,7 +6,7 @@ import { importedRows, patchMailbox, startSync, status } from "./helpers/mailbox
 import { addAttachments, mailboxWith, rowOf, syncAll } from "./helpers/message-store";
 
 /**
- * Issue 12, D1 bytes per message: once a sync (or retry) has ended, the IMPORTED items of its messages
+ * D1 bytes per message: once a sync (or retry) has ended, the IMPORTED items of its messages
  * (`mailbox_sync_items`) are deleted in the batch that ends it; its counters are snapshotted, FAILED items
  * stay for retryMailboxSync, and a later sync over the same timeframe still imports nothing twice.
  */

@@ -16,7 +16,7 @@ import {
 } from "./helpers/message-store";
 
 /**
- * Issue 12: existing rows keep working and nothing is orphaned. A body still in D1 (imported before the
+ * Existing rows keep working and nothing is orphaned. A body still in D1 (imported before the
  * message store) is served and moved to the store when it is read, with no moment without it; a message
  * live sync sees deleted loses its objects and attachment rows; removing an org's mailbox data removes
  * every object of it (the bucket is listed).

@@ -15,7 +15,7 @@ import {
 } from "./helpers/message-store";
 
 /**
- * Issue 12: getSharedInboxMessage and getSharedInboxMessageAttachment. Downloads stream from the bucket
+ * getSharedInboxMessage and getSharedInboxMessageAttachment: downloads stream from the bucket
  * with their exact length, are never rendered (attachment disposition with a safe filename, nosniff,
  * sandbox), answer one HTTP range with 206 and an unsatisfiable one with 416; another org's ids are 404.
  */

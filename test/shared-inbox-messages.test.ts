@@ -8,7 +8,7 @@ import { call, expectBody, expectError, uniqueOrg } from "./helpers/api";
 import { unsafeParts } from "./helpers/xss-oracle";
 
 /**
- * Imported mail as listSharedInboxMessages serves it (issue 8, finding 3): HTML bodies from outside
+ * Imported mail as listSharedInboxMessages serves it: HTML bodies from outside
  * senders come back sanitized, text bodies as they are, and the stored original only through
  * getSharedInboxMessageOriginalBody, as a download no browser renders. Rows are seeded as the import
  * stores them, so what is checked is what the API makes of stored mail (old rows included).

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { ATTACHMENT_KINDS, ATTACHMENT_STATES } from "@/db/schema";
 import { InboxMessageParamSchema, messageHeaderShape } from "./mailboxes";
 
-/** getSharedInboxMessage and getSharedInboxMessageAttachment (issue 12: whole messages from the message store). */
+/** getSharedInboxMessage and getSharedInboxMessageAttachment: whole messages and their attachments from the message store. */
 
 const AttachmentSchema = z
   .object({

@@ -171,7 +171,7 @@ describe("sanitizeSignatureHtml: link schemes", () => {
   });
 });
 
-describe("sanitizeSignatureHtml: URLs as a browser reads them (issue 8, finding 1)", () => {
+describe("sanitizeSignatureHtml: URLs as a browser reads them", () => {
   it.each([
     // Named character references decode to tab/newline/colon in the attribute value.
     '<a href="java&Tab;script:alert(1)">x</a>',

@@ -9,7 +9,7 @@ import { DURATION_MAX_LENGTH, parseDuplicateWindow } from "@/shared/validation";
 import { call, expectBody, expectError, uniqueOrg } from "../helpers/api";
 
 /**
- * The functions whose regexes backtracked (issue 8, finding 5), fed long adversarial inputs: the attack
+ * The functions whose regexes backtracked, fed long adversarial inputs: the attack
  * strings recheck reported. Each must give the right answer; speed is measured in bench/, not here.
  */
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sanitizeMailHtml, sanitizeSignatureHtml } from "@/shared/html-sanitizer";
 
-/** The sanitizer's bounds (issue 8, findings 3 and 4): cost stays bounded whatever the input. */
+/** The sanitizer's bounds: cost stays bounded whatever the input. */
 const count = (html: string, tag: string) => html.split(`<${tag}>`).length - 1;
 
 describe("sanitizer bounds", () => {

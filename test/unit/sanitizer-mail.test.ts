@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { sanitizeMailHtml } from "@/shared/html-sanitizer";
 import { unsafeParts } from "../helpers/xss-oracle";
 
-/** The email-grade policy (issue 8, finding 3): what imported mail keeps and loses. */
+/** The email-grade policy: what imported mail keeps and loses. */
 const clean = (html: string) => sanitizeMailHtml(html).html;
 const LINK = 'target="_blank" rel="noopener noreferrer"';
 

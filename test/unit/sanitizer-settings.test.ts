@@ -7,7 +7,7 @@ import { SettingSchema } from "@/schemas/settings";
 import { call, expectBody, expectError, uniqueOrg } from "../helpers/api";
 
 /**
- * Signature settings through the API (issue 8, findings 1 and 4): sizes are bounded before the
+ * Signature settings through the API: sizes are bounded before the
  * sanitizer sees anything, attribute floods are handled, and stored markup is served sanitized.
  */
 const SETTINGS = "/v1/email-settings";

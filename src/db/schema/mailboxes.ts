@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-// Outlook mailboxes and the mail import pipeline (issue 5).
+// Outlook mailboxes and the mail import pipeline.
 
 /**
  * A connected Outlook mailbox: the mapping between an address and the tenant connection that reaches
@@ -163,7 +163,7 @@ export const importedMessages = sqliteTable(
      */
     deletedAt: text("deleted_at"),
     /**
-     * Where the whole body lives (issue 12): `r2` — the original and its sanitized copy are objects in the
+     * Where the whole body lives: `r2` — the original and its sanitized copy are objects in the
      * MESSAGE_STORE bucket under the message's key (services/message-store/keys.ts, built from org,
      * mailbox and Graph id), and `body` / `body_sanitized` are null; null — a row from before, whose body
      * is still in D1 (moved to R2 when it is first read).
@@ -198,7 +198,7 @@ export const ATTACHMENT_STATES = ["stored", "skipped"] as const;
 export type AttachmentState = (typeof ATTACHMENT_STATES)[number];
 
 /**
- * The attachments of an imported message (issue 12): metadata only; the bytes of a `stored` file
+ * The attachments of an imported message: metadata only; the bytes of a `stored` file
  * attachment are the MESSAGE_STORE object `r2_key`, `sha256` the hex SHA-256 of those bytes. `id` is
  * derived from Graph's attachment id (services/message-store/keys.ts), so a redelivered import writes the
  * same row. Item and reference attachments, and files over MAILBOX_ATTACHMENT_MAX_BYTES, are `skipped`

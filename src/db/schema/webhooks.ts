@@ -1,7 +1,7 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { auditColumns } from "./audit";
 
-// Outbound webhooks (issue 13): endpoints, the transactional event outbox and one delivery per
+// Outbound webhooks: endpoints, the transactional event outbox and one delivery per
 // (event, endpoint). See src/services/webhooks/.
 
 /**
