@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sanitizeMailHtml, sanitizeSignatureHtml } from "@/shared/html-sanitizer";
-import { HOSTILE_FAMILIES, newsletter } from "../fixtures/hostile-html";
+import { formattingReconstruction, HOSTILE_FAMILIES, newsletter } from "../fixtures/hostile-html";
 import { reparsed, unsafeParts } from "../helpers/xss-oracle";
 
 /**
@@ -64,5 +64,42 @@ describe("ordinary mail", () => {
     expect(result.truncated).toBe(false);
     expect(result.html).toContain('<img src="https://cdn.example.com/img/1.jpg"');
     expect(result.html.length).toBeLessThan(input.length * 1.5);
+  });
+});
+
+describe("the text a budget hit keeps", () => {
+  const hostile = formattingReconstruction(64 * KiB, "b", "p");
+
+  it("keeps the body after an unclosed <head>, and HTML that breaks out of <svg> or <math>", () => {
+    const result = sanitizeMailHtml(
+      `<html><head><meta charset=utf-8><title>Title</title><body><p>Hello world</p>` +
+        `<svg><p>after svg</p></svg><math><mi>x</mi><p>after math</p>${hostile}`,
+    );
+    expect(result.simplified).toBe(true);
+    expect(result.html.startsWith("Hello world<br>after svg<br>after math<br>")).toBe(true);
+    expect(result.html).not.toContain("Title");
+  });
+
+  it("fills the output bound with text (exact escaped lengths), never splitting a surrogate pair", () => {
+    const result = sanitizeMailHtml(`${formattingReconstruction(16 * KiB, "i", "li")}<p>${"y".repeat(200 * KiB)}`);
+    expect(result.simplified).toBe(true);
+    expect(result.html.split("y").length - 1).toBe(200 * KiB);
+    const emoji = sanitizeMailHtml(`${formattingReconstruction(16 * KiB, "i", "li")}<p>${"😀".repeat(200 * KiB)}`);
+    expect(emoji.truncated).toBe(true);
+    expect(emoji.html.length).toBeLessThanOrEqual(MAX_OUTPUT);
+    const last = emoji.html.charCodeAt(emoji.html.length - 1);
+    expect(last >= 0xd800 && last <= 0xdbff).toBe(false);
+  });
+});
+
+describe("stored signatures stay a fixed point", () => {
+  it.each([
+    ["a signature whose escaped output is longer than its input", "‹&".repeat(32 * KiB)],
+    ["quotes in text past the reconstruction budget", '"<strike>'.repeat(1000)],
+    ["a signature at the input bound", `<p>${"a&b ".repeat(16 * KiB)}</p>`],
+  ])("%s", (_name, input) => {
+    const once = sanitizeSignatureHtml(input);
+    expect(once.length).toBeLessThanOrEqual(64 * KiB);
+    expect(sanitizeSignatureHtml(once)).toBe(once);
   });
 });

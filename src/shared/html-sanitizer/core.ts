@@ -16,6 +16,7 @@
  * than a small multiple of the input is reduced to its text as well, and output past `maxOutputChars` is cut.
  */
 import { type DefaultTreeAdapterTypes as Dom, defaultTreeAdapter as dom, html, parseFragment, serialize } from "parse5";
+import { cutAt, escapedLength, textWithin } from "./serialized-length";
 import { textFallback } from "./text-fallback";
 
 type Attribute = { name: string; value: string };
@@ -97,34 +98,10 @@ function parseWithinBudget(markup: string, maxElements: number): Dom.DocumentFra
   }
 }
 
-/** Characters `text` takes once escaped as parse5 escapes it (an upper bound: `"` counted as in attributes). */
-function escapedLength(text: string): number {
-  let length = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x26) length += 4;
-    else if (code === 0x3c || code === 0x3e) length += 3;
-    else if (code === 0x22 || code === 0xa0) length += 5;
-  }
-  return length;
-}
-
-/** The longest start of `text` that takes at most `room` characters once escaped (whole surrogate pairs). */
-function textWithin(text: string, room: number): string {
-  let used = 0;
-  let end = 0;
-  while (end < text.length) {
-    used += escapedLength(text[end] as string);
-    if (used > room) break;
-    end++;
-  }
-  return end > 0 ? cutAt(text, end) : "";
-}
-
 /** Characters an element's start and end tags take once serialized. */
 function tagsLength(tag: string, attributes: Attribute[]): number {
   let length = tag.length + 2 + (VOID.has(tag) ? 0 : tag.length + 3);
-  for (const { name, value } of attributes) length += name.length + 4 + escapedLength(value);
+  for (const { name, value } of attributes) length += name.length + 4 + escapedLength(value, true);
   return length;
 }
 
@@ -259,12 +236,6 @@ function growthBound(inputChars: number): number {
   return OUTPUT_PER_INPUT_CHAR * inputChars + OUTPUT_SLACK_CHARS;
 }
 
-/** Cuts at `max` UTF-16 units without splitting a surrogate pair. */
-function cutAt(text: string, max: number): string {
-  const code = text.charCodeAt(max - 1);
-  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
-}
-
 /**
  * Sanitizes `input` under `policy`. One round is already safe: its output holds only allowed elements
  * and attributes, escaped text, no comment, raw-text or foreign element, so a parser reading it can
@@ -290,8 +261,7 @@ export function sanitizeHtml(input: string, policy: SanitizePolicy): SanitizeRes
 function simplified(input: string, policy: SanitizePolicy): SanitizeResult {
   const cutInput = input.length > policy.limits.maxInputChars;
   const source = cutInput ? cutAt(input, policy.limits.maxInputChars) : input;
-  // Escaping at most sextuples a character and a line break (counted as one) is `<br>`: within the output bound.
   const maxOutput = Math.min(policy.limits.maxOutputChars, growthBound(source.length));
-  const text = textFallback(source, Math.floor(maxOutput / 6), policy.limits.maxNodes);
+  const text = textFallback(source, maxOutput, policy.limits.maxNodes);
   return { html: text.html, truncated: cutInput || text.cut, simplified: true };
 }

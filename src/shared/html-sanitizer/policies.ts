@@ -179,7 +179,8 @@ export const SIGNATURE_POLICY: SanitizePolicy = {
     maxAttributes: 64,
     maxAttributeChars: SIGNATURE_MAX_CHARS,
     maxParsedElements: 40_000,
-    maxOutputChars: 256 * 1024,
+    // Not more than a signature's input bound: stored markup sanitized again is never cut.
+    maxOutputChars: SIGNATURE_MAX_CHARS,
   },
 };
 

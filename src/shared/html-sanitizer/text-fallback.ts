@@ -15,6 +15,7 @@ import {
   Tokenizer,
   TokenizerMode,
 } from "parse5";
+import { escapedLength, textWithin } from "./serialized-length";
 
 /** Elements whose content is not text a reader sees, with the tokenizer state their content is read in. */
 const CONTENT_STATE: Readonly<Record<string, number>> = {
@@ -38,8 +39,20 @@ const LINE_BREAKS = new Set(
   ).split(" "),
 );
 
-/** Elements dropped with their content (as the policies drop them) whose content the tokenizer reads as markup. */
-const SKIPPED = new Set(["svg", "math", "template", "head", "select", "object", "applet", "audio", "video", "canvas"]);
+/**
+ * Elements whose content a reader does not see (foreign content, templates, embedded objects), read by the
+ * tokenizer as markup: skipped up to their end tag. (`head` is not among them: its end tag is optional and
+ * a tree builder ignores it inside the body; its title, style and script are skipped by their states.)
+ */
+const SKIPPED = new Set(["svg", "math", "template", "select", "object", "applet", "audio", "video", "canvas"]);
+
+/** Start tags that end foreign content (svg, math) in a tree builder: the HTML after them is seen again. */
+const FOREIGN_BREAKOUT = new Set(
+  (
+    "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i img li listing menu " +
+    "meta nobr ol p pre ruby s small span strike strong sub sup table tt u ul var"
+  ).split(" "),
+);
 
 /** Where a block began or ended: a line break in the text. */
 const BREAK = null;
@@ -56,6 +69,10 @@ class TextCollector implements TokenHandler {
 
   private breaks = 0;
 
+  /**
+   * `maxChars`: the most characters of output (text as escaped, 4 per `<br>`); `maxBreaks`: the most `<br>`
+   * elements (later blocks are separated by a space).
+   */
   constructor(
     private readonly maxChars: number,
     private readonly maxBreaks: number,
@@ -64,8 +81,12 @@ class TextCollector implements TokenHandler {
   onStartTag(token: Token.TagToken) {
     const name = token.tagName;
     if (this.skipping !== null) {
-      if (name === this.skipping && !token.selfClosing) this.skipDepth++;
-      return;
+      const foreign = this.skipping === "svg" || this.skipping === "math";
+      if (foreign && FOREIGN_BREAKOUT.has(name)) this.skipping = null;
+      else {
+        if (name === this.skipping && !token.selfClosing) this.skipDepth++;
+        return;
+      }
     }
     const state = Object.hasOwn(CONTENT_STATE, name) ? CONTENT_STATE[name] : undefined;
     if (state !== undefined) {
@@ -91,19 +112,21 @@ class TextCollector implements TokenHandler {
     if (this.skipping !== null || this.full) return;
     if (this.pendingBreak && this.parts.length > 0) {
       // Past the most breaks, blocks are separated by a space: the output stays within the node bound.
-      this.parts.push(this.breaks++ < this.maxBreaks ? BREAK : " ");
-      this.chars++;
+      const asBreak = this.breaks++ < this.maxBreaks;
+      if (this.chars + (asBreak ? 4 : 1) > this.maxChars) {
+        this.full = true;
+        return;
+      }
+      this.parts.push(asBreak ? BREAK : " ");
+      this.chars += asBreak ? 4 : 1;
     }
     this.pendingBreak = false;
-    const room = this.maxChars - this.chars;
-    if (room <= 0) {
-      this.full = true;
-      return;
-    }
-    const text = token.chars.length > room ? token.chars.slice(0, room) : token.chars;
+    const needed = escapedLength(token.chars);
+    const text =
+      this.chars + needed > this.maxChars ? textWithin(token.chars, this.maxChars - this.chars) : token.chars;
     this.parts.push(text);
-    this.chars += text.length;
-    if (this.chars >= this.maxChars) this.full = true;
+    this.chars += text === token.chars ? needed : escapedLength(text);
+    if (text !== token.chars) this.full = true;
   }
 
   onWhitespaceCharacter(token: Token.CharacterToken) {
@@ -117,8 +140,8 @@ class TextCollector implements TokenHandler {
 }
 
 /**
- * The text of `markup` as escaped HTML: at most `maxChars` characters of text, blocks separated by `<br>`
- * (at most `maxNodes` nodes in all, later blocks by a space). `cut` says the text was longer.
+ * The text of `markup` as escaped HTML of at most `maxChars` characters, blocks separated by `<br>` (at most
+ * `maxNodes` nodes in all, later blocks by a space). `cut` says the text was longer.
  */
 export function textFallback(markup: string, maxChars: number, maxNodes: number): { html: string; cut: boolean } {
   const collector = new TextCollector(maxChars, Math.floor((maxNodes - 1) / 2));
