@@ -1,14 +1,20 @@
 import { describe, expect, it } from "vitest";
+import type { AppEnv } from "@/lib/types";
 import { ConnectOutlookResponseSchema, OAuthCallbackResponseSchema } from "@/schemas/outlook";
+import { AppOnlyTokenUnavailableError, getAppOnlyToken } from "@/services/outlook";
 import { expectBody, expectError, uniqueOrg } from "./helpers/api";
 import { startGraphRelay } from "./helpers/graph-relay";
 import { setAppRoles } from "./helpers/identity-consent";
 import { liveApi, liveMailbox, liveStatus, PUBLIC_BASE_URL, waitFor } from "./helpers/live-harness";
 import {
+  connect,
+  connectTenant,
   type GraphSubscriptionView,
   graphMailbox,
+  seedMailbox,
   sendLifecycleEvent,
   setGraphTenant,
+  uniqueMailbox,
   uniqueTenant,
 } from "./helpers/mailbox-harness";
 import {
@@ -23,6 +29,7 @@ import {
   rows,
   status,
   tenantReport,
+  testEnv,
 } from "./helpers/outlook-flow";
 
 /**
@@ -179,5 +186,65 @@ describe("forged admin_consent redirects", () => {
     // Microsoft was never asked about either tenant (no oracle).
     expect((await tenantReport(connected)).counters.client_credentials).toBe(0);
     expect((await tenantReport(foreign)).counters.client_credentials).toBe(0);
+  });
+});
+
+describe("what a refusal means", { timeout: 90_000 }, () => {
+  it("a mailbox an application access policy leaves out polls with mailbox_access_denied; the tenant stays granted", async () => {
+    const api = notificationApi();
+    const tenant = uniqueTenant();
+    await setAppRoles(tenant, ["Mail.Read"]);
+    const relay = startGraphRelay({ tenants: [tenant] });
+    try {
+      const org = uniqueOrg("policy");
+      await connectTenant(org, tenant);
+      const inside = uniqueMailbox("inside");
+      const outside = uniqueMailbox("outside");
+      await seedMailbox({ email: inside, tenant });
+      await seedMailbox({ email: outside, tenant, access: "app_only_denied" });
+      await connect(api as never, org, inside);
+      await connect(api as never, org, outside);
+      await waitFor(
+        "the mailbox inside the policy live",
+        async () => (await liveStatus(api, org, inside)).status === "live",
+      );
+      await waitFor(
+        "the refusal of the mailbox outside",
+        async () => (await liveStatus(api, org, outside)).polling_reason_code === "mailbox_access_denied",
+      );
+      expect((await liveStatus(api, org, outside)).polling_reason).toMatch(/application access policy/);
+      expect((await liveStatus(api, org, inside)).status).toBe("live");
+      expect(await connectionOf(org, tenant)).toMatchObject({ app_permission: { status: "granted" } });
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("our own credentials refused (an expired client secret) is not recorded as the tenant's missing permission", async () => {
+    const tenant = uniqueTenant();
+    await setAppRoles(tenant, ["Mail.Read"]);
+    const org = uniqueOrg("secret");
+    await connectTenant(org, tenant);
+    const wrongSecret = { ...testEnv, MS_CLIENT_SECRET: "expired-secret" } as AppEnv;
+    const refused = await getAppOnlyToken(wrongSecret, org, tenant).catch((err) => err);
+    expect(refused).toBeInstanceOf(AppOnlyTokenUnavailableError);
+    expect(refused.code).toBe("subscription_failed");
+    expect(await connectionOf(org, tenant)).toMatchObject({ app_permission: { status: "unknown", checked_at: null } });
+  });
+
+  it("a check another org made for the same tenant is recorded on this org's connection too", async () => {
+    const tenant = uniqueTenant();
+    await setAppRoles(tenant, ["Mail.Read"]);
+    const [first, second] = [uniqueOrg("first"), uniqueOrg("second")];
+    await connectTenant(first, tenant);
+    await connectTenant(second, tenant);
+    await getAppOnlyToken(testEnv, first, tenant);
+    const requests = (await tenantReport(tenant)).counters.client_credentials;
+    await getAppOnlyToken(testEnv, second, tenant);
+    expect((await tenantReport(tenant)).counters.client_credentials).toBe(requests);
+    expect(await connectionOf(second, tenant)).toMatchObject({ app_permission: { status: "granted" } });
+    // An org that did not connect the tenant gets no token.
+    const stranger = await getAppOnlyToken(testEnv, uniqueOrg("stranger"), tenant).catch((err) => err);
+    expect(stranger).toBeInstanceOf(AppOnlyTokenUnavailableError);
   });
 });

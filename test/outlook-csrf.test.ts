@@ -228,10 +228,14 @@ describe("admin consent", () => {
     expect(expectBody(await browser.callback(back), 200, OAuthCallbackResponseSchema.strict())).toEqual({
       connected: false,
     });
-    expect((await status(org)).connections.map((c) => [c.tenant_id, c.status])).toEqual([[tid, "pending_auth"]]);
+    expect((await stateRow(stateOf(url)))?.used_at).not.toBeNull();
+    // The consent is no longer missing for this org: connect offers the sign-in again.
+    expect(
+      expectBody(await browser.connect(org), 200, ConnectOutlookResponseSchema.strict()).authorization_url,
+    ).toMatch(/prompt=select_account/);
   });
 
-  it("cannot turn another tenant's id into a pending_auth connection without the binding", async () => {
+  it("cannot turn another tenant's id into a connection without the binding", async () => {
     // Tenant V has consented to the app (a user connected it elsewhere), so client credentials work there.
     const victimTenant = await newTenant();
     await new FlowBrowser().connectAs(uniqueOrg("victim"), await newUser(victimTenant));

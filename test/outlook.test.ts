@@ -279,7 +279,7 @@ describe("errors from Microsoft", () => {
     await authorizationUrl(org);
   });
 
-  it("consent_required -> 403 with admin consent URL -> admin consent -> pending_auth -> sign-in -> connected", async () => {
+  it("consent_required -> 403 with admin consent URL -> admin consent -> sign-in -> connected", async () => {
     const org = uniqueOrg();
     const tid = await newTenant({ admin_consent_required: true });
     const user = await newUser(tid);
@@ -305,28 +305,13 @@ describe("errors from Microsoft", () => {
     const back = new URL(await browse(consentUrl.toString(), admin.login), "https://api.test");
     expect(back.searchParams.get("code")).toBeTruthy();
     expect(back.searchParams.get("tenant")).toBeNull();
-    expect(
-      expectBody(await callback(`${back.pathname}${back.search}`), 200, OAuthCallbackResponseSchema.strict()),
-    ).toEqual({
-      connected: false,
-    });
+    const done = await callback(`${back.pathname}${back.search}`);
+    expect(expectBody(done, 200, OAuthCallbackResponseSchema.strict())).toEqual({ connected: false });
+    expect((await tenantReport(tid)).consented).toBe(true);
+    // A code proves a sign-in, not an approval: the tenant is not attached by it, the admin's tokens not kept.
+    expect((await status(org)).connections).toEqual([]);
 
-    const pending = await status(org);
-    expect(pending.connections).toHaveLength(1);
-    expect(pending.connections[0]).toMatchObject({
-      status: "pending_auth",
-      action: "authorize",
-      tenant_id: tid,
-      is_token_valid: false,
-      // The admin consent granted the application permission too: an app-only token carries it.
-      app_permission: { status: "granted", detail: null },
-    });
-    expect(pending.connections[0]?.app_permission?.admin_consented_at).toBeTruthy();
-    expect(pending.connections[0]?.expires_at).toBeUndefined();
-    // The administrator's own tokens are not kept.
-    await expectUnavailable(getAccessToken(testEnv, org, tid), "pending_auth");
-
-    // Now a user's sign-in completes the connection.
+    // The consent is no longer missing: connect answers a sign-in URL, and the user's sign-in connects.
     const result = await connectAs(org, user);
     expect(result.connected).toBe(true);
     const connected = await status(org);

@@ -216,7 +216,8 @@ export const MailboxLiveSyncSchema = z
         description:
           "The reason as a code, for the web app to offer the right action: `app_permission_missing` (an " +
           "administrator must grant the application permission: GET /v2/outlook/connect?admin_consent=true" +
-          "&tenant_id=…), `no_public_url` (the deployment has no public https URL), `subscription_failed` " +
+          "&tenant_id=…), `mailbox_access_denied` (an application access policy leaves the mailbox out), " +
+          "`no_public_url` (the deployment has no public https URL), `subscription_failed` " +
           "(Graph refused; retried hourly), `subscription_pending` (being set up), `reconnect_required` " +
           "(connect the tenant again), `not_started`; null while live",
       }),

@@ -97,7 +97,11 @@ export const OutlookConnectionStatusSchema = z
           .string()
           .datetime()
           .nullable()
-          .openapi({ description: "When an administrator's consent through this API was last proven" }),
+          .openapi({
+            description:
+              "When the admin consent flow of this API last completed for the tenant (whether the permission is " +
+              "granted is `status`)",
+          }),
       })
       .optional()
       .openapi({

@@ -13,12 +13,14 @@ export const LIFECYCLE_PATH = "/v2/outlook/notifications/lifecycle";
 /**
  * Why a mailbox is on delta polling rather than change notifications, for a program to act on
  * (`polling_reason_code` beside the text): `app_permission_missing` (an administrator must grant the
- * application permission: offer the admin consent), `no_public_url` (the deployment has no public https
- * URL), `subscription_failed` (Graph refused for another reason; retried), `subscription_pending` (being
+ * application permission: offer the admin consent), `mailbox_access_denied` (the tenant granted it, but Graph
+ * refuses the app this mailbox: an application access policy leaves it out), `no_public_url` (no public https
+ * URL), `subscription_failed` (Graph, or Microsoft's token endpoint, refused for another reason; retried), `subscription_pending` (being
  * set up), `reconnect_required` (the tenant's sign-in must be renewed), `not_started`.
  */
 export const POLLING_REASON_CODES = [
   "app_permission_missing",
+  "mailbox_access_denied",
   "no_public_url",
   "subscription_failed",
   "subscription_pending",

@@ -39,7 +39,10 @@ const MISSING =
 const MARGIN_MS = 5 * 60 * 1000;
 /** A check that finds what the connection already records is written back at most this often. */
 const RECHECK_WRITE_MS = 10 * 60 * 1000;
-const cache = new Map<string, { token: string; expiresAt: number }>();
+/** How long a tenant found without the permission is not asked again (each mailbox retries on its own). */
+const MISSING_CACHE_MS = 15 * 60 * 1000;
+type CacheEntry = { token: string; expiresAt: number } | { missing: string; expiresAt: number };
+const cache = new Map<string, CacheEntry>();
 
 const cacheKey = (env: AppEnv, tenant: string) => {
   const config = outlookConfig(env);
@@ -55,29 +58,40 @@ export async function getAppOnlyToken(env: AppEnv, orgId: string, tenantId: stri
   const tenant = tenantId.toLowerCase();
   const db = getDb(env.DB);
   const row = await findConnection(db, orgId, tenant);
-  if (!row) {
+  if (!row || (row.status !== "connected" && row.status !== "expired")) {
     throw new AppOnlyTokenUnavailableError(
       `The organization has no Microsoft 365 connection for tenant ${tenant}: connect it again`,
       "reconnect_required",
     );
   }
-  const key = cacheKey(env, tenant);
-  const cached = cache.get(key);
-  if (cached && cached.expiresAt - MARGIN_MS > Date.now()) return cached.token;
   const note = (state: AppPermissionState, detail: string | null) =>
     noteAppPermission(db, row, { orgId, tenantId: tenant, state, detail });
+  const key = cacheKey(env, tenant);
+  const cached = cache.get(key);
+  if (cached && cached.expiresAt - MARGIN_MS > Date.now()) {
+    // What another org's request (or an earlier one) found: this org's connection records it too.
+    if ("missing" in cached) {
+      await note("missing", cached.missing);
+      throw new AppOnlyTokenUnavailableError(MISSING);
+    }
+    await note("granted", null);
+    return cached.token;
+  }
   let issued: Awaited<ReturnType<typeof clientCredentialsToken>>;
   try {
     issued = await clientCredentialsToken(outlookConfig(env), tenant);
   } catch (err) {
     if (!(err instanceof MicrosoftOAuthError)) throw err;
     const code = err.aadsts[0] ? ` (AADSTS${err.aadsts[0]})` : "";
-    await note("missing", `Microsoft refused an app-only token: ${err.error}${code}`);
-    throw new AppOnlyTokenUnavailableError(`${MISSING}. Microsoft refused an app-only token: ${err.error}${code}`);
+    const detail = `Microsoft refused an app-only token: ${err.error}${code}`;
+    if (!NO_SERVICE_PRINCIPAL.has(err.error)) {
+      // Our credentials (an expired client secret) or Microsoft's trouble: nothing the tenant must change.
+      throw new AppOnlyTokenUnavailableError(`${detail}; retried later`, "subscription_failed");
+    }
+    return rememberMissing(key, note, detail);
   }
   if (!issued.roles.some((role) => MAIL_READ_ROLES.has(role))) {
-    await note("missing", "App-only tokens for the tenant carry no Mail.Read application permission");
-    throw new AppOnlyTokenUnavailableError(MISSING);
+    return rememberMissing(key, note, "App-only tokens for the tenant carry no Mail.Read application permission");
   }
   await note("granted", null);
   cache.set(key, { token: issued.accessToken, expiresAt: Date.now() + issued.expiresInSeconds * 1000 });
@@ -85,15 +99,36 @@ export async function getAppOnlyToken(env: AppEnv, orgId: string, tenantId: stri
 }
 
 /**
- * Graph refused an app-only request for lack of permission (403): the grant was revoked, or the token
- * predates a change. The token is forgotten and the connection records the permission as missing.
+ * Token errors that mean the app has no service principal in the tenant (nobody there consented to it),
+ * as opposed to errors of our credentials or of Microsoft.
  */
-export async function appPermissionRefused(env: AppEnv, orgId: string, tenantId: string, detail: string) {
-  const tenant = tenantId.toLowerCase();
-  forgetAppOnlyToken(env, tenant);
-  const db = getDb(env.DB);
-  const row = await findConnection(db, orgId, tenant);
-  if (row) await noteAppPermission(db, row, { orgId, tenantId: tenant, state: "missing", detail });
+const NO_SERVICE_PRINCIPAL: ReadonlySet<string> = new Set(["unauthorized_client"]);
+
+async function rememberMissing(
+  key: string,
+  note: (state: AppPermissionState, detail: string | null) => Promise<void>,
+  detail: string,
+): Promise<never> {
+  cache.set(key, { missing: detail, expiresAt: Date.now() + MISSING_CACHE_MS + MARGIN_MS });
+  await note("missing", detail);
+  throw new AppOnlyTokenUnavailableError(MISSING);
+}
+
+/**
+ * Graph refused an app-only request on `mailbox` for lack of permission (401/403). The tenant's grant may
+ * have been revoked since the token was issued, or an application access policy leaves this mailbox out:
+ * a fresh token tells. Without the permission, the connection records it as missing (thrown as
+ * `app_permission_missing`); with it, only this mailbox is refused (answered as `mailbox_access_denied`).
+ */
+export async function appPermissionRefused(env: AppEnv, orgId: string, tenantId: string): Promise<PollingReasonCode> {
+  forgetAppOnlyToken(env, tenantId);
+  try {
+    await getAppOnlyToken(env, orgId, tenantId);
+    return "mailbox_access_denied";
+  } catch (err) {
+    if (err instanceof AppOnlyTokenUnavailableError) return err.code;
+    throw err;
+  }
 }
 
 async function noteAppPermission(

@@ -21,7 +21,6 @@ import { type FlowAnswer, type FlowOutcome, newAdminConsentUrl, outlookErrorBody
 import {
   type AttemptOutcome,
   consumeOAuthState,
-  findConnection,
   findLiveOAuthState,
   finishAttempt,
   markAdminConsented,
@@ -177,13 +176,20 @@ function errorRedirect({ state, query, fail }: Step): Promise<Outcome> {
  * answered alike, whatever the state's flow and whichever tenant it names: no answer tells whether a
  * tenant consented. Admin consent is asked through the authorize endpoint, whose code proves the tenant.
  */
-function unprovenConsentRedirect({ fail }: Step): Promise<Outcome> {
-  return fail(400, {
-    error: "invalid_request",
-    errorDescription:
-      "An admin consent is confirmed only by the sign-in code Microsoft returns with it, and this redirect " +
-      "carries none. Ask for it again with GET /v2/outlook/connect?admin_consent=true&tenant_id=<tenant id>.",
+async function unprovenConsentRedirect({ db, state }: Step): Promise<Outcome> {
+  const error = "invalid_request";
+  const errorDescription =
+    "An admin consent is confirmed only by the sign-in code Microsoft returns with it, and this redirect " +
+    "carries none. Ask for it again with GET /v2/outlook/connect?admin_consent=true&tenant_id=<tenant id>.";
+  // An admin-consent state spent this way leaves the consent still missing: connect keeps offering it.
+  await finishAttempt(db, state, {
+    outcome: "failed",
+    error,
+    errorDescription,
+    consentRequired: state.flow === "admin_consent",
   });
+  logEvent("info", "outlook_connect_failed", { orgId: state.orgId, tenantId: state.tenantId, flow: state.flow, error });
+  return { status: 400, body: outlookErrorBody(400, error, errorDescription) };
 }
 
 /**
@@ -250,16 +256,20 @@ async function signedIn({ env, config, db, state }: Step, identity: Identity, to
 }
 
 /**
- * An administrator approved the admin consent for `tenant` (proven by the id_token). The consent is
- * recorded (a tenant the org has not connected yet becomes `pending_auth`), the admin's tokens are not
- * kept (the admin need not be who works the mailboxes), the application permission is checked at once,
- * and the tenant's mailboxes try change notifications again, so they turn live without another call.
+ * The admin consent flow came back with a code for `tenant` (proven by the id_token). A code proves who
+ * signed in and where, not that an administrator approved anything (the browser holding the state could
+ * have dropped `prompt=admin_consent`), so nothing is attached or marked beyond the org's own connection to
+ * that tenant: its `admin_consented_at` records that the flow completed, and the application permission is
+ * checked at once (the token's roles decide). The tenant's mailboxes then set up change notifications
+ * again, so they turn live without another call. A tenant the org has not connected gets nothing; its users
+ * sign in next (connectOutlook no longer asks for consent). The administrator's tokens are not kept.
  */
 async function adminConsented({ env, db, state }: Step, tenant: string): Promise<Outcome> {
-  await markAdminConsented(db, state.orgId, tenant, state.userId);
+  const connected = await markAdminConsented(db, state.orgId, tenant);
   await finishAttempt(db, state, { outcome: "succeeded" });
   if (tenant !== state.tenantId) await recordAttempt(db, state, tenant, { outcome: "succeeded" });
-  logEvent("info", "outlook_admin_consent", { orgId: state.orgId, tenantId: tenant });
+  logEvent("info", "outlook_admin_consent", { orgId: state.orgId, tenantId: tenant, connected: !!connected });
+  if (!connected) return { status: 200, body: { connected: false } };
   forgetAppOnlyToken(env, tenant);
   await getAppOnlyToken(env, state.orgId, tenant).catch(() => undefined);
   await retryTenantNotifications(env, state.orgId, tenant).catch((err) =>
@@ -268,10 +278,8 @@ async function adminConsented({ env, db, state }: Step, tenant: string): Promise
       message: err instanceof Error ? err.message.slice(0, 200) : String(err),
     }),
   );
-  const connection = await findConnection(db, state.orgId, tenant);
-  return { status: 200, body: { connected: connection?.status === "connected" } };
+  return { status: 200, body: { connected: connected.status === "connected" } };
 }
-
 /** The token answer's fields; an answer without them is Microsoft misbehaving, not the user's fault. */
 function readTokens(answer: OAuth2Tokens) {
   try {

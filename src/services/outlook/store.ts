@@ -301,26 +301,18 @@ export async function saveConnectedTokens(
 }
 
 /**
- * After an admin consent proven by its id_token: the tenant's connection exists as `pending_auth` until a
- * user signs in. A connection that already has user tokens (connected or expired) keeps its status.
+ * The admin consent flow completed for a tenant the org is connected to (the id_token proved the tenant):
+ * recorded on that connection, which answers it; undefined (and nothing written) when there is none. It
+ * never creates a connection: a code proves a sign-in, not an administrator's approval.
  */
-export async function markAdminConsented(db: Database, orgId: string, tenantId: string, epilotUserId: string | null) {
+export async function markAdminConsented(db: Database, orgId: string, tenantId: string) {
   const now = new Date().toISOString();
-  await db
-    .insert(outlookConnections)
-    .values({
-      orgId,
-      tenantId,
-      status: "pending_auth",
-      connectedByEpilotUserId: epilotUserId,
-      adminConsentedAt: now,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoUpdate({
-      target: [outlookConnections.orgId, outlookConnections.tenantId],
-      set: { adminConsentedAt: now, updatedAt: now },
-    });
+  const [row] = await db
+    .update(outlookConnections)
+    .set({ adminConsentedAt: now, updatedAt: now })
+    .where(and(eq(outlookConnections.orgId, orgId), eq(outlookConnections.tenantId, tenantId)))
+    .returning();
+  return row;
 }
 
 export async function deleteConnection(db: Database, orgId: string, tenantId: string): Promise<boolean> {

@@ -69,6 +69,15 @@ export function mailboxFor(ctx: Ctx, caller: Caller, idOrEmail: string): FakeMai
     graphError(ctx.res, 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.");
     return null;
   }
+  if (caller.appOnly && mailbox.access === "app_only_denied") {
+    graphError(
+      ctx.res,
+      403,
+      "ErrorAccessDenied",
+      "Access to OData is disabled: blocked by tenant configured AppOnly AccessPolicy settings.",
+    );
+    return null;
+  }
   return mailbox;
 }
 

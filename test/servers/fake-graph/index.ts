@@ -30,7 +30,8 @@ import { subscriptionRoutes } from "./subscriptions";
  *   streamed with Content-Length, corrupt ones).
  * - Tokens: `fake-graph:<tenant>` (delegated), `fake-graph-app:<tenant>` (app-only), or a JWT of the identity
  *   stand-in (its `tid`; app-only without `scp`/`preferred_username`; its `roles`). A mailbox of another
- *   tenant is 404 `ErrorItemNotFound`; `access: "forbidden"` 403 `ErrorAccessDenied`; `access: "rest_disabled"`
+ *   tenant is 404 `ErrorItemNotFound`; `access: "forbidden"` 403 `ErrorAccessDenied` (`"app_only_denied"`: for app-only tokens only, as an
+ *   application access policy that leaves the mailbox out); `access: "rest_disabled"`
  *   404 `MailboxNotEnabledForRESTAPI`. App-only callers on mailboxes (messages, delta, subscriptions): the
  *   tenant's `app_only_consent` decides when set (true: allowed whatever the token; false: 403
  *   `ErrorAccessDenied`, a revoked grant); unset (null, the default) the token does, as at Graph: a JWT whose

@@ -55,7 +55,8 @@ export interface FakeMailbox {
   /** The user's object id (a GUID), as Graph puts it into notification resources. */
   userId: string;
   tenant: string;
-  access: "ok" | "forbidden" | "rest_disabled";
+  /** `app_only_denied`: an Exchange application access policy leaves the mailbox out (app-only tokens 403). */
+  access: "ok" | "forbidden" | "rest_disabled" | "app_only_denied";
   messages: FakeMessage[];
   /** Per folder: messages that left it, by immutable id (the latest departure). */
   tombstones: Record<Folder, Map<string, Tombstone>>;

@@ -46,19 +46,26 @@ const permissionRefused = (err: unknown) => err instanceof GraphError && (err.st
 const reason = (err: unknown) =>
   err instanceof AppOnlyTokenUnavailableError
     ? err.reason
-    : permissionRefused(err)
-      ? `Microsoft Graph refused the subscription for lack of permission (${(err as GraphError).status} ` +
-        `${(err as GraphError).code}): an administrator must grant the application permission Mail.Read`
-      : err instanceof GraphError
-        ? `Microsoft Graph refused the subscription (${err.status} ${err.code})`
-        : `The subscription could not be set up: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}`;
+    : err instanceof GraphError
+      ? `Microsoft Graph refused the subscription (${err.status} ${err.code})`
+      : `The subscription could not be set up: ${err instanceof Error ? err.message.slice(0, 200) : String(err)}`;
 
-const reasonCode = (err: unknown): PollingReasonCode =>
-  err instanceof AppOnlyTokenUnavailableError
-    ? err.code
-    : permissionRefused(err)
-      ? "app_permission_missing"
-      : "subscription_failed";
+/** What a 401/403 means (see appPermissionRefused), in words. */
+const REFUSED: Record<string, string> = {
+  app_permission_missing:
+    "Microsoft Graph refused the subscription: the application permission Mail.Read is no longer granted in the tenant",
+  mailbox_access_denied:
+    "Microsoft Graph refused the app access to this mailbox although the tenant granted Mail.Read: an application " +
+    "access policy may leave the mailbox out (README: Microsoft 365)",
+};
+
+/** The reason and its code for a failed upkeep; a 401/403 is looked into (revoked grant, or this mailbox only). */
+async function failureOf(env: AppEnv, plan: Plan, err: unknown): Promise<[string, PollingReasonCode]> {
+  if (err instanceof AppOnlyTokenUnavailableError) return [err.reason, err.code];
+  if (!permissionRefused(err)) return [reason(err), "subscription_failed"];
+  const code = await appPermissionRefused(env, plan.orgId, plan.tenantId).catch(() => "subscription_failed" as const);
+  return [REFUSED[code] ?? reason(err), code];
+}
 
 /** Answers the subscription state after the upkeep (to record in the object). */
 export async function maintainSubscriptions(
@@ -99,11 +106,7 @@ export async function maintainSubscriptions(
     try {
       kept.push(await upkeep(client, plan, folder, { base, objectId, lifetimeMs, now }));
     } catch (err) {
-      failure ??= reason(err);
-      failureCode ??= reasonCode(err);
-      if (permissionRefused(err)) {
-        await appPermissionRefused(env, plan.orgId, plan.tenantId, reason(err)).catch(() => undefined);
-      }
+      if (failure === null) [failure, failureCode] = await failureOf(env, plan, err);
       logEvent("warn", "mailbox_live_subscription_failed", {
         orgId: plan.orgId,
         folder,
