@@ -219,11 +219,11 @@ async function graphAdmin<T = unknown>(method: string, path: string, body?: unkn
 
 const mailboxPath = (email: string) => `/__mailboxes/${encodeURIComponent(email)}`;
 
-/** Grants (or revokes) the tenant's application consent at the fake Graph (app-only notifications). */
 /** Settings of a tenant at the fake Graph (e.g. `min_expiration_minutes` of its subscriptions). */
 export const setGraphTenant = (tenant: string, settings: Record<string, unknown>) =>
   graphAdmin("POST", `/__tenants/${encodeURIComponent(tenant)}`, settings);
 
+/** Grants (or revokes) the tenant's application consent at the fake Graph (app-only notifications). */
 export const setAppOnlyConsent = (tenant: string, consent = true, extra: { min_expiration_minutes?: number } = {}) =>
   graphAdmin("POST", `/__tenants/${encodeURIComponent(tenant)}`, { app_only_consent: consent, ...extra });
 

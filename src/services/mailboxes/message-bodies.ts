@@ -16,6 +16,16 @@ const MAIL_SANITIZER_REVISION = 1;
 /** The version stored with a sanitized body; a stored body of another version is sanitized again on read. */
 export const MAIL_SANITIZER_VERSION = sanitizerVersion("mail", MAIL_POLICY, MAIL_SANITIZER_REVISION);
 
+/**
+ * Mail HTML sanitized for display, with `truncated` when the reader does not get the whole formatted body:
+ * it was cut at a bound, or its markup cost more than the parse budget and only its text is kept (the
+ * original stays available as original-body).
+ */
+export function sanitizeMailBody(html: string): { html: string; truncated: boolean } {
+  const clean = sanitizeMailHtml(html);
+  return { html: clean.html, truncated: clean.truncated || clean.simplified };
+}
+
 /** A body is served as it is stored when it is text (or absent); any other content type is HTML. */
 export const isHtmlBody = (contentType: string | null, body: string | null): body is string =>
   body !== null && contentType?.toLowerCase() !== "text";
@@ -32,7 +42,7 @@ export function sanitizeForStorage(contentType: string | null, body: string | nu
   if (!isHtmlBody(contentType, body)) {
     return { body_sanitized: null, body_sanitized_truncated: 0, body_sanitizer_version: null };
   }
-  const clean = sanitizeMailHtml(body);
+  const clean = sanitizeMailBody(body);
   return {
     body_sanitized: clean.html,
     body_sanitized_truncated: clean.truncated ? 1 : 0,
@@ -56,6 +66,6 @@ export interface BodySource {
 export function servedBody(source: BodySource): { content: string | null; truncated: boolean } {
   if (source.sanitized) return { content: source.content, truncated: source.truncated || source.sanitizedTruncated };
   if (!isHtmlBody(source.contentType, source.content)) return { content: source.content, truncated: source.truncated };
-  const clean = sanitizeMailHtml(source.content);
+  const clean = sanitizeMailBody(source.content);
   return { content: clean.html, truncated: source.truncated || clean.truncated };
 }

@@ -1,5 +1,4 @@
-import { sanitizeMailHtml } from "@/shared/html-sanitizer";
-import { MAIL_SANITIZER_VERSION } from "../mailboxes/message-bodies";
+import { MAIL_SANITIZER_VERSION, sanitizeMailBody } from "../mailboxes/message-bodies";
 import { storeBodies } from "./content";
 import { type MessageRef, messagePrefix, originalBodyKey, sanitizedBodyKey } from "./keys";
 import { putTextOnce } from "./objects";
@@ -39,7 +38,7 @@ export async function readServedBody(
   await stored?.body.cancel();
   const original = await readOriginalBody(bucket, ref, contentType);
   if (original === null) return { content: null, truncated: false };
-  const clean = sanitizeMailHtml(original);
+  const clean = sanitizeMailBody(original);
   await putTextOnce(bucket, {
     key: sanitizedBodyKey(prefix),
     text: clean.html,

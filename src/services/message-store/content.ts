@@ -1,7 +1,6 @@
 import type { AttachmentGraph } from "@/clients/graph/attachments";
 import { logEvent } from "@/lib/log";
-import { sanitizeMailHtml } from "@/shared/html-sanitizer";
-import { isHtmlBody, MAIL_SANITIZER_VERSION } from "../mailboxes/message-bodies";
+import { isHtmlBody, MAIL_SANITIZER_VERSION, sanitizeMailBody } from "../mailboxes/message-bodies";
 import { type AttachmentRecord, importAttachments } from "./attachments";
 import { type MessageRef, messagePrefix, originalBodyKey, sanitizedBodyKey } from "./keys";
 import { deletePrefix, putTextOnce } from "./objects";
@@ -56,7 +55,7 @@ export async function storeBodies(
     modifiedAt: content.modifiedAt,
   });
   if (html) {
-    const clean = sanitizeMailHtml(content.body);
+    const clean = sanitizeMailBody(content.body);
     await putTextOnce(bucket, {
       key: sanitizedBodyKey(prefix),
       text: clean.html,
