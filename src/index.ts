@@ -1,4 +1,3 @@
-import type { SyncTask } from "@/services/mailboxes/sync/tasks";
 import type { AppEnv, AppOpenAPI } from "./lib/types";
 
 // The one static import: a Durable Object class must be exported at startup.
@@ -22,34 +21,14 @@ export default {
   async fetch(request: Request, env: AppEnv, ctx: ExecutionContext) {
     return (await loadApp()).fetch(request, env, ctx);
   },
-  /** Cron Trigger (wrangler.toml [triggers]): re-checks the custom domains that are due, cleans up OAuth state. */
+  /** Cron Trigger (wrangler.toml [triggers]): see src/entry/cron.ts. */
   async scheduled(controller, env, ctx) {
-    const { recheckDueDomains } = await import("@/services/domains/recheck");
-    ctx.waitUntil(recheckDueDomains(env, new Date(controller.scheduledTime)));
-    // Removes expired Microsoft 365 OAuth states and attempts.
-    const { cleanupOAuthState } = await import("@/services/outlook/cleanup");
-    ctx.waitUntil(cleanupOAuthState(env, new Date(controller.scheduledTime)));
-    // Every connected mailbox has its live sync schedule (idempotent; starts mailboxes connected before it).
-    const { ensureAllLive } = await import("@/services/mailboxes");
-    ctx.waitUntil(ensureAllLive(env));
-    // Webhook deliveries a crash left undispatched; old delivery log rows removed.
-    const { sweepWebhookOutbox } = await import("@/services/webhooks/maintenance");
-    ctx.waitUntil(sweepWebhookOutbox(env, new Date(controller.scheduledTime)));
-    // Bodies still in D1 (imported before the message store) move to R2, MESSAGE_STORE_BACKFILL_BATCH per run.
-    const { backfillLegacyBodies } = await import("@/services/message-store/backfill");
-    ctx.waitUntil(backfillLegacyBodies(env));
-    // Signatures an earlier sanitizer stored are sanitized again, a bounded batch per run.
-    const { refreshStoredSignatures } = await import("@/services/settings/signature-refresh");
-    ctx.waitUntil(refreshStoredSignatures(env));
+    const { runScheduledJobs } = await import("./entry/cron");
+    runScheduledJobs(env, new Date(controller.scheduledTime), ctx);
   },
-  /** The mailbox import pipeline (wrangler.toml [[queues.consumers]]): see src/services/mailboxes/sync/queue-consumer.ts. */
+  /** Every queue consumer (wrangler.toml [[queues.consumers]]): see src/entry/queues.ts. */
   async queue(batch, env) {
-    // Outbound webhooks (wrangler.toml `webhook-deliveries` and its DLQ): see src/services/webhooks/deliver.ts.
-    if (batch.queue.startsWith("webhook-deliveries")) {
-      const { handleWebhookQueue } = await import("@/services/webhooks/deliver");
-      return handleWebhookQueue(batch as MessageBatch<never>, env);
-    }
-    const { handleQueue } = await import("@/services/mailboxes/sync/queue-consumer");
-    await handleQueue(batch, env);
+    const { consumeBatch } = await import("./entry/queues");
+    await consumeBatch(batch, env);
   },
-} satisfies ExportedHandler<AppEnv, SyncTask>;
+} satisfies ExportedHandler<AppEnv>;

@@ -8,8 +8,8 @@
  */
 import { type Database, getDb } from "@/db/client";
 import type { WebhookEndpointRow } from "@/db/schema";
-import { forEachConcurrently } from "@/lib/concurrency";
 import { logEvent } from "@/lib/log";
+import type { QueueWork } from "@/lib/queue-work";
 import type { AppEnv } from "@/lib/types";
 import { type WebhookConfig, webhookConfig } from "./config";
 import {
@@ -134,42 +134,24 @@ export async function deliverAttempt(
 }
 
 /** Sends a batch's attempts: endpoints in parallel, at most `endpointConcurrency` at a time per endpoint. */
-async function deliverBatchMessages(batch: MessageBatch<WebhookDeliveryMessage>, env: AppEnv) {
+/**
+ * The `webhook-deliveries` queue's work (src/entry/queues.ts acknowledges and retries): one message is one
+ * attempt, run concurrently across endpoints and at most WEBHOOK_ENDPOINT_CONCURRENCY at a time per
+ * endpoint. A message that reaches the dead-letter queue needs nothing: its attempt stays pending in D1 and
+ * the sweep after every batch (what a crash left behind: committed events never dispatched, lost retry
+ * messages) sends it again.
+ */
+export function webhookDeliveryWork(env: AppEnv): QueueWork<WebhookDeliveryMessage> {
   const config = webhookConfig(env);
   const db = getDb(env.DB);
-  const byEndpoint = new Map<string, Message<WebhookDeliveryMessage>[]>();
-  for (const message of batch.messages) {
-    const key = message.body?.endpointId ?? "";
-    byEndpoint.set(key, [...(byEndpoint.get(key) ?? []), message]);
-  }
-  await Promise.all(
-    [...byEndpoint.values()].map((messages) =>
-      forEachConcurrently(messages, config.endpointConcurrency, async (message) => {
-        try {
-          await deliverAttempt(env, db, config, message.body);
-          message.ack();
-        } catch (err) {
-          logEvent("error", "webhook_delivery_error", {
-            deliveryId: message.body?.deliveryId,
-            error: (err as Error).message,
-          });
-          message.retry();
-        }
-      }),
-    ),
-  );
-}
-
-/** The queue() entry for `webhook-deliveries` and its dead-letter queue. */
-export async function handleWebhookQueue(batch: MessageBatch<WebhookDeliveryMessage>, env: AppEnv) {
-  if (batch.queue.endsWith("-dlq")) {
-    // The attempt stays pending in D1 and the sweep below re-sends it: nothing to do but acknowledge.
-    for (const message of batch.messages) message.ack();
-  } else {
-    await deliverBatchMessages(batch, env);
-  }
-  // Whatever a crash left behind (committed events never dispatched, lost retry messages).
-  await dispatchWebhookDeliveries(env, { sweep: true }).catch((err) =>
-    logEvent("warn", "webhook_sweep_failed", { error: (err as Error).message }),
-  );
+  return {
+    failureEvent: "webhook_delivery_error",
+    run: (body) => deliverAttempt(env, db, config, body),
+    giveUp: async () => {},
+    describe: (body) => ({ deliveryId: body?.deliveryId }),
+    concurrency: { groupOf: (body) => body?.endpointId ?? "", perGroup: config.endpointConcurrency },
+    afterBatch: async () => {
+      await dispatchWebhookDeliveries(env, { sweep: true });
+    },
+  };
 }

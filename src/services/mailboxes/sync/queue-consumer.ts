@@ -14,6 +14,7 @@ import {
 import { getDb } from "@/db/client";
 import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
+import { type QueueWork, RetryLater } from "@/lib/queue-work";
 import type { AppEnv } from "@/lib/types";
 import { storeBatch } from "@/services/message-store/import-batch";
 import { dropSkippedContent, dropUnclaimedContent } from "@/services/message-store/unclaimed";
@@ -29,45 +30,38 @@ import { maybeFinish } from "./pipeline";
 import { lockStub } from "./sync-lock";
 import type { ExecutionTask, MessagesTask, PageTask, SyncTask } from "./tasks";
 
-/** Matches `max_retries` of the consumer in wrangler.toml: the last attempt gives up cleanly. */
-const QUEUE_MAX_RETRIES = 5;
 /** Graph throttling re-sends (not failed attempts) before a task gives up. */
 const MAX_THROTTLED = 30;
-const DEAD_LETTER_QUEUE = "mailbox-sync-dlq";
 
 /**
- * The queue consumer: each message is acked or retried on its own. Graph 429/503 re-send the task
- * with the Retry-After delay (a new message, so it does not count against max_retries); other
- * transient errors retry with backoff; the last attempt records the failure so the sync still ends.
- * Messages from the dead letter queue only record that failure.
+ * The `mailbox-sync` queue's work (src/entry/queues.ts acknowledges, retries and gives up): Graph 429/503
+ * re-send the task after Graph's Retry-After (a new message, so it does not count as a failed attempt),
+ * up to MAX_THROTTLED times; what cannot be done records the failure, so the sync still ends.
  */
-export async function handleQueue(batch: MessageBatch<SyncTask>, env: AppEnv): Promise<void> {
-  const deadLetters = batch.queue === DEAD_LETTER_QUEUE;
-  await Promise.all(batch.messages.map((message) => handleMessage(env, message, deadLetters)));
-}
-
-async function handleMessage(env: AppEnv, message: Message<SyncTask>, deadLetter: boolean) {
-  const task = message.body;
-  try {
-    if (deadLetter) await giveUp(env, task, "The task exhausted its queue retries");
-    else await runTask(env, task);
-    message.ack();
-  } catch (err) {
-    if (err instanceof GraphThrottledError) {
-      const throttled = task.throttled ?? 0;
-      if (throttled >= MAX_THROTTLED) await giveUp(env, task, err.message);
-      else await resend(env, { ...task, throttled: throttled + 1 }, err.retryAfterSeconds);
-      message.ack();
-      return;
-    }
-    log("mailbox_sync_task_failed", task, err, message.attempts);
-    if (message.attempts >= QUEUE_MAX_RETRIES) {
-      await giveUp(env, task, errorText(err)).catch(() => undefined);
-      message.ack();
-      return;
-    }
-    message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
-  }
+export function syncTaskWork(env: AppEnv): QueueWork<SyncTask> {
+  return {
+    failureEvent: "mailbox_sync_task_failed",
+    async run(task) {
+      try {
+        await runTask(env, task);
+      } catch (err) {
+        if (!(err instanceof GraphThrottledError)) throw err;
+        const throttled = task.throttled ?? 0;
+        if (throttled >= MAX_THROTTLED) return giveUp(env, task, err.message);
+        throw new RetryLater(err.retryAfterSeconds, { ...task, throttled: throttled + 1 });
+      }
+    },
+    giveUp: (task, reason) => giveUp(env, task, reason),
+    describe: (task) => ({
+      orgId: task.orgId,
+      ...(task.kind === "live"
+        ? { runId: task.runId }
+        : task.kind === "purge"
+          ? {}
+          : { executionId: task.executionId }),
+      kind: task.kind,
+    }),
+  };
 }
 
 /** Re-sends a task after Graph's Retry-After delay (a new message: not a failed attempt). */
@@ -75,17 +69,6 @@ const resend = (env: AppEnv, task: SyncTask, retryAfterSeconds: number) =>
   env.MAILBOX_SYNC_QUEUE.send(task, { delaySeconds: Math.max(1, retryAfterSeconds) });
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
-
-function log(event: string, task: SyncTask, err: unknown, attempts?: number) {
-  logEvent("warn", event, {
-    orgId: task.orgId,
-    ...(task.kind === "live" ? { runId: task.runId } : task.kind === "purge" ? {} : { executionId: task.executionId }),
-    kind: task.kind,
-    attempts,
-    error: err instanceof Error ? err.name : typeof err,
-    message: errorText(err),
-  });
-}
 
 async function runTask(env: AppEnv, task: SyncTask) {
   if (task.kind === "live") return runLiveTask(env, task);
