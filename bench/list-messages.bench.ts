@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 import { getDb } from "@/db/client";
 import { importedMessages } from "@/db/schema";
 import { ImportedMessagesResponseSchema } from "@/schemas/mailboxes";
-import { sanitizeForStorage } from "@/services/mailboxes/message-bodies";
+import { sanitizeForStorage } from "@/services/message-store";
 import { call, expectBody, uniqueOrg } from "../test/helpers/api";
 
 /**

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import type { AppEnv } from "@/lib/types";
 import { MailboxSyncStatusSchema } from "@/schemas/mailboxes";
-import { orgPrefix } from "@/services/message-store/keys";
+import { orgPrefix } from "@/services/message-store";
 import { call, uniqueOrg } from "../test/helpers/api";
 import {
   ADMIN,

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ImportedMessagesResponseSchema } from "@/schemas/mailboxes";
-import { MAIL_SANITIZER_VERSION } from "@/services/mailboxes/message-bodies";
+import { MAIL_SANITIZER_VERSION } from "@/services/message-store";
 import { messagePrefix } from "@/services/message-store/keys";
 import { call, expectBody, uniqueOrg } from "./helpers/api";
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { attachmentDisposition } from "@/services/message-store/disposition";
-import { parseRange } from "@/services/message-store/range";
+import { attachmentDisposition } from "@/services/inbox-messages/disposition";
+import { parseRange } from "@/services/inbox-messages/range";
 import { call, expectError, uniqueOrg } from "./helpers/api";
 import {
   addAttachments,

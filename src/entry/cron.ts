@@ -15,7 +15,7 @@ const JOBS: Record<string, (env: AppEnv, at: Date) => Promise<unknown>> = {
   /** Webhook deliveries a crash left undispatched; old delivery log rows removed. */
   webhookSweep: async (env, at) => (await import("@/services/webhooks/maintenance")).sweepWebhookOutbox(env, at),
   /** Bodies still in D1 (imported before the message store) move to R2, MESSAGE_STORE_BACKFILL_BATCH per run. */
-  bodyBackfill: async (env) => (await import("@/services/message-store/backfill")).backfillLegacyBodies(env),
+  bodyBackfill: async (env) => (await import("@/services/message-store")).backfillLegacyBodies(env),
   /** Signatures an earlier sanitizer stored are sanitized again, a bounded batch per run. */
   signatureRefresh: async (env) => (await import("@/services/settings/signature-refresh")).refreshStoredSignatures(env),
 };

@@ -7,8 +7,6 @@ import type {
   GetConnectedOutlookEmailsRoute,
   GetMailboxLiveSyncRoute,
   GetMailboxSyncStatusRoute,
-  GetSharedInboxMessageOriginalBodyRoute,
-  ListSharedInboxMessagesRoute,
   RetryMailboxSyncRoute,
   StartMailboxSyncRoute,
 } from "./mailboxes.routes";
@@ -58,28 +56,6 @@ export const retryMailboxSync: AppRouteHandler<RetryMailboxSyncRoute> = async (c
     await mailboxes.retrySync(c.env, orgId, email, { syncId: body.sync_id, messageIds: body.message_ids }),
     202,
   );
-};
-
-export const listSharedInboxMessages: AppRouteHandler<ListSharedInboxMessagesRoute> = async (c) => {
-  const { orgId } = c.get("auth");
-  const { id } = c.req.valid("param");
-  const query = c.req.valid("query");
-  return c.json(await mailboxes.listInboxMessages(c.env, orgId, id, query), 200);
-};
-
-/** The stored body as a download no browser renders (see the route's description). */
-export const getSharedInboxMessageOriginalBody: AppRouteHandler<GetSharedInboxMessageOriginalBodyRoute> = async (c) => {
-  const { orgId } = c.get("auth");
-  const { id, message_id: messageId } = c.req.valid("param");
-  const original = await mailboxes.getOriginalMessageBody(c.env, orgId, id, messageId);
-  return c.text(original.content, 200, {
-    "Content-Type": "text/plain; charset=utf-8",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "sandbox",
-    "Content-Disposition": 'attachment; filename="original-body.txt"',
-    "X-Body-Content-Type": original.contentType,
-    "X-Body-Truncated": String(original.truncated),
-  });
 };
 
 export const getMailboxLiveSync: AppRouteHandler<GetMailboxLiveSyncRoute> = async (c) => {

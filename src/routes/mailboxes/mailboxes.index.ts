@@ -10,9 +10,7 @@ const router = createRouter()
   .openapi(routes.startMailboxSync, handlers.startMailboxSync)
   .openapi(routes.getMailboxSyncStatus, handlers.getMailboxSyncStatus)
   .openapi(routes.retryMailboxSync, handlers.retryMailboxSync)
-  .openapi(routes.getMailboxLiveSync, handlers.getMailboxLiveSync)
-  .openapi(routes.listSharedInboxMessages, handlers.listSharedInboxMessages)
-  .openapi(routes.getSharedInboxMessageOriginalBody, handlers.getSharedInboxMessageOriginalBody);
+  .openapi(routes.getMailboxLiveSync, handlers.getMailboxLiveSync);
 
 // Microsoft Graph's change notifications and lifecycle events: public, outside the OpenAPI document.
 router.post(NOTIFICATION_PATH, handlers.graphNotifications("change"));

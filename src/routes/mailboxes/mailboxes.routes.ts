@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import {
   authenticatedErrors,
   bodyErrors,
@@ -13,9 +13,6 @@ import {
   ConnectOutlookMailboxResponseSchema,
   DisconnectOutlookMailboxQuerySchema,
   DisconnectOutlookMailboxResponseSchema,
-  ImportedMessagesResponseSchema,
-  InboxMessageParamSchema,
-  ListInboxMessagesQuerySchema,
   MailboxEmailParamSchema,
   MailboxLiveSyncSchema,
   MailboxSyncStatusSchema,
@@ -24,7 +21,6 @@ import {
   StartMailboxSyncPayloadSchema,
   StartMailboxSyncResponseSchema,
 } from "@/schemas/mailboxes";
-import { SharedInboxIdParamSchema } from "@/schemas/shared-inboxes";
 
 const tags = ["O365 Outlook Connection"];
 const BASE = "/v2/outlook/mailbox";
@@ -155,55 +151,6 @@ export const retryMailboxSync = createRoute({
   },
 });
 
-export const listSharedInboxMessages = createRoute({
-  operationId: "listSharedInboxMessages",
-  method: "get",
-  path: "/v2/email-settings/shared-inboxes/{id}/messages",
-  tags: ["Shared inboxes"],
-  summary: "Messages imported into a shared inbox (newest first, cursor pagination)",
-  description: "An addition to the contract: what the mailbox import stored for this inbox.",
-  request: { params: SharedInboxIdParamSchema, query: ListInboxMessagesQuerySchema },
-  responses: {
-    200: jsonContent(ImportedMessagesResponseSchema, "One page of messages"),
-    ...authenticatedErrors,
-    ...inputErrors,
-    ...errorResponses(404),
-  },
-});
-
-export const getSharedInboxMessageOriginalBody = createRoute({
-  operationId: "getSharedInboxMessageOriginalBody",
-  method: "get",
-  path: "/v2/email-settings/shared-inboxes/{id}/messages/{message_id}/original-body",
-  tags: ["Shared inboxes"],
-  summary: "The stored, unsanitized body of an imported message, as a download",
-  description:
-    "An addition to the contract. listSharedInboxMessages serves HTML bodies sanitized; this answers the body " +
-    "exactly as imported (whole, from the message store; rows imported before it were cut at " +
-    "MAILBOX_BODY_MAX_CHARS), for a caller that asks for it explicitly. It is " +
-    "never rendered: `Content-Type: text/plain; charset=utf-8`, `X-Content-Type-Options: nosniff`, " +
-    "`Content-Security-Policy: sandbox` and `Content-Disposition: attachment`. `X-Body-Content-Type` says " +
-    "whether the original is `html` or `text`, `X-Body-Truncated` whether it was cut on import. A message " +
-    "of another organization or another inbox is a 404.",
-  request: { params: InboxMessageParamSchema },
-  responses: {
-    200: {
-      description: "The stored body (empty when the message has none)",
-      headers: {
-        "Content-Disposition": { schema: { type: "string" }, description: 'attachment; filename="original-body.txt"' },
-        "Content-Security-Policy": { schema: { type: "string" }, description: "sandbox" },
-        "X-Content-Type-Options": { schema: { type: "string" }, description: "nosniff" },
-        "X-Body-Content-Type": { schema: { type: "string" }, description: "`html` or `text` (empty if unknown)" },
-        "X-Body-Truncated": { schema: { type: "string", enum: ["true", "false"] }, description: "Cut on import" },
-      },
-      content: { "text/plain": { schema: z.string() } },
-    },
-    ...authenticatedErrors,
-    ...inputErrors,
-    ...errorResponses(404),
-  },
-});
-
 export type ConnectOutlookMailboxRoute = typeof connectOutlookMailbox;
 export type DisconnectOutlookMailboxRoute = typeof disconnectOutlookMailbox;
 export type GetConnectedOutlookEmailsRoute = typeof getConnectedOutlookEmails;
@@ -211,5 +158,3 @@ export type StartMailboxSyncRoute = typeof startMailboxSync;
 export type GetMailboxSyncStatusRoute = typeof getMailboxSyncStatus;
 export type RetryMailboxSyncRoute = typeof retryMailboxSync;
 export type GetMailboxLiveSyncRoute = typeof getMailboxLiveSync;
-export type ListSharedInboxMessagesRoute = typeof listSharedInboxMessages;
-export type GetSharedInboxMessageOriginalBodyRoute = typeof getSharedInboxMessageOriginalBody;

@@ -1,5 +1,5 @@
 import type { StoredRecordCheck } from "@/db/schema";
-import { DOMAIN_STATE_KEYS, toSettingResponse } from "@/services/settings/settings";
+import { DOMAIN_STATE_KEYS, toSettingResponse } from "@/services/settings";
 import type { DomainDnsRecord, DomainSettingBody } from "@/shared/domain-records";
 import type { DomainConfig } from "./config";
 import { type ExpectedRecord, expectedRecords, publishHint } from "./records";

@@ -12,5 +12,4 @@ export {
   listMailboxes,
   moveMailboxDataStatements,
 } from "./mailboxes";
-export { getOriginalMessageBody, listInboxMessages } from "./messages";
 export { retrySync, startSync, syncStatus } from "./sync/pipeline";

@@ -17,7 +17,7 @@ import {
   deleteAddressStatements,
   findEmailAddress,
   toEmailAddressResponse,
-} from "@/services/email-addresses/email-addresses";
+} from "@/services/email-addresses";
 import { getAccessToken, OutlookTokenUnavailableError, outlookConfig } from "@/services/outlook";
 import { listConnections } from "@/services/outlook/store";
 import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";

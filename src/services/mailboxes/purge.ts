@@ -1,7 +1,7 @@
 import { getDb } from "@/db/client";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { deleteMailboxContent } from "@/services/message-store/rows";
+import { deleteMailboxContent } from "@/services/message-store";
 import { findMailbox } from "./mailbox-store";
 import type { SyncTask } from "./sync/tasks";
 

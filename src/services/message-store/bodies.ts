@@ -1,6 +1,6 @@
-import { MAIL_SANITIZER_VERSION, sanitizeMailBody } from "../mailboxes/message-bodies";
 import { storeBodies } from "./content";
 import { type MessageRef, messagePrefix, originalBodyKey, sanitizedBodyKey } from "./keys";
+import { MAIL_SANITIZER_VERSION, sanitizeMailBody } from "./message-bodies";
 import { putTextOnce } from "./objects";
 import { dropUnclaimedContent } from "./unclaimed";
 

@@ -1,8 +1,8 @@
 import type { AttachmentGraph } from "@/clients/graph/attachments";
 import { logEvent } from "@/lib/log";
-import { isHtmlBody, MAIL_SANITIZER_VERSION, sanitizeMailBody } from "../mailboxes/message-bodies";
 import { type AttachmentRecord, importAttachments } from "./attachments";
 import { type MessageRef, messagePrefix, originalBodyKey, sanitizedBodyKey } from "./keys";
+import { isHtmlBody, MAIL_SANITIZER_VERSION, sanitizeMailBody } from "./message-bodies";
 import { deletePrefix, putTextOnce } from "./objects";
 
 /**

@@ -5,7 +5,7 @@ import { appConfig } from "@/lib/config";
 import type { AppEnv } from "@/lib/types";
 import { addDomain } from "@/services/domains/add";
 import { domainConfig } from "@/services/domains/config";
-import { assertPlatformAddressHeldBy } from "@/services/email-addresses/email-addresses";
+import { assertPlatformAddressHeldBy } from "@/services/email-addresses";
 import { settingConflict, settingsAtCap } from "./errors";
 import type { NormalizedSetting, SettingFields } from "./fields";
 import { assertExtraWithinLimits, assertNameWithinLimit } from "./limits";

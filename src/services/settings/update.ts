@@ -3,7 +3,7 @@ import { getDb, isUniqueViolation, nowIso } from "@/db/client";
 import { type SettingType, settings } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
-import { assertPlatformAddressHeldBy } from "@/services/email-addresses/email-addresses";
+import { assertPlatformAddressHeldBy } from "@/services/email-addresses";
 import { settingConflict, settingNotFound } from "./errors";
 import type { SettingFields } from "./fields";
 import { assertExtraWithinLimits, assertNameWithinLimit, hasExtraProperties } from "./limits";

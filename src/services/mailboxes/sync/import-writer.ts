@@ -1,7 +1,6 @@
 import type { ImportRow, SyncFolder } from "@/clients/graph/mail";
-import type { AttachmentRecord } from "@/services/message-store/attachments";
-import type { StoredBodyColumns } from "@/services/message-store/import-batch";
-import { attachmentStatements } from "@/services/message-store/rows";
+import type { AttachmentRecord, StoredBodyColumns } from "@/services/message-store";
+import { attachmentStatements } from "@/services/message-store";
 import { messageReceivedStatements } from "../message-events";
 import { REFRESH_MESSAGE_ROW } from "../message-row-sql";
 import { jsonChunks } from "./json-chunks";

@@ -3,10 +3,10 @@ import { type Database, getDb } from "@/db/client";
 import { importedMessages, messageAttachments } from "@/db/schema";
 import { notFound } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
-import { messageHeaderFields } from "@/services/mailboxes/message-fields";
-import { findSharedInbox } from "@/services/shared-inboxes/shared-inboxes";
-import { migrateLegacyBody, readServedBody } from "./bodies";
+import { migrateLegacyBody, readServedBody } from "@/services/message-store";
+import { findSharedInbox } from "@/services/shared-inboxes";
 import { normalizeContentId, rewriteCidImages } from "./cid";
+import { messageHeaderFields } from "./message-fields";
 
 /**
  * getSharedInboxMessage: one imported message whole, its body from the message store (sanitized for
@@ -63,7 +63,7 @@ async function servedBodyOf(env: AppEnv, row: MessageRow) {
   return { content: served.content, truncated: row.bodyTruncated || served.truncated };
 }
 
-export async function getInboxMessage(env: AppEnv, orgId: string, inboxId: string, messageId: string) {
+export async function getSharedInboxMessage(env: AppEnv, orgId: string, inboxId: string, messageId: string) {
   const db = getDb(env.DB);
   const row = await findInboxMessage(db, orgId, inboxId, messageId);
   const [served, attachments] = await Promise.all([servedBodyOf(env, row), attachmentsOf(db, orgId, row.id)]);

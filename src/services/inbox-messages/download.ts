@@ -3,8 +3,8 @@ import { getDb } from "@/db/client";
 import { messageAttachments } from "@/db/schema";
 import { notFound } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
+import { isAttachmentId } from "@/services/message-store";
 import { attachmentDisposition } from "./disposition";
-import { isAttachmentId } from "./keys";
 import { parseRange } from "./range";
 import { findInboxMessage } from "./read";
 
@@ -21,7 +21,7 @@ export type AttachmentDownload =
 
 const SAFE_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,127}$/;
 
-export async function openAttachment(
+export async function getSharedInboxMessageAttachment(
   env: AppEnv,
   orgId: string,
   ids: { inboxId: string; messageId: string; attachmentId: string },

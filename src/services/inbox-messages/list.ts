@@ -3,9 +3,14 @@ import { type Database, getDb } from "@/db/client";
 import { importedMessages } from "@/db/schema";
 import { badRequest, notFound } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
-import { migrateLegacyBody, readOriginalBody, readServedBody } from "@/services/message-store/bodies";
-import { findSharedInbox } from "@/services/shared-inboxes/shared-inboxes";
-import { MAIL_SANITIZER_VERSION, servedBody } from "./message-bodies";
+import {
+  MAIL_SANITIZER_VERSION,
+  migrateLegacyBody,
+  readOriginalBody,
+  readServedBody,
+  servedBody,
+} from "@/services/message-store";
+import { findSharedInbox } from "@/services/shared-inboxes";
 import { messageHeaderFields } from "./message-fields";
 
 /**
@@ -111,7 +116,7 @@ async function assertInbox(db: Database, orgId: string, inboxId: string) {
 }
 
 /** Newest first (by received time, sent time for sent items), `limit` per page, keyset cursor. */
-export async function listInboxMessages(
+export async function listSharedInboxMessages(
   env: AppEnv,
   orgId: string,
   inboxId: string,
@@ -134,7 +139,12 @@ export async function listInboxMessages(
  * For getSharedInboxMessageOriginalBody: the stored body of one message of the org's inbox, unsanitized
  * (whole, from the message store; a body still in D1 is served from there and moved to the store).
  */
-export async function getOriginalMessageBody(env: AppEnv, orgId: string, inboxId: string, messageId: string) {
+export async function getSharedInboxMessageOriginalBody(
+  env: AppEnv,
+  orgId: string,
+  inboxId: string,
+  messageId: string,
+) {
   const db = getDb(env.DB);
   await assertInbox(db, orgId, inboxId);
   const row = await db
