@@ -5,6 +5,7 @@ import { ConnectedOutlookEmailsResponseSchema, DisconnectOutlookMailboxResponseS
 import { DisconnectOutlookResponseSchema } from "@/schemas/outlook";
 import { SharedInboxResponseSchema } from "@/schemas/shared-inboxes";
 import { expectBody, expectError, uniqueOrg } from "./helpers/api";
+import { connectedMailbox, fakeMailbox } from "./helpers/fixtures";
 import {
   ADMIN,
   allMessages,
@@ -12,7 +13,6 @@ import {
   connectTenant,
   graphStats,
   harness,
-  seedMailbox,
   uniqueMailbox,
   uniqueTenant,
 } from "./helpers/mailbox-harness";
@@ -26,11 +26,7 @@ import {
 describe("connectOutlookMailbox / getConnectedOutlookEmails / disconnectOutlookMailbox", () => {
   it("connects a mailbox the tenant can open: the address entity in the inbox and the mapping", async () => {
     const { api } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant });
+    const { org, tenant, email } = await connectedMailbox(api, { connect: false });
     const inbox = expectBody(
       await api("POST", "/v2/email-settings/shared-inboxes", { org, body: { name: "Support", color: "#336699" } }),
       201,
@@ -64,11 +60,7 @@ describe("connectOutlookMailbox / getConnectedOutlookEmails / disconnectOutlookM
 
   it("reuses the org's existing email address entity instead of duplicating it", async () => {
     const { api } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant });
+    const { org, email } = await connectedMailbox(api, { connect: false });
     const existing = expectBody(
       await api("POST", "/v2/email-settings/email-addresses", { org, body: { address: email, name: "Sales" } }),
       201,
@@ -102,26 +94,21 @@ describe("connectOutlookMailbox / getConnectedOutlookEmails / disconnectOutlookM
 
   it("answers 403 with what the admin must grant when no tenant can open the mailbox", async () => {
     const { api } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    await connectTenant(org, tenant);
-    const forbidden = uniqueMailbox();
-    await seedMailbox({ email: forbidden, tenant, access: "forbidden" });
+    const mailbox = await connectedMailbox(api, { spec: { access: "forbidden" }, connect: false });
+    const [org, tenant, forbidden] = [mailbox.org, mailbox.tenant, mailbox.email];
     expectError(
       await api("POST", "/v2/outlook/mailbox/connect", { org, body: { email: forbidden } }),
       403,
       /Full Access/,
     );
-    const disabled = uniqueMailbox();
-    await seedMailbox({ email: disabled, tenant, access: "rest_disabled" });
+    const { email: disabled } = await fakeMailbox({ tenant, spec: { access: "rest_disabled" } });
     expectError(
       await api("POST", "/v2/outlook/mailbox/connect", { org, body: { email: disabled } }),
       403,
       /MailboxNotEnabledForRESTAPI/,
     );
     // A mailbox of a tenant the org did not connect: Graph answers 404 to this tenant's token.
-    const foreign = uniqueMailbox();
-    await seedMailbox({ email: foreign, tenant: uniqueTenant() });
+    const { email: foreign } = await fakeMailbox();
     expectError(await api("POST", "/v2/outlook/mailbox/connect", { org, body: { email: foreign } }), 403);
     const list = expectBody(
       await api("GET", "/v2/outlook/mailbox/mappings", { org }),
@@ -134,23 +121,16 @@ describe("connectOutlookMailbox / getConnectedOutlookEmails / disconnectOutlookM
   it("tries each connected tenant and maps the mailbox to the one that can open it", async () => {
     const { api } = harness();
     const org = uniqueOrg();
-    const first = uniqueTenant();
     const second = uniqueTenant();
-    await connectTenant(org, first);
-    await connectTenant(org, second);
-    const email = uniqueMailbox();
-    await seedMailbox({ email, tenant: second });
+    await connectTenant(org, uniqueTenant());
+    const { email } = await connectedMailbox(api, { org, tenant: second, connect: false });
     const body = await connect(api, org, email);
     expect(body.tenant_id).toBe(second);
   });
 
   it("disconnects: address entity, mapping and the mailbox's Graph subscriptions go; 404 afterwards", async () => {
     const { api } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant });
+    const { org, email } = await connectedMailbox(api, { connect: false });
     const connected = await connect(api, org, email);
     await fetch(`${ADMIN}/__subscriptions`, {
       method: "POST",
@@ -178,22 +158,16 @@ describe("mailboxes follow tenant disconnects and inbox deletions", () => {
   it("disconnectOutlook removes the tenant's mailboxes and reports their shared inboxes", async () => {
     const { api } = harness();
     const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const otherTenant = uniqueTenant();
-    const [inSales, inDefault, elsewhere] = [uniqueMailbox("sales"), uniqueMailbox("info"), uniqueMailbox("other")];
-    await connectTenant(org, tenant);
-    await connectTenant(org, otherTenant);
-    await seedMailbox({ email: inSales, tenant });
-    await seedMailbox({ email: inDefault, tenant });
-    await seedMailbox({ email: elsewhere, tenant: otherTenant });
     const inbox = expectBody(
       await api("POST", "/v2/email-settings/shared-inboxes", { org, body: { name: "Sales", color: "#123" } }),
       201,
       SharedInboxResponseSchema,
     );
-    await connect(api, org, inSales, { shared_inbox_id: inbox.id });
-    await connect(api, org, inDefault);
-    await connect(api, org, elsewhere);
+    const sales = await connectedMailbox(api, { org, name: "sales", connect: { shared_inbox_id: inbox.id } });
+    const [tenant, inSales] = [sales.tenant, sales.email];
+    // Another mailbox of the tenant, in the default inbox.
+    await connectedMailbox(api, { org, tenant, name: "info", connectTenant: false });
+    const { email: elsewhere } = await connectedMailbox(api, { org, name: "other" });
 
     const body = expectBody(
       await api("POST", "/v2/outlook/connection/disconnect", { org, body: { tenant_id: tenant } }),
@@ -219,10 +193,6 @@ describe("mailboxes follow tenant disconnects and inbox deletions", () => {
   it("deleteSharedInbox moves mailbox mappings and imported mail to the successor", async () => {
     const { api, drain } = harness();
     const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("support");
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 3, sentitems: 2 });
     const createInbox = async (name: string) =>
       expectBody(
         await api("POST", "/v2/email-settings/shared-inboxes", { org, body: { name, color: "#abc" } }),
@@ -230,7 +200,12 @@ describe("mailboxes follow tenant disconnects and inbox deletions", () => {
         SharedInboxResponseSchema,
       );
     const [first, successor] = [await createInbox("First line"), await createInbox("Second line")];
-    await connect(api, org, email, { shared_inbox_id: first.id, mailboxSyncTimeframe: "1m" });
+    const { email } = await connectedMailbox(api, {
+      org,
+      name: "support",
+      spec: { inbox: 3, sentitems: 2 },
+      connect: { shared_inbox_id: first.id, mailboxSyncTimeframe: "1m" },
+    });
     await drain();
     expect(await allMessages(api, org, first.id)).toHaveLength(5);
 

@@ -5,19 +5,16 @@ import type { AppEnv } from "@/lib/types";
 import { DisconnectOutlookMailboxResponseSchema, StartMailboxSyncResponseSchema } from "@/schemas/mailboxes";
 import { type Lease, lockStub } from "@/services/mailboxes/sync/sync-lock";
 import { expectBody, expectError, uniqueOrg } from "./helpers/api";
+import { connectedMailbox } from "./helpers/fixtures";
 import {
   allMessages,
-  connect,
-  connectTenant,
   graphStats,
   harness,
   importedRows,
   patchMailbox,
-  seedMailbox,
   startSync,
   status,
   uniqueMailbox,
-  uniqueTenant,
 } from "./helpers/mailbox-harness";
 
 /**
@@ -29,12 +26,7 @@ import {
 describe("the queue consumer", () => {
   it("redelivered batches create no duplicates and counters stay exact", async () => {
     const { api, drain, deliver, queue } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 12, sentitems: 9, max_page_size: 4 });
-    await connect(api, org, email);
+    const { org, email } = await connectedMailbox(api, { spec: { inbox: 12, sentitems: 9, max_page_size: 4 } });
     expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
     // Every batch is handed to the consumer twice.
     const firstTasks = [...queue.pending];
@@ -60,12 +52,7 @@ describe("the queue consumer", () => {
 
   it("Graph throttling (429/503 with Retry-After) delays the work without failing it", async () => {
     const { api, drain, queue } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 8, sentitems: 6, max_page_size: 5 });
-    await connect(api, org, email);
+    const { org, email } = await connectedMailbox(api, { spec: { inbox: 8, sentitems: 6, max_page_size: 5 } });
     // Only the import's page requests: the mailbox's live delta runs (started by connect, sent through the
     // real queue) must not take a throttled answer meant for the import.
     await patchMailbox(email, { throttle: { count: 4, status: 429, retry_after: 7, kinds: ["page"] } });
@@ -89,12 +76,7 @@ describe("the queue consumer", () => {
 
   it("disconnect during a sync ends it CANCELLED and nothing more is imported; imported mail stays", async () => {
     const { api, drain, deliver, queue } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 30, sentitems: 10, max_page_size: 5 });
-    await connect(api, org, email);
+    const { org, email } = await connectedMailbox(api, { spec: { inbox: 30, sentitems: 10, max_page_size: 5 } });
     expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
     // The first page of each folder arrives, then the mailbox is disconnected.
     await deliver(queue.pending.splice(0, 2));
@@ -119,12 +101,7 @@ describe("the queue consumer", () => {
 describe("the mailbox's sync lock (Durable Object)", () => {
   it("an abandoned sync's lease expires by alarm; a stale consumer cannot write after a newer sync", async () => {
     const { api, drain, deliver, queue } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 4, sentitems: 3 });
-    await connect(api, org, email);
+    const { org, email } = await connectedMailbox(api, { spec: { inbox: 4, sentitems: 3 } });
     const abandoned = expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
     const staleTasks = queue.pending.splice(0); // the run crashes: its tasks are never processed
     expectError(await startSync(api, org, email), 409);
@@ -163,12 +140,7 @@ describe("the mailbox's sync lock (Durable Object)", () => {
 
   it("starts racing for an expired lease: exactly one is granted, the abandoned execution ends FAILED", async () => {
     const { api, queue } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 2, sentitems: 1 });
-    await connect(api, org, email);
+    const { org, email } = await connectedMailbox(api, { spec: { inbox: 2, sentitems: 1 } });
     const abandoned = expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
     queue.pending.splice(0); // the run crashes
     const stub = env.MAILBOX_SYNC_LOCK.get(env.MAILBOX_SYNC_LOCK.idFromName(JSON.stringify([org, email])));

@@ -1,20 +1,17 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { RetryMailboxSyncResponseSchema, StartMailboxSyncResponseSchema } from "@/schemas/mailboxes";
-import { expectBody, expectError, uniqueOrg } from "./helpers/api";
+import { expectBody, expectError } from "./helpers/api";
+import { connectedMailbox } from "./helpers/fixtures";
 import {
   allMessages,
   connect,
-  connectTenant,
   harness,
   importedRows,
   inWindow,
   patchMailbox,
-  seedMailbox,
   startSync,
   status,
-  uniqueMailbox,
-  uniqueTenant,
 } from "./helpers/mailbox-harness";
 
 /** retryMailboxSync: FAILED messages are retried under a new execution, PERMANENTLY_FAILED ones never. */
@@ -22,11 +19,11 @@ import {
 describe("retryMailboxSync", () => {
   it("a message failing 3 times is PERMANENTLY_FAILED and retry skips it; retry imports FAILED ones", async () => {
     const { api, drain } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    const seeded = await seedMailbox({ email, tenant, inbox: 6, sentitems: 4 });
+    const {
+      org,
+      email,
+      messages: seeded,
+    } = await connectedMailbox(api, { spec: { inbox: 6, sentitems: 4 }, connect: false });
     const broken = inWindow(seeded, "inbox")[1]?.id ?? "";
     const flaky = inWindow(seeded, "sentitems")[2]?.id ?? "";
     await patchMailbox(email, { failing: [broken, flaky] });

@@ -4,15 +4,8 @@ import { ImportedMessagesResponseSchema } from "@/schemas/mailboxes";
 import { MAIL_SANITIZER_VERSION } from "@/services/message-store";
 import { messagePrefix } from "@/services/message-store/keys";
 import { call, expectBody, uniqueOrg } from "./helpers/api";
-import {
-  allMessages,
-  connect,
-  connectTenant,
-  harness,
-  seedMailbox,
-  uniqueMailbox,
-  uniqueTenant,
-} from "./helpers/mailbox-harness";
+import { connectedMailbox } from "./helpers/fixtures";
+import { allMessages, harness } from "./helpers/mailbox-harness";
 import { seedLegacyMessage } from "./helpers/message-store";
 import { unsafeParts } from "./helpers/xss-oracle";
 
@@ -83,12 +76,10 @@ async function setStoredObject(org: string, email: string, id: string, html: str
 describe("imported mail bodies: sanitized once at import", () => {
   it("a message imported through the sync has its sanitized body stored (in the message store) and served", async () => {
     const { api, drain } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 2, sentitems: 1, body_html: HOSTILE });
-    await connect(api, org, email, { mailboxSyncTimeframe: "1m" });
+    const { org, email } = await connectedMailbox(api, {
+      spec: { inbox: 2, sentitems: 1, body_html: HOSTILE },
+      connect: { mailboxSyncTimeframe: "1m" },
+    });
     await drain();
 
     // D1 keeps the metadata only; the original and the sanitized copy are objects of the store.
@@ -138,12 +129,10 @@ describe("imported mail bodies: sanitized once at import", () => {
 
   it("a stored copy the sanitizer cut is served flagged as truncated", async () => {
     const { api, drain } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 1, body_html: HOSTILE });
-    await connect(api, org, email, { mailboxSyncTimeframe: "1m" });
+    const { org, email } = await connectedMailbox(api, {
+      spec: { inbox: 1, body_html: HOSTILE },
+      connect: { mailboxSyncTimeframe: "1m" },
+    });
     await drain();
     const [row] = await storedRows(org);
     await setStoredObject(org, email, row?.id ?? "", SANITIZED, MAIL_SANITIZER_VERSION, "1");

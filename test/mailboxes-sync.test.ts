@@ -1,19 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { StartMailboxSyncResponseSchema } from "@/schemas/mailboxes";
 import { call, expectBody, expectError, uniqueOrg } from "./helpers/api";
+import { connectedMailbox } from "./helpers/fixtures";
 import {
   allMessages,
   connect,
-  connectTenant,
   graphStats,
   harness,
   importedRows,
   inWindow,
-  seedMailbox,
   startSync,
   status,
-  uniqueMailbox,
-  uniqueTenant,
 } from "./helpers/mailbox-harness";
 
 /**
@@ -24,12 +21,12 @@ import {
 describe("startMailboxSync / getMailboxSyncStatus", () => {
   it("imports Inbox and Sent Items of the timeframe through the queue; counters match what Graph holds", async () => {
     const { api, drain } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
     // Pages of 10 (the mailbox caps the page size), so nextLinks are followed; old mail is filtered out.
-    const seeded = await seedMailbox({ email, tenant, inbox: 23, sentitems: 17, old: 4, max_page_size: 10 });
+    const {
+      org,
+      email,
+      messages: seeded,
+    } = await connectedMailbox(api, { spec: { inbox: 23, sentitems: 17, old: 4, max_page_size: 10 }, connect: false });
     expectError(await api("GET", `/v2/outlook/mailbox/${encodeURIComponent(email)}/sync/status`, { org }), 404);
     expectError(await startSync(api, uniqueOrg(), email), 404);
     expectError(await startSync(api, org, email, "1y"), 400, /timeframe/);
@@ -74,12 +71,7 @@ describe("startMailboxSync / getMailboxSyncStatus", () => {
 
   it("20 parallel startMailboxSync calls give exactly one 202", async () => {
     const { api, drain } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 5, sentitems: 5 });
-    await connect(api, org, email);
+    const { org, email } = await connectedMailbox(api, { spec: { inbox: 5, sentitems: 5 } });
     const responses = await Promise.all(Array.from({ length: 20 }, () => startSync(api, org, email, "1w")));
     const accepted = responses.filter((r) => r.status === 202);
     expect(accepted).toHaveLength(1);
@@ -98,12 +90,9 @@ describe("startMailboxSync / getMailboxSyncStatus", () => {
 
   it("refuses an @odata.nextLink outside the configured Graph host: the folder and the sync FAIL", async () => {
     const { api, drain } = harness();
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant, inbox: 8, sentitems: 2, max_page_size: 5, next_link_host: "evil.example" });
-    await connect(api, org, email);
+    const { org, email } = await connectedMailbox(api, {
+      spec: { inbox: 8, sentitems: 2, max_page_size: 5, next_link_host: "evil.example" },
+    });
     expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
     await drain();
     const done = await status(api, org, email);
@@ -121,13 +110,12 @@ describe("the real queue: wrangler.toml's MAILBOX_SYNC_QUEUE and its consumer", 
     // bindings (MAILBOX_SYNC_QUEUE from wrangler.toml, MS_GRAPH_BASE_URL at the fake Graph from
     // vitest.config.ts), and Miniflare delivers the queue's batches to the Worker's queue() handler.
     const api = call;
-    const org = uniqueOrg();
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("realq");
-    await connectTenant(org, tenant);
     // Pages of 5, so the consumer also enqueues and later receives the nextLink tasks; old mail is filtered out.
-    const seeded = await seedMailbox({ email, tenant, inbox: 9, sentitems: 6, old: 2, max_page_size: 5 });
-    await connect(api, org, email);
+    const {
+      org,
+      email,
+      messages: seeded,
+    } = await connectedMailbox(api, { name: "realq", spec: { inbox: 9, sentitems: 6, old: 2, max_page_size: 5 } });
     const started = expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
 
     let current = await status(api, org, email);

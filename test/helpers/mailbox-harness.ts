@@ -12,6 +12,7 @@ import {
 } from "@/schemas/mailboxes";
 import type { SyncTask } from "@/services/mailboxes/sync/tasks";
 import { saveConnectedTokens } from "@/services/outlook/store";
+import type { FakeMailboxSettings, FakeMailboxSpec } from "../servers/fake-graph/admin";
 import { type CallOptions, call, expectBody } from "./api";
 
 /**
@@ -78,7 +79,7 @@ export interface SeededMessage {
 }
 
 /** Creates (or replaces) a mailbox in the fake Graph; answers its generated messages. */
-export async function seedMailbox(spec: Record<string, unknown>): Promise<SeededMessage[]> {
+export async function seedMailbox(spec: FakeMailboxSpec): Promise<SeededMessage[]> {
   const response = await fetch(`${ADMIN}/__mailboxes`, { method: "POST", body: JSON.stringify(spec) });
   expect(response.status).toBe(201);
   return ((await response.json()) as { messages: SeededMessage[] }).messages;
@@ -138,7 +139,7 @@ export const uniqueMailbox = (name = "shared") =>
   `${name}-${crypto.randomUUID().slice(0, 8)}-${++counter}@contoso.test`;
 export const uniqueTenant = () => crypto.randomUUID();
 
-export async function patchMailbox(email: string, settings: Record<string, unknown>) {
+export async function patchMailbox(email: string, settings: FakeMailboxSettings) {
   const response = await fetch(`${ADMIN}/__mailboxes/${encodeURIComponent(email)}`, {
     method: "PATCH",
     body: JSON.stringify(settings),

@@ -4,17 +4,9 @@ import { getDb } from "@/db/client";
 import { importedMessages } from "@/db/schema";
 import { SharedInboxMessageSchema } from "@/schemas/shared-inbox-messages";
 import { orgPrefix } from "@/services/message-store/keys";
-import { type ApiResponse, expectBody, uniqueOrg } from "./api";
-import {
-  ADMIN,
-  type Api,
-  connect,
-  connectTenant,
-  harness,
-  seedMailbox,
-  uniqueMailbox,
-  uniqueTenant,
-} from "./mailbox-harness";
+import { type ApiResponse, expectBody } from "./api";
+import { connectedMailbox, type MailboxSpec } from "./fixtures";
+import { ADMIN, type Api, connect, harness } from "./mailbox-harness";
 
 /**
  * Shared by test/message-store-*.test.ts: attachments at the fake Graph, a synced mailbox, the bucket's
@@ -72,15 +64,11 @@ export async function bucketObjects(prefix: string) {
 
 export const orgObjects = (org: string) => bucketObjects(orgPrefix(org));
 
-/** A connected mailbox with `inbox` messages at the fake Graph, before any sync; answers its parts. */
-export async function mailboxWith(spec: Record<string, unknown> = {}, vars: Record<string, string> = {}) {
+/** The harness and a mailbox with `inbox` messages at the fake Graph, its tenant connected, before the connect. */
+export async function mailboxWith(spec: MailboxSpec = {}, vars: Record<string, string> = {}) {
   const h = harness(vars as never);
-  const org = uniqueOrg("store");
-  const tenant = uniqueTenant();
-  const email = uniqueMailbox("store");
-  await connectTenant(org, tenant);
-  const messages = await seedMailbox({ email, tenant, inbox: 1, ...spec });
-  return { ...h, org, tenant, email, messages };
+  const mailbox = await connectedMailbox(h.api, { name: "store", spec: { inbox: 1, ...spec }, connect: false });
+  return { ...h, ...mailbox };
 }
 
 /** Connects the mailbox and runs its 1-month sync to the end. */

@@ -23,6 +23,25 @@ import { adminSubscription } from "./subscriptions";
 
 /** The admin API (documented in ./index.ts). Answers false when the path is not an admin path. */
 
+/** What `PATCH /__mailboxes/{email}` reads (and `POST /__mailboxes` too): see applySettings. */
+export interface FakeMailboxSettings {
+  access?: FakeMailbox["access"];
+  /** Immutable ids of messages Graph cannot read (500 ErrorCorruptData). */
+  failing?: string[];
+  throttle?: { count?: number; status?: number; retry_after?: number; kinds?: string[] };
+  delay_ms?: number;
+  /** Request kinds whose answers wait until a later `hold: []`. */
+  hold?: string[];
+  max_page_size?: number;
+  next_link_host?: string;
+}
+
+/** What `POST /__mailboxes` reads: the mailbox, its generated mail (GenerateSpec) and its settings. */
+export interface FakeMailboxSpec extends GenerateSpec, FakeMailboxSettings {
+  email: string;
+  tenant: string;
+}
+
 type Body = Record<string, unknown>;
 const bad = (ctx: Ctx, error: string, status = 400) => json(ctx.res, status, { error });
 
