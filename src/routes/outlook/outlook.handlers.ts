@@ -1,4 +1,5 @@
 import type { AppRouteHandler } from "@/lib/types";
+import { tenantMailboxes } from "@/services/mailboxes";
 import { connectionStatuses, disconnectTenant } from "@/services/outlook/connections";
 import { completeCallback } from "@/services/outlook/oauth-callback";
 import { startConnect } from "@/services/outlook/oauth-connect";
@@ -17,7 +18,7 @@ export const connectOutlook: AppRouteHandler<ConnectOutlookRoute> = async (c) =>
 };
 
 export const outlookOAuthCallback: AppRouteHandler<OutlookOAuthCallbackRoute> = async (c) => {
-  const answer = await completeCallback(c.env, c.req.valid("query"), readFlowCookie(c));
+  const answer = await completeCallback(c.env, tenantMailboxes(c.env), c.req.valid("query"), readFlowCookie(c));
   writeFlowCookie(c, answer.cookie);
   if (answer.status === 200) return c.json(answer.body, 200);
   return answer.status === 403 ? c.json(answer.body, 403) : c.json(answer.body, 400);
@@ -27,4 +28,7 @@ export const getOutlookConnectionStatus: AppRouteHandler<GetOutlookConnectionSta
   c.json(await connectionStatuses(c.env, c.get("auth").orgId), 200);
 
 export const disconnectOutlook: AppRouteHandler<DisconnectOutlookRoute> = async (c) =>
-  c.json(await disconnectTenant(c.env, c.get("auth").orgId, c.req.valid("json").tenant_id), 200);
+  c.json(
+    await disconnectTenant(c.env, tenantMailboxes(c.env), c.get("auth").orgId, c.req.valid("json").tenant_id),
+    200,
+  );

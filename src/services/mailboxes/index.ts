@@ -13,3 +13,4 @@ export {
   moveMailboxDataStatements,
 } from "./mailboxes";
 export { retrySync, startSync, syncStatus } from "./sync/pipeline";
+export { tenantMailboxes } from "./tenant-mailboxes";

@@ -3,8 +3,8 @@ import type { OutlookConnectionRow, OutlookConnectionStatusValue } from "@/db/sc
 import { notFound } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { disconnectTenantMailboxes } from "@/services/mailboxes/mailboxes";
 import { deleteConnection, findConnection, listConnections } from "./store";
+import type { TenantMailboxes } from "./tenant-mailboxes";
 
 const ACTIONS = {
   connected: { action: "none", action_label: "Connected" },
@@ -70,12 +70,12 @@ export async function connectionStatuses(env: AppEnv, orgId: string) {
  * `disconnectOutlook`: removes the tenant's connection with its tokens; the tenant's mailboxes go first,
  * while its token can still remove their Graph subscriptions. 404 when the org has no such connection.
  */
-export async function disconnectTenant(env: AppEnv, orgId: string, tenantIdInput: string) {
+export async function disconnectTenant(env: AppEnv, mailboxes: TenantMailboxes, orgId: string, tenantIdInput: string) {
   const tenantId = tenantIdInput.toLowerCase();
   const db = getDb(env.DB);
   const notConnected = () => notFound(`No Microsoft 365 connection for tenant '${tenantId}' in this organization`);
   if (!(await findConnection(db, orgId, tenantId))) throw notConnected();
-  const affected = await disconnectTenantMailboxes(env, orgId, tenantId);
+  const affected = await mailboxes.disconnectAll(orgId, tenantId);
   if (!(await deleteConnection(db, orgId, tenantId))) throw notConnected();
   logEvent("info", "outlook_disconnected", { orgId, tenantId });
   return { success: true, tenant_id: tenantId, affected_shared_inboxes: affected };

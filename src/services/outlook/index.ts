@@ -3,3 +3,4 @@ export { getAccessToken, OutlookTokenUnavailableError } from "./access-token";
 export { AppOnlyTokenUnavailableError, appPermissionRefused, forgetAppOnlyToken, getAppOnlyToken } from "./app-token";
 export { cleanupOAuthState } from "./cleanup";
 export { outlookConfig } from "./config";
+export type { TenantMailboxes } from "./tenant-mailboxes";

@@ -5,7 +5,6 @@ import type { OutlookOAuthStateRow } from "@/db/schema";
 import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { resumeTenantLive, retryTenantNotifications } from "@/services/mailboxes/live/live";
 import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
 import { forgetAppOnlyToken, getAppOnlyToken } from "./app-token";
 import { browserMatches, cookieAfterCallback } from "./browser-binding";
@@ -28,6 +27,7 @@ import {
   recordAttempt,
   saveConnectedTokens,
 } from "./store";
+import type { TenantMailboxes } from "./tenant-mailboxes";
 
 /** The redirect's query parameters (Microsoft's sign-in and admin consent redirects). */
 export interface CallbackQuery {
@@ -65,6 +65,7 @@ interface Step {
   state: OutlookOAuthStateRow;
   query: CallbackQuery;
   fail: Fail;
+  mailboxes: TenantMailboxes;
 }
 
 const INVALID_STATE: Outcome = {
@@ -97,6 +98,7 @@ const BROWSER_MISMATCH: Outcome = {
  */
 export async function completeCallback(
   env: AppEnv,
+  mailboxes: TenantMailboxes,
   query: CallbackQuery,
   cookie: string | undefined,
 ): Promise<CallbackAnswer> {
@@ -133,7 +135,7 @@ export async function completeCallback(
       : undefined;
     return { status, body: outlookErrorBody(status, result.error, result.errorDescription, url) };
   };
-  const outcome = await dispatch({ env, config, db, state, query, fail });
+  const outcome = await dispatch({ env, config, db, state, query, fail, mailboxes });
   // Done with this flow: the cookie goes, unless another flow of this browser (a second tab, or the
   // admin consent URL just handed out) still needs it.
   return { ...outcome, cookie: await cookieAfterCallback(db, cookie) };
@@ -227,7 +229,8 @@ async function codeRedirect(step: Step, code: string): Promise<Outcome> {
 
 type Identity = Awaited<ReturnType<typeof validateIdToken>>;
 
-async function signedIn({ env, config, db, state }: Step, identity: Identity, tokens: ReturnType<typeof readTokens>) {
+async function signedIn(step: Step, identity: Identity, tokens: ReturnType<typeof readTokens>) {
+  const { env, config, db, state } = step;
   const email = [identity.email, identity.preferredUsername].find((v) => v && z.email().safeParse(v).success);
   await saveConnectedTokens(db, config.encryptionKeys, {
     orgId: state.orgId,
@@ -243,7 +246,7 @@ async function signedIn({ env, config, db, state }: Step, identity: Identity, to
   logEvent("info", "outlook_connected", { orgId: state.orgId, tenantId: identity.tenantId });
   await kickWebhookDeliveries(env, state.orgId);
   // Mailboxes that waited for this reconnect resume live sync from their stored delta links.
-  await resumeTenantLive(env, state.orgId, identity.tenantId).catch((err) =>
+  await step.mailboxes.resume(state.orgId, identity.tenantId).catch((err) =>
     logEvent("warn", "mailbox_live_resume_failed", {
       orgId: state.orgId,
       message: err instanceof Error ? err.message.slice(0, 200) : String(err),
@@ -264,7 +267,8 @@ async function signedIn({ env, config, db, state }: Step, identity: Identity, to
  * again, so they turn live without another call. A tenant the org has not connected gets nothing; its users
  * sign in next (connectOutlook no longer asks for consent). The administrator's tokens are not kept.
  */
-async function adminConsented({ env, db, state }: Step, tenant: string): Promise<Outcome> {
+async function adminConsented(step: Step, tenant: string): Promise<Outcome> {
+  const { env, db, state } = step;
   const connected = await markAdminConsented(db, state.orgId, tenant);
   await finishAttempt(db, state, { outcome: "succeeded" });
   if (tenant !== state.tenantId) await recordAttempt(db, state, tenant, { outcome: "succeeded" });
@@ -272,7 +276,7 @@ async function adminConsented({ env, db, state }: Step, tenant: string): Promise
   if (!connected) return { status: 200, body: { connected: false } };
   forgetAppOnlyToken(env, tenant);
   await getAppOnlyToken(env, state.orgId, tenant).catch(() => undefined);
-  await retryTenantNotifications(env, state.orgId, tenant).catch((err) =>
+  await step.mailboxes.retryNotifications(state.orgId, tenant).catch((err) =>
     logEvent("warn", "mailbox_live_retry_failed", {
       orgId: state.orgId,
       message: err instanceof Error ? err.message.slice(0, 200) : String(err),
