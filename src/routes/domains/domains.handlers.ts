@@ -1,5 +1,5 @@
 import type { AppRouteHandler } from "@/lib/types";
-import * as domains from "@/services/domains/operations";
+import * as domains from "@/services/domains";
 import type {
   AddDomainRoute,
   DeleteDomainRoute,

@@ -1,4 +1,5 @@
 import type { AppRouteHandler } from "@/lib/types";
+import { domainSettings } from "@/services/domains";
 import { addSetting as add } from "@/services/settings/add";
 import { deleteSetting as remove } from "@/services/settings/delete";
 import { getSettings as get } from "@/services/settings/lookup";
@@ -13,7 +14,7 @@ export const getSettings: AppRouteHandler<GetSettingsRoute> = async (c) => {
 
 export const addSetting: AppRouteHandler<AddSettingRoute> = async (c) => {
   const { orgId, userId } = c.get("auth");
-  return c.json(await add(c.env, orgId, userId, c.req.valid("json")), 200);
+  return c.json(await add(c.env, domainSettings(c.env), orgId, userId, c.req.valid("json")), 200);
 };
 
 export const updateSetting: AppRouteHandler<UpdateSettingRoute> = async (c) => {
@@ -25,5 +26,5 @@ export const updateSetting: AppRouteHandler<UpdateSettingRoute> = async (c) => {
 export const deleteSetting: AppRouteHandler<DeleteSettingRoute> = async (c) => {
   const { orgId, userId } = c.get("auth");
   const { id, type } = c.req.valid("json");
-  return c.json(await remove(c.env, orgId, userId, id, type), 200);
+  return c.json(await remove(c.env, domainSettings(c.env), orgId, userId, id, type), 200);
 };

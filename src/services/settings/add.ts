@@ -3,9 +3,8 @@ import { type Database, getDb, isUniqueViolation, nowIso } from "@/db/client";
 import { type SettingRow, type SettingType, settings } from "@/db/schema";
 import { appConfig } from "@/lib/config";
 import type { AppEnv } from "@/lib/types";
-import { addDomain } from "@/services/domains/add";
-import { domainConfig } from "@/services/domains/config";
 import { assertPlatformAddressHeldBy } from "@/services/email-addresses";
+import type { DomainSettings } from "./domain-settings";
 import { settingConflict, settingsAtCap } from "./errors";
 import type { NormalizedSetting, SettingFields } from "./fields";
 import { assertExtraWithinLimits, assertNameWithinLimit } from "./limits";
@@ -24,6 +23,7 @@ const isSingletonKey = sql`unique_key IS NOT NULL`;
  */
 export async function addSetting(
   env: AppEnv,
+  domains: DomainSettings,
   orgId: string,
   userId: string | undefined,
   input: SettingFields & { type: SettingType },
@@ -36,8 +36,7 @@ export async function addSetting(
     await assertPlatformAddressHeldBy(env, db, orgId, normalized.value ?? "", "value");
   }
   if (input.type === "email_domain") {
-    const entry = await addDomain(db, orgId, userId ?? null, normalized.value ?? "", domainConfig(env), normalized);
-    return toSettingResponse(entry.setting);
+    return toSettingResponse(await domains.add(orgId, userId ?? null, normalized));
   }
   const maxPerType = appConfig(env).SETTINGS_PER_TYPE_MAX;
   let row: SettingRow | undefined;

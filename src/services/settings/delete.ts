@@ -2,8 +2,8 @@ import { and, eq } from "drizzle-orm";
 import { getDb, nowIso } from "@/db/client";
 import { emailAddresses, type SettingType, settings } from "@/db/schema";
 import type { AppEnv } from "@/lib/types";
-import { deleteDomain } from "@/services/domains/delete";
 import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import type { DomainSettings } from "./domain-settings";
 import { settingNotFound } from "./errors";
 import { findSetting } from "./lookup";
 import { type SettingView, toSettingResponse } from "./response";
@@ -16,6 +16,7 @@ import { type SettingView, toSettingResponse } from "./response";
  */
 export async function deleteSetting(
   env: AppEnv,
+  domains: DomainSettings,
   orgId: string,
   userId: string | undefined,
   id: string,
@@ -25,7 +26,7 @@ export async function deleteSetting(
   const existing = await findSetting(db, orgId, id, type);
   if (!existing) throw settingNotFound(id);
   if (existing.type === "email_domain") {
-    await deleteDomain(db, orgId, existing.value ?? "");
+    await domains.delete(orgId, existing.value ?? "");
     await kickWebhookDeliveries(env, orgId);
     return toSettingResponse(existing);
   }

@@ -3,6 +3,7 @@
  * beside this file: lookup (get, list), add, update, delete. Nothing re-exported here may import another
  * feature: add.ts imports the domain feature, which imports this file.
  */
-export { DOMAIN_STATE_KEYS } from "./fields";
+export type { DomainSettings } from "./domain-settings";
+export { DOMAIN_STATE_KEYS, type NormalizedSetting } from "./fields";
 export { findSetting, listSettings } from "./lookup";
 export { type SettingView, toSettingResponse } from "./response";

@@ -62,3 +62,4 @@ export const verifyOrgDomain = (env: AppEnv, auth: AuthContext, input: string | 
 /** verifyNameServers: the domain's NS set compared with the platform name servers. */
 export const verifyOrgNameServers = (env: AppEnv, auth: AuthContext, input: string | undefined) =>
   checkOrgDomain(env, auth, input, verifyDomainNameServers);
+export { domainSettings } from "./domain-settings";
