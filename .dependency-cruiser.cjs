@@ -41,6 +41,15 @@ module.exports = {
       to: { path: ["^src/services/", "^src/routes/", "^src/schemas/", "^src/clients/", "^src/middlewares/"] },
     },
     {
+      name: "features-meet-at-index",
+      severity: "error",
+      comment:
+        "A feature uses another only through its front door (src/services/<feature>/index.ts), so each " +
+        "feature's inside can change without reaching into the others.",
+      from: { path: "^src/services/([^/]+)/" },
+      to: { path: "^src/services/[^/]+/", pathNot: ["^src/services/$1/", "^src/services/[^/]+/index\\.ts$"] },
+    },
+    {
       name: "clients-and-shared-know-no-features",
       severity: "error",
       comment: "Clients (DNS, Graph, identity) and shared helpers are leaves below the services.",

@@ -6,7 +6,7 @@ import type { DnsResolver } from "@/clients/dns";
 import { type Database, getDb } from "@/db/client";
 import type { DomainVerificationRow } from "@/db/schema";
 import type { AppEnv, AuthContext } from "@/lib/types";
-import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { kickWebhookDeliveries } from "@/services/webhooks";
 import type { DomainSettingBody } from "@/shared/domain-records";
 import { addDomain } from "./add";
 import { type DomainConfig, domainConfig, resolverFor } from "./config";

@@ -3,7 +3,7 @@ import { type Database, getDb } from "@/db/client";
 import type { DomainVerificationRow, SettingRow } from "@/db/schema";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { kickWebhookDeliveries } from "@/services/webhooks";
 import { type DomainConfig, domainConfig, resolverFor } from "./config";
 import { ResolverUnreachableError } from "./errors";
 import { claimDue, ensureState, postponeCheck, releaseClaim, selectDue, settingsWithoutState } from "./store";

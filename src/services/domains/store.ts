@@ -14,7 +14,7 @@ import {
   type SettingRow,
   settings,
 } from "@/db/schema";
-import { eventStatements } from "@/services/webhooks/outbox";
+import { eventStatements } from "@/services/webhooks";
 import { alreadyConfigured, domainNotFound, tooManyDomains } from "./errors";
 import { type DomainEntry, domainOf, freshState } from "./state";
 

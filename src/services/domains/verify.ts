@@ -1,7 +1,7 @@
 import type { DnsResolver } from "@/clients/dns";
 import { type Database, isUniqueViolation, nowIso } from "@/db/client";
 import type { DomainStatus, DomainVerificationRow } from "@/db/schema";
-import { eventStatements } from "@/services/webhooks/outbox";
+import { eventStatements } from "@/services/webhooks";
 import { checkNameServers } from "./check-name-servers";
 import { checkDomainRecords, overallStatus, type RecordCheck } from "./check-records";
 import type { DomainConfig } from "./config";

@@ -18,10 +18,8 @@ import {
   findEmailAddress,
   toEmailAddressResponse,
 } from "@/services/email-addresses";
-import { getAccessToken, OutlookTokenUnavailableError, outlookConfig } from "@/services/outlook";
-import { listConnections } from "@/services/outlook/store";
-import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
-import { eventStatements } from "@/services/webhooks/outbox";
+import { getAccessToken, listConnections, OutlookTokenUnavailableError, outlookConfig } from "@/services/outlook";
+import { eventStatements, kickWebhookDeliveries } from "@/services/webhooks";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { startLive, stopLive } from "./live/live";
 import { findMailbox } from "./mailbox-store";

@@ -5,7 +5,7 @@ import type { OutlookOAuthStateRow } from "@/db/schema";
 import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { kickWebhookDeliveries } from "@/services/webhooks";
 import { forgetAppOnlyToken, getAppOnlyToken } from "./app-token";
 import { browserMatches, cookieAfterCallback } from "./browser-binding";
 import { OUTLOOK_SCOPES, type OutlookConfig, outlookConfig } from "./config";

@@ -12,7 +12,7 @@ import {
   outlookOAuthAttempts,
   outlookOAuthStates,
 } from "@/db/schema";
-import { eventStatements } from "@/services/webhooks/outbox";
+import { eventStatements } from "@/services/webhooks";
 import { open, seal } from "@/shared/crypto/sealing";
 
 /** A state is single use and worthless after 10 minutes. */

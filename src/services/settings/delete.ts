@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { getDb, nowIso } from "@/db/client";
 import { emailAddresses, type SettingType, settings } from "@/db/schema";
 import type { AppEnv } from "@/lib/types";
-import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { kickWebhookDeliveries } from "@/services/webhooks";
 import type { DomainSettings } from "./domain-settings";
 import { settingNotFound } from "./errors";
 import { findSetting } from "./lookup";

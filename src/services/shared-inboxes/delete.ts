@@ -3,7 +3,7 @@ import { type Database, getDb, nowIso } from "@/db/client";
 import { emailAddresses, inboxBuckets, sharedInboxes } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
-import { moveMailboxDataStatements } from "@/services/mailboxes/mailboxes";
+import { moveMailboxDataStatements } from "@/services/mailboxes";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { findSharedInbox, inboxNotFound } from "./lookup";
 

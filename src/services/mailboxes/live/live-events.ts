@@ -1,8 +1,7 @@
 import { getDb, isUniqueViolation } from "@/db/client";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
-import { eventStatements, newEventId } from "@/services/webhooks/outbox";
+import { eventStatements, kickWebhookDeliveries, newEventId } from "@/services/webhooks";
 import { DEGRADED_AFTER_FAILURES, type LiveState, type LiveTransitionEvent } from "./state";
 
 /**

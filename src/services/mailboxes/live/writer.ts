@@ -3,7 +3,7 @@ import { convertMessage, type GraphMessage, type SyncFolder } from "@/clients/gr
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
 import { attachmentStatements, dropUnclaimedContent, removeMessageContent, storeBatch } from "@/services/message-store";
-import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { kickWebhookDeliveries } from "@/services/webhooks";
 import { messageReceivedStatements } from "../message-events";
 import { REFRESH_MESSAGE_ROW } from "../message-row-sql";
 import type { StoredMessage } from "../sync/import-writer";

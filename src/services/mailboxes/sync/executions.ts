@@ -12,8 +12,7 @@ import {
 } from "@/db/schema";
 import { logEvent } from "@/lib/log";
 import type { AppEnv } from "@/lib/types";
-import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
-import { eventStatements } from "@/services/webhooks/outbox";
+import { eventStatements, kickWebhookDeliveries } from "@/services/webhooks";
 import { inJson } from "./items";
 
 /**

@@ -18,7 +18,7 @@ import { type QueueWork, RetryLater } from "@/lib/queue-work";
 import type { AppEnv } from "@/lib/types";
 import { dropSkippedContent, dropUnclaimedContent, storeBatch } from "@/services/message-store";
 import { getAccessToken } from "@/services/outlook";
-import { kickWebhookDeliveries } from "@/services/webhooks/dispatch";
+import { kickWebhookDeliveries } from "@/services/webhooks";
 import { giveUpLiveTask, runLiveTask } from "../live/run";
 import { purgeMailboxMail } from "../purge";
 import { markPageDone, setFolderStatus } from "./executions";
