@@ -5,8 +5,8 @@ import { notFound } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
 import { isAttachmentId } from "@/services/message-store";
 import { attachmentDisposition } from "./disposition";
+import { findInboxMessage } from "./lookup";
 import { parseRange } from "./range";
-import { findInboxMessage } from "./read";
 
 /**
  * getSharedInboxMessageAttachment: a stored attachment streamed from the message store, never rendered by

@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, isNull, lt, or, sql } from "drizzle-orm";
 import { type Database, getDb } from "@/db/client";
 import { importedMessages } from "@/db/schema";
-import { badRequest, notFound } from "@/lib/errors";
+import { badRequest } from "@/lib/errors";
 import type { AppEnv } from "@/lib/types";
 import {
   MAIL_SANITIZER_VERSION,
@@ -10,7 +10,7 @@ import {
   readServedBody,
   servedBody,
 } from "@/services/message-store";
-import { findSharedInbox } from "@/services/shared-inboxes";
+import { assertInbox, findInboxMessage } from "./lookup";
 import { messageHeaderFields } from "./message-fields";
 
 /**
@@ -111,10 +111,6 @@ function decodeCursor(cursor: string): [string, string] {
   throw badRequest("cursor: not a cursor this API returned");
 }
 
-async function assertInbox(db: Database, orgId: string, inboxId: string) {
-  if (!(await findSharedInbox(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
-}
-
 /** Newest first (by received time, sent time for sent items), `limit` per page, keyset cursor. */
 export async function listSharedInboxMessages(
   env: AppEnv,
@@ -145,40 +141,20 @@ export async function getSharedInboxMessageOriginalBody(
   inboxId: string,
   messageId: string,
 ) {
-  const db = getDb(env.DB);
-  await assertInbox(db, orgId, inboxId);
-  const row = await db
-    .select({
-      body,
-      contentType: importedMessages.bodyContentType,
-      truncated: importedMessages.bodyTruncated,
-      bodyStore: importedMessages.bodyStore,
-      mailbox: importedMessages.mailbox,
-      graphId: importedMessages.graphId,
-      graphModifiedAt: importedMessages.graphModifiedAt,
-    })
-    .from(importedMessages)
-    .where(
-      and(
-        eq(importedMessages.orgId, orgId),
-        eq(importedMessages.sharedInboxId, inboxId),
-        eq(importedMessages.id, messageId),
-        isNull(importedMessages.deletedAt),
-      ),
-    )
-    .get();
-  if (!row) throw notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
+  const row = await findInboxMessage(getDb(env.DB), orgId, inboxId, messageId);
+  const contentType = row.bodyContentType;
+  const truncated = row.bodyTruncated;
   const ref = { orgId, mailbox: row.mailbox, graphId: row.graphId };
   if (row.bodyStore === "r2") {
-    const content = await readOriginalBody(env.MESSAGE_STORE, ref, row.contentType);
-    return { content: content ?? "", contentType: row.contentType ?? "", truncated: row.truncated };
+    const content = await readOriginalBody(env.MESSAGE_STORE, ref, contentType);
+    return { content: content ?? "", contentType: contentType ?? "", truncated };
   }
   await migrateLegacyBody(env.DB, env.MESSAGE_STORE, {
     id: messageId,
     ...ref,
-    bodyContentType: row.contentType,
+    bodyContentType: contentType,
     body: row.body,
     graphModifiedAt: row.graphModifiedAt,
   });
-  return { content: row.body ?? "", contentType: row.contentType ?? "", truncated: row.truncated };
+  return { content: row.body ?? "", contentType: contentType ?? "", truncated };
 }

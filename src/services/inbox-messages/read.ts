@@ -1,11 +1,10 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { type Database, getDb } from "@/db/client";
-import { importedMessages, messageAttachments } from "@/db/schema";
-import { notFound } from "@/lib/errors";
+import { messageAttachments } from "@/db/schema";
 import type { AppEnv } from "@/lib/types";
 import { migrateLegacyBody, readServedBody } from "@/services/message-store";
-import { findSharedInbox } from "@/services/shared-inboxes";
 import { normalizeContentId, rewriteCidImages } from "./cid";
+import { findInboxMessage, type InboxMessageRow } from "./lookup";
 import { messageHeaderFields } from "./message-fields";
 
 /**
@@ -19,29 +18,7 @@ const MESSAGES_PATH = "/v2/email-settings/shared-inboxes";
 export const attachmentUrl = (inboxId: string, messageId: string, attachmentId: string) =>
   `${MESSAGES_PATH}/${encodeURIComponent(inboxId)}/messages/${encodeURIComponent(messageId)}/attachments/${attachmentId}`;
 
-const messageNotFound = (messageId: string, inboxId: string) =>
-  notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
-
-/** The org's live (not deleted) message of that inbox, or 404 (the inbox first, as everywhere). */
-export async function findInboxMessage(db: Database, orgId: string, inboxId: string, messageId: string) {
-  if (!(await findSharedInbox(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
-  const row = await db
-    .select()
-    .from(importedMessages)
-    .where(
-      and(
-        eq(importedMessages.orgId, orgId),
-        eq(importedMessages.sharedInboxId, inboxId),
-        eq(importedMessages.id, messageId),
-        isNull(importedMessages.deletedAt),
-      ),
-    )
-    .get();
-  if (!row) throw messageNotFound(messageId, inboxId);
-  return row;
-}
-
-type MessageRow = Awaited<ReturnType<typeof findInboxMessage>>;
+type MessageRow = InboxMessageRow;
 
 function attachmentsOf(db: Database, orgId: string, messageId: string) {
   return db
