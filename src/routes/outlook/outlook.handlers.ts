@@ -1,8 +1,8 @@
 import type { AppRouteHandler } from "@/lib/types";
 import { tenantMailboxes } from "@/services/mailboxes";
-import { connectionStatuses, disconnectTenant } from "@/services/outlook/connections";
-import { completeCallback } from "@/services/outlook/oauth-callback";
-import { startConnect } from "@/services/outlook/oauth-connect";
+import * as connections from "@/services/outlook/connections";
+import * as callback from "@/services/outlook/oauth-callback";
+import * as connect from "@/services/outlook/oauth-connect";
 import { readFlowCookie, writeFlowCookie } from "./flow-cookie";
 import type {
   ConnectOutlookRoute,
@@ -12,23 +12,33 @@ import type {
 } from "./outlook.routes";
 
 export const connectOutlook: AppRouteHandler<ConnectOutlookRoute> = async (c) => {
-  const answer = await startConnect(c.env, c.get("auth"), readFlowCookie(c), c.req.valid("query"));
+  const answer = await connect.connectOutlook(c.env, c.get("auth"), readFlowCookie(c), c.req.valid("query"));
   writeFlowCookie(c, answer.cookie);
   return answer.status === 200 ? c.json(answer.body, 200) : c.json(answer.body, 403);
 };
 
 export const outlookOAuthCallback: AppRouteHandler<OutlookOAuthCallbackRoute> = async (c) => {
-  const answer = await completeCallback(c.env, tenantMailboxes(c.env), c.req.valid("query"), readFlowCookie(c));
+  const answer = await callback.outlookOAuthCallback(
+    c.env,
+    tenantMailboxes(c.env),
+    c.req.valid("query"),
+    readFlowCookie(c),
+  );
   writeFlowCookie(c, answer.cookie);
   if (answer.status === 200) return c.json(answer.body, 200);
   return answer.status === 403 ? c.json(answer.body, 403) : c.json(answer.body, 400);
 };
 
 export const getOutlookConnectionStatus: AppRouteHandler<GetOutlookConnectionStatusRoute> = async (c) =>
-  c.json(await connectionStatuses(c.env, c.get("auth").orgId), 200);
+  c.json(await connections.getOutlookConnectionStatus(c.env, c.get("auth").orgId), 200);
 
 export const disconnectOutlook: AppRouteHandler<DisconnectOutlookRoute> = async (c) =>
   c.json(
-    await disconnectTenant(c.env, tenantMailboxes(c.env), c.get("auth").orgId, c.req.valid("json").tenant_id),
+    await connections.disconnectOutlook(
+      c.env,
+      tenantMailboxes(c.env),
+      c.get("auth").orgId,
+      c.req.valid("json").tenant_id,
+    ),
     200,
   );

@@ -3,14 +3,14 @@
  * their sync (sync/: the lock, the pipeline, the queue consumer, the import) and the imported messages.
  */
 
-export { ensureAllLive, liveStatus, resumeTenantLive } from "./live/live";
+export { ensureAllLive, getMailboxLiveSync, resumeTenantLive } from "./live/live";
 export { receiveNotifications, validationEcho } from "./live/notifications";
 export {
-  connectMailbox,
-  disconnectMailbox,
+  connectOutlookMailbox,
+  disconnectOutlookMailbox,
   disconnectTenantMailboxes,
-  listMailboxes,
+  getConnectedOutlookEmails,
   moveMailboxDataStatements,
 } from "./mailboxes";
-export { retrySync, startSync, syncStatus } from "./sync/pipeline";
+export { getMailboxSyncStatus, retryMailboxSync, startMailboxSync } from "./sync/pipeline";
 export { tenantMailboxes } from "./tenant-mailboxes";

@@ -24,7 +24,7 @@ import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { startLive, stopLive } from "./live/live";
 import { findMailbox } from "./mailbox-store";
 import { purgeAfterDisconnect } from "./purge";
-import { cancelRunningSync, startSync } from "./sync/pipeline";
+import { cancelRunningSync, startMailboxSync } from "./sync/pipeline";
 
 export function toConnectedOutlookEmail(row: OutlookMailboxRow) {
   return {
@@ -37,7 +37,7 @@ export function toConnectedOutlookEmail(row: OutlookMailboxRow) {
 }
 
 /** getConnectedOutlookEmails: the org's mailbox mappings, oldest first. */
-export async function listMailboxes(env: AppEnv, orgId: string) {
+export async function getConnectedOutlookEmails(env: AppEnv, orgId: string) {
   const rows = await getDb(env.DB)
     .select()
     .from(outlookMailboxes)
@@ -139,7 +139,7 @@ function upsertAddress(
  * (reused when it exists) to the inbox and stores the mapping, with `mailbox.connected` (outbox). With a
  * timeframe a sync starts as well.
  */
-export async function connectMailbox(
+export async function connectOutlookMailbox(
   env: AppEnv,
   orgId: string,
   userId: string | undefined,
@@ -176,7 +176,7 @@ export async function connectMailbox(
     await kickWebhookDeliveries(env, orgId);
     // Live from now on (never throws: should the Durable Object be unreachable, the hourly schedule starts it).
     await startLive(env, orgId, email, tenantId);
-    if (input.timeframe) await startSync(env, orgId, email, input.timeframe);
+    if (input.timeframe) await startMailboxSync(env, orgId, email, input.timeframe);
     return {
       email_address: toEmailAddressResponse(address),
       outlook_email: email,
@@ -196,7 +196,7 @@ export async function connectMailbox(
  * nothing writes for the mailbox any more, its messages, attachment rows and objects are deleted
  * (purge.ts; D1 rows first).
  */
-export async function disconnectMailbox(
+export async function disconnectOutlookMailbox(
   env: AppEnv,
   orgId: string,
   email: string,
@@ -275,7 +275,7 @@ export async function disconnectTenantMailboxes(env: AppEnv, orgId: string, tena
   const inboxes = new Set<string>();
   for (const row of rows) {
     try {
-      await disconnectMailbox(env, orgId, row.email);
+      await disconnectOutlookMailbox(env, orgId, row.email);
       inboxes.add(row.sharedInboxId);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) throw err; // disconnected concurrently

@@ -60,7 +60,7 @@ export function toConnectionStatus(row: OutlookConnectionRow, now = Date.now()):
 }
 
 /** `getOutlookConnectionStatus`: the org's connections, one per tenant. */
-export async function connectionStatuses(env: AppEnv, orgId: string) {
+export async function getOutlookConnectionStatus(env: AppEnv, orgId: string) {
   const rows = await listConnections(getDb(env.DB), orgId);
   const connections = rows.map((row) => toConnectionStatus(row));
   return { connections, has_connections: connections.length > 0 };
@@ -70,7 +70,7 @@ export async function connectionStatuses(env: AppEnv, orgId: string) {
  * `disconnectOutlook`: removes the tenant's connection with its tokens; the tenant's mailboxes go first,
  * while its token can still remove their Graph subscriptions. 404 when the org has no such connection.
  */
-export async function disconnectTenant(env: AppEnv, mailboxes: TenantMailboxes, orgId: string, tenantIdInput: string) {
+export async function disconnectOutlook(env: AppEnv, mailboxes: TenantMailboxes, orgId: string, tenantIdInput: string) {
   const tenantId = tenantIdInput.toLowerCase();
   const db = getDb(env.DB);
   const notConnected = () => notFound(`No Microsoft 365 connection for tenant '${tenantId}' in this organization`);

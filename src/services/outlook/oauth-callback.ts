@@ -96,7 +96,7 @@ const BROWSER_MISMATCH: Outcome = {
  * forwarded to someone else: login CSRF) is answered 400 `browser_mismatch` and changes nothing: the
  * state stays usable by its own browser, no attempt is recorded, the cookie is left alone.
  */
-export async function completeCallback(
+export async function outlookOAuthCallback(
   env: AppEnv,
   mailboxes: TenantMailboxes,
   query: CallbackQuery,

@@ -48,7 +48,7 @@ async function adminConsentTenant(db: Database, orgId: string, options: ConnectO
  * (see browser-binding.ts), which the answer sets. With `admin_consent=true&tenant_id=…` the URL asks an
  * administrator of that tenant for the admin consent instead (see buildAdminConsentUrl).
  */
-export async function startConnect(
+export async function connectOutlook(
   env: AppEnv,
   auth: Pick<AuthContext, "orgId" | "userId">,
   cookie: string | undefined,

@@ -52,7 +52,7 @@ function logFailure(event: string, orgId: string, err: unknown) {
 }
 
 /** getMailboxLiveSync: the mailbox's live status (404 when it is not connected in the org). */
-export async function liveStatus(env: AppEnv, orgId: string, email: string) {
+export async function getMailboxLiveSync(env: AppEnv, orgId: string, email: string) {
   if (!(await findMailbox(getDb(env.DB), orgId, email))) throw mailboxNotConnected(email);
   return { mailbox: email, ...(await lockStub(env, orgId, email).liveStatus()) };
 }

@@ -69,7 +69,7 @@ async function openExecution<T>(
 }
 
 /** Starts a sync: one page task per folder; the enumeration and import happen in the queue consumer. */
-export async function startSync(
+export async function startMailboxSync(
   env: AppEnv,
   orgId: string,
   email: string,
@@ -97,7 +97,7 @@ export async function startSync(
  * Retries the FAILED messages an execution holds (all, or the listed ids) under a new execution.
  * PERMANENTLY_FAILED messages are never retried.
  */
-export async function retrySync(
+export async function retryMailboxSync(
   env: AppEnv,
   orgId: string,
   email: string,
@@ -137,7 +137,7 @@ export async function retrySync(
 }
 
 /** The latest execution of a mailbox, with its counters (snapshotted, or live while it runs). */
-export async function syncStatus(env: AppEnv, orgId: string, email: string) {
+export async function getMailboxSyncStatus(env: AppEnv, orgId: string, email: string) {
   const e = await latestExecution(getDb(env.DB), orgId, email);
   if (!e) throw notFound(`Mailbox '${email}' has never been synced`);
   const counters = await executionCounters(env, e);
