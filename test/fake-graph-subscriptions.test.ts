@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { fakeMailbox } from "./helpers/fixtures";
 import { type OutboxRequest, relayOnce, startGraphRelay } from "./helpers/graph-relay";
 import {
   addGraphMessage,
@@ -9,12 +10,10 @@ import {
   moveGraphMessage,
   removeGraphSubscription,
   repeatNotification,
-  seedMailbox,
   sendLifecycleEvent,
   setAppOnlyConsent,
   setGraphClock,
   testEnv,
-  uniqueMailbox,
   uniqueTenant,
 } from "./helpers/mailbox-harness";
 
@@ -71,9 +70,7 @@ async function subscribe(token: string, email: string, body: Record<string, unkn
 }
 
 async function consentedMailbox() {
-  const tenant = uniqueTenant();
-  const email = uniqueMailbox();
-  await seedMailbox({ email, tenant, inbox: 2, sentitems: 1 });
+  const { tenant, email } = await fakeMailbox({ spec: { inbox: 2, sentitems: 1 } });
   await setAppOnlyConsent(tenant);
   return { tenant, email, app: appOnlyToken(tenant) };
 }
@@ -95,9 +92,7 @@ async function subscribed(body: Record<string, unknown> = {}) {
 
 describe("fake Graph: POST /subscriptions", () => {
   it("refuses delegated tokens on a shared mailbox and app-only tokens without consent (403)", async () => {
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox();
-    await seedMailbox({ email, tenant });
+    const { tenant, email } = await fakeMailbox();
     const delegated = await subscribe(delegatedToken(tenant), email);
     expect(delegated.status).toBe(403);
     const noConsent = await subscribe(appOnlyToken(tenant), email);

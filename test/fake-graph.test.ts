@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { fakeMailbox, type MailboxSpec } from "./helpers/fixtures";
 import {
   addGraphMessage,
   controlDelta,
@@ -7,9 +8,7 @@ import {
   graphMailbox,
   moveGraphMessage,
   patchMailbox,
-  seedMailbox,
   testEnv,
-  uniqueMailbox,
   uniqueTenant,
   updateGraphMessage,
 } from "./helpers/mailbox-harness";
@@ -55,12 +54,7 @@ async function round(start: string, tenant: string, options: { pageSize?: number
   throw new Error("no deltaLink");
 }
 
-async function seeded(spec: Record<string, unknown> = {}) {
-  const tenant = uniqueTenant();
-  const email = uniqueMailbox();
-  const messages = await seedMailbox({ email, tenant, inbox: 5, sentitems: 2, ...spec });
-  return { tenant, email, messages };
-}
+const seeded = (spec: MailboxSpec = {}) => fakeMailbox({ spec: { inbox: 5, sentitems: 2, ...spec } });
 
 describe("fake Graph: message delta", () => {
   it("pages with opaque nextLinks on the same base until a deltaLink, with the $select'ed fields only", async () => {

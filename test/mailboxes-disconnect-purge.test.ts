@@ -2,17 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DisconnectOutlookMailboxResponseSchema } from "@/schemas/mailboxes";
 import { mailboxPrefix, messagePrefix } from "@/services/message-store/keys";
-import { call, expectBody, expectError, uniqueOrg } from "./helpers/api";
-import {
-  connect,
-  connectTenant,
-  harness,
-  importedRows,
-  patchMailbox,
-  seedMailbox,
-  uniqueMailbox,
-  uniqueTenant,
-} from "./helpers/mailbox-harness";
+import { call, expectBody, expectError } from "./helpers/api";
+import { connectedMailbox } from "./helpers/fixtures";
+import { connect, connectTenant, harness, importedRows, patchMailbox } from "./helpers/mailbox-harness";
 import { addAttachments, bucketObjects, mailboxWith, orgObjects, syncAll } from "./helpers/message-store";
 
 /**
@@ -29,14 +21,18 @@ const disconnectPath = (email: string, query = "") =>
 /** A synced mailbox (of a new org, or of `owner`'s org and tenant) with attachments on two of its 3 messages. */
 async function syncedMailbox(owner?: { org: string; tenant: string }) {
   const h = harness();
-  const org = owner?.org ?? uniqueOrg("purge");
-  const tenant = owner?.tenant ?? uniqueTenant();
-  const email = uniqueMailbox("purge");
-  if (!owner) await connectTenant(org, tenant);
-  const messages = await seedMailbox({ email, tenant, inbox: 3 });
+  const mailbox = await connectedMailbox(h.api, {
+    org: owner?.org,
+    tenant: owner?.tenant,
+    connectTenant: !owner,
+    name: "purge",
+    spec: { inbox: 3 },
+    connect: false,
+  });
+  const { org, email, messages } = mailbox;
   await addAttachments(email, messages[0]?.id ?? "", [{ name: "a.pdf", size: 20_000 }]);
   await addAttachments(email, messages[1]?.id ?? "", [{ name: "b.bin", size: 2 * 1024 * 1024 }]);
-  const m = { ...h, org, tenant, email, messages };
+  const m = { ...h, ...mailbox };
   await syncAll(m, org, email);
   expect(await importedRows(org, email)).toBe(3);
   return m;

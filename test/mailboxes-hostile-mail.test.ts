@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formattingReconstruction, HOSTILE_FAMILIES } from "./fixtures/hostile-html";
-import { listedIds, liveApi, liveMailbox, liveStatus, waitFor } from "./helpers/live-harness";
+import { connectedMailbox } from "./helpers/fixtures";
+import { listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
 import { addGraphMessage, allMessages, type ImportedMessage, status } from "./helpers/mailbox-harness";
 import { getMessage, mailboxWith, syncAll } from "./helpers/message-store";
 import { unsafeParts } from "./helpers/xss-oracle";
@@ -63,7 +64,7 @@ describe("hostile mail in the import", { timeout: 120_000 }, () => {
 describe("hostile mail in live sync", { timeout: 60_000 }, () => {
   it("stores a hostile arrival bounded and keeps delivering the mail after it", async () => {
     const api = liveApi();
-    const { org, email } = await liveMailbox(api);
+    const { org, email } = await connectedMailbox(api);
     await waitFor("the first delta run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
 
     const hostile = await addGraphMessage(email, {

@@ -10,18 +10,11 @@ import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
 import { DisconnectOutlookMailboxResponseSchema } from "@/schemas/mailboxes";
 import { lockStub } from "@/services/mailboxes/sync/sync-lock";
-import { expectBody, expectError, uniqueOrg } from "./helpers/api";
+import { expectBody, expectError } from "./helpers/api";
+import { connectedMailbox } from "./helpers/fixtures";
 import { startGraphRelay } from "./helpers/graph-relay";
-import { listedIds, liveApi, liveMailbox, liveStatus, PUBLIC_BASE_URL, waitFor } from "./helpers/live-harness";
-import {
-  addGraphMessage,
-  connectTenant,
-  graphMailbox,
-  importedRows,
-  seedMailbox,
-  uniqueMailbox,
-  uniqueTenant,
-} from "./helpers/mailbox-harness";
+import { listedIds, liveApi, liveStatus, PUBLIC_BASE_URL, waitFor } from "./helpers/live-harness";
+import { addGraphMessage, connectTenant, graphMailbox, importedRows, uniqueTenant } from "./helpers/mailbox-harness";
 
 /**
  * Live sync and the connection: disconnect stops everything (subscriptions deleted, alarm cleared, no
@@ -49,7 +42,7 @@ describe("live sync and the connection", { timeout: 60_000 }, () => {
     const tenant = uniqueTenant();
     const relay = startGraphRelay({ tenants: [tenant] });
     try {
-      const { org, email } = await liveMailbox(api, { consent: true, tenant });
+      const { org, email } = await connectedMailbox(api, { consent: true, tenant });
       await waitFor("the subscriptions", async () => (await liveStatus(api, org, email)).status === "live");
       const clientState = (await graphMailbox(email)).subscriptions[0]?.clientState ?? "";
       const subscriptionId = (await graphMailbox(email)).subscriptions[0]?.id ?? "";
@@ -87,7 +80,7 @@ describe("live sync and the connection", { timeout: 60_000 }, () => {
 
   it("an expired connection: reconnect_required, no retries; reconnecting resumes and brings the outage's mail once", async () => {
     const api = liveApi();
-    const { org, tenant, email } = await liveMailbox(api);
+    const { org, tenant, email } = await connectedMailbox(api);
     await waitFor("the first run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
     const first = await addGraphMessage(email, { subject: "first" });
     await waitFor("the first message", async () => (await listedIds(api, org)).includes(first.id), 11_000);
@@ -119,11 +112,7 @@ describe("live sync and the connection", { timeout: 60_000 }, () => {
 
   it("a mailbox connected before live sync existed becomes live through the hourly schedule", async () => {
     const api = liveApi();
-    const org = uniqueOrg("legacy");
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("legacy");
-    await connectTenant(org, tenant);
-    await seedMailbox({ email, tenant });
+    const { org, tenant, email } = await connectedMailbox(api, { name: "legacy", connect: false });
     // The mapping as the previous version stored it: no live state in the mailbox's object.
     await env.DB.prepare(
       "INSERT INTO outlook_mailboxes (org_id, email, tenant_id, provider, shared_inbox_id, connected_at) VALUES (?, ?, ?, 'outlook', 'default', ?)",

@@ -1,22 +1,17 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { messagePrefix } from "@/services/message-store/keys";
-import { uniqueOrg } from "./helpers/api";
+import { connectedMailbox } from "./helpers/fixtures";
 import { listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
 import {
   addGraphMessage,
-  connect,
-  connectTenant,
   deleteGraphMessage,
   graphStats,
   harness,
   moveGraphMessage,
   patchMailbox,
   type SeededMessage,
-  seedMailbox,
   status,
-  uniqueMailbox,
-  uniqueTenant,
 } from "./helpers/mailbox-harness";
 import { bucketObjects } from "./helpers/message-store";
 
@@ -44,16 +39,6 @@ async function rowsOf(org: string, graphId: string) {
   return results.length;
 }
 
-/** A fresh org connected to a fresh tenant, and a mailbox of that tenant at the fake Graph (`spec`: its mail). */
-async function freshMailbox(name: string, spec: Record<string, unknown> = {}) {
-  const org = uniqueOrg(name);
-  const tenant = uniqueTenant();
-  const email = uniqueMailbox(name);
-  await connectTenant(org, tenant);
-  const seeded = await seedMailbox({ email, tenant, ...spec });
-  return { org, tenant, email, seeded };
-}
-
 /** Waits until a live run that started after `since` has finished. */
 async function liveRunAfter(api: ReturnType<typeof liveApi>, org: string, email: string, since: number) {
   await waitFor(
@@ -75,8 +60,15 @@ async function liveRunAfter(api: ReturnType<typeof liveApi>, org: string, email:
 async function importWithHeldPages() {
   const h = harness({ MAILBOX_POLL_INTERVAL_SECONDS: "1", MAILBOX_BACKSTOP_POLL_SECONDS: "3600" } as never);
   const api = liveApi();
-  const { org, email, seeded } = await freshMailbox("race", { inbox: 3, sentitems: 1 });
-  await connect(h.api, org, email, { mailboxSyncTimeframe: "1m" });
+  const {
+    org,
+    email,
+    messages: seeded,
+  } = await connectedMailbox(h.api, {
+    name: "race",
+    spec: { inbox: 3, sentitems: 1 },
+    connect: { mailboxSyncTimeframe: "1m" },
+  });
   await waitFor("live sync", async () => (await liveStatus(api, org, email)).last_delta_at !== null, POLL_BOUND_MS);
   await patchMailbox(email, { hold: ["page"] });
   const importing = h.drain();
@@ -142,8 +134,11 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
   it("mail that arrives and is deleted while the import holds it leaves no objects behind", async () => {
     const h = harness({ MAILBOX_POLL_INTERVAL_SECONDS: "1", MAILBOX_BACKSTOP_POLL_SECONDS: "3600" } as never);
     const api = liveApi();
-    const { org, email } = await freshMailbox("race", { inbox: 1 });
-    await connect(h.api, org, email, { mailboxSyncTimeframe: "1m" });
+    const { org, email } = await connectedMailbox(h.api, {
+      name: "race",
+      spec: { inbox: 1 },
+      connect: { mailboxSyncTimeframe: "1m" },
+    });
     // New mail: live sync stores it (row and objects) ...
     const arrived = await addGraphMessage(email, { folder: "inbox", subject: "here and gone" });
     await waitFor("live sync", async () => (await listedIds(api, org)).includes(arrived.id), POLL_BOUND_MS);
@@ -172,9 +167,16 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
   it("after the import has ended, deleting mail it never imported (outside its timeframe) leaves nothing behind", async () => {
     const api = liveApi();
     // One message inside the import's month, one older (`old`): outside both the import and live sync's window.
-    const { org, email, seeded } = await freshMailbox("race", { inbox: 1, old: 1 });
+    const {
+      org,
+      email,
+      messages: seeded,
+    } = await connectedMailbox(api, {
+      name: "race",
+      spec: { inbox: 1, old: 1 },
+      connect: { mailboxSyncTimeframe: "1m" },
+    });
     const old = seeded.find((m) => Date.parse(m.receivedDateTime) < Date.now() - 60 * 86_400_000) as SeededMessage;
-    await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
     await waitFor(
       "the import's end",
       async () => (await status(api as never, org, email)).status === "COMPLETED",
@@ -191,8 +193,11 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
 describe("moves of mail received before the connect", { timeout: 60_000 }, () => {
   it("an imported message moved from Inbox to Sent Items stays listed, in Sent Items", async () => {
     const api = liveApi();
-    const { org, email, seeded } = await freshMailbox("move", { inbox: 2 });
-    await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
+    const {
+      org,
+      email,
+      messages: seeded,
+    } = await connectedMailbox(api, { name: "move", spec: { inbox: 2 }, connect: { mailboxSyncTimeframe: "1m" } });
     await waitFor("the import", async () => (await listedIds(api, org)).length === 2, POLL_BOUND_MS);
     const [moved] = seeded as [SeededMessage];
     await moveGraphMessage(email, moved.id, "sentitems");
@@ -210,8 +215,11 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
 
   it("a removal Graph cannot look up (500) is applied as a removal and live sync carries on", async () => {
     const api = liveApi();
-    const { org, email, seeded } = await freshMailbox("move", { inbox: 2 });
-    await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
+    const {
+      org,
+      email,
+      messages: seeded,
+    } = await connectedMailbox(api, { name: "move", spec: { inbox: 2 }, connect: { mailboxSyncTimeframe: "1m" } });
     await waitFor("the import", async () => (await listedIds(api, org)).length === 2, POLL_BOUND_MS);
     const [unreadable] = seeded as [SeededMessage];
     // Graph now answers 500 ErrorCorruptData for it alone; then it is moved out of Inbox.
@@ -225,9 +233,12 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
 
   it("a later import brings back a message that was deleted and then restored (its tombstone predates the page)", async () => {
     const api = liveApi();
-    const { org, email, seeded } = await freshMailbox("restore", { inbox: 2 });
+    const {
+      org,
+      email,
+      messages: seeded,
+    } = await connectedMailbox(api, { name: "restore", spec: { inbox: 2 }, connect: { mailboxSyncTimeframe: "1m" } });
     const [restored] = seeded as [SeededMessage];
-    await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
     await waitFor(
       "the import's end",
       async () => (await status(api as never, org, email)).status === "COMPLETED",
@@ -264,9 +275,12 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
 
   it("a throttled lookup fails the run; the replayed page then moves the message", async () => {
     const api = liveApi();
-    const { org, email, seeded } = await freshMailbox("move", { inbox: 1 });
+    const {
+      org,
+      email,
+      messages: seeded,
+    } = await connectedMailbox(api, { name: "move", spec: { inbox: 1 }, connect: { mailboxSyncTimeframe: "1m" } });
     const [moved] = seeded as [SeededMessage];
-    await connect(api as never, org, email, { mailboxSyncTimeframe: "1m" });
     await waitFor("the import", async () => (await listedIds(api, org)).includes(moved.id), POLL_BOUND_MS);
     await patchMailbox(email, { throttle: { count: 1, kinds: ["message"], retry_after: 1 } });
     await moveGraphMessage(email, moved.id, "sentitems");
@@ -289,8 +303,7 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
 
   it("deleting mail received since the connect needs no lookup", async () => {
     const api = liveApi();
-    const { org, email } = await freshMailbox("move");
-    await connect(api as never, org, email);
+    const { org, email } = await connectedMailbox(api, { name: "move" });
     const fresh = await addGraphMessage(email, { folder: "inbox", subject: "new and gone" });
     await waitFor("the new message", async () => (await listedIds(api, org)).includes(fresh.id), POLL_BOUND_MS);
     const lookupsBefore = (await graphStats(email)).stats.requests.message ?? 0;

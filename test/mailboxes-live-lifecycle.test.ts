@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { connectedMailbox } from "./helpers/fixtures";
 import { startGraphRelay } from "./helpers/graph-relay";
-import { listedIds, liveApi, liveMailbox, liveStatus, PUBLIC_BASE_URL, waitFor } from "./helpers/live-harness";
+import { listedIds, liveApi, liveStatus, PUBLIC_BASE_URL, waitFor } from "./helpers/live-harness";
 import {
   addGraphMessage,
   type GraphSubscriptionView,
@@ -21,7 +22,7 @@ async function notified(vars: Record<string, string> = {}, minExpirationMinutes?
   const api = liveApi({ PUBLIC_BASE_URL, MAILBOX_POLL_INTERVAL_SECONDS: "3600", ...vars });
   const tenant = uniqueTenant();
   const relay = startGraphRelay({ tenants: [tenant] });
-  const mailbox = await liveMailbox(api, { consent: true, tenant, minExpirationMinutes });
+  const mailbox = await connectedMailbox(api, { consent: { minExpirationMinutes }, tenant });
   await waitFor("the subscriptions", async () => (await liveStatus(api, mailbox.org, mailbox.email)).status === "live");
   await waitFor(
     "the first run",

@@ -1,7 +1,8 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { connectedMailbox } from "./helpers/fixtures";
 import { startGraphRelay } from "./helpers/graph-relay";
-import { listedIds, liveApi, liveMailbox, liveStatus, PUBLIC_BASE_URL, waitFor } from "./helpers/live-harness";
+import { listedIds, liveApi, liveStatus, PUBLIC_BASE_URL, waitFor } from "./helpers/live-harness";
 import {
   addGraphMessage,
   deleteGraphMessage,
@@ -149,7 +150,7 @@ describe("live sync, notification mode", { timeout: 60_000 }, () => {
 
   it("without the application permission the mailbox runs on polling and says why, in words and as a code", async () => {
     const api = liveApi({ PUBLIC_BASE_URL });
-    const { org, email } = await liveMailbox(api);
+    const { org, email } = await connectedMailbox(api);
     await waitFor("the first delta run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
     const status = await liveStatus(api, org, email);
     expect(status).toMatchObject({ status: "polling", subscriptions: [], poll_interval_seconds: 1 });
@@ -165,7 +166,7 @@ describe("live sync, notification mode", { timeout: 60_000 }, () => {
 async function setUp(api: ReturnType<typeof liveApi>) {
   const tenant = uniqueTenant();
   const relay = startGraphRelay({ tenants: [tenant] });
-  const created = await liveMailbox(api, { consent: true, tenant });
+  const created = await connectedMailbox(api, { consent: true, tenant });
   await waitFor("the subscriptions", async () => (await liveStatus(api, created.org, created.email)).status === "live");
   await waitFor(
     "the first delta run",

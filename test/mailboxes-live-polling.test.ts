@@ -1,18 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { expectError, uniqueOrg } from "./helpers/api";
-import { listedIds, liveApi, liveMailbox, liveStatus, waitFor } from "./helpers/live-harness";
+import { connectedMailbox } from "./helpers/fixtures";
+import { listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
 import {
   addGraphMessage,
   connect,
-  connectTenant,
   controlDelta,
   deleteGraphMessage,
   graphMailbox,
   importedRows,
   moveGraphMessage,
-  seedMailbox,
-  uniqueMailbox,
-  uniqueTenant,
   updateGraphMessage,
 } from "./helpers/mailbox-harness";
 
@@ -27,7 +24,7 @@ const POLL_BOUND_MS = 1_000 + 10_000; // one poll interval (1 s here) + 10 s
 describe("live sync, polling mode", { timeout: 40_000 }, () => {
   it("is live from the connect: new mail is listed within one poll interval, updates and deletions follow", async () => {
     const api = liveApi();
-    const { org, email } = await liveMailbox(api);
+    const { org, email } = await connectedMailbox(api);
     const status = await liveStatus(api, org, email);
     expect(status).toMatchObject({ mailbox: email, status: "polling", poll_interval_seconds: 1, subscriptions: [] });
     expect(status.polling_reason).toMatch(/PUBLIC_BASE_URL/);
@@ -63,7 +60,7 @@ describe("live sync, polling mode", { timeout: 40_000 }, () => {
 
   it("a message moved from Inbox to Sent Items stays one message, in its new folder", async () => {
     const api = liveApi();
-    const { org, email } = await liveMailbox(api);
+    const { org, email } = await connectedMailbox(api);
     await waitFor("the first delta run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
     const message = await addGraphMessage(email, { folder: "inbox", subject: "to be moved" });
     await waitFor("the message", async () => (await listedIds(api, org)).includes(message.id), POLL_BOUND_MS);
@@ -90,7 +87,7 @@ describe("live sync, polling mode", { timeout: 40_000 }, () => {
 
   it("an expired delta token (410 syncStateNotFound / resyncRequired) resyncs: zero duplicates, zero lost", async () => {
     const api = liveApi();
-    const { org, email } = await liveMailbox(api);
+    const { org, email } = await connectedMailbox(api);
     await waitFor("the first delta run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
     const before = [];
     for (let i = 0; i < 3; i++) before.push(await addGraphMessage(email, { subject: `before ${i}` }));
@@ -113,11 +110,15 @@ describe("live sync, polling mode", { timeout: 40_000 }, () => {
 
   it("connect with a timeframe: the import and live sync overlap without a gap or a duplicate", async () => {
     const api = liveApi();
-    const org = uniqueOrg("overlap");
-    const tenant = uniqueTenant();
-    const email = uniqueMailbox("overlap");
-    await connectTenant(org, tenant);
-    const seeded = await seedMailbox({ email, tenant, inbox: 12, sentitems: 5, max_page_size: 5 });
+    const {
+      org,
+      email,
+      messages: seeded,
+    } = await connectedMailbox(api, {
+      name: "overlap",
+      spec: { inbox: 12, sentitems: 5, max_page_size: 5 },
+      connect: false,
+    });
     // Mail of the last minutes: inside both the import's window and live sync's first round.
     const recent = [
       await addGraphMessage(email, { received: new Date(Date.now() - 5 * 60_000).toISOString() }),
@@ -134,7 +135,7 @@ describe("live sync, polling mode", { timeout: 40_000 }, () => {
 
   it("getMailboxLiveSync: 404 for a mailbox that is not connected in the caller's org", async () => {
     const api = liveApi();
-    const { email } = await liveMailbox(api);
+    const { email } = await connectedMailbox(api);
     expectError(await api("GET", `/v2/outlook/mailbox/${encodeURIComponent(email)}/live`, { org: uniqueOrg() }), 404);
     expectError(await api("GET", "/v2/outlook/mailbox/not-an-email/live", { org: uniqueOrg() }), 400);
   });

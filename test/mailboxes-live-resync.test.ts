@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { messagePrefix } from "@/services/message-store/keys";
-import { importedRow, listedIds, liveApi, liveMailbox, liveStatus, waitFor } from "./helpers/live-harness";
+import { connectedMailbox } from "./helpers/fixtures";
+import { importedRow, listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
 import {
   addGraphMessage,
   controlDelta,
@@ -47,7 +48,7 @@ const sorted = (ids: string[]) => [...ids].sort();
 describe("live sync, resync after an expired delta token", { timeout: 60_000 }, () => {
   it("a message deleted while the token was expired is tombstoned by the resync; the rest stays as it was", async () => {
     const api = liveApi();
-    const { org, email } = await liveMailbox(api);
+    const { org, email } = await connectedMailbox(api);
     await waitFor("the first delta run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
     const kept = [
       await addGraphMessage(email, { subject: "kept in inbox" }),
@@ -105,7 +106,7 @@ describe("live sync, resync after an expired delta token", { timeout: 60_000 }, 
 
   it("a resync round spanning several runs tombstones only what it never listed", async () => {
     const api = liveApi();
-    const { org, email } = await liveMailbox(api);
+    const { org, email } = await connectedMailbox(api);
     await waitFor("the first delta run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
     const messages = [];
     for (let i = 0; i < 24; i++) messages.push(await addGraphMessage(email, { subject: `message ${i}` }));
@@ -132,7 +133,7 @@ describe("live sync, resync after an expired delta token", { timeout: 60_000 }, 
 
   it("a normal delta round tombstones nothing by absence", async () => {
     const api = liveApi();
-    const { org, email } = await liveMailbox(api);
+    const { org, email } = await connectedMailbox(api);
     await waitFor("the first delta run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
     const first = await addGraphMessage(email, { subject: "listed" });
     await waitFor("the message", async () => (await listedIds(api, org)).includes(first.id), POLL_BOUND_MS);

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { messagePrefix, orgPrefix } from "@/services/message-store/keys";
 import { deleteMailboxContent } from "@/services/message-store/rows";
 import { call, uniqueOrg } from "./helpers/api";
-import { listedIds, liveApi, liveMailbox, waitFor } from "./helpers/live-harness";
+import { connectedMailbox } from "./helpers/fixtures";
+import { listedIds, liveApi, waitFor } from "./helpers/live-harness";
 import { addGraphMessage, deleteGraphMessage, graphStats, updateGraphMessage } from "./helpers/mailbox-harness";
 import {
   addAttachments,
@@ -82,7 +83,7 @@ describe("bodies stored in D1 before the message store", () => {
 describe("deletion leaves nothing in the bucket", () => {
   it("a message live sync sees deleted loses its objects and attachment rows", { timeout: 40_000 }, async () => {
     const api = liveApi();
-    const { org, email } = await liveMailbox(api);
+    const { org, email } = await connectedMailbox(api);
     const message = await addGraphMessage(email, { folder: "inbox", subject: "with an invoice" });
     await addAttachments(email, message.id, [{ name: "invoice.pdf", size: 30_000 }]);
     // A change after the attachment was added: live sync imports the message with it.

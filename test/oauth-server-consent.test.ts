@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { fakeMailbox } from "./helpers/fixtures";
 import {
   adminConsentAuthorizeUrl,
   claimsOf,
@@ -9,14 +10,7 @@ import {
   setAppRoles,
   tenantConsent,
 } from "./helpers/identity-consent";
-import {
-  appOnlyToken,
-  ADMIN as GRAPH_ADMIN,
-  testEnv as graphEnv,
-  seedMailbox,
-  setAppOnlyConsent,
-  uniqueMailbox,
-} from "./helpers/mailbox-harness";
+import { appOnlyToken, ADMIN as GRAPH_ADMIN, testEnv as graphEnv, setAppOnlyConsent } from "./helpers/mailbox-harness";
 import { browse, MOCK, newTenant, newUser, testEnv } from "./helpers/outlook-flow";
 
 /**
@@ -82,9 +76,7 @@ async function readInbox(email: string, token: string) {
 }
 
 async function mailboxOf(tenant: string) {
-  const email = uniqueMailbox("consent");
-  await seedMailbox({ email, tenant, inbox: 2 });
-  return email;
+  return (await fakeMailbox({ name: "consent", tenant, spec: { inbox: 2 } })).email;
 }
 
 describe("identity stand-in: admin consent through the authorize endpoint", () => {

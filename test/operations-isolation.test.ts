@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AppEnv } from "@/lib/types";
 import { type CallOptions, call, uniqueOrg } from "./helpers/api";
-import { CapturingQueue, connectTenant, deliverBatch, seedMailbox, testEnv } from "./helpers/mailbox-harness";
+import { connectedMailbox } from "./helpers/fixtures";
+import { CapturingQueue, deliverBatch, testEnv } from "./helpers/mailbox-harness";
 import { fillPath, type ServedOperation, servedOperations } from "./helpers/operations";
 
 /**
@@ -70,10 +71,12 @@ async function seedOrgA(): Promise<OrgA> {
   const domain = `${label}.example.org`;
   json(await api("POST", "/v1/email-settings/domain", { body: { domain } }), 200);
 
-  const tenant = `tenant-${crypto.randomUUID()}`;
-  const mailbox = `box-${crypto.randomUUID().slice(0, 8)}@contoso.test`;
-  await connectTenant(org, tenant);
-  await seedMailbox({ email: mailbox, tenant, inbox: 3, sentitems: 2 });
+  const { tenant, email: mailbox } = await connectedMailbox(call, {
+    org,
+    name: "box",
+    spec: { inbox: 3, sentitems: 2 },
+    connect: false,
+  });
   json(await api("POST", "/v2/outlook/mailbox/connect", { body: { email: mailbox, shared_inbox_id: inbox.id } }), 201);
   const sync = json<{ execution_id: string }>(
     await api("POST", `/v2/outlook/mailbox/${mailbox}/sync`, { body: { timeframe: "1m" } }),

@@ -3,18 +3,16 @@ import type { AppEnv } from "@/lib/types";
 import { ConnectOutlookResponseSchema, OAuthCallbackResponseSchema } from "@/schemas/outlook";
 import { AppOnlyTokenUnavailableError, getAppOnlyToken } from "@/services/outlook";
 import { expectBody, expectError, uniqueOrg } from "./helpers/api";
+import { connectedMailbox } from "./helpers/fixtures";
 import { startGraphRelay } from "./helpers/graph-relay";
 import { setAppRoles } from "./helpers/identity-consent";
-import { liveApi, liveMailbox, liveStatus, PUBLIC_BASE_URL, waitFor } from "./helpers/live-harness";
+import { liveApi, liveStatus, PUBLIC_BASE_URL, waitFor } from "./helpers/live-harness";
 import {
-  connect,
   connectTenant,
   type GraphSubscriptionView,
   graphMailbox,
-  seedMailbox,
   sendLifecycleEvent,
   setGraphTenant,
-  uniqueMailbox,
   uniqueTenant,
 } from "./helpers/mailbox-harness";
 import {
@@ -56,7 +54,7 @@ describe("the application permission, however it was granted", { timeout: 90_000
     await setAppRoles(tenant, ["Mail.Read"]);
     const relay = startGraphRelay({ tenants: [tenant] });
     try {
-      const { org, email } = await liveMailbox(api, { tenant });
+      const { org, email } = await connectedMailbox(api, { tenant });
       await waitFor("live", async () => (await liveStatus(api, org, email)).status === "live", LIVE_WITHIN_MS);
       const live = await liveStatus(api, org, email);
       expect(live).toMatchObject({ polling_reason: null, polling_reason_code: null });
@@ -73,7 +71,7 @@ describe("the application permission, however it was granted", { timeout: 90_000
     const tenant = uniqueTenant();
     const relay = startGraphRelay({ tenants: [tenant] });
     try {
-      const { org, email } = await liveMailbox(api, { tenant });
+      const { org, email } = await connectedMailbox(api, { tenant });
       await waitFor(
         "the set-up attempt",
         async () => (await liveStatus(api, org, email)).polling_reason_code !== "subscription_pending",
@@ -196,14 +194,14 @@ describe("what a refusal means", { timeout: 90_000 }, () => {
     await setAppRoles(tenant, ["Mail.Read"]);
     const relay = startGraphRelay({ tenants: [tenant] });
     try {
-      const org = uniqueOrg("policy");
-      await connectTenant(org, tenant);
-      const inside = uniqueMailbox("inside");
-      const outside = uniqueMailbox("outside");
-      await seedMailbox({ email: inside, tenant });
-      await seedMailbox({ email: outside, tenant, access: "app_only_denied" });
-      await connect(api as never, org, inside);
-      await connect(api as never, org, outside);
+      const { org, email: inside } = await connectedMailbox(api, { name: "inside", tenant });
+      const { email: outside } = await connectedMailbox(api, {
+        org,
+        tenant,
+        connectTenant: false,
+        name: "outside",
+        spec: { access: "app_only_denied" },
+      });
       await waitFor(
         "the mailbox inside the policy live",
         async () => (await liveStatus(api, org, inside)).status === "live",

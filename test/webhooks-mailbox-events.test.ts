@@ -3,20 +3,18 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
-import { uniqueOrg } from "./helpers/api";
-import { listedIds, liveApi, liveMailbox, liveStatus, waitFor } from "./helpers/live-harness";
+import { connectedMailbox } from "./helpers/fixtures";
+import { listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
 import {
+  type Api,
   addGraphMessage,
   connect,
   connectTenant,
   controlDelta,
   harness,
   inWindow,
-  seedMailbox,
   startSync,
   status,
-  uniqueMailbox,
-  uniqueTenant,
   updateGraphMessage,
 } from "./helpers/mailbox-harness";
 import { received, rows, type WebhookHarness, webhookHarness } from "./helpers/webhook-harness";
@@ -43,14 +41,9 @@ function both() {
   return { hooks, mail };
 }
 
-async function seeded(spec: Record<string, unknown> = {}) {
-  const org = uniqueOrg("mev");
-  const tenant = uniqueTenant();
-  const email = uniqueMailbox("mev");
-  await connectTenant(org, tenant);
-  const messages = await seedMailbox({ email, tenant, inbox: 6, sentitems: 3, max_page_size: 4, ...spec });
-  return { org, tenant, email, messages };
-}
+/** A mailbox with mail in both folders and pages of 4, its tenant connected; the tests connect it (webhooks first). */
+const seeded = (api: Api) =>
+  connectedMailbox(api, { name: "mev", spec: { inbox: 6, sentitems: 3, max_page_size: 4 }, connect: false });
 
 const eventRows = (org: string, type?: string) =>
   rows<{ id: string; type: string; payload: string }>(
@@ -63,7 +56,7 @@ const disconnectPath = (email: string) => `/v2/outlook/mailbox/${encodeURICompon
 describe("mailbox.connected / mailbox.disconnected", () => {
   it("each is delivered once, signed, with the mailbox, tenant and inbox", async () => {
     const { hooks, mail } = both();
-    const { org, tenant, email } = await seeded();
+    const { org, tenant, email } = await seeded(mail.api);
     const hook = await hooks.createWebhook(org, { event_types: ["mailbox.connected", "mailbox.disconnected"] });
     await connect(mail.api, org, email);
     // A second connect is refused (409): its batch never commits, so no second event.
@@ -91,7 +84,7 @@ async function receivedMessages(hooks: WebhookHarness, hook: { name: string; sec
 describe("mailbox.sync.* and message.received of the import", () => {
   it("every page delivered twice: sync.completed once, message.received once per new inbox message", async () => {
     const { hooks, mail } = both();
-    const { org, email, messages } = await seeded();
+    const { org, email, messages } = await seeded(mail.api);
     const hook = await hooks.createWebhook(org, { event_types: ["mailbox.sync.completed", "message.received"] });
     await connect(mail.api, org, email);
     expect((await startSync(mail.api, org, email)).status).toBe(202);
@@ -138,7 +131,7 @@ describe("mailbox.sync.* and message.received of the import", () => {
 
   it("a sync cancelled by a disconnect: mailbox.sync.failed once, with status CANCELLED", async () => {
     const { hooks, mail } = both();
-    const { org, email } = await seeded();
+    const { org, email } = await seeded(mail.api);
     const hook = await hooks.createWebhook(org, { event_types: ["mailbox.sync.failed", "mailbox.sync.completed"] });
     await connect(mail.api, org, email);
     expect((await startSync(mail.api, org, email)).status).toBe(202);
@@ -164,8 +157,8 @@ describe("mailbox.sync.* and message.received of the import", () => {
 
   it("an org without endpoints gets no event rows; org B's endpoint never sees org A's events", async () => {
     const { hooks, mail } = both();
-    const a = await seeded();
-    const b = await seeded();
+    const a = await seeded(mail.api);
+    const b = await seeded(mail.api);
     const hookB = await hooks.createWebhook(b.org);
     // A disabled endpoint of org A does not count as a receiver either.
     const disabledA = await hooks.createWebhook(a.org);
@@ -218,7 +211,7 @@ describe("live sync events", { timeout: 60_000 }, () => {
   it("message.received once per new message across a replayed delta; none for updates or sent items", async () => {
     const api = liveApi();
     const hooks = webhookHarness();
-    const { org, email } = await liveMailbox(api);
+    const { org, email } = await connectedMailbox(api);
     const hook = await hooks.createWebhook(org, { event_types: ["message.received"] });
     await waitFor("the first run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
     const first = await addGraphMessage(email, { subject: "first" });
@@ -259,7 +252,7 @@ describe("live sync events", { timeout: 60_000 }, () => {
   it("mailbox.live.degraded when the connection expires, mailbox.live.recovered once runs succeed again", async () => {
     const api = liveApi();
     const hooks = webhookHarness();
-    const { org, tenant, email } = await liveMailbox(api);
+    const { org, tenant, email } = await connectedMailbox(api);
     const hook = await hooks.createWebhook(org, { event_types: ["mailbox.live.degraded", "mailbox.live.recovered"] });
     await waitFor("the first run", async () => (await liveStatus(api, org, email)).last_delta_at !== null);
     await env.DB.prepare("UPDATE outlook_connections SET status = 'expired' WHERE org_id = ? AND tenant_id = ?")

@@ -3,17 +3,9 @@ import { expect } from "vitest";
 import type { AppEnv } from "@/lib/types";
 import { MailboxLiveSyncSchema } from "@/schemas/mailboxes";
 import { lockStub } from "@/services/mailboxes/sync/sync-lock";
-import { type CallOptions, call, expectBody, uniqueOrg } from "./api";
+import { type CallOptions, call, expectBody } from "./api";
 import { setAppRoles } from "./identity-consent";
-import {
-  allMessages,
-  connect,
-  connectTenant,
-  seedMailbox,
-  setGraphTenant,
-  uniqueMailbox,
-  uniqueTenant,
-} from "./mailbox-harness";
+import { allMessages, setGraphTenant } from "./mailbox-harness";
 
 /**
  * Shared by test/mailboxes-live-*.test.ts: a Worker whose live sync settings come from the connect
@@ -67,21 +59,6 @@ export async function grantAdminConsent(tenant: string, minExpirationMinutes?: n
   if (minExpirationMinutes !== undefined) {
     await setGraphTenant(tenant, { min_expiration_minutes: minExpirationMinutes });
   }
-}
-
-/** A connected, empty mailbox of a fresh org and tenant (consented for app-only when `consent`). */
-export async function liveMailbox(
-  api: LiveApi,
-  options: { consent?: boolean; minExpirationMinutes?: number; tenant?: string } = {},
-) {
-  const org = uniqueOrg("live");
-  const tenant = options.tenant ?? uniqueTenant();
-  const email = uniqueMailbox("live");
-  await connectTenant(org, tenant);
-  if (options.consent) await grantAdminConsent(tenant, options.minExpirationMinutes);
-  await seedMailbox({ email, tenant });
-  await connect(api as never, org, email);
-  return { org, tenant, email };
 }
 
 /** Runs the mailbox object's alarm now (the next poll or renewal, whatever is due). */
