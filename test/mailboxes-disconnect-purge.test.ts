@@ -4,8 +4,9 @@ import { DisconnectOutlookMailboxResponseSchema } from "@/schemas/mailboxes";
 import { mailboxPrefix, messagePrefix } from "@/services/message-store/keys";
 import { call, expectBody, expectError } from "./helpers/api";
 import { connectedMailbox } from "./helpers/fixtures";
-import { connect, connectTenant, harness, importedRows, patchMailbox } from "./helpers/mailbox-harness";
+import { connect, connectTenant, harness, patchMailbox } from "./helpers/mailbox-harness";
 import { addAttachments, bucketObjects, mailboxWith, orgObjects, syncAll } from "./helpers/message-store";
+import { countMessages } from "./helpers/rows";
 
 /**
  * disconnectOutlookMailbox with `deleteImportedMail=true` removes the mailbox's imported mail
@@ -34,7 +35,7 @@ async function syncedMailbox(owner?: { org: string; tenant: string }) {
   await addAttachments(email, messages[1]?.id ?? "", [{ name: "b.bin", size: 2 * 1024 * 1024 }]);
   const m = { ...h, ...mailbox };
   await syncAll(m, org, email);
-  expect(await importedRows(org, email)).toBe(3);
+  expect(await countMessages(org, email)).toBe(3);
   return m;
 }
 
@@ -73,7 +74,7 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
       email: target.email,
     });
     expect((await objectsOf(target)).size).toBe(0);
-    expect(await importedRows(target.org, target.email)).toBe(0);
+    expect(await countMessages(target.org, target.email)).toBe(0);
     expect(await attachmentRows(target.org, target.email)).toBe(0);
     const orphans = await env.DB.prepare(
       "SELECT count(*) AS n FROM message_attachments WHERE org_id = ? AND message_id NOT IN (SELECT id FROM imported_messages WHERE org_id = ?)",
@@ -83,10 +84,10 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
     expect(orphans?.n).toBe(0);
 
     expect(await objectsOf(sibling)).toEqual(siblingObjects);
-    expect(await importedRows(sibling.org, sibling.email)).toBe(3);
+    expect(await countMessages(sibling.org, sibling.email)).toBe(3);
     expect(await attachmentRows(sibling.org, sibling.email)).toBe(2);
     expect(await orgObjects(other.org)).toEqual(otherObjects);
-    expect(await importedRows(other.org, other.email)).toBe(3);
+    expect(await countMessages(other.org, other.email)).toBe(3);
   }, 60_000);
 
   it("more messages than one purge transaction: every row goes", async () => {
@@ -105,10 +106,10 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
          SELECT ?1, value, 'att', 'n', 1, 'file', 'skipped', 'x' FROM json_each(?2)`,
       ).bind(m.org, ids),
     ]);
-    expect(await importedRows(m.org, m.email)).toBe(1_203);
+    expect(await countMessages(m.org, m.email)).toBe(1_203);
     const response = await m.api("POST", disconnectPath(m.email, "?deleteImportedMail=true"), { org: m.org });
     expect(response.status).toBe(200);
-    expect(await importedRows(m.org, m.email)).toBe(0);
+    expect(await countMessages(m.org, m.email)).toBe(0);
     const left = await env.DB.prepare("SELECT count(*) AS n FROM message_attachments WHERE org_id = ?")
       .bind(m.org)
       .first<{ n: number }>();
@@ -121,7 +122,7 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
       const objects = await objectsOf(m);
       const response = await m.api("POST", disconnectPath(m.email, query), { org: m.org });
       expect(expectBody(response, 200, DisconnectOutlookMailboxResponseSchema).success).toBe(true);
-      expect(await importedRows(m.org, m.email)).toBe(3);
+      expect(await countMessages(m.org, m.email)).toBe(3);
       expect(await attachmentRows(m.org, m.email)).toBe(2);
       expect(await objectsOf(m)).toEqual(objects);
     }
@@ -134,7 +135,7 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
     await connectTenant(stranger, crypto.randomUUID());
     expectError(await m.api("POST", disconnectPath(m.email, "?deleteImportedMail=true"), { org: stranger }), 404);
     expectError(await m.api("POST", disconnectPath(m.email, "?deleteImportedMail=yes"), { org: m.org }), 400);
-    expect(await importedRows(m.org, m.email)).toBe(3);
+    expect(await countMessages(m.org, m.email)).toBe(3);
     expect(await objectsOf(m)).toEqual(objects);
     // The mailbox is still connected and its mail still there.
     expect(
@@ -164,7 +165,7 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
     expect(response.status).toBe(200);
     await delivering;
     await patchMailbox(m.email, { delay_ms: 0 });
-    expect(await importedRows(m.org, m.email)).toBe(0);
+    expect(await countMessages(m.org, m.email)).toBe(0);
     expect([...(await objectsOf(m)).keys()]).toEqual([]);
   });
 
@@ -186,6 +187,6 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
     expect((await objectsOf(m)).size).toBeGreaterThan(0);
     await m.drain();
     expect((await objectsOf(m)).size).toBe(0);
-    expect(await importedRows(m.org, m.email)).toBe(0);
+    expect(await countMessages(m.org, m.email)).toBe(0);
   });
 });

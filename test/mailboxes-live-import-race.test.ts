@@ -14,6 +14,7 @@ import {
   status,
 } from "./helpers/mailbox-harness";
 import { bucketObjects } from "./helpers/message-store";
+import { messageRow, messageRows } from "./helpers/rows";
 
 /**
  * Live sync and the first import run side by side: a message the import has read (its page is not written
@@ -30,13 +31,6 @@ async function removedItems(org: string) {
     .bind(org)
     .first<{ n: number }>();
   return row?.n ?? 0;
-}
-
-async function rowsOf(org: string, graphId: string) {
-  const { results } = await env.DB.prepare("SELECT id FROM imported_messages WHERE org_id = ?1 AND graph_id = ?2")
-    .bind(org, graphId)
-    .all();
-  return results.length;
 }
 
 /** Waits until a live run that started after `since` has finished. */
@@ -101,7 +95,7 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
     const listed = await listedIds(api, org);
     expect(listed).not.toContain(gone.id);
     expect(listed).toEqual(expect.arrayContaining(kept.map((m) => m.id)));
-    expect(await rowsOf(org, gone.id)).toBe(0);
+    expect(await messageRows(org, { graphId: gone.id })).toHaveLength(0);
     // What the import stored for it before its write was skipped is removed again; the others' content stays.
     expect((await bucketObjects(await messagePrefix({ orgId: org, mailbox: email, graphId: gone.id }))).size).toBe(0);
     const keptPrefix = await messagePrefix({ orgId: org, mailbox: email, graphId: kept[0]?.id ?? "" });
@@ -185,7 +179,7 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
     await deleteGraphMessage(email, old.id);
     await liveRunAfter(api, org, email, Date.now());
     expect(await removedItems(org)).toBe(0);
-    expect(await rowsOf(org, old.id)).toBe(0);
+    expect(await messageRows(org, { graphId: old.id })).toHaveLength(0);
     expect(await listedIds(api, org)).toHaveLength(1);
   });
 });
@@ -244,9 +238,7 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
       async () => (await status(api as never, org, email)).status === "COMPLETED",
       20_000,
     );
-    const before = await env.DB.prepare("SELECT id FROM imported_messages WHERE org_id = ?1 AND graph_id = ?2")
-      .bind(org, restored.id)
-      .first<{ id: string }>();
+    const before = await messageRow(org, restored.id);
     // Deleted once (live sync kept a tombstone), then restored in Outlook: mail from before the connect
     // never comes back through live sync, so only a new import can see it again.
     await env.DB.prepare("UPDATE imported_messages SET deleted_at = ?3 WHERE org_id = ?1 AND graph_id = ?2")
@@ -267,9 +259,7 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
       20_000,
     );
     expect(await listedIds(api, org)).toContain(restored.id);
-    const after = await env.DB.prepare("SELECT id FROM imported_messages WHERE org_id = ?1 AND graph_id = ?2")
-      .bind(org, restored.id)
-      .first<{ id: string }>();
+    const after = await messageRow(org, restored.id);
     expect(after?.id).toBe(before?.id);
   });
 

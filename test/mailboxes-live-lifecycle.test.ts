@@ -6,11 +6,11 @@ import {
   addGraphMessage,
   type GraphSubscriptionView,
   graphMailbox,
-  importedRows,
   removeGraphSubscription,
   sendLifecycleEvent,
   uniqueTenant,
 } from "./helpers/mailbox-harness";
+import { countMessages } from "./helpers/rows";
 
 /**
  * Graph's lifecycle events and subscription renewals: `reauthorizationRequired` renews with a fresh
@@ -68,7 +68,7 @@ describe("live sync lifecycle events", { timeout: 60_000 }, () => {
       const status = await liveStatus(api, org, email);
       expect(status.status).toBe("live");
       expect(status.subscriptions).toHaveLength(2);
-      expect(await importedRows(org, email)).toBe(1);
+      expect(await countMessages(org, email)).toBe(1);
     } finally {
       await relay.stop();
     }

@@ -2,15 +2,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { messagePrefix } from "@/services/message-store/keys";
 import { connectedMailbox } from "./helpers/fixtures";
-import { importedRow, listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
-import {
-  addGraphMessage,
-  controlDelta,
-  deleteGraphMessage,
-  importedRows,
-  patchMailbox,
-} from "./helpers/mailbox-harness";
+import { listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
+import { addGraphMessage, controlDelta, deleteGraphMessage, patchMailbox } from "./helpers/mailbox-harness";
 import { bucketObjects } from "./helpers/message-store";
+import { countMessages, messageRow } from "./helpers/rows";
 
 /**
  * Live sync after an expired delta token: the fresh round (resync) lists what is present, and its end
@@ -86,9 +81,9 @@ describe("live sync, resync after an expired delta token", { timeout: 60_000 }, 
     expect(sorted(listed)).toEqual(expected);
     expect(new Set(listed).size).toBe(listed.length);
     // Tombstones (one row each, no body), their objects gone; the kept rows and objects unchanged; no duplicates.
-    expect(await importedRows(org, email)).toBe(5);
+    expect(await countMessages(org, email)).toBe(5);
     for (const id of [victim.id, sentVictim.id]) {
-      const [row] = await importedRow(org, id);
+      const row = await messageRow(org, id);
       expect(row?.deleted_at).not.toBeNull();
       expect(row?.body).toBeNull();
       expect(await objectsOf(org, email, id)).toEqual([]);
@@ -126,7 +121,7 @@ describe("live sync, resync after an expired delta token", { timeout: 60_000 }, 
     );
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(sorted(await listedIds(api, org))).toEqual(expected);
-    expect(await importedRows(org, email)).toBe(24);
+    expect(await countMessages(org, email)).toBe(24);
     const tombstones = (await rows(org)).filter((r) => r.deleted_at !== null).map((r) => r.graph_id);
     expect(sorted(tombstones)).toEqual(sorted(deleted));
   });

@@ -10,12 +10,12 @@ import {
   allMessages,
   graphStats,
   harness,
-  importedRows,
   patchMailbox,
   startSync,
   status,
   uniqueMailbox,
 } from "./helpers/mailbox-harness";
+import { countMessages } from "./helpers/rows";
 
 /**
  * The queue consumer and the mailbox's lock under at-least-once delivery: redelivered batches, Graph
@@ -36,17 +36,17 @@ describe("the queue consumer", () => {
     expect(done.inbox?.total_messages).toBe(12);
     expect(done.inbox?.processed_messages).toBe(12);
     expect(done.sent_items?.total_messages).toBe(9);
-    expect(await importedRows(org, email)).toBe(21);
+    expect(await countMessages(org, email)).toBe(21);
     // A redelivered page task finds its page done and stops: no second chain, no extra Graph pages
     // (3 pages of 4 for the Inbox, 3 for Sent Items).
     expect((await graphStats(email)).stats.requests.page).toBe(6);
     // A late redelivery after the end changes nothing either.
     await deliver(firstTasks);
-    expect(await importedRows(org, email)).toBe(21);
+    expect(await countMessages(org, email)).toBe(21);
     // And a new sync of the same mail imports nothing twice.
     expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
     await drain({ redeliver: true });
-    expect(await importedRows(org, email)).toBe(21);
+    expect(await countMessages(org, email)).toBe(21);
     expect((await allMessages(api, org)).length).toBe(21);
   });
 
@@ -80,7 +80,7 @@ describe("the queue consumer", () => {
     expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
     // The first page of each folder arrives, then the mailbox is disconnected.
     await deliver(queue.pending.splice(0, 2));
-    const before = await importedRows(org, email);
+    const before = await countMessages(org, email);
     expect(before).toBe(10);
     expectBody(
       await api("POST", `/v2/outlook/mailbox/${encodeURIComponent(email)}/disconnect`, { org }),
@@ -92,7 +92,7 @@ describe("the queue consumer", () => {
     expect(cancelled.completed_at).toBeTruthy();
     expect(queue.pending.length).toBeGreaterThan(0);
     await drain();
-    expect(await importedRows(org, email)).toBe(before);
+    expect(await countMessages(org, email)).toBe(before);
     expect((await status(api, org, email)).status).toBe("CANCELLED");
     expect(await allMessages(api, org)).toHaveLength(before);
   });
@@ -122,11 +122,11 @@ describe("the mailbox's sync lock (Durable Object)", () => {
     // A new sync gets a larger fencing token; the abandoned run's tasks write nothing.
     const fresh = expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);
     await deliver(staleTasks);
-    expect(await importedRows(org, email)).toBe(0);
+    expect(await countMessages(org, email)).toBe(0);
     await drain();
     const done = await status(api, org, email);
     expect(done).toMatchObject({ execution_id: fresh.execution_id, status: "COMPLETED" });
-    expect(await importedRows(org, email)).toBe(7);
+    expect(await countMessages(org, email)).toBe(7);
 
     // An expired lease is also taken over by the next start, without the alarm.
     const third = expectBody(await startSync(api, org, email), 202, StartMailboxSyncResponseSchema);

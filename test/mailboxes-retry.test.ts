@@ -3,16 +3,8 @@ import { describe, expect, it } from "vitest";
 import { RetryMailboxSyncResponseSchema, StartMailboxSyncResponseSchema } from "@/schemas/mailboxes";
 import { expectBody, expectError } from "./helpers/api";
 import { connectedMailbox } from "./helpers/fixtures";
-import {
-  allMessages,
-  connect,
-  harness,
-  importedRows,
-  inWindow,
-  patchMailbox,
-  startSync,
-  status,
-} from "./helpers/mailbox-harness";
+import { allMessages, connect, harness, inWindow, patchMailbox, startSync, status } from "./helpers/mailbox-harness";
+import { countMessages } from "./helpers/rows";
 
 /** retryMailboxSync: FAILED messages are retried under a new execution, PERMANENTLY_FAILED ones never. */
 
@@ -76,6 +68,6 @@ describe("retryMailboxSync", () => {
     // Even once Graph can read it, a permanently failed message is not retried.
     await patchMailbox(email, { failing: [] });
     expectError(await retry({ sync_id: r2.retry_execution_id, message_ids: [broken] }), 404);
-    expect(await importedRows(org, email)).toBe(9);
+    expect(await countMessages(org, email)).toBe(9);
   });
 });

@@ -1,16 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { messagePrefix } from "@/services/message-store/keys";
-import {
-  addAttachments,
-  bucketObjects,
-  MB,
-  mailboxWith,
-  orgObjects,
-  rowOf,
-  syncAll,
-  syncItem,
-} from "./helpers/message-store";
+import { addAttachments, bucketObjects, MB, mailboxWith, orgObjects, syncAll, syncItem } from "./helpers/message-store";
+import { messageRow } from "./helpers/rows";
 
 /**
  * Attachment trouble. A corrupt attachment (Graph answers 500 ErrorCorruptData, or a stream that
@@ -36,14 +28,14 @@ describe("attachment failures and the size cap", () => {
       expect(item?.status).toBe("FAILED");
       expect(item?.attempts).toBe(1);
       expect(item?.last_error).toMatch(/^Storing the message's content failed: /);
-      expect(await rowOf(h.org, id ?? "")).toBeNull();
+      expect(await messageRow(h.org, id ?? "")).toBeNull();
       // Nothing of the failed message stays in the bucket (not even the attachment that was fine).
       const prefix = await messagePrefix({ orgId: h.org, mailbox: h.email, graphId: id ?? "" });
       expect([...(await bucketObjects(prefix)).keys()]).toEqual([]);
     }
     expect((await syncItem(h.org, bad ?? ""))?.last_error).toMatch(/ErrorCorruptData/);
     expect((await syncItem(h.org, short ?? ""))?.last_error).toMatch(/corrupt|ended|length|network|closed/i);
-    expect(await rowOf(h.org, good ?? "")).toMatchObject({ body_store: "r2", has_attachments: 1 });
+    expect(await messageRow(h.org, good ?? "")).toMatchObject({ body_store: "r2", has_attachments: 1 });
     const status = await h.api<{ inbox: { failed_messages: number; processed_messages: number } }>(
       "GET",
       `/v2/outlook/mailbox/${encodeURIComponent(h.email)}/sync/status`,
@@ -80,7 +72,7 @@ describe("attachment failures and the size cap", () => {
     ]);
     await syncAll(h, h.org, h.email);
     // Imported: the row is there, and the ended sync's IMPORTED item is gone (only failures are kept).
-    expect(await rowOf(h.org, id)).toMatchObject({ body_store: "r2", has_attachments: 1 });
+    expect(await messageRow(h.org, id)).toMatchObject({ body_store: "r2", has_attachments: 1 });
     expect(await syncItem(h.org, id)).toBeNull();
     const { results } = await env.DB.prepare(
       "SELECT name, state, skipped_reason, r2_key FROM message_attachments WHERE org_id = ? ORDER BY name",

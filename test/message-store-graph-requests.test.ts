@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { expandedAttachments } from "@/clients/graph/attachments";
 import { graphStats, testEnv } from "./helpers/mailbox-harness";
-import { addAttachments, MB, mailboxWith, rowOf, syncAll, syncItem } from "./helpers/message-store";
+import { addAttachments, MB, mailboxWith, syncAll, syncItem } from "./helpers/message-store";
+import { messageRow } from "./helpers/rows";
 
 /**
  * Graph requests per imported message: the import's message pages expand each message's
@@ -48,7 +49,7 @@ describe("attachments listed with the message page", () => {
     await addAttachments(h.email, sent, [{ name: "f-offer.docx", size: 12_000 }]);
     await syncAll(h, h.org, h.email);
 
-    for (const m of h.messages) expect(await rowOf(h.org, m.id)).toMatchObject({ body_store: "r2" });
+    for (const m of h.messages) expect(await messageRow(h.org, m.id)).toMatchObject({ body_store: "r2" });
     expect(await attachmentRows(h.org)).toEqual([
       { name: "a-invoice.pdf", kind: "file", state: "stored", content_id: null, is_inline: 0 },
       { name: "b-logo.png", kind: "file", state: "stored", content_id: "<logo@x>", is_inline: 1 },

@@ -8,11 +8,11 @@ import {
   MB,
   mailboxWith,
   orgObjects,
-  rowOf,
   sha256Hex,
   syncAll,
   syncItem,
 } from "./helpers/message-store";
+import { messageRow } from "./helpers/rows";
 
 /**
  * The import stores each message's whole body and its attachments in the message store (R2,
@@ -47,7 +47,7 @@ describe("import into the message store", () => {
     ]);
     await syncAll(h, h.org, h.email);
 
-    const row = await rowOf(h.org, graphId);
+    const row = await messageRow(h.org, graphId);
     // D1 keeps metadata only: no body, no sanitized copy.
     expect(row).toMatchObject({ body: null, body_sanitized: null, body_store: "r2", has_attachments: 1 });
     expect(row?.body_size).toBe(new TextEncoder().encode(INLINE_BODY).byteLength);
@@ -92,7 +92,7 @@ describe("import into the message store", () => {
   it("stores a body longer than 65,536 characters whole", async () => {
     const h = await mailboxWith({ inbox: 1, body_chars: 150_000 });
     await syncAll(h, h.org, h.email);
-    const row = await rowOf(h.org, h.messages[0]?.id ?? "");
+    const row = await messageRow(h.org, h.messages[0]?.id ?? "");
     const message = await getMessage(h.api, h.org, String(row?.id));
     expect(message.body.truncated).toBe(false);
     expect(message.body.content?.length).toBeGreaterThan(150_000);
@@ -149,7 +149,7 @@ async function mailboxWithSameTask(h: Awaited<ReturnType<typeof mailboxWith>>, g
     status.body.status === "COMPLETED" &&
     status.body.inbox.failed_messages === 0 &&
     status.body.inbox.processed_messages === h.messages.length &&
-    (await rowOf(h.org, graphId)) !== null &&
+    (await messageRow(h.org, graphId)) !== null &&
     (await syncItem(h.org, graphId)) === null;
   return imported ? "imported" : "not imported";
 }

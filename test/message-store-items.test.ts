@@ -2,8 +2,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { RetryMailboxSyncResponseSchema } from "@/schemas/mailboxes";
 import { expectBody } from "./helpers/api";
-import { importedRows, patchMailbox, startSync, status } from "./helpers/mailbox-harness";
-import { addAttachments, mailboxWith, rowOf, syncAll } from "./helpers/message-store";
+import { patchMailbox, startSync, status } from "./helpers/mailbox-harness";
+import { addAttachments, mailboxWith, syncAll } from "./helpers/message-store";
+import { countMessages, messageRow, messageRows } from "./helpers/rows";
 
 /**
  * D1 bytes per message: once a sync (or retry) has ended, the IMPORTED items of its messages
@@ -20,12 +21,7 @@ async function items(org: string) {
   return results;
 }
 
-async function messageIds(org: string) {
-  const { results } = await env.DB.prepare("SELECT id, graph_id FROM imported_messages WHERE org_id = ? ORDER BY id")
-    .bind(org)
-    .all<{ id: string; graph_id: string }>();
-  return results;
-}
+const messageIds = async (org: string) => (await messageRows(org)).map(({ id, graph_id }) => ({ id, graph_id }));
 
 describe("the import state of an ended sync", () => {
   it("keeps only the failures; counters, a second sync of the same window and a retry still hold", async () => {
@@ -63,14 +59,14 @@ describe("the import state of an ended sync", () => {
     expect(retried.status).toBe("COMPLETED");
     expect(retried.inbox).toMatchObject({ total_messages: 1, processed_messages: 1, failed_messages: 0 });
     expect(await items(h.org)).toEqual([]);
-    expect(await importedRows(h.org, h.email)).toBe(7);
+    expect(await countMessages(h.org, h.email)).toBe(7);
   });
 
   it("a message imported before stays imported when a later sync cannot store it again", async () => {
     const h = await mailboxWith({ inbox: 2 });
     await syncAll(h, h.org, h.email);
     const [kept] = h.messages;
-    const before = await rowOf(h.org, kept?.id ?? "");
+    const before = await messageRow(h.org, kept?.id ?? "");
     expect(before).not.toBeNull();
     // The message now has an attachment Graph cannot serve: the new sync's attempt to store it fails.
     await addAttachments(h.email, kept?.id ?? "", [{ name: "broken.pdf", size: 4000, corrupt: "error" }]);
@@ -80,7 +76,7 @@ describe("the import state of an ended sync", () => {
     const done = await status(h.api, h.org, h.email);
     expect(done.status).toBe("COMPLETED");
     expect(done.inbox).toMatchObject({ total_messages: 2, processed_messages: 2, failed_messages: 0 });
-    expect(await rowOf(h.org, kept?.id ?? "")).toEqual(before);
+    expect(await messageRow(h.org, kept?.id ?? "")).toEqual(before);
     expect(await items(h.org)).toEqual([]);
   });
 

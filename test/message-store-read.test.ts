@@ -9,10 +9,10 @@ import {
   MB,
   mailboxWith,
   messagePath,
-  rowOf,
   sha256Hex,
   syncAll,
 } from "./helpers/message-store";
+import { messageRow } from "./helpers/rows";
 
 /**
  * getSharedInboxMessage and getSharedInboxMessageAttachment: downloads stream from the bucket
@@ -25,7 +25,7 @@ async function importedWithAttachment(name: string, size: number, contentType = 
   const graphId = h.messages[0]?.id ?? "";
   const [served] = await addAttachments(h.email, graphId, [{ name, size, content_type: contentType }]);
   await syncAll(h, h.org, h.email);
-  const row = await rowOf(h.org, graphId);
+  const row = await messageRow(h.org, graphId);
   const message = await getMessage(h.api, h.org, String(row?.id));
   const attachment = message.attachments[0];
   return { ...h, message, attachment, served, url: String(attachment?.url) };

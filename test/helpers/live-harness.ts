@@ -67,13 +67,4 @@ export async function pokeAlarm(org: string, email: string) {
   return runDurableObjectAlarm(lockStub(env as unknown as AppEnv, org, email));
 }
 
-export async function importedRow(org: string, graphId: string) {
-  return env.DB.prepare(
-    "SELECT folder, subject, deleted_at, body FROM imported_messages WHERE org_id = ? AND graph_id = ?",
-  )
-    .bind(org, graphId)
-    .all<{ folder: string; subject: string; deleted_at: string | null; body: string | null }>()
-    .then((r) => r.results);
-}
-
 export { expect };

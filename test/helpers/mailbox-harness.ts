@@ -189,13 +189,6 @@ export async function allMessages(api: Api, org: string, inbox = "default", limi
   return messages;
 }
 
-export async function importedRows(org: string, email: string) {
-  const row = await env.DB.prepare("SELECT count(*) AS n FROM imported_messages WHERE org_id = ? AND mailbox = ?")
-    .bind(org, email)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
-
 export const inWindow = (messages: SeededMessage[], folder: string) =>
   messages.filter((m) => m.folder === folder && Date.parse(m.receivedDateTime) > Date.now() - 30 * 86_400_000);
 

@@ -82,24 +82,6 @@ export async function syncAll(
   await h.drain({ redeliver });
 }
 
-/** The imported row of a Graph message. */
-export async function rowOf(org: string, graphId: string) {
-  const row = await env.DB.prepare(
-    "SELECT id, body, body_sanitized, body_store, body_size, has_attachments, body_truncated FROM imported_messages WHERE org_id = ? AND graph_id = ?",
-  )
-    .bind(org, graphId)
-    .first<{
-      id: string;
-      body: string | null;
-      body_sanitized: string | null;
-      body_store: string | null;
-      body_size: number | null;
-      has_attachments: number;
-      body_truncated: number;
-    }>();
-  return row;
-}
-
 export async function syncItem(org: string, graphId: string) {
   return env.DB.prepare("SELECT status, attempts, last_error FROM mailbox_sync_items WHERE org_id = ? AND graph_id = ?")
     .bind(org, graphId)
