@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { messagePrefix } from "@/services/message-store/keys";
 import { connectedMailbox } from "./helpers/fixtures";
-import { listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
+import { type LiveApi, listedIds, liveApi, liveStatus, waitFor } from "./helpers/live-harness";
 import {
   addGraphMessage,
   deleteGraphMessage,
@@ -31,6 +31,13 @@ async function removedItems(org: string) {
     .bind(org)
     .first<{ n: number }>();
   return row?.n ?? 0;
+}
+
+/** A live mailbox with `inbox` messages received before the connect, once its 1-month import has listed them. */
+async function importedMailbox(api: LiveApi, name: string, inbox: number) {
+  const mailbox = await connectedMailbox(api, { name, spec: { inbox }, connect: { mailboxSyncTimeframe: "1m" } });
+  await waitFor("the import", async () => (await listedIds(api, mailbox.org)).length === inbox, POLL_BOUND_MS);
+  return { ...mailbox, first: mailbox.messages[0] as SeededMessage };
 }
 
 /** Waits until a live run that started after `since` has finished. */
@@ -187,13 +194,7 @@ describe("live sync during the import", { timeout: 60_000 }, () => {
 describe("moves of mail received before the connect", { timeout: 60_000 }, () => {
   it("an imported message moved from Inbox to Sent Items stays listed, in Sent Items", async () => {
     const api = liveApi();
-    const {
-      org,
-      email,
-      messages: seeded,
-    } = await connectedMailbox(api, { name: "move", spec: { inbox: 2 }, connect: { mailboxSyncTimeframe: "1m" } });
-    await waitFor("the import", async () => (await listedIds(api, org)).length === 2, POLL_BOUND_MS);
-    const [moved] = seeded as [SeededMessage];
+    const { org, email, first: moved } = await importedMailbox(api, "move", 2);
     await moveGraphMessage(email, moved.id, "sentitems");
     await liveRunAfter(api, org, email, Date.now());
     const { messages } = (
@@ -209,13 +210,7 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
 
   it("a removal Graph cannot look up (500) is applied as a removal and live sync carries on", async () => {
     const api = liveApi();
-    const {
-      org,
-      email,
-      messages: seeded,
-    } = await connectedMailbox(api, { name: "move", spec: { inbox: 2 }, connect: { mailboxSyncTimeframe: "1m" } });
-    await waitFor("the import", async () => (await listedIds(api, org)).length === 2, POLL_BOUND_MS);
-    const [unreadable] = seeded as [SeededMessage];
+    const { org, email, first: unreadable } = await importedMailbox(api, "move", 2);
     // Graph now answers 500 ErrorCorruptData for it alone; then it is moved out of Inbox.
     await patchMailbox(email, { failing: [unreadable.id] });
     await moveGraphMessage(email, unreadable.id, "sentitems");
@@ -265,13 +260,7 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
 
   it("a throttled lookup fails the run; the replayed page then moves the message", async () => {
     const api = liveApi();
-    const {
-      org,
-      email,
-      messages: seeded,
-    } = await connectedMailbox(api, { name: "move", spec: { inbox: 1 }, connect: { mailboxSyncTimeframe: "1m" } });
-    const [moved] = seeded as [SeededMessage];
-    await waitFor("the import", async () => (await listedIds(api, org)).includes(moved.id), POLL_BOUND_MS);
+    const { org, email, first: moved } = await importedMailbox(api, "move", 1);
     await patchMailbox(email, { throttle: { count: 1, kinds: ["message"], retry_after: 1 } });
     await moveGraphMessage(email, moved.id, "sentitems");
     await waitFor(
