@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { getDb } from "@/db/client";
 import { importedMessages } from "@/db/schema";
-import { ImportedMessagesResponseSchema } from "@/schemas/mailboxes";
+import { ImportedMessagesResponseSchema } from "@/schemas/shared-inbox-messages";
 import { sanitizeForStorage } from "@/services/message-store";
 import { call, expectBody, uniqueOrg } from "../test/helpers/api";
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ImportedMessagesResponseSchema } from "@/schemas/mailboxes";
+import { ImportedMessagesResponseSchema } from "@/schemas/shared-inbox-messages";
 import { MAIL_SANITIZER_VERSION } from "@/services/message-store";
 import { messagePrefix } from "@/services/message-store/keys";
 import { call, expectBody, uniqueOrg } from "./helpers/api";

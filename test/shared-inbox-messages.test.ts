@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
 import { importedMessages } from "@/db/schema";
-import { ImportedMessagesResponseSchema } from "@/schemas/mailboxes";
+import { ImportedMessagesResponseSchema } from "@/schemas/shared-inbox-messages";
 import { SharedInboxResponseSchema } from "@/schemas/shared-inboxes";
 import { call, expectBody, expectError, uniqueOrg } from "./helpers/api";
 import { unsafeParts } from "./helpers/xss-oracle";

@@ -1,8 +1,88 @@
 import { z } from "@hono/zod-openapi";
 import { ATTACHMENT_KINDS, ATTACHMENT_STATES } from "@/db/schema";
-import { InboxMessageParamSchema, messageHeaderShape } from "./mailboxes";
 
-/** getSharedInboxMessage and getSharedInboxMessageAttachment: whole messages and their attachments from the message store. */
+/**
+ * The operations on a shared inbox's messages: the listing (listSharedInboxMessages), one whole message with its
+ * attachments (getSharedInboxMessage, getSharedInboxMessageAttachment) and the original body.
+ */
+
+const PersonSchema = z.object({ address: z.string(), name: z.string().optional() });
+
+/** The fields every message answer shares (the listing and getSharedInboxMessage), body aside. */
+export const messageHeaderShape = {
+  id: z.string().openapi({ description: "Id of the imported message in this API" }),
+  graph_id: z.string().openapi({ description: "Microsoft Graph immutable id" }),
+  mailbox: z.string().openapi({ description: "The Outlook mailbox it was imported from" }),
+  folder: z.enum(["inbox", "sentitems"]),
+  subject: z.string().nullable(),
+  from: PersonSchema.nullable(),
+  to: z.array(PersonSchema),
+  cc: z.array(PersonSchema),
+  received_at: z.string().nullable(),
+  sent_at: z.string().nullable(),
+  conversation_id: z.string().nullable(),
+  body_preview: z.string().nullable(),
+};
+
+const ImportedMessageSchema = z
+  .object({
+    ...messageHeaderShape,
+    body: z.object({
+      content_type: z.string().nullable().openapi({ description: "`html` or `text`, as Microsoft Graph gave it" }),
+      content: z
+        .string()
+        .nullable()
+        .openapi({
+          description:
+            "A `text` body as stored. Any other body is HTML sanitized for display (scripts, event handlers, " +
+            "forms, iframes, `<base>`, `<meta>`, `<link>` and `javascript:`/`data:` URLs outside images removed; " +
+            'links open with `target="_blank" rel="noopener noreferrer"`). The stored original is served by ' +
+            "getSharedInboxMessageOriginalBody.",
+        }),
+      truncated: z.boolean().openapi({
+        description:
+          "The body shown is not the whole formatted body: it was cut when stored (only mail imported before " +
+          "bodies moved to R2, at MAILBOX_BODY_MAX_CHARS characters), at the sanitizer's bounds (256 KiB of input " +
+          "or output), or its markup cost more than the sanitizer's budget and only its text is shown",
+      }),
+    }),
+    shared_inbox_id: z.string(),
+    bucket_id: z.string(),
+    imported_at: z.string(),
+  })
+  .openapi("ImportedMessage");
+
+export const ImportedMessagesResponseSchema = z.object({
+  messages: z.array(ImportedMessageSchema),
+  next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null at the end" }),
+});
+
+export const ListInboxMessagesQuerySchema = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(50)
+    .openapi({ param: { name: "limit", in: "query" }, description: "Page size, at most 100 (default 50)" }),
+  cursor: z
+    .string()
+    .max(1000)
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" }, description: "`next_cursor` of the previous page" }),
+});
+
+export const InboxMessageParamSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: "id", in: "path" }, description: "Shared inbox id", example: "default" }),
+  message_id: z
+    .string()
+    .min(1)
+    .max(256)
+    .openapi({ param: { name: "message_id", in: "path" }, description: "`id` of the imported message" }),
+});
 
 const AttachmentSchema = z
   .object({
@@ -36,7 +116,9 @@ export const SharedInboxMessageSchema = z
             "with `cid:` images pointing at their attachments' URLs",
         }),
       truncated: z.boolean().openapi({
-        description: "Cut when stored (rows imported before the message store) or at the sanitizer's bound",
+        description:
+          "Not the whole formatted body: cut when stored (rows imported before the message store), at the " +
+          "sanitizer's bounds, or reduced to its text past the sanitizer's budget (the original: original-body)",
       }),
       size: z.number().int().nullable().openapi({ description: "Bytes of the stored original (null: not known)" }),
     }),

@@ -5,11 +5,8 @@ import type { z } from "zod";
 import { getDb } from "@/db/client";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
-import {
-  ConnectOutlookMailboxResponseSchema,
-  ImportedMessagesResponseSchema,
-  MailboxSyncStatusSchema,
-} from "@/schemas/mailboxes";
+import { ConnectOutlookMailboxResponseSchema, MailboxSyncStatusSchema } from "@/schemas/mailboxes";
+import { ImportedMessagesResponseSchema } from "@/schemas/shared-inbox-messages";
 import type { SyncTask } from "@/services/mailboxes/sync/tasks";
 import { saveConnectedTokens } from "@/services/outlook/store";
 import type { FakeMailboxSettings, FakeMailboxSpec } from "../servers/fake-graph/admin";

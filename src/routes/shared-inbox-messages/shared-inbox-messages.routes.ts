@@ -2,11 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { authenticatedErrors, errorResponse, errorResponses, inputErrors, jsonContent } from "@/lib/openapi-helpers";
 import {
   ImportedMessagesResponseSchema,
+  InboxMessageAttachmentParamSchema,
   InboxMessageParamSchema,
   ListInboxMessagesQuerySchema,
-} from "@/schemas/mailboxes";
-import {
-  InboxMessageAttachmentParamSchema,
   RangeHeaderSchema,
   SharedInboxMessageSchema,
 } from "@/schemas/shared-inbox-messages";
