@@ -50,11 +50,7 @@ export async function consumeBatch(batch: MessageBatch<unknown>, env: AppEnv): P
     }
     await Promise.all([...groups.values()].map((group) => forEachConcurrently(group, concurrency.perGroup, handle)));
   }
-  await work
-    .afterBatch?.()
-    .catch((err: unknown) =>
-      logEvent("warn", "queue_after_batch_failed", { queue: batch.queue, error: errorText(err) }),
-    );
+  await work.afterBatch?.();
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
@@ -63,7 +59,7 @@ async function handleMessage(message: Message<unknown>, queue: { policy: QueuePo
   const { policy, work, resend } = queue;
   const body = message.body;
   try {
-    if (policy.deadLetters) await work.giveUp(body, "The work exhausted its queue retries");
+    if (policy.deadLetters) await work.giveUp(body, work.exhaustedReason);
     else await work.run(body);
     message.ack();
     return;
@@ -74,12 +70,7 @@ async function handleMessage(message: Message<unknown>, queue: { policy: QueuePo
       message.ack();
       return;
     }
-    logEvent("warn", work.failureEvent, {
-      ...work.describe(body),
-      attempts: message.attempts,
-      error: err instanceof Error ? err.name : typeof err,
-      message: errorText(err),
-    });
+    work.logFailure(body, err, message.attempts);
     if (message.attempts >= policy.maxRetries && policy.whenExhausted === "give-up") {
       await work.giveUp(body, errorText(err)).catch(() => undefined);
       message.ack();

@@ -18,16 +18,16 @@ export class RetryLater<T> extends Error {
 }
 
 export interface QueueWork<T> {
-  /** The log event of a failed attempt. */
-  failureEvent: string;
+  /** Logs a failed attempt (what to alert on is the work's to say). */
+  logFailure(body: T, err: unknown, attempts: number): void;
+  /** The reason recorded when a dead-letter queue's message is given up. */
+  exhaustedReason: string;
   /** Does the work; a throw is a failed attempt (retried by the queue's policy), RetryLater re-sends. */
   run(body: T): Promise<void>;
   /** The work will not be done (its retries are exhausted, or it reached the dead-letter queue): record that. */
   giveUp(body: T, reason: string): Promise<void>;
-  /** Log fields that identify the work (never secrets). */
-  describe(body: T): Record<string, unknown>;
   /** Messages of one batch that run at once, per group (default: the whole batch at once). */
   concurrency?: { groupOf(body: T): string; perGroup: number };
-  /** Runs after each batch (e.g. a sweep for what a crash left behind); its failure is logged only. */
+  /** Runs after each batch (e.g. a sweep for what a crash left behind); it handles its own failures. */
   afterBatch?(): Promise<void>;
 }

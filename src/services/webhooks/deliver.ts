@@ -133,7 +133,6 @@ export async function deliverAttempt(
   }
 }
 
-/** Sends a batch's attempts: endpoints in parallel, at most `endpointConcurrency` at a time per endpoint. */
 /**
  * The `webhook-deliveries` queue's work (src/entry/queues.ts acknowledges and retries): one message is one
  * attempt, run concurrently across endpoints and at most WEBHOOK_ENDPOINT_CONCURRENCY at a time per
@@ -145,13 +144,16 @@ export function webhookDeliveryWork(env: AppEnv): QueueWork<WebhookDeliveryMessa
   const config = webhookConfig(env);
   const db = getDb(env.DB);
   return {
-    failureEvent: "webhook_delivery_error",
     run: (body) => deliverAttempt(env, db, config, body),
     giveUp: async () => {},
-    describe: (body) => ({ deliveryId: body?.deliveryId }),
+    exhaustedReason: "The delivery message exhausted its queue retries",
+    logFailure: (body, err) =>
+      logEvent("error", "webhook_delivery_error", { deliveryId: body?.deliveryId, error: (err as Error).message }),
     concurrency: { groupOf: (body) => body?.endpointId ?? "", perGroup: config.endpointConcurrency },
     afterBatch: async () => {
-      await dispatchWebhookDeliveries(env, { sweep: true });
+      await dispatchWebhookDeliveries(env, { sweep: true }).catch((err) =>
+        logEvent("warn", "webhook_sweep_failed", { error: (err as Error).message }),
+      );
     },
   };
 }

@@ -39,7 +39,20 @@ const MAX_THROTTLED = 30;
  */
 export function syncTaskWork(env: AppEnv): QueueWork<SyncTask> {
   return {
-    failureEvent: "mailbox_sync_task_failed",
+    exhaustedReason: "The task exhausted its queue retries",
+    logFailure: (task, err, attempts) =>
+      logEvent("warn", "mailbox_sync_task_failed", {
+        orgId: task.orgId,
+        ...(task.kind === "live"
+          ? { runId: task.runId }
+          : task.kind === "purge"
+            ? {}
+            : { executionId: task.executionId }),
+        kind: task.kind,
+        attempts,
+        error: err instanceof Error ? err.name : typeof err,
+        message: errorText(err),
+      }),
     async run(task) {
       try {
         await runTask(env, task);
@@ -51,15 +64,6 @@ export function syncTaskWork(env: AppEnv): QueueWork<SyncTask> {
       }
     },
     giveUp: (task, reason) => giveUp(env, task, reason),
-    describe: (task) => ({
-      orgId: task.orgId,
-      ...(task.kind === "live"
-        ? { runId: task.runId }
-        : task.kind === "purge"
-          ? {}
-          : { executionId: task.executionId }),
-      kind: task.kind,
-    }),
   };
 }
 
