@@ -5,7 +5,7 @@ import type { AppEnv } from "@/lib/types";
 import { attachmentStatements, dropUnclaimedContent, removeMessageContent, storeBatch } from "@/services/message-store";
 import { kickWebhookDeliveries } from "@/services/webhooks";
 import { messageReceivedStatements } from "../message-events";
-import { REFRESH_MESSAGE_ROW } from "../message-row-sql";
+import { insertMessageRows } from "../message-row-sql";
 import type { StoredMessage } from "../sync/import-writer";
 import { jsonChunks } from "../sync/json-chunks";
 import { otherFolder, resolveRemovals } from "./removals";
@@ -33,29 +33,14 @@ import { markStatements, presentIds, type ResyncRound, sweepStatements } from ".
  */
 
 // ?1 org, ?2 mailbox, ?3 execution id of the live run, ?4 now, ?5 rows (JSON)
-const UPSERT = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
-  from_name, to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview,
-  body_content_type, body, body_truncated, body_sanitized, body_sanitized_truncated, body_sanitizer_version,
-  shared_inbox_id, bucket_id, execution_id, imported_at, graph_modified_at, deleted_at, body_store, body_size,
-  has_attachments)
-SELECT j.value ->> '$.uid', ?1, ?2, j.value ->> '$.graph_id', j.value ->> '$.folder', j.value ->> '$.subject',
-  j.value ->> '$.from_address', j.value ->> '$.from_name', j.value ->> '$.to', j.value ->> '$.cc',
-  j.value ->> '$.received_at', j.value ->> '$.sent_at', j.value ->> '$.sort_at', j.value ->> '$.conversation_id',
-  j.value ->> '$.body_preview', j.value ->> '$.body_content_type', j.value ->> '$.body', j.value ->> '$.body_truncated',
-  j.value ->> '$.body_sanitized', j.value ->> '$.body_sanitized_truncated', j.value ->> '$.body_sanitizer_version',
-  m.shared_inbox_id,
-  COALESCE((SELECT b.id FROM inbox_buckets b WHERE b.org_id = ?1 AND b.inbox_id = m.shared_inbox_id), 'default'),
-  ?3, ?4, j.value ->> '$.graph_modified_at', NULL, j.value ->> '$.body_store', j.value ->> '$.body_size',
-  j.value ->> '$.has_attachments'
-FROM json_each(?5) AS j
-JOIN outlook_mailboxes m ON m.org_id = ?1 AND m.email = ?2
-WHERE true
-ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
-  ${REFRESH_MESSAGE_ROW}
-WHERE excluded.graph_modified_at IS NULL OR imported_messages.graph_modified_at IS NULL
+const UPSERT = insertMessageRows(
+  { execution: "?3", importedAt: "?4", rows: "?5" },
+  "true",
+  `excluded.graph_modified_at IS NULL OR imported_messages.graph_modified_at IS NULL
   OR excluded.graph_modified_at > imported_messages.graph_modified_at
   OR (excluded.graph_modified_at = imported_messages.graph_modified_at
-      AND (excluded.folder <> imported_messages.folder OR imported_messages.deleted_at IS NOT NULL))`;
+      AND (excluded.folder <> imported_messages.folder OR imported_messages.deleted_at IS NOT NULL))`,
+);
 
 // ?1 org, ?2 mailbox, ?3 folder, ?4 now, ?5 ids (JSON)
 const REMOVE = `UPDATE imported_messages SET deleted_at = ?4, body = NULL, body_sanitized = NULL, body_preview = NULL

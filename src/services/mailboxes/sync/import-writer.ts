@@ -2,7 +2,7 @@ import type { ImportRow, SyncFolder } from "@/clients/graph/mail";
 import type { AttachmentRecord, StoredBodyColumns } from "@/services/message-store";
 import { attachmentStatements } from "@/services/message-store";
 import { messageReceivedStatements } from "../message-events";
-import { REFRESH_MESSAGE_ROW } from "../message-row-sql";
+import { insertMessageRows } from "../message-row-sql";
 import { jsonChunks } from "./json-chunks";
 
 /**
@@ -55,25 +55,11 @@ const REMOVED_FROM_FOLDER = `EXISTS (SELECT 1 FROM mailbox_sync_items r WHERE r.
  * tombstone older than the page (?7): the message was deleted and is back (restored), so the page's copy
  * revives it, keeping its id. A tombstone newer than the page stays one (the page's copy is stale).
  */
-const INSERT_MESSAGES = `INSERT INTO imported_messages (id, org_id, mailbox, graph_id, folder, subject, from_address,
-  from_name, to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview,
-  body_content_type, body, body_truncated, body_sanitized, body_sanitized_truncated, body_sanitizer_version,
-  shared_inbox_id, bucket_id, execution_id, imported_at, graph_modified_at, body_store, body_size, has_attachments)
-SELECT j.value ->> '$.uid', ?1, ?2, j.value ->> '$.graph_id', j.value ->> '$.folder', j.value ->> '$.subject',
-  j.value ->> '$.from_address', j.value ->> '$.from_name', j.value ->> '$.to', j.value ->> '$.cc',
-  j.value ->> '$.received_at', j.value ->> '$.sent_at', j.value ->> '$.sort_at', j.value ->> '$.conversation_id',
-  j.value ->> '$.body_preview', j.value ->> '$.body_content_type', j.value ->> '$.body', j.value ->> '$.body_truncated',
-  j.value ->> '$.body_sanitized', j.value ->> '$.body_sanitized_truncated', j.value ->> '$.body_sanitizer_version',
-  m.shared_inbox_id,
-  COALESCE((SELECT b.id FROM inbox_buckets b WHERE b.org_id = ?1 AND b.inbox_id = m.shared_inbox_id), 'default'),
-  ?3, ?5, j.value ->> '$.graph_modified_at', j.value ->> '$.body_store', j.value ->> '$.body_size',
-  j.value ->> '$.has_attachments'
-FROM json_each(?6) AS j
-JOIN outlook_mailboxes m ON m.org_id = ?1 AND m.email = ?2
-WHERE ${GUARD} AND NOT ${REMOVED_FROM_FOLDER}
-ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
-  ${REFRESH_MESSAGE_ROW}
-WHERE imported_messages.deleted_at IS NOT NULL AND imported_messages.deleted_at < ?7`;
+const INSERT_MESSAGES = insertMessageRows(
+  { execution: "?3", importedAt: "?5", rows: "?6" },
+  `${GUARD} AND NOT ${REMOVED_FROM_FOLDER}`,
+  "imported_messages.deleted_at IS NOT NULL AND imported_messages.deleted_at < ?7",
+);
 
 /**
  * Import state per message. A failure counts as an attempt once per execution (`attempted_in`), so a
