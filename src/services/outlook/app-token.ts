@@ -115,7 +115,7 @@ async function rememberMissing(
 }
 
 /**
- * Graph refused an app-only request on `mailbox` for lack of permission (401/403). The tenant's grant may
+ * Graph refused an app-only request on one of the tenant's mailboxes for lack of permission (401/403). The tenant's grant may
  * have been revoked since the token was issued, or an application access policy leaves this mailbox out:
  * a fresh token tells. Without the permission, the connection records it as missing (thrown as
  * `app_permission_missing`); with it, only this mailbox is refused (answered as `mailbox_access_denied`).
