@@ -160,16 +160,16 @@ type RoundResult = { html: string; truncated: boolean } | null;
  * One round: parse, walk (iteratively, so a deep tree cannot exhaust the stack), serialize; null when the
  * parse goes past its element budget or the output grows past a multiple of the input (markup that grows
  * that much is mostly what the tree builder made up, and its text serves a reader better than a cut-off
- * tree). Output past `maxOutputChars` is cut (`truncated`), like input past `maxInputChars`. Later rounds read an earlier round's output, which escaping can
- * make longer than the input and parsing can give a few implied elements (`tbody`): they are not cut at
- * the input or output bounds and may visit twice the nodes.
+ * tree). Output past `maxOutputChars` is cut (`truncated`), like input past `maxInputChars`. Later rounds
+ * read an earlier round's output, which escaping can make longer than the input and parsing can give a few
+ * implied elements (`tbody`): they are not cut at the input or output bounds and may visit twice the nodes.
  */
 function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean): RoundResult {
   const { maxDepth, maxParsedElements } = policy.limits;
   const maxInputChars = laterRound ? Number.POSITIVE_INFINITY : policy.limits.maxInputChars;
   const maxNodes = laterRound ? policy.limits.maxNodes * 2 : policy.limits.maxNodes;
-  let truncated = input.length > maxInputChars;
-  const source = truncated ? cutAt(input, maxInputChars) : input;
+  const { source, cut } = boundedInput(input, maxInputChars);
+  let truncated = cut;
   const maxGrowth = laterRound ? Number.POSITIVE_INFINITY : growthBound(source.length);
   const maxOutput = laterRound ? Number.POSITIVE_INFINITY : policy.limits.maxOutputChars;
   const parsed = parseWithinBudget(source, laterRound ? maxParsedElements * 2 : maxParsedElements);
@@ -178,6 +178,11 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
   const stack: Frame[] = [{ nodes: parsed.childNodes, index: 0, target: out, depth: 0, inLink: false }];
   let visited = 0;
   let outputLength = 0;
+  /** Counts `chars` more of output: past the growth bound the round gives up, past the output bound it is cut. */
+  const spend = (chars: number): "ok" | "cut" | "grown" => {
+    outputLength += chars;
+    return outputLength > maxGrowth ? "grown" : outputLength > maxOutput ? "cut" : "ok";
+  };
   while (stack.length > 0) {
     const frame = stack[stack.length - 1] as Frame;
     const node = frame.nodes[frame.index++];
@@ -191,9 +196,9 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
     }
     if (dom.isTextNode(node)) {
       const room = maxOutput - outputLength;
-      outputLength += escapedLength(node.value);
-      if (outputLength > maxGrowth) return null;
-      if (outputLength > maxOutput) {
+      const spent = spend(escapedLength(node.value));
+      if (spent === "grown") return null;
+      if (spent === "cut") {
         truncated = true;
         dom.insertText(frame.target, textWithin(node.value, room));
         break;
@@ -211,9 +216,9 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
       continue;
     }
     const attributes = keptAttributes(node, allowed, policy);
-    outputLength += tagsLength(tag, attributes);
-    if (outputLength > maxGrowth) return null;
-    if (outputLength > maxOutput) {
+    const spent = spend(tagsLength(tag, attributes));
+    if (spent === "grown") return null;
+    if (spent === "cut") {
       truncated = true;
       break;
     }
@@ -229,6 +234,12 @@ function sanitizeOnce(input: string, policy: SanitizePolicy, laterRound: boolean
     });
   }
   return { html: serialize(out), truncated };
+}
+
+/** The input within `maxChars` (whole surrogate pairs), and whether it was cut. */
+function boundedInput(input: string, maxChars: number): { source: string; cut: boolean } {
+  const cut = input.length > maxChars;
+  return { source: cut ? cutAt(input, maxChars) : input, cut };
 }
 
 /** Longest output for an input of `inputChars` characters before its markup counts as made up. */
@@ -259,9 +270,8 @@ export function sanitizeHtml(input: string, policy: SanitizePolicy): SanitizeRes
 
 /** The input's text only (see text-fallback.ts), within the same input and output bounds. */
 function simplified(input: string, policy: SanitizePolicy): SanitizeResult {
-  const cutInput = input.length > policy.limits.maxInputChars;
-  const source = cutInput ? cutAt(input, policy.limits.maxInputChars) : input;
+  const { source, cut } = boundedInput(input, policy.limits.maxInputChars);
   const maxOutput = Math.min(policy.limits.maxOutputChars, growthBound(source.length));
   const text = textFallback(source, maxOutput, policy.limits.maxNodes);
-  return { html: text.html, truncated: cutInput || text.cut, simplified: true };
+  return { html: text.html, truncated: cut || text.cut, simplified: true };
 }

@@ -89,11 +89,8 @@ class TextCollector implements TokenHandler {
       }
     }
     const state = Object.hasOwn(CONTENT_STATE, name) ? CONTENT_STATE[name] : undefined;
-    if (state !== undefined) {
-      if (this.tokenizer && !token.selfClosing) this.tokenizer.state = state;
-      this.skipping = name;
-      this.skipDepth = 1;
-    } else if (SKIPPED.has(name) && !token.selfClosing) {
+    if (state !== undefined && this.tokenizer && !token.selfClosing) this.tokenizer.state = state;
+    if (state !== undefined || (SKIPPED.has(name) && !token.selfClosing)) {
       this.skipping = name;
       this.skipDepth = 1;
     } else if (LINE_BREAKS.has(name)) this.pendingBreak = true;
