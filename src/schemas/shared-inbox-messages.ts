@@ -24,11 +24,21 @@ export const messageHeaderShape = {
   body_preview: z.string().nullable(),
 };
 
+const bodyContentType = z.string().nullable().openapi({ description: "`html` or `text`, as Microsoft Graph gave it" });
+
+const bodyTruncated = z.boolean().openapi({
+  description:
+    "The body shown is not the whole formatted body: it was cut when stored (only mail imported before bodies " +
+    "moved to R2, at MAILBOX_BODY_MAX_CHARS characters), at the sanitizer's bounds (256 KiB of input or output), " +
+    "or its markup cost more than the sanitizer's budget and only its text is shown (the original: " +
+    "getSharedInboxMessageOriginalBody)",
+});
+
 const ImportedMessageSchema = z
   .object({
     ...messageHeaderShape,
     body: z.object({
-      content_type: z.string().nullable().openapi({ description: "`html` or `text`, as Microsoft Graph gave it" }),
+      content_type: bodyContentType,
       content: z
         .string()
         .nullable()
@@ -39,12 +49,7 @@ const ImportedMessageSchema = z
             'links open with `target="_blank" rel="noopener noreferrer"`). The stored original is served by ' +
             "getSharedInboxMessageOriginalBody.",
         }),
-      truncated: z.boolean().openapi({
-        description:
-          "The body shown is not the whole formatted body: it was cut when stored (only mail imported before " +
-          "bodies moved to R2, at MAILBOX_BODY_MAX_CHARS characters), at the sanitizer's bounds (256 KiB of input " +
-          "or output), or its markup cost more than the sanitizer's budget and only its text is shown",
-      }),
+      truncated: bodyTruncated,
     }),
     shared_inbox_id: z.string(),
     bucket_id: z.string(),
@@ -106,7 +111,7 @@ export const SharedInboxMessageSchema = z
   .object({
     ...messageHeaderShape,
     body: z.object({
-      content_type: z.string().nullable().openapi({ description: "`html` or `text`, as Microsoft Graph gave it" }),
+      content_type: bodyContentType,
       content: z
         .string()
         .nullable()
@@ -115,11 +120,7 @@ export const SharedInboxMessageSchema = z
             "The whole body: text as stored, HTML sanitized for display as listSharedInboxMessages serves it, " +
             "with `cid:` images pointing at their attachments' URLs",
         }),
-      truncated: z.boolean().openapi({
-        description:
-          "Not the whole formatted body: cut when stored (rows imported before the message store), at the " +
-          "sanitizer's bounds, or reduced to its text past the sanitizer's budget (the original: original-body)",
-      }),
+      truncated: bodyTruncated,
       size: z.number().int().nullable().openapi({ description: "Bytes of the stored original (null: not known)" }),
     }),
     has_attachments: z.boolean(),
