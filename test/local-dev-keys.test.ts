@@ -76,13 +76,7 @@ describe("the development encryption key on a developer's machine", () => {
   it("is refused in queue work without LOCAL_DEVELOPMENT: the delivery is not signed or sent", async () => {
     const h = webhookHarness(devEnv);
     const org = uniqueOrg("wh");
-    const hook = await localWebhook(h, org);
-    expectBody(
-      await h.api("POST", `${WEBHOOKS}/${hook.id}/test`, { org, baseUrl: LOCALHOST }),
-      202,
-      TestWebhookEventSchema,
-    );
-    await h.drain();
+    const hook = await testEventDelivered(h, org);
     expect(await received(hook.name)).toEqual([]);
     const log = await h.api<{ results: { status: string; last_error: string | null }[] }>(
       "GET",
@@ -100,13 +94,7 @@ describe("the development encryption key on a developer's machine", () => {
   it("works in queue work with LOCAL_DEVELOPMENT=true, as npm start sets it", async () => {
     const h = webhookHarness({ ...devEnv, LOCAL_DEVELOPMENT: "true" });
     const org = uniqueOrg("wh");
-    const hook = await localWebhook(h, org);
-    expectBody(
-      await h.api("POST", `${WEBHOOKS}/${hook.id}/test`, { org, baseUrl: LOCALHOST }),
-      202,
-      TestWebhookEventSchema,
-    );
-    await h.drain();
+    const hook = await testEventDelivered(h, org);
     const [request] = await received(hook.name);
     if (!request) throw new Error("nothing received");
     expect(expectVerified(hook.secret, request).type).toBe("webhook.test");
@@ -120,6 +108,18 @@ describe("the development encryption key on a developer's machine", () => {
     expect(await webhookRowsOf(org)).toEqual([]);
   });
 });
+
+/** A local webhook's test event, sent and its queue work run: what the receiver got tells what the queue did. */
+async function testEventDelivered(h: ReturnType<typeof webhookHarness>, org: string) {
+  const hook = await localWebhook(h, org);
+  expectBody(
+    await h.api("POST", `${WEBHOOKS}/${hook.id}/test`, { org, baseUrl: LOCALHOST }),
+    202,
+    TestWebhookEventSchema,
+  );
+  await h.drain();
+  return hook;
+}
 
 /** A webhook at the loopback receiver, created through localhost (where the development key seals). */
 async function localWebhook(h: ReturnType<typeof webhookHarness>, org: string) {
