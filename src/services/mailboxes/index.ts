@@ -1,14 +1,14 @@
 /**
- * The mailbox feature as the HTTP handlers (and other areas) use it: connecting Outlook mailboxes,
- * their sync (sync/: the lock, the pipeline, the queue consumer, the import) and the imported messages.
+ * The mailbox feature as the HTTP handlers (and other areas) use it: connecting Outlook mailboxes, their
+ * sync (sync/: the lock, the pipeline, the queue consumer, the import), live sync, and what the Microsoft 365
+ * connection has done to a tenant's mailboxes. The imported messages are the inbox-messages feature's.
  */
 
-export { ensureAllLive, getMailboxLiveSync, resumeTenantLive } from "./live/live";
+export { ensureAllLive, getMailboxLiveSync } from "./live/live";
 export { receiveNotifications, validationEcho } from "./live/notifications";
 export {
   connectOutlookMailbox,
   disconnectOutlookMailbox,
-  disconnectTenantMailboxes,
   getConnectedOutlookEmails,
   moveMailboxDataStatements,
 } from "./mailboxes";

@@ -11,7 +11,6 @@ export { isAttachmentId, mailboxPrefix, messagePrefix, orgPrefix } from "./keys"
 export {
   isHtmlBody,
   MAIL_SANITIZER_VERSION,
-  type StoredSanitizedBody,
   sanitizeForStorage,
   sanitizeMailBody,
   servedBody,
