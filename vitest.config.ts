@@ -26,7 +26,14 @@ export default defineConfig(async () => {
 
   return {
     // The bundle's module substitutes too (wrangler.toml [alias]), so what is tested is what deploys.
-    resolve: { alias: [{ find: "@", replacement: path.join(__dirname, "src") }, ...wranglerBundleAliases(__dirname)] },
+    resolve: {
+      alias: [
+        // Tests live beside their feature (src/features/<room>/test/) and share test/helpers through @test.
+        { find: "@test", replacement: path.join(__dirname, "test") },
+        { find: "@", replacement: path.join(__dirname, "src") },
+        ...wranglerBundleAliases(__dirname),
+      ],
+    },
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
@@ -52,7 +59,7 @@ export default defineConfig(async () => {
     ],
     test: {
       setupFiles: ["./test/setup/apply-migrations.ts"],
-      include: ["test/**/*.test.ts"],
+      include: ["test/**/*.test.ts", "src/**/*.test.ts"],
       reporters: ["default", "./test/reporters/summary.ts"],
     },
   };

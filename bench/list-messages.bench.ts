@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { getDb } from "@/db/client";
+import { sanitizeForStorage } from "@/db/message-store";
 import { importedMessages } from "@/db/schema";
-import { ImportedMessagesResponseSchema } from "@/schemas/shared-inbox-messages";
-import { sanitizeForStorage } from "@/services/message-store";
+import { ImportedMessagesResponseSchema } from "@/features/shared-inbox-messages/shared-inbox-messages.schemas";
 import { call, expectBody, uniqueOrg } from "../test/helpers/api";
 
 /**

@@ -6,12 +6,12 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
+import { runLiveTask } from "@/features/mailboxes/live/run";
+import type { LiveState } from "@/features/mailboxes/live/state";
+import { lockStub } from "@/features/mailboxes/sync/sync-lock";
 import worker from "@/index";
 import { appConfig } from "@/lib/config";
 import type { AppEnv } from "@/lib/types";
-import { runLiveTask } from "@/services/mailboxes/live/run";
-import type { LiveState } from "@/services/mailboxes/live/state";
-import { lockStub } from "@/services/mailboxes/sync/sync-lock";
 import { call, uniqueOrg } from "../test/helpers/api";
 import { startGraphRelay } from "../test/helpers/graph-relay";
 import { grantAdminConsent, PUBLIC_BASE_URL } from "../test/helpers/live-harness";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
+import { ConnectOutlookMailboxResponseSchema, MailboxSyncStatusSchema } from "@/features/mailboxes/mailboxes.schemas";
 import type { AppEnv } from "@/lib/types";
-import { ConnectOutlookMailboxResponseSchema, MailboxSyncStatusSchema } from "@/schemas/mailboxes";
 import { call, expectBody, uniqueOrg } from "../test/helpers/api";
 import {
   CapturingQueue,

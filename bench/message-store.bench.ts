@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
+import { orgPrefix } from "@/db/message-store";
+import { MailboxSyncStatusSchema } from "@/features/mailboxes/mailboxes.schemas";
 import type { AppEnv } from "@/lib/types";
-import { MailboxSyncStatusSchema } from "@/schemas/mailboxes";
-import { orgPrefix } from "@/services/message-store";
 import { call, uniqueOrg } from "../test/helpers/api";
 import {
   ADMIN,

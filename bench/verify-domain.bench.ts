@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { createDohResolver } from "@/clients/dns";
-import { DomainSettingSchema } from "@/schemas/domains";
+import { DomainSettingSchema } from "@/features/domains/domains.schemas";
 import { call, uniqueOrg } from "../test/helpers/api";
 
 /**

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { getDb } from "@/db/client";
+import { dispatchWebhookDeliveries } from "@/features/webhooks/dispatch";
+import { eventStatements } from "@/features/webhooks/outbox";
 import type { AppEnv } from "@/lib/types";
-import { dispatchWebhookDeliveries } from "@/services/webhooks/dispatch";
-import { eventStatements } from "@/services/webhooks/outbox";
 import { uniqueOrg } from "../test/helpers/api";
 import { deliverBatch, RECEIVER, received, webhookHarness } from "../test/helpers/webhook-harness";
 

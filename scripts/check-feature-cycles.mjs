@@ -1,4 +1,4 @@
-// Features (src/services/<feature>/) depend on each other one way only: no feature reaches back, directly or
+// Features (src/features/<feature>/) depend on each other one way only: no feature reaches back, directly or
 // through others, into a feature that depends on it. dependency-cruiser's own cycle rule sees modules, and a
 // folder cycle need not be a module cycle (a1 -> B's index -> b1 -> A's index -> a2), so this check folds the
 // module graph dependency-cruiser computes into a graph of features and fails on any cycle in it.
@@ -14,7 +14,7 @@ const json = execFileSync(process.execPath, args, {
   encoding: "utf8",
   maxBuffer: 1 << 28,
 });
-const featureOf = (file) => /^src\/services\/([^/]+)\//.exec(file)?.[1];
+const featureOf = (file) => /^src\/features\/([^/]+)\//.exec(file)?.[1];
 
 /** feature -> feature -> one module edge that makes it (for the message). */
 const edges = new Map();
@@ -52,8 +52,8 @@ const problems = cycles().map((cycle) => {
   return `${[...cycle, cycle[0]].join(" -> ")}\n    ${steps.join("\n    ")}`;
 });
 if (problems.length > 0) {
-  console.error(`features: the features of src/services depend on each other in a cycle:\n- ${problems.join("\n- ")}`);
+  console.error(`features: the features of src/features depend on each other in a cycle:\n- ${problems.join("\n- ")}`);
   process.exit(1);
 }
 const count = [...edges.values()].reduce((sum, targets) => sum + targets.size, 0);
-console.log(`features: ${count} dependencies between the features of src/services, no cycle`);
+console.log(`features: ${count} dependencies between the features of src/features, no cycle`);

@@ -10,7 +10,7 @@ const root = path.join(import.meta.dirname, "..");
 const FORBIDDEN_AT_STARTUP = [
   /^src\/app\.ts$/,
   /^src\/lib\/config\.ts$/,
-  /^src\/routes\//,
+  /^src\/features\/[^/]+\/[^/]+\.(routes|router|handlers|schemas)\.ts$/,
   /node_modules\/(zod|@hono\/zod-openapi|drizzle-orm|parse5|hono)\//,
 ];
 

@@ -1,18 +1,20 @@
+import { domainSettings } from "@/features/domains";
+import domains from "@/features/domains/domains.router";
+import emailAddresses from "@/features/email-addresses/email-addresses.router";
+import inboxBuckets from "@/features/inbox-buckets/inbox-buckets.router";
+import { tenantMailboxes } from "@/features/mailboxes";
+import mailboxes from "@/features/mailboxes/mailboxes.router";
+import { createOutlookRouter } from "@/features/outlook/outlook.router";
+import { createSettingsRouter } from "@/features/settings/settings.router";
+import sharedInboxMessages from "@/features/shared-inbox-messages/shared-inbox-messages.router";
+import sharedInboxes from "@/features/shared-inboxes/shared-inboxes.router";
+import webhooks from "@/features/webhooks/webhooks.router";
 import { configureOpenAPI, DOCS_BUNDLE_PATH } from "@/lib/configure-openapi";
 import { createApp } from "@/lib/create-app";
 import { requireAuth } from "@/middlewares/auth";
 import { corsForAllowedOrigins } from "@/middlewares/cors";
 import { markRequestHost } from "@/middlewares/local-dev-keys";
 import { securityHeaders } from "@/middlewares/security-headers";
-import domains from "@/routes/domains/domains.index";
-import emailAddresses from "@/routes/email-addresses/email-addresses.index";
-import inboxBuckets from "@/routes/inbox-buckets/inbox-buckets.index";
-import mailboxes from "@/routes/mailboxes/mailboxes.index";
-import outlook from "@/routes/outlook/outlook.index";
-import settings from "@/routes/settings/settings.index";
-import sharedInboxMessages from "@/routes/shared-inbox-messages/shared-inbox-messages.index";
-import sharedInboxes from "@/routes/shared-inboxes/shared-inboxes.index";
-import webhooks from "@/routes/webhooks/webhooks.index";
 
 // This module and what it imports run on the first request, not at startup: src/index.ts `import()`s it
 // to keep startup CPU low. Importing it statically from a module that startup runs undoes that.
@@ -46,8 +48,9 @@ const routers = [
   sharedInboxes,
   inboxBuckets,
   domains,
-  settings,
-  outlook,
+  // The two features that reach back into a feature depending on them get its side here, the composition root.
+  createSettingsRouter(domainSettings),
+  createOutlookRouter(tenantMailboxes),
   mailboxes,
   sharedInboxMessages,
   webhooks,

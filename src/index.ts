@@ -1,7 +1,7 @@
 import type { AppEnv, AppOpenAPI } from "./lib/types";
 
 // The one static import: a Durable Object class must be exported at startup.
-export { MailboxSyncLock } from "@/services/mailboxes/sync/sync-lock";
+export { MailboxSyncLock } from "@/features/mailboxes/sync/sync-lock";
 
 /*
  * Startup (module load, the CPU `wrangler check startup` profiles) does as little as it can: the app and

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { EmailAddressResponseSchema } from "@/schemas/email-addresses";
-import { SettingSchema } from "@/schemas/settings";
-import { SharedInboxResponseSchema } from "@/schemas/shared-inboxes";
+import { EmailAddressResponseSchema } from "@/features/email-addresses/email-addresses.schemas";
+import { SettingSchema } from "@/features/settings/settings.schemas";
+import { SharedInboxResponseSchema } from "@/features/shared-inboxes/shared-inboxes.schemas";
 import { type ApiResponse, call, expectBody, expectError, uniqueOrg } from "./helpers/api";
 
 /**

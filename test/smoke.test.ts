@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EmailAddressResponseSchema } from "@/schemas/email-addresses";
+import { EmailAddressResponseSchema } from "@/features/email-addresses/email-addresses.schemas";
 import { call, expectBody, uniqueOrg } from "./helpers/api";
 
 describe("smoke", () => {

@@ -7,17 +7,17 @@ import type { AppEnv } from "@/lib/types";
  */
 const JOBS: Record<string, (env: AppEnv, at: Date) => Promise<unknown>> = {
   /** Re-checks the custom domains that are due. */
-  domainRecheck: async (env, at) => (await import("@/services/domains/recheck")).recheckDueDomains(env, at),
+  domainRecheck: async (env, at) => (await import("@/features/domains/recheck")).recheckDueDomains(env, at),
   /** Removes expired Microsoft 365 OAuth states and attempts. */
-  oauthCleanup: async (env, at) => (await import("@/services/outlook/cleanup")).cleanupOAuthState(env, at),
+  oauthCleanup: async (env, at) => (await import("@/features/outlook/cleanup")).cleanupOAuthState(env, at),
   /** Every connected mailbox has its live sync schedule (idempotent; starts mailboxes connected before it). */
-  liveSchedules: async (env) => (await import("@/services/mailboxes")).ensureAllLive(env),
+  liveSchedules: async (env) => (await import("@/features/mailboxes")).ensureAllLive(env),
   /** Webhook deliveries a crash left undispatched; old delivery log rows removed. */
-  webhookSweep: async (env, at) => (await import("@/services/webhooks/maintenance")).sweepWebhookOutbox(env, at),
+  webhookSweep: async (env, at) => (await import("@/features/webhooks/maintenance")).sweepWebhookOutbox(env, at),
   /** Bodies still in D1 (imported before the message store) move to R2, MESSAGE_STORE_BACKFILL_BATCH per run. */
-  bodyBackfill: async (env) => (await import("@/services/message-store")).backfillLegacyBodies(env),
+  bodyBackfill: async (env) => (await import("@/db/message-store")).backfillLegacyBodies(env),
   /** Signatures an earlier sanitizer stored are sanitized again, a bounded batch per run. */
-  signatureRefresh: async (env) => (await import("@/services/settings/signature-refresh")).refreshStoredSignatures(env),
+  signatureRefresh: async (env) => (await import("@/features/settings/signature-refresh")).refreshStoredSignatures(env),
 };
 
 export function runScheduledJobs(env: AppEnv, at: Date, ctx: ExecutionContext) {

@@ -21,12 +21,12 @@ const WORK: Record<QueueName, (env: AppEnv) => Promise<LoadedWork>> = {
 };
 
 async function syncTasks(env: AppEnv): Promise<LoadedWork> {
-  const { syncTaskWork } = await import("@/services/mailboxes/sync/queue-consumer");
+  const { syncTaskWork } = await import("@/features/mailboxes/sync/queue-consumer");
   return { work: syncTaskWork(env), resend: env.MAILBOX_SYNC_QUEUE };
 }
 
 async function webhookDeliveries(env: AppEnv): Promise<LoadedWork> {
-  const { webhookDeliveryWork } = await import("@/services/webhooks/deliver");
+  const { webhookDeliveryWork } = await import("@/features/webhooks/deliver");
   return { work: webhookDeliveryWork(env) };
 }
 

@@ -1,4 +1,5 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { Services } from "./services";
 
 /** Bindings from wrangler.toml plus the optional secrets that are never declared there. */
 export type AppEnv = CloudflareBindings & {
@@ -24,6 +25,8 @@ export interface AppBindings {
   Variables: {
     requestId: string;
     auth: AuthContext;
+    /** What the handlers hand to the services (src/lib/services.ts), set before every route. */
+    services: Services;
   };
 }
 

@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
+import { authenticate } from "@/features/auth/authenticate";
 import type { AppBindings } from "@/lib/types";
-import { authenticate } from "@/services/auth/authenticate";
 
 /** Requires a valid bearer token and puts the caller's org and user on the context. */
 export const requireAuth = createMiddleware<AppBindings>(async (c, next) => {

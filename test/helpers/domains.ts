@@ -2,10 +2,10 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { z } from "zod";
+import { DomainSettingSchema } from "@/features/domains/domains.schemas";
+import { SettingsResponseSchema } from "@/features/settings/settings.schemas";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
-import { DomainSettingSchema } from "@/schemas/domains";
-import { SettingsResponseSchema } from "@/schemas/settings";
 import { type ApiResponse, call, expectBody } from "./api";
 
 /** Helpers of the custom-domain tests (test/domains-*.test.ts), which run against real DNS (dnsdist DoH -> nsd). */

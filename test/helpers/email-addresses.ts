@@ -1,6 +1,9 @@
 import { z } from "zod";
-import { type EmailAddressResponse, EmailAddressResponseSchema } from "@/schemas/email-addresses";
-import { SharedInboxResponseSchema } from "@/schemas/shared-inboxes";
+import {
+  type EmailAddressResponse,
+  EmailAddressResponseSchema,
+} from "@/features/email-addresses/email-addresses.schemas";
+import { SharedInboxResponseSchema } from "@/features/shared-inboxes/shared-inboxes.schemas";
 import { call, expectBody } from "./api";
 
 /** Calls of the email-address API for test/email-addresses-*.test.ts; each checks the body against the schema. */

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { MailboxLiveSyncSchema } from "@/features/mailboxes/mailboxes.schemas";
+import { lockStub } from "@/features/mailboxes/sync/sync-lock";
 import type { AppEnv } from "@/lib/types";
-import { MailboxLiveSyncSchema } from "@/schemas/mailboxes";
-import { lockStub } from "@/services/mailboxes/sync/sync-lock";
 import { type CallOptions, call, expectBody } from "./api";
 import { setAppRoles } from "./identity-consent";
 import { allMessages, setGraphTenant } from "./mailbox-harness";

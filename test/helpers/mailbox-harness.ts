@@ -3,12 +3,12 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { z } from "zod";
 import { getDb } from "@/db/client";
+import { ConnectOutlookMailboxResponseSchema, MailboxSyncStatusSchema } from "@/features/mailboxes/mailboxes.schemas";
+import type { SyncTask } from "@/features/mailboxes/sync/tasks";
+import { saveConnectedTokens } from "@/features/outlook/store";
+import { ImportedMessagesResponseSchema } from "@/features/shared-inbox-messages/shared-inbox-messages.schemas";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
-import { ConnectOutlookMailboxResponseSchema, MailboxSyncStatusSchema } from "@/schemas/mailboxes";
-import { ImportedMessagesResponseSchema } from "@/schemas/shared-inbox-messages";
-import type { SyncTask } from "@/services/mailboxes/sync/tasks";
-import { saveConnectedTokens } from "@/services/outlook/store";
 import type { FakeMailboxSettings, FakeMailboxSpec } from "../servers/fake-graph/admin";
 import { type CallOptions, call, expectBody } from "./api";
 

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { getDb } from "@/db/client";
+import { orgPrefix } from "@/db/message-store/keys";
 import { importedMessages } from "@/db/schema";
-import { SharedInboxMessageSchema } from "@/schemas/shared-inbox-messages";
-import { orgPrefix } from "@/services/message-store/keys";
+import { SharedInboxMessageSchema } from "@/features/shared-inbox-messages/shared-inbox-messages.schemas";
 import { type ApiResponse, expectBody } from "./api";
 import { connectedMailbox, type MailboxSpec } from "./fixtures";
 import { ADMIN, type Api, connect, harness } from "./mailbox-harness";

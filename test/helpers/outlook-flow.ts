@@ -1,13 +1,13 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { AppEnv } from "@/lib/types";
+import { OutlookTokenUnavailableError } from "@/features/outlook";
 import {
   ConnectOutlookResponseSchema,
   OAuthCallbackResponseSchema,
   OutlookConnectionErrorSchema,
   OutlookConnectionsResponseSchema,
-} from "@/schemas/outlook";
-import { OutlookTokenUnavailableError } from "@/services/outlook";
+} from "@/features/outlook/outlook.schemas";
+import type { AppEnv } from "@/lib/types";
 import { type ApiResponse, type CallOptions, call, expectBody } from "./api";
 
 /**

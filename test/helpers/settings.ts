@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { type SettingRow, settings } from "@/db/schema";
-import { type Setting, SettingSchema } from "@/schemas/settings";
+import { type Setting, SettingSchema } from "@/features/settings/settings.schemas";
 import { call, expectBody } from "./api";
 
 /** Calls of the legacy settings API for test/settings-*.test.ts. */

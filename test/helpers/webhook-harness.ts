@@ -1,10 +1,14 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import type { WebhookDeliveryMessage } from "@/features/webhooks/dispatch";
+import {
+  WebhookDeliveryListSchema,
+  WebhookSchema,
+  WebhookWithSecretSchema,
+} from "@/features/webhooks/webhooks.schemas";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
-import { WebhookDeliveryListSchema, WebhookSchema, WebhookWithSecretSchema } from "@/schemas/webhooks";
-import type { WebhookDeliveryMessage } from "@/services/webhooks/dispatch";
 import { type CallOptions, call, expectBody } from "./api";
 import type { RecordedRequest } from "./webhook-verify";
 

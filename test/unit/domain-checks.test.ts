@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { DnsRecord, DnsRecordType, DnsResolver, LookupResult } from "@/clients/dns";
-import { checkNameServers } from "@/services/domains/check-name-servers";
-import { checkDomainRecords, doubledZoneNames, overallStatus } from "@/services/domains/check-records";
-import { mergedSpf } from "@/services/domains/checks";
-import { type DomainConfig, domainConfig } from "@/services/domains/config";
-import { ResolverUnreachableError } from "@/services/domains/errors";
-import { expectedRecords } from "@/services/domains/records";
-import { nextCheckAt } from "@/services/domains/state";
+import { checkNameServers } from "@/features/domains/check-name-servers";
+import { checkDomainRecords, doubledZoneNames, overallStatus } from "@/features/domains/check-records";
+import { mergedSpf } from "@/features/domains/checks";
+import { type DomainConfig, domainConfig } from "@/features/domains/config";
+import { ResolverUnreachableError } from "@/features/domains/errors";
+import { expectedRecords } from "@/features/domains/records";
+import { nextCheckAt } from "@/features/domains/state";
 import { parseCustomDomain } from "@/shared/domain-names";
 
 const config: DomainConfig = domainConfig({});

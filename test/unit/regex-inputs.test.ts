@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { canonicalName, type DnsResolver, type LookupResult } from "@/clients/dns";
+import { checkDomainRecords } from "@/features/domains/check-records";
+import { domainConfig } from "@/features/domains/config";
+import { expectedRecords } from "@/features/domains/records";
+import { SettingSchema } from "@/features/settings/settings.schemas";
 import { redactQueryParams } from "@/lib/errors";
-import { SettingSchema } from "@/schemas/settings";
-import { checkDomainRecords } from "@/services/domains/check-records";
-import { domainConfig } from "@/services/domains/config";
-import { expectedRecords } from "@/services/domains/records";
 import { DURATION_MAX_LENGTH, parseDuplicateWindow } from "@/shared/validation";
 import { call, expectBody, expectError, uniqueOrg } from "../helpers/api";
 

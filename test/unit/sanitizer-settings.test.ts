@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { settings } from "@/db/schema";
-import { SettingSchema } from "@/schemas/settings";
+import { SettingSchema } from "@/features/settings/settings.schemas";
 import { call, expectBody, expectError, uniqueOrg } from "../helpers/api";
 
 /**

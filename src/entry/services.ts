@@ -1,0 +1,30 @@
+import { getDb } from "@/db/client";
+import { appConfig } from "@/lib/config";
+import type { Services } from "@/lib/services";
+import { tokenEncryptionKeys } from "@/lib/token-keys";
+import type { AppEnv } from "@/lib/types";
+
+const built = new WeakMap<object, Services>();
+
+/**
+ * The features' dependencies (src/lib/services.ts) for an env, built once per env object: an isolate's env
+ * is one object, a request's host-marked view (src/middlewares/local-dev-keys.ts) another, so the
+ * development-key rule still sees whether a request reached localhost. The only place that reads bindings.
+ */
+export function servicesFor(env: AppEnv): Services {
+  let services = built.get(env);
+  if (!services) {
+    services = {
+      db: getDb(env.DB),
+      d1: env.DB,
+      config: appConfig(env),
+      tokenKeys: () => tokenEncryptionKeys(env),
+      messageContent: env.MESSAGE_STORE,
+      queues: { mailboxSync: env.MAILBOX_SYNC_QUEUE, webhookDeliveries: env.WEBHOOK_DELIVERY_QUEUE },
+      mailboxObjects: env.MAILBOX_SYNC_LOCK,
+      now: () => new Date(),
+    };
+    built.set(env, services);
+  }
+  return services;
+}

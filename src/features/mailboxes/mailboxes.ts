@@ -1,0 +1,305 @@
+import { and, eq, sql } from "drizzle-orm";
+import { GraphError, GraphThrottledError } from "@/clients/graph/client";
+import { graphClient, mailboxPath } from "@/clients/graph/mail";
+import { type Database, getDb, isUniqueViolation, nowIso } from "@/db/client";
+import {
+  emailAddresses,
+  importedMessages,
+  type MailboxSyncTimeframe,
+  type OutlookMailboxRow,
+  outlookMailboxes,
+} from "@/db/schema";
+import {
+  assertSharedInboxExists,
+  deleteAddressStatements,
+  findEmailAddress,
+  toEmailAddressResponse,
+} from "@/features/email-addresses";
+import { getAccessToken, listConnections, OutlookTokenUnavailableError, outlookConfig } from "@/features/outlook";
+import { eventStatements, kickWebhookDeliveries } from "@/features/webhooks";
+import { ApiError, conflict, forbidden, notFound, unauthorized } from "@/lib/errors";
+import { logEvent } from "@/lib/log";
+import type { AppEnv } from "@/lib/types";
+import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
+import { startLive, stopLive } from "./live/live";
+import { findMailbox } from "./mailbox-store";
+import { purgeAfterDisconnect } from "./purge";
+import { cancelRunningSync, startMailboxSync } from "./sync/pipeline";
+
+export function toConnectedOutlookEmail(row: OutlookMailboxRow) {
+  return {
+    outlook_email: row.email,
+    tenant_id: row.tenantId,
+    provider: row.provider,
+    connected_at: row.connectedAt,
+    ...(row.connectedByUserId != null && { connected_by_user_id: row.connectedByUserId }),
+  };
+}
+
+/** getConnectedOutlookEmails: the org's mailbox mappings, oldest first. */
+export async function getConnectedOutlookEmails(env: AppEnv, orgId: string) {
+  const rows = await getDb(env.DB)
+    .select()
+    .from(outlookMailboxes)
+    .where(eq(outlookMailboxes.orgId, orgId))
+    .orderBy(outlookMailboxes.connectedAt, sql`rowid`)
+    .all();
+  const outlookEmails = rows.map(toConnectedOutlookEmail);
+  return { outlook_emails: outlookEmails, count: outlookEmails.length };
+}
+
+/** What a tenant admin must do so the connecting account can use a shared mailbox. */
+const ACCESS_HINT =
+  "A tenant admin must give the Microsoft 365 account that connected the tenant Full Access to this mailbox " +
+  "(Exchange admin center, or Add-MailboxPermission -AccessRights FullAccess) and consent to the delegated " +
+  "permissions Mail.ReadWrite.Shared and Mail.Send.Shared";
+
+/**
+ * Finds the org's connected tenant that can open the mailbox (`GET /users/{email}/mailFolders/inbox`),
+ * trying each connected tenant in turn. 401 when no tenant has a usable token, 403 when none grants access.
+ */
+async function tenantWithAccess(env: AppEnv, orgId: string, email: string): Promise<string> {
+  const db = getDb(env.DB);
+  const connections = (await listConnections(db, orgId)).filter((c) => c.status === "connected");
+  if (connections.length === 0) {
+    throw unauthorized("The organization has no usable Microsoft 365 connection: connect a tenant first");
+  }
+  const config = outlookConfig(env);
+  let usable = 0;
+  let restDisabled = false;
+  for (const connection of connections) {
+    let token: string;
+    try {
+      token = await getAccessToken(env, orgId, connection.tenantId);
+    } catch (err) {
+      if (err instanceof OutlookTokenUnavailableError) continue;
+      throw err;
+    }
+    usable++;
+    const client = graphClient(config.graphBaseUrl, token, orgId, email);
+    try {
+      await client.get(client.url(`${mailboxPath(email)}/mailFolders/inbox`, { $select: "id" }));
+      return connection.tenantId;
+    } catch (err) {
+      if (err instanceof GraphThrottledError) {
+        throw new ApiError(503, "Microsoft Graph is throttling requests for this mailbox; retry later");
+      }
+      // No access through this tenant: try the next one.
+      if (
+        err instanceof GraphError &&
+        ([401, 403, 404].includes(err.status) || err.code === "MailboxNotEnabledForRESTAPI")
+      ) {
+        if (err.code === "MailboxNotEnabledForRESTAPI") restDisabled = true;
+        continue;
+      }
+      if (err instanceof GraphError)
+        throw new ApiError(503, `Microsoft Graph could not check the mailbox (${err.code})`);
+      throw new ApiError(503, "Microsoft Graph could not be reached to check the mailbox; retry later");
+    }
+  }
+  if (usable === 0) {
+    throw unauthorized("No Microsoft 365 connection of the organization has a usable token: reconnect the tenant");
+  }
+  const rest = restDisabled
+    ? " The mailbox must also be enabled for REST API access (MailboxNotEnabledForRESTAPI)."
+    : "";
+  throw forbidden(`No connected Microsoft 365 tenant can access mailbox '${email}'. ${ACCESS_HINT}.${rest}`);
+}
+
+/** The org's email address entity of a connected mailbox, linked to its inbox (created or reused). */
+function upsertAddress(
+  db: Database,
+  orgId: string,
+  userId: string | undefined,
+  email: string,
+  inboxId: string,
+  now: string,
+) {
+  return db
+    .insert(emailAddresses)
+    .values({
+      id: crypto.randomUUID(),
+      orgId,
+      address: email,
+      sharedInboxId: inboxId,
+      createdAt: now,
+      updatedAt: now,
+      createdBy: userId ?? null,
+      updatedBy: userId ?? null,
+    })
+    .onConflictDoUpdate({
+      target: [emailAddresses.orgId, emailAddresses.address],
+      set: { sharedInboxId: inboxId, updatedAt: now, updatedBy: userId ?? null },
+    })
+    .returning();
+}
+
+/**
+ * Connects a mailbox: checks access with Graph, then in one batch links the org's email address entity
+ * (reused when it exists) to the inbox and stores the mapping, with `mailbox.connected` (outbox). With a
+ * timeframe a sync starts as well.
+ */
+export async function connectOutlookMailbox(
+  env: AppEnv,
+  orgId: string,
+  userId: string | undefined,
+  input: { email: string; sharedInboxId?: string; timeframe?: MailboxSyncTimeframe },
+) {
+  const db = getDb(env.DB);
+  const email = input.email;
+  const inboxId = input.sharedInboxId ?? DEFAULT_INBOX_ID;
+  await assertSharedInboxExists(db, orgId, inboxId, "shared_inbox_id");
+  const alreadyConnected = () => conflict(`Mailbox '${email}' is already connected in this organization`);
+  if (await findMailbox(db, orgId, email)) throw alreadyConnected();
+  const tenantId = await tenantWithAccess(env, orgId, email);
+  const now = nowIso();
+  try {
+    const [[address]] = await db.batch([
+      upsertAddress(db, orgId, userId, email, inboxId, now),
+      db.insert(outlookMailboxes).values({
+        orgId,
+        email,
+        tenantId,
+        provider: "outlook",
+        sharedInboxId: inboxId,
+        connectedAt: now,
+        connectedByUserId: userId ?? null,
+      }),
+      ...eventStatements(db, {
+        orgId,
+        type: "mailbox.connected",
+        data: { mailbox: email, tenant_id: tenantId, shared_inbox_id: inboxId },
+      }),
+    ]);
+    if (!address) throw new Error("upserted email address was not returned");
+    logEvent("info", "outlook_mailbox_connected", { orgId, tenantId });
+    await kickWebhookDeliveries(env, orgId);
+    // Live from now on (never throws: should the Durable Object be unreachable, the hourly schedule starts it).
+    await startLive(env, orgId, email, tenantId);
+    if (input.timeframe) await startMailboxSync(env, orgId, email, input.timeframe);
+    return {
+      email_address: toEmailAddressResponse(address),
+      outlook_email: email,
+      tenant_id: tenantId,
+      provider: "outlook" as const,
+    };
+  } catch (err) {
+    if (isUniqueViolation(err)) throw alreadyConnected();
+    throw err;
+  }
+}
+
+/**
+ * Disconnects a mailbox: the mapping and the email address entity go (one batch; a primary address
+ * hands the role to the oldest remaining active one), a running sync ends CANCELLED and the mailbox's
+ * Graph subscriptions are deleted. Imported messages stay, unless `deleteImportedMail`: then, once
+ * nothing writes for the mailbox any more, its messages, attachment rows and objects are deleted
+ * (purge.ts; D1 rows first).
+ */
+export async function disconnectOutlookMailbox(
+  env: AppEnv,
+  orgId: string,
+  email: string,
+  options: { deleteImportedMail?: boolean } = {},
+): Promise<OutlookMailboxRow> {
+  const db = getDb(env.DB);
+  const mailbox = await findMailbox(db, orgId, email);
+  if (!mailbox) throw notFound(`No Outlook mapping for '${email}' in this organization`);
+  const address = await findEmailAddress(db, orgId, email);
+  const mapping = and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.email, email));
+  const [deleted] = await db.batch([
+    db.delete(outlookMailboxes).where(mapping).returning({ email: outlookMailboxes.email }),
+    ...eventStatements(db, {
+      orgId,
+      type: "mailbox.disconnected",
+      data: { mailbox: email, tenant_id: mailbox.tenantId },
+    }),
+    ...(address ? deleteAddressStatements(db, orgId, address.id) : []),
+  ]);
+  if (deleted.length === 0) throw notFound(`No Outlook mapping for '${email}' in this organization`);
+  await cancelRunningSync(env, orgId, email);
+  // Live sync stops: its state goes (late notifications and runs find nothing) and its subscriptions too.
+  await stopLive(env, orgId, email);
+  await deleteSubscriptions(env, mailbox).catch((err) =>
+    logEvent("warn", "outlook_subscription_cleanup_failed", {
+      orgId,
+      message: err instanceof Error ? err.message.slice(0, 300) : String(err),
+    }),
+  );
+  logEvent("info", "outlook_mailbox_disconnected", { orgId, tenantId: mailbox.tenantId });
+  await kickWebhookDeliveries(env, orgId);
+  if (options.deleteImportedMail) await purgeAfterDisconnect(env, orgId, email);
+  return mailbox;
+}
+
+/** Deletes the Graph subscriptions whose resource is this mailbox (`GET /subscriptions`, then DELETE each). */
+async function deleteSubscriptions(env: AppEnv, mailbox: OutlookMailboxRow) {
+  const config = outlookConfig(env);
+  let token: string;
+  try {
+    token = await getAccessToken(env, mailbox.orgId, mailbox.tenantId);
+  } catch (err) {
+    if (err instanceof OutlookTokenUnavailableError) return; // nothing can be done without a token
+    throw err;
+  }
+  const client = graphClient(config.graphBaseUrl, token, mailbox.orgId, mailbox.email);
+  const prefix = `users/${mailbox.email}/`;
+  const ids: string[] = [];
+  let link: string | undefined = client.url("/subscriptions");
+  for (let pages = 0; link && pages < 20; pages++) {
+    const page: Awaited<ReturnType<typeof client.page<{ id: string; resource?: string }>>> = await client.page<{
+      id: string;
+      resource?: string;
+    }>(link, 100);
+    for (const s of page.value) {
+      const resource = (s.resource ?? "").replace(/^\//, "").toLowerCase();
+      if (resource.startsWith(prefix) || resource === prefix.slice(0, -1)) ids.push(s.id);
+    }
+    link = page.nextLink;
+  }
+  await Promise.all(ids.map((id) => client.request("DELETE", client.url(`/subscriptions/${encodeURIComponent(id)}`))));
+}
+
+/**
+ * For disconnectOutlook (tenant): disconnects every mailbox connected through the tenant as
+ * disconnectOutlookMailbox does, and answers their shared inboxes (for `affected_shared_inboxes`).
+ * Call it before the connection is deleted, so the subscriptions can still be deleted with its token.
+ */
+export async function disconnectTenantMailboxes(env: AppEnv, orgId: string, tenantId: string): Promise<string[]> {
+  const db = getDb(env.DB);
+  const rows = await db
+    .select()
+    .from(outlookMailboxes)
+    .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.tenantId, tenantId.toLowerCase())))
+    .all();
+  const inboxes = new Set<string>();
+  for (const row of rows) {
+    try {
+      await disconnectOutlookMailbox(env, orgId, row.email);
+      inboxes.add(row.sharedInboxId);
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 404)) throw err; // disconnected concurrently
+    }
+  }
+  return [...inboxes];
+}
+
+/**
+ * For deleteSharedInbox: statements to add to its batch so the deleted inbox's mailbox mappings and
+ * imported messages move to the successor inbox (and its bucket; `default` for the default inbox).
+ */
+export function moveMailboxDataStatements(db: Database, orgId: string, fromInboxId: string, toInboxId: string) {
+  return [
+    db
+      .update(outlookMailboxes)
+      .set({ sharedInboxId: toInboxId })
+      .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.sharedInboxId, fromInboxId))),
+    db
+      .update(importedMessages)
+      .set({
+        sharedInboxId: toInboxId,
+        bucketId: sql`COALESCE((SELECT id FROM inbox_buckets WHERE org_id = ${orgId} AND inbox_id = ${toInboxId}), 'default')`,
+      })
+      .where(and(eq(importedMessages.orgId, orgId), eq(importedMessages.sharedInboxId, fromInboxId))),
+  ] as const;
+}

@@ -1,0 +1,343 @@
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import type { SyncFolder } from "@/clients/graph/mail";
+import { type Database, getDb } from "@/db/client";
+import {
+  type FolderCounters,
+  type MailboxFolderStatusValue,
+  type MailboxSyncExecutionRow,
+  type MailboxSyncStatusValue,
+  mailboxSyncExecutions,
+  mailboxSyncItems,
+  outlookMailboxes,
+} from "@/db/schema";
+import { eventStatements, kickWebhookDeliveries } from "@/features/webhooks";
+import { logEvent } from "@/lib/log";
+import type { AppEnv } from "@/lib/types";
+import { inJson } from "./items";
+
+/**
+ * The executions of a mailbox's syncs (`mailbox_sync_executions`): every write to them is here. An
+ * execution is opened with the fencing token of its lease, its folders move PENDING -> RUNNING ->
+ * COMPLETED / FAILED (or are SKIPPED), and it ends once (a conditional update), with its counters
+ * snapshotted. Releasing the lease is the caller's part (the pipeline), or, for an abandoned lease,
+ * the lock's own.
+ */
+
+export type ExecutionOutcome = { status: Exclude<MailboxSyncStatusValue, "RUNNING">; error?: string };
+
+export interface OpenedRun {
+  executionId: string;
+  token: number;
+}
+
+/** What distinguishes a sync from a retry when it is opened. */
+export interface ExecutionSpec {
+  kind: "sync" | "retry";
+  timeframe: MailboxSyncExecutionRow["timeframe"];
+  windowStart: string;
+  inboxStatus: MailboxFolderStatusValue;
+  sentItemsStatus: MailboxFolderStatusValue;
+  /** A retry: the execution whose FAILED messages (`retryIds` of them) move to the new one. */
+  retryOf?: { executionId: string; ids: readonly string[] };
+}
+
+/**
+ * Stores a new RUNNING execution and, in the same batch, records its token on the mailbox (fencing)
+ * and moves a retry's FAILED items to it. Answers false for `connected` when the mailbox is gone, and
+ * the ids of the items moved.
+ */
+export async function insertExecution(
+  db: Database,
+  orgId: string,
+  mailbox: string,
+  run: OpenedRun,
+  spec: ExecutionSpec,
+): Promise<{ connected: boolean; movedIds: string[] }> {
+  const now = new Date().toISOString();
+  const insert = db.insert(mailboxSyncExecutions).values({
+    id: run.executionId,
+    orgId,
+    mailbox,
+    kind: spec.kind,
+    retryOf: spec.retryOf?.executionId ?? null,
+    timeframe: spec.timeframe,
+    status: "RUNNING",
+    fencingToken: run.token,
+    windowStart: spec.windowStart,
+    inboxStatus: spec.inboxStatus,
+    sentItemsStatus: spec.sentItemsStatus,
+    startedAt: now,
+    updatedAt: now,
+  });
+  const fence = fenceMailbox(db, orgId, mailbox, run.token);
+  if (!spec.retryOf) {
+    const [, fenced] = await db.batch([insert, fence]);
+    return { connected: fenced.length > 0, movedIds: [] };
+  }
+  const move = db
+    .update(mailboxSyncItems)
+    .set({ executionId: run.executionId, status: "PENDING", updatedAt: now })
+    .where(
+      and(
+        eq(mailboxSyncItems.orgId, orgId),
+        eq(mailboxSyncItems.mailbox, mailbox),
+        eq(mailboxSyncItems.executionId, spec.retryOf.executionId),
+        eq(mailboxSyncItems.status, "FAILED"),
+        inJson(mailboxSyncItems.graphId, spec.retryOf.ids),
+      ),
+    )
+    .returning({ graphId: mailboxSyncItems.graphId });
+  const [, moved, fenced] = await db.batch([insert, move, fence]);
+  return { connected: fenced.length > 0, movedIds: moved.map((m) => m.graphId) };
+}
+
+/** Records the newest lease's token on the mailbox; import writes check it (fencing). */
+function fenceMailbox(db: Database, orgId: string, email: string, token: number) {
+  return db
+    .update(outlookMailboxes)
+    .set({ syncFencingToken: token })
+    .where(
+      and(
+        eq(outlookMailboxes.orgId, orgId),
+        eq(outlookMailboxes.email, email),
+        sql`(${outlookMailboxes.syncFencingToken} IS NULL OR ${outlookMailboxes.syncFencingToken} < ${token})`,
+      ),
+    )
+    .returning({ email: outlookMailboxes.email });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Reads
+
+export function findExecution(db: Database, orgId: string, executionId: string, mailbox?: string) {
+  return db
+    .select()
+    .from(mailboxSyncExecutions)
+    .where(
+      and(
+        eq(mailboxSyncExecutions.orgId, orgId),
+        eq(mailboxSyncExecutions.id, executionId),
+        mailbox === undefined ? undefined : eq(mailboxSyncExecutions.mailbox, mailbox),
+      ),
+    )
+    .get();
+}
+
+export function latestExecution(db: Database, orgId: string, mailbox: string) {
+  return db
+    .select()
+    .from(mailboxSyncExecutions)
+    .where(and(eq(mailboxSyncExecutions.orgId, orgId), eq(mailboxSyncExecutions.mailbox, mailbox)))
+    .orderBy(desc(mailboxSyncExecutions.startedAt), desc(sql`rowid`))
+    .limit(1)
+    .get();
+}
+
+export function runningExecutions(db: Database, orgId: string, mailbox: string) {
+  return db
+    .select({ id: mailboxSyncExecutions.id, token: mailboxSyncExecutions.fencingToken })
+    .from(mailboxSyncExecutions)
+    .where(
+      and(
+        eq(mailboxSyncExecutions.orgId, orgId),
+        eq(mailboxSyncExecutions.mailbox, mailbox),
+        eq(mailboxSyncExecutions.status, "RUNNING"),
+      ),
+    )
+    .all();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Counters
+
+const emptyCounters = (): FolderCounters => ({ total_messages: 0, processed_messages: 0, failed_messages: 0 });
+
+export type LiveCounters = Record<SyncFolder, FolderCounters> & { pending: number };
+
+/** Live per-folder counters of an execution, from the import state of its messages. */
+export async function liveCounters(env: AppEnv, orgId: string, executionId: string): Promise<LiveCounters> {
+  const { results } = await env.DB.prepare(
+    `SELECT folder, status, count(*) AS n FROM mailbox_sync_items
+     WHERE org_id = ?1 AND execution_id = ?2 GROUP BY folder, status`,
+  )
+    .bind(orgId, executionId)
+    .all<{ folder: SyncFolder; status: string; n: number }>();
+  const counters = { inbox: emptyCounters(), sentitems: emptyCounters(), pending: 0 };
+  for (const { folder, status, n } of results) {
+    // Removed from the mailbox before it was imported: no longer part of what this import covers.
+    if (status === "REMOVED") continue;
+    const c = counters[folder];
+    c.total_messages += n;
+    if (status === "IMPORTED") c.processed_messages += n;
+    if (status === "FAILED" || status === "PERMANENTLY_FAILED") c.failed_messages += n;
+    if (status === "PENDING") counters.pending += n;
+  }
+  return counters;
+}
+
+/** The counters of an execution: the snapshot once it ended, live while it runs. */
+export async function executionCounters(env: AppEnv, e: MailboxSyncExecutionRow) {
+  if (e.inboxCounters && e.sentItemsCounters) return { inbox: e.inboxCounters, sentitems: e.sentItemsCounters };
+  return liveCounters(env, e.orgId, e.id);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Progress of a running execution (writes of its current lease only)
+
+const folderColumn = (folder: SyncFolder) =>
+  folder === "inbox" ? mailboxSyncExecutions.inboxStatus : mailboxSyncExecutions.sentItemsStatus;
+
+/** Moves a folder of the lease's running execution to `status` if it is in one of the `from` states. */
+export async function setFolderStatus(
+  env: AppEnv,
+  run: OpenedRun & { orgId: string },
+  folder: SyncFolder,
+  change: { status: "RUNNING" | "COMPLETED" | "FAILED"; from: MailboxFolderStatusValue[]; error?: string },
+) {
+  await getDb(env.DB)
+    .update(mailboxSyncExecutions)
+    .set({
+      ...(folder === "inbox" ? { inboxStatus: change.status } : { sentItemsStatus: change.status }),
+      ...(change.error && { error: `${folder}: ${change.error}`.slice(0, 1000) }),
+      updatedAt: new Date().toISOString(),
+    })
+    .where(
+      and(
+        eq(mailboxSyncExecutions.orgId, run.orgId),
+        eq(mailboxSyncExecutions.id, run.executionId),
+        eq(mailboxSyncExecutions.status, "RUNNING"),
+        eq(mailboxSyncExecutions.fencingToken, run.token),
+        inJson(folderColumn(folder), change.from),
+      ),
+    );
+}
+
+/** Records that a folder's page `page` is imported; monotonic, so duplicates racing cannot move it back. */
+export async function markPageDone(env: AppEnv, run: OpenedRun & { orgId: string }, folder: SyncFolder, page: number) {
+  const column = folder === "inbox" ? "inbox_pages_done" : "sent_items_pages_done";
+  await env.DB.prepare(
+    `UPDATE mailbox_sync_executions SET ${column} = MAX(${column}, ?1) WHERE org_id = ?2 AND id = ?3 AND fencing_token = ?4`,
+  )
+    .bind(page + 1, run.orgId, run.executionId, run.token)
+    .run();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The end
+
+const FOLDER_DONE: MailboxFolderStatusValue[] = ["COMPLETED", "FAILED", "SKIPPED"];
+
+/**
+ * How a running execution ends now, with the counters read for it; null while a folder or a message
+ * still waits (or when it is not running). COMPLETED, COMPLETED_WITH_ERRORS (some messages failed) or
+ * FAILED (a folder's enumeration failed).
+ */
+export async function readyToEnd(env: AppEnv, orgId: string, executionId: string) {
+  const e = await findExecution(getDb(env.DB), orgId, executionId);
+  if (e?.status !== "RUNNING") return null;
+  if (!FOLDER_DONE.includes(e.inboxStatus) || !FOLDER_DONE.includes(e.sentItemsStatus)) return null;
+  const live = await liveCounters(env, orgId, executionId);
+  if (live.pending > 0) return null;
+  const failed = live.inbox.failed_messages + live.sentitems.failed_messages;
+  const status: ExecutionOutcome["status"] =
+    e.inboxStatus === "FAILED" || e.sentItemsStatus === "FAILED"
+      ? "FAILED"
+      : failed > 0
+        ? "COMPLETED_WITH_ERRORS"
+        : "COMPLETED";
+  return { outcome: { status }, token: e.fencingToken, live };
+}
+
+/** The `mailbox.sync.completed` / `.failed` event of an execution ending with `outcome` and `counters`. */
+function endedEvent(e: MailboxSyncExecutionRow, outcome: ExecutionOutcome, counters: LiveCounters) {
+  const completed = outcome.status === "COMPLETED" || outcome.status === "COMPLETED_WITH_ERRORS";
+  const error = outcome.error ?? e.error ?? (outcome.status === "CANCELLED" ? "The sync was cancelled" : null);
+  return {
+    orgId: e.orgId,
+    type: completed ? ("mailbox.sync.completed" as const) : ("mailbox.sync.failed" as const),
+    data: {
+      mailbox: e.mailbox,
+      sync_id: e.id,
+      status: outcome.status,
+      counters: { inbox: counters.inbox, sent_items: counters.sentitems },
+      error: completed ? null : (error?.slice(0, 1000) ?? null),
+    },
+  };
+}
+
+/**
+ * Ends a running execution once (conditional), storing its counters (`live`, when the caller just read
+ * them), and in the same batch emits `mailbox.sync.completed` (COMPLETED, COMPLETED_WITH_ERRORS) or
+ * `mailbox.sync.failed` (FAILED, CANCELLED) with them: only when the conditional update ended it, so a
+ * redelivered task ending it again emits nothing. Answers the mailbox of the execution it ended, or null
+ * when it was not running any more.
+ */
+export async function endExecution(
+  env: AppEnv,
+  orgId: string,
+  executionId: string,
+  outcome: ExecutionOutcome,
+  live?: LiveCounters,
+): Promise<{ mailbox: string } | null> {
+  const db = getDb(env.DB);
+  const e = await findExecution(db, orgId, executionId);
+  if (e?.status !== "RUNNING") return null;
+  const counters = live ?? (await liveCounters(env, orgId, executionId));
+  const now = new Date().toISOString();
+  const end = db
+    .update(mailboxSyncExecutions)
+    .set({
+      status: outcome.status,
+      ...(outcome.error && { error: outcome.error }),
+      inboxCounters: counters.inbox,
+      sentItemsCounters: counters.sentitems,
+      completedAt: now,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        eq(mailboxSyncExecutions.orgId, orgId),
+        eq(mailboxSyncExecutions.id, executionId),
+        eq(mailboxSyncExecutions.status, "RUNNING"),
+      ),
+    )
+    .returning({ mailbox: mailboxSyncExecutions.mailbox });
+  // The events right after the update (they are written only if it changed a row: `changes()`).
+  const [[ended]] = await db.batch([
+    end,
+    ...eventStatements(db, endedEvent(e, outcome, counters)),
+    dropImportedItems(db, orgId, executionId),
+  ]);
+  if (!ended) return null;
+  await kickWebhookDeliveries(env, orgId);
+  return ended;
+}
+
+/**
+ * Once an execution has ended, its IMPORTED items are dead weight (about a third of the D1 bytes of an
+ * imported message): its counters are snapshotted on the execution, a retry only moves FAILED items,
+ * and "an imported message stays imported" is answered by the message's own row (import-writer.ts).
+ * REMOVED items only kept that execution from writing a message removed meanwhile (live/writer.ts).
+ * FAILED / PERMANENTLY_FAILED (what retries read) and PENDING items stay. Runs in the batch that ends the
+ * execution, after its update and events, and deletes only when the execution is no longer RUNNING.
+ */
+function dropImportedItems(db: Database, orgId: string, executionId: string) {
+  return db.delete(mailboxSyncItems).where(
+    and(
+      eq(mailboxSyncItems.orgId, orgId),
+      eq(mailboxSyncItems.executionId, executionId),
+      inArray(mailboxSyncItems.status, ["IMPORTED", "REMOVED"]),
+      sql`EXISTS (SELECT 1 FROM ${mailboxSyncExecutions} WHERE ${mailboxSyncExecutions.orgId} = ${orgId}
+          AND ${mailboxSyncExecutions.id} = ${executionId} AND ${mailboxSyncExecutions.status} <> 'RUNNING')`,
+    ),
+  );
+}
+
+/** A lease lapsed without a release (a crashed or lost run): its execution ends FAILED, if still running. */
+export async function abandonExecution(env: AppEnv, orgId: string, executionId: string): Promise<void> {
+  await endExecution(env, orgId, executionId, {
+    status: "FAILED",
+    error: "The sync was abandoned: its lease expired without progress",
+  });
+  logEvent("warn", "mailbox_sync_lease_expired", { orgId, executionId });
+}

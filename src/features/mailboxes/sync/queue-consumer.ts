@@ -1,0 +1,325 @@
+import { expandedAttachments } from "@/clients/graph/attachments";
+import { GraphError, GraphThrottledError, type RequestSlots } from "@/clients/graph/client";
+import {
+  type Converted,
+  convertMessage,
+  firstPageUrl,
+  type GraphMessage,
+  graphClient,
+  MESSAGE_PAGE_SIZE,
+  messageUrl,
+  SYNC_FOLDERS,
+  type SyncFolder,
+} from "@/clients/graph/mail";
+import { getDb } from "@/db/client";
+import { dropSkippedContent, dropUnclaimedContent, storeBatch } from "@/db/message-store";
+import { getAccessToken } from "@/features/outlook";
+import { kickWebhookDeliveries } from "@/features/webhooks";
+import { appConfig } from "@/lib/config";
+import { logEvent } from "@/lib/log";
+import { type QueueWork, RetryLater } from "@/lib/queue-work";
+import type { AppEnv } from "@/lib/types";
+import { giveUpLiveTask, runLiveTask } from "../live/run";
+import { purgeMailboxMail } from "../purge";
+import { markPageDone, setFolderStatus } from "./executions";
+import { currentTask, type ImportContext, type ItemOutcome, writeImport } from "./import-writer";
+import { findItems, foldersWithPendingItems } from "./items";
+import { leaseMs } from "./lease";
+import { maybeFinish } from "./pipeline";
+import { lockStub } from "./sync-lock";
+import type { ExecutionTask, MessagesTask, PageTask, SyncTask } from "./tasks";
+
+/** Graph throttling re-sends (not failed attempts) before a task gives up. */
+const MAX_THROTTLED = 30;
+
+/**
+ * The `mailbox-sync` queue's work (src/entry/queues.ts acknowledges, retries and gives up): Graph 429/503
+ * re-send the task after Graph's Retry-After (a new message, so it does not count as a failed attempt),
+ * up to MAX_THROTTLED times; what cannot be done records the failure, so the sync still ends.
+ */
+export function syncTaskWork(env: AppEnv): QueueWork<SyncTask> {
+  return {
+    exhaustedReason: "The task exhausted its queue retries",
+    logFailure: (task, err, attempts) =>
+      logEvent("warn", "mailbox_sync_task_failed", {
+        orgId: task.orgId,
+        ...(task.kind === "live"
+          ? { runId: task.runId }
+          : task.kind === "purge"
+            ? {}
+            : { executionId: task.executionId }),
+        kind: task.kind,
+        attempts,
+        error: err instanceof Error ? err.name : typeof err,
+        message: errorText(err),
+      }),
+    async run(task) {
+      try {
+        await runTask(env, task);
+      } catch (err) {
+        if (!(err instanceof GraphThrottledError)) throw err;
+        const throttled = task.throttled ?? 0;
+        if (throttled >= MAX_THROTTLED) return giveUp(env, task, err.message);
+        throw new RetryLater(err.retryAfterSeconds, { ...task, throttled: throttled + 1 });
+      }
+    },
+    giveUp: (task, reason) => giveUp(env, task, reason),
+  };
+}
+
+/** Re-sends a task after Graph's Retry-After delay (a new message: not a failed attempt). */
+const resend = (env: AppEnv, task: SyncTask, retryAfterSeconds: number) =>
+  env.MAILBOX_SYNC_QUEUE.send(task, { delaySeconds: Math.max(1, retryAfterSeconds) });
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
+
+async function runTask(env: AppEnv, task: SyncTask) {
+  if (task.kind === "live") return runLiveTask(env, task);
+  if (task.kind === "purge") return void (await purgeMailboxMail(env, task.orgId, task.mailbox));
+  const run = await openTask(env, task);
+  if (!run) return;
+  if (task.kind === "page") await runPageTask(env, task, run);
+  else await runMessagesTask(env, task, run);
+}
+
+type TaskRun = NonNullable<Awaited<ReturnType<typeof openTask>>>;
+
+/**
+ * What every task needs before it talks to Graph: its execution still current (a stale task, i.e.
+ * cancelled, superseded, finished or disconnected, is dropped), its lease renewed, an access token and
+ * a Graph client. Null when the task is to be dropped (or, without a usable connection, given up).
+ */
+async function openTask(env: AppEnv, task: ExecutionTask) {
+  const current = await currentTask(env.DB, task);
+  if (!current) return null;
+  const lock = lockStub(env, task.orgId, task.mailbox);
+  if (!(await lock.renew(task.executionId, task.token, leaseMs(env)))) return null;
+  let token: string;
+  try {
+    token = await getAccessToken(env, task.orgId, current.tenant_id);
+  } catch (err) {
+    // No usable connection (disconnected or expired tenant): the work cannot be done.
+    await giveUp(env, task, errorText(err));
+    return null;
+  }
+  // The mailbox's Durable Object holds the request slots, so Graph's limit of 4 concurrent requests per
+  // mailbox holds across every isolate that consumes this mailbox's tasks.
+  const slots: RequestSlots = {
+    async acquire() {
+      const slot = await lock.acquireGraphSlot();
+      return async () => {
+        await lock.releaseGraphSlot(slot);
+      };
+    },
+  };
+  const config = appConfig(env);
+  return {
+    current,
+    client: graphClient(config.MS_GRAPH_BASE_URL, token, task.orgId, task.mailbox, slots),
+    attachmentMaxBytes: config.MAILBOX_ATTACHMENT_MAX_BYTES,
+  };
+}
+
+/** Bodies are stored whole (in the message store), never cut. */
+const WHOLE_BODY = Number.MAX_SAFE_INTEGER;
+
+/** One page of a folder: its messages are imported, then the next page is queued or the folder is done. */
+async function runPageTask(env: AppEnv, task: PageTask, run: TaskRun) {
+  const { current, client } = run;
+  const execution = { orgId: task.orgId, executionId: task.executionId, token: task.token };
+  await setFolderStatus(env, execution, task.folder, { status: "RUNNING", from: ["PENDING"] });
+  const pagesDone = task.folder === "inbox" ? current.inbox_pages_done : current.sent_items_pages_done;
+  const pageNumber = task.page ?? 0;
+  // A redelivered page task whose page was already imported (and its successor sent): nothing to do.
+  if (pagesDone > pageNumber) return;
+  const url = task.url ?? firstPageUrl(client, task.mailbox, task.folder, current.window_start);
+  let page: Awaited<ReturnType<typeof client.page<GraphMessage>>>;
+  const readAt = new Date().toISOString();
+  try {
+    page = await client.page<GraphMessage>(url, MESSAGE_PAGE_SIZE);
+  } catch (err) {
+    if (err instanceof GraphError && !(err instanceof GraphThrottledError) && (err.status < 500 || err.permanent)) {
+      // 4xx (no access, no such folder) or a nextLink off the Graph host: enumeration failed.
+      await failFolder(env, task, task.folder, err.message);
+      return;
+    }
+    throw err;
+  }
+  const folder = task.folder;
+  await writeOutcomes(
+    env,
+    task,
+    page.value.map((m) => fetchedMessage(m, folder)),
+    run,
+    readAt,
+  );
+  if (!page.nextLink) {
+    await setFolderStatus(env, execution, folder, { status: "COMPLETED", from: ["PENDING", "RUNNING"] });
+    await markPageDone(env, execution, folder, pageNumber);
+    await maybeFinish(env, task.orgId, task.executionId);
+    return;
+  }
+  let next: string;
+  try {
+    next = client.assertGraphUrl(page.nextLink);
+  } catch (err) {
+    await failFolder(env, task, folder, errorText(err));
+    return;
+  }
+  // The successor is sent before the page counts as done: a crash in between costs one duplicate
+  // task (which finds the page done and stops), never a lost chain.
+  await env.MAILBOX_SYNC_QUEUE.send({ ...task, url: next, page: pageNumber + 1, throttled: 0 } satisfies SyncTask);
+  await markPageDone(env, execution, folder, pageNumber);
+}
+
+/** A message as Graph returned it: converted, and the attachment list Graph expanded into it (or null). */
+type FetchedMessage = { converted: Converted; folder: SyncFolder; attachments?: unknown[] | null };
+
+const fetchedMessage = (raw: GraphMessage, folder: SyncFolder): FetchedMessage => ({
+  converted: convertMessage(raw, folder, WHOLE_BODY),
+  folder,
+  attachments: expandedAttachments(raw),
+});
+
+/** A retry's messages, each fetched on its own (at most 4 in flight for the mailbox). */
+async function runMessagesTask(env: AppEnv, task: MessagesTask, run: TaskRun) {
+  const { client } = run;
+  const folders = await itemFolders(env, task);
+  const throttled: string[] = [];
+  let retryAfter = 1;
+  const readAt = new Date().toISOString();
+  const fetched = await Promise.all(
+    task.ids.map(async (id): Promise<FetchedMessage | undefined> => {
+      const folder = folders(id);
+      try {
+        return fetchedMessage(await client.get<GraphMessage>(messageUrl(client, task.mailbox, id)), folder);
+      } catch (err) {
+        if (!(err instanceof GraphThrottledError)) return { converted: fetchFailed(id, err), folder };
+        throttled.push(id);
+        retryAfter = Math.max(retryAfter, err.retryAfterSeconds);
+        return undefined;
+      }
+    }),
+  );
+  await writeOutcomes(
+    env,
+    task,
+    fetched.filter((r) => r !== undefined),
+    run,
+    readAt,
+  );
+  if (throttled.length > 0) {
+    const count = task.throttled ?? 0;
+    if (count < MAX_THROTTLED) {
+      await resend(env, { ...task, ids: throttled, throttled: count + 1 }, retryAfter);
+      return;
+    }
+    await failMessages(env, task, throttled, "Microsoft Graph kept throttling");
+    return;
+  }
+  await endMessagesTask(env, task);
+}
+
+function fetchFailed(id: string, err: unknown): Converted {
+  const error = err instanceof GraphError ? err.message : `Fetching the message failed: ${errorText(err)}`;
+  return { ok: false, graphId: id, error };
+}
+
+/**
+ * Stores the imported messages (content into the message store, where HTML bodies are sanitized once;
+ * metadata into D1) and the outcome of every message, in one transaction. A message whose content
+ * (an attachment) could not be stored is a failed message, retried as any other.
+ */
+async function writeOutcomes(
+  env: AppEnv,
+  ctx: ImportContext,
+  results: FetchedMessage[],
+  run?: TaskRun,
+  readAt?: string,
+) {
+  const converted = results.flatMap(({ converted: c }) => (c.ok ? [c.row] : []));
+  const expanded = new Map(
+    results.flatMap(({ converted: c, attachments }) => (c.ok && attachments ? [[c.row.graph_id, attachments]] : [])),
+  );
+  const store = await storeBatch(converted, {
+    env,
+    orgId: ctx.orgId,
+    mailbox: ctx.mailbox,
+    graph: run?.client ?? null,
+    attachmentMaxBytes: run?.attachmentMaxBytes ?? 0,
+    expandedAttachments: expanded,
+  });
+  const storeFailed = new Map(store.failed.map((f) => [f.graph_id, f.error]));
+  const outcomes: ItemOutcome[] = results
+    .map(({ converted, folder }): ItemOutcome => {
+      if (!converted.ok) return { graph_id: converted.graphId, folder, error: converted.error };
+      const error = storeFailed.get(converted.row.graph_id);
+      return { graph_id: converted.row.graph_id, folder, ...(error && { error }) };
+    })
+    // A message without an id cannot be tracked (or retried); it is logged instead.
+    .filter((o) => o.graph_id !== "");
+  if (outcomes.length < results.length) {
+    logEvent("warn", "mailbox_sync_message_without_id", { executionId: ctx.executionId });
+  }
+  const write = await writeImport(env.DB, ctx, store.stored, outcomes, store.attachments, readAt);
+  // Refused (a stale task): after a disconnect, what this attempt stored has no row to claim it.
+  if (write.refused) {
+    await dropUnclaimedContent(
+      env,
+      ctx.orgId,
+      ctx.mailbox,
+      store.stored.map((row) => row.graph_id),
+    );
+    return;
+  }
+  if (write.inserted < store.stored.length) {
+    await dropSkippedContent(
+      env,
+      ctx.orgId,
+      ctx.mailbox,
+      store.stored.map((row) => row.graph_id),
+    );
+  }
+  // The page's message.received events were written in its batch; send them now rather than at the sweep.
+  await kickWebhookDeliveries(env, ctx.orgId);
+}
+
+/** The folder of each message of a retry task (Inbox when unknown). */
+async function itemFolders(env: AppEnv, task: MessagesTask): Promise<(id: string) => SyncFolder> {
+  const items = await findItems(getDb(env.DB), { orgId: task.orgId, mailbox: task.mailbox, ids: task.ids });
+  const folders = new Map(items.map((item) => [item.graphId, item.folder]));
+  return (id) => folders.get(id) ?? "inbox";
+}
+
+async function failFolder(env: AppEnv, task: ExecutionTask, folder: SyncFolder, error: string) {
+  await setFolderStatus(env, task, folder, { status: "FAILED", from: ["PENDING", "RUNNING"], error });
+  await maybeFinish(env, task.orgId, task.executionId);
+}
+
+/** Records that these messages of a retry task failed, then ends the task. */
+async function failMessages(env: AppEnv, task: MessagesTask, ids: string[], error: string) {
+  const folders = await itemFolders(env, task);
+  await writeOutcomes(
+    env,
+    task,
+    ids.map((id) => ({ converted: { ok: false, graphId: id, error }, folder: folders(id) })),
+  );
+  await endMessagesTask(env, task);
+}
+
+/** A retry's folders are complete once none of their messages waits; then the execution may end. */
+async function endMessagesTask(env: AppEnv, task: MessagesTask) {
+  const waiting = await foldersWithPendingItems(getDb(env.DB), task.orgId, task.executionId);
+  for (const folder of SYNC_FOLDERS) {
+    if (!waiting.has(folder)) await setFolderStatus(env, task, folder, { status: "COMPLETED", from: ["RUNNING"] });
+  }
+  await maybeFinish(env, task.orgId, task.executionId);
+}
+
+/** Records that a task cannot be done: a folder's enumeration FAILED, or a retry's messages failed. */
+async function giveUp(env: AppEnv, task: SyncTask, error: string) {
+  if (task.kind === "live") await giveUpLiveTask(env, task, error);
+  else if (task.kind === "purge") logEvent("error", "outlook_mailbox_mail_delete_failed", { orgId: task.orgId, error });
+  else if (task.kind === "page") await failFolder(env, task, task.folder, error);
+  else await failMessages(env, task, task.ids, error);
+}

@@ -1,0 +1,63 @@
+import { and, eq } from "drizzle-orm";
+import { getDb, isUniqueViolation, nowIso } from "@/db/client";
+import { type SettingType, settings } from "@/db/schema";
+import { assertPlatformAddressHeldBy } from "@/features/email-addresses";
+import { badRequest } from "@/lib/errors";
+import type { AppEnv } from "@/lib/types";
+import { settingConflict, settingNotFound } from "./errors";
+import type { SettingFields } from "./fields";
+import { assertExtraWithinLimits, assertNameWithinLimit, hasExtraProperties } from "./limits";
+import { findSetting } from "./lookup";
+import { normalizeSetting } from "./normalize";
+import { type SettingView, toSettingResponse } from "./response";
+
+/**
+ * Partial update: fields the request leaves out keep their stored values, and the merged setting is
+ * checked by its type's rules. 404 when the org has no such setting; 400 for a change of type or a
+ * renamed email_domain; 409 for a value another setting of the type already holds. When the request
+ * sends additional properties, the merged ones must keep within their limits (400); a request without
+ * any leaves the stored ones as they are.
+ */
+export async function updateSetting(
+  env: AppEnv,
+  orgId: string,
+  userId: string | undefined,
+  id: string,
+  input: SettingFields & { type: SettingType },
+): Promise<SettingView> {
+  const db = getDb(env.DB);
+  assertNameWithinLimit(input.name);
+  const existing = await findSetting(db, orgId, id);
+  if (!existing) throw settingNotFound(id);
+  if (existing.type !== input.type) {
+    throw badRequest(`type: setting '${id}' is a ${existing.type} setting; its type cannot change`);
+  }
+  const merged = {
+    ...existing.extra,
+    name: existing.name ?? undefined,
+    value: existing.value ?? undefined,
+    html: existing.html ?? undefined,
+    ...input,
+  };
+  if (hasExtraProperties(input)) assertExtraWithinLimits(merged);
+  const normalized = normalizeSetting(existing.type, merged);
+  if (existing.type === "email_domain" && normalized.value !== existing.value) {
+    throw badRequest("value: a domain cannot be renamed; delete it and add the new domain instead");
+  }
+  if (existing.type === "email_address" && normalized.value !== existing.value) {
+    await assertPlatformAddressHeldBy(env, db, orgId, normalized.value ?? "", "value");
+  }
+  try {
+    const row = await db
+      .update(settings)
+      .set({ ...normalized, updatedAt: nowIso(), updatedBy: userId })
+      .where(and(eq(settings.orgId, orgId), eq(settings.id, existing.id)))
+      .returning()
+      .get();
+    if (!row) throw settingNotFound(id);
+    return toSettingResponse(row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw settingConflict(existing.type, normalized.value);
+    throw err;
+  }
+}

@@ -1,0 +1,31 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { importedMessages } from "@/db/schema";
+import { findSharedInbox } from "@/features/shared-inboxes";
+import { notFound } from "@/lib/errors";
+
+/** 404 unless the org has the shared inbox (an inbox of another org answers like a missing one). */
+export async function assertInbox(db: Database, orgId: string, inboxId: string) {
+  if (!(await findSharedInbox(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
+}
+
+/** The org's live (not deleted) message of that inbox, or 404 (the inbox first, as everywhere). */
+export async function findInboxMessage(db: Database, orgId: string, inboxId: string, messageId: string) {
+  await assertInbox(db, orgId, inboxId);
+  const row = await db
+    .select()
+    .from(importedMessages)
+    .where(
+      and(
+        eq(importedMessages.orgId, orgId),
+        eq(importedMessages.sharedInboxId, inboxId),
+        eq(importedMessages.id, messageId),
+        isNull(importedMessages.deletedAt),
+      ),
+    )
+    .get();
+  if (!row) throw notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
+  return row;
+}
+
+export type InboxMessageRow = Awaited<ReturnType<typeof findInboxMessage>>;

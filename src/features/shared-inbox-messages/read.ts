@@ -1,0 +1,74 @@
+import { and, asc, eq } from "drizzle-orm";
+import { type Database, getDb } from "@/db/client";
+import { migrateLegacyBody, readServedBody } from "@/db/message-store";
+import { messageAttachments } from "@/db/schema";
+import type { AppEnv } from "@/lib/types";
+import { normalizeContentId, rewriteCidImages } from "./cid";
+import { findInboxMessage, type InboxMessageRow } from "./lookup";
+import { messageHeaderFields } from "./message-fields";
+
+/**
+ * getSharedInboxMessage: one imported message whole, its body from the message store (sanitized for
+ * display, `cid:` images pointing at their attachments' URLs) and its attachment list. A message whose
+ * body is still in D1 (imported before the store) has it moved to the store on this read.
+ */
+
+const MESSAGES_PATH = "/v2/email-settings/shared-inboxes";
+
+export const attachmentUrl = (inboxId: string, messageId: string, attachmentId: string) =>
+  `${MESSAGES_PATH}/${encodeURIComponent(inboxId)}/messages/${encodeURIComponent(messageId)}/attachments/${attachmentId}`;
+
+type MessageRow = InboxMessageRow;
+
+function attachmentsOf(db: Database, orgId: string, messageId: string) {
+  return db
+    .select()
+    .from(messageAttachments)
+    .where(and(eq(messageAttachments.orgId, orgId), eq(messageAttachments.messageId, messageId)))
+    .orderBy(asc(messageAttachments.createdAt), asc(messageAttachments.id))
+    .all();
+}
+
+/** The served body; a D1 body is moved into the store first (then served from there). */
+async function servedBodyOf(env: AppEnv, row: MessageRow) {
+  const ref = { orgId: row.orgId, mailbox: row.mailbox, graphId: row.graphId };
+  if (row.bodyStore !== "r2") {
+    if (row.body === null) return { content: null, truncated: row.bodyTruncated };
+    await migrateLegacyBody(env.DB, env.MESSAGE_STORE, { ...row, body: row.body });
+  }
+  const served = await readServedBody(env.MESSAGE_STORE, ref, row.bodyContentType);
+  return { content: served.content, truncated: row.bodyTruncated || served.truncated };
+}
+
+export async function getSharedInboxMessage(env: AppEnv, orgId: string, inboxId: string, messageId: string) {
+  const db = getDb(env.DB);
+  const row = await findInboxMessage(db, orgId, inboxId, messageId);
+  const [served, attachments] = await Promise.all([servedBodyOf(env, row), attachmentsOf(db, orgId, row.id)]);
+  const listed = attachments.map((a) => ({
+    id: a.id,
+    name: a.name,
+    content_type: a.contentType,
+    size: a.size,
+    content_id: a.contentId,
+    is_inline: a.isInline,
+    kind: a.kind,
+    state: a.state,
+    skipped_reason: a.skippedReason,
+    sha256: a.sha256,
+    url: a.state === "stored" ? attachmentUrl(inboxId, row.id, a.id) : null,
+  }));
+  const cids = new Map(
+    listed.flatMap((a) => (a.url && a.content_id ? [[normalizeContentId(a.content_id), a.url] as const] : [])),
+  );
+  const html = row.bodyContentType?.toLowerCase() !== "text";
+  const content = served.content !== null && html ? rewriteCidImages(served.content, cids) : served.content;
+  return {
+    ...messageHeaderFields(row),
+    body: { content_type: row.bodyContentType, content, truncated: served.truncated, size: row.bodySize },
+    has_attachments: row.hasAttachments,
+    attachments: listed,
+    shared_inbox_id: row.sharedInboxId,
+    bucket_id: row.bucketId,
+    imported_at: row.importedAt,
+  };
+}

@@ -1,0 +1,54 @@
+import { and, eq } from "drizzle-orm";
+import { type Database, getDb, nowIso } from "@/db/client";
+import { emailAddresses, inboxBuckets, sharedInboxes } from "@/db/schema";
+import { moveMailboxDataStatements } from "@/features/mailboxes";
+import { badRequest } from "@/lib/errors";
+import type { AppEnv } from "@/lib/types";
+import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
+import { findSharedInbox, inboxNotFound } from "./lookup";
+
+/**
+ * Deletes an inbox and its bucket; its addresses, Outlook mailboxes and imported mail move to the
+ * successor (default: the default inbox), all in one transaction. 400 for the default inbox, for a
+ * successor equal to the inbox or unknown to the org; 404 when the org has no such inbox.
+ */
+export async function deleteSharedInbox(
+  env: AppEnv,
+  orgId: string,
+  userId: string | undefined,
+  id: string,
+  successorInboxId: string | undefined,
+): Promise<void> {
+  const successorId = successorInboxId ?? DEFAULT_INBOX_ID;
+  if (id === DEFAULT_INBOX_ID) throw badRequest("The default inbox is built in and cannot be deleted");
+  const db = getDb(env.DB);
+  if (!(await findSharedInbox(db, orgId, id))) throw inboxNotFound(id);
+  if (successorId === id) throw badRequest("successorInboxId: must differ from the inbox being deleted");
+  if (!(await findSharedInbox(db, orgId, successorId))) {
+    throw badRequest(`successorInboxId: shared inbox '${successorId}' does not exist in this organization`);
+  }
+  const [, , deleted] = await db.batch(moveAndDeleteStatements(db, orgId, userId, id, successorId));
+  if (deleted.length === 0) throw inboxNotFound(id);
+}
+
+function moveAndDeleteStatements(
+  db: Database,
+  orgId: string,
+  userId: string | undefined,
+  id: string,
+  successorId: string,
+) {
+  return [
+    db
+      .update(emailAddresses)
+      .set({ sharedInboxId: successorId, updatedAt: nowIso(), updatedBy: userId })
+      .where(and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.sharedInboxId, id))),
+    db.delete(inboxBuckets).where(and(eq(inboxBuckets.orgId, orgId), eq(inboxBuckets.inboxId, id))),
+    db
+      .delete(sharedInboxes)
+      .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)))
+      .returning({ id: sharedInboxes.id }),
+    // Outlook mailbox mappings and their imported messages follow the addresses to the successor.
+    ...moveMailboxDataStatements(db, orgId, id, successorId),
+  ] as const;
+}

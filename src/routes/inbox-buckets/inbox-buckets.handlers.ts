@@ -1,8 +1,0 @@
-import type { AppRouteHandler } from "@/lib/types";
-import { listInboxBuckets as listBuckets } from "@/services/inbox-buckets/list";
-import type { ListInboxBucketsRoute } from "./inbox-buckets.routes";
-
-export const listInboxBuckets: AppRouteHandler<ListInboxBucketsRoute> = async (c) => {
-  const { orgId } = c.get("auth");
-  return c.json(await listBuckets(c.env, orgId), 200);
-};
