@@ -6,6 +6,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
+import { servicesFor } from "@/entry/services";
 import { runLiveTask } from "@/features/mailboxes/live/run";
 import type { LiveState } from "@/features/mailboxes/live/state";
 import { lockStub } from "@/features/mailboxes/sync/sync-lock";
@@ -107,7 +108,9 @@ async function connectFleet(mode: "polling" | "notifications"): Promise<Fleet> {
 }
 
 const stateOf = (org: string, email: string) =>
-  runInDurableObject(lockStub(env as unknown as AppEnv, org, email), (_i, s) => s.storage.get<LiveState>("live"));
+  runInDurableObject(lockStub(servicesFor(env as unknown as AppEnv), org, email), (_i, s) =>
+    s.storage.get<LiveState>("live"),
+  );
 
 async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
@@ -120,7 +123,7 @@ async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number) {
 /** One run of the consumer's code, granted by the mailbox's object (with the subscriptions' upkeep when `renew`). */
 async function oneRun(workerEnv: AppEnv, org: string, email: string, renew: boolean) {
   const runId = crypto.randomUUID();
-  await runInDurableObject(lockStub(env as unknown as AppEnv, org, email), async (_i, s) => {
+  await runInDurableObject(lockStub(servicesFor(env as unknown as AppEnv), org, email), async (_i, s) => {
     const state = (await s.storage.get<LiveState>("live")) as LiveState;
     state.run = { id: runId, expiresAt: Date.now() + 60_000 };
     state.pending = false;
@@ -130,7 +133,7 @@ async function oneRun(workerEnv: AppEnv, org: string, email: string, renew: bool
     }
     await s.storage.put("live", state);
   });
-  await runLiveTask(workerEnv, { kind: "live", orgId: org, mailbox: email, runId });
+  await runLiveTask(servicesFor(workerEnv), { kind: "live", orgId: org, mailbox: email, runId });
 }
 
 const graphCount = async (emails: string[]) => {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { getDb } from "@/db/client";
+import { servicesFor } from "@/entry/services";
 import { dispatchWebhookDeliveries } from "@/features/webhooks/dispatch";
 import { eventStatements } from "@/features/webhooks/outbox";
 import type { AppEnv } from "@/lib/types";
@@ -63,7 +64,7 @@ it(`delivers ${EVENTS} events to ${ENDPOINTS} endpoints`, async () => {
   counter.statements = 0;
   const started = performance.now();
   const workerEnv = h.workerEnv as AppEnv;
-  while ((await dispatchWebhookDeliveries(workerEnv, { orgId: org })) > 0) {
+  while ((await dispatchWebhookDeliveries(servicesFor(workerEnv), { orgId: org })) > 0) {
     // Claims 100 deliveries per round into the capturing queue.
   }
   const dispatchStatements = counter.statements;

@@ -38,8 +38,10 @@ const PARAMS = { timeout: 30_000, attackTimeout: 2_000 };
 function* tsFiles(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
+    // A room's tests (src/features/<room>/test/) never run in the Worker; their regexes read test output only.
+    if (entry.isDirectory() && entry.name === "test") continue;
     if (entry.isDirectory()) yield* tsFiles(full);
-    else if (entry.isFile() && entry.name.endsWith(".ts")) yield full;
+    else if (entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) yield full;
   }
 }
 

@@ -3,6 +3,7 @@ import { logEvent } from "@/lib/log";
 import { type QueueWork, RetryLater } from "@/lib/queue-work";
 import type { AppEnv } from "@/lib/types";
 import { QUEUES, type QueueName, type QueuePolicy } from "./queue-table";
+import { servicesFor } from "./services";
 
 /**
  * The queue entry: one consumer per queue name (queue-table.ts holds each queue's policy), an unknown queue
@@ -22,12 +23,13 @@ const WORK: Record<QueueName, (env: AppEnv) => Promise<LoadedWork>> = {
 
 async function syncTasks(env: AppEnv): Promise<LoadedWork> {
   const { syncTaskWork } = await import("@/features/mailboxes/sync/queue-consumer");
-  return { work: syncTaskWork(env), resend: env.MAILBOX_SYNC_QUEUE };
+  const services = servicesFor(env);
+  return { work: syncTaskWork(services), resend: services.queues.mailboxSync };
 }
 
 async function webhookDeliveries(env: AppEnv): Promise<LoadedWork> {
   const { webhookDeliveryWork } = await import("@/features/webhooks/deliver");
-  return { work: webhookDeliveryWork(env) };
+  return { work: webhookDeliveryWork(servicesFor(env)) };
 }
 
 const isKnown = (queue: string): queue is QueueName => Object.hasOwn(QUEUES, queue);

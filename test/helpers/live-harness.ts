@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
+import { servicesFor } from "@/entry/services";
 import { MailboxLiveSyncSchema } from "@/features/mailboxes/mailboxes.schemas";
 import { lockStub } from "@/features/mailboxes/sync/sync-lock";
 import type { AppEnv } from "@/lib/types";
@@ -64,7 +65,7 @@ export async function grantAdminConsent(tenant: string, minExpirationMinutes?: n
 /** Runs the mailbox object's alarm now (the next poll or renewal, whatever is due). */
 export async function pokeAlarm(org: string, email: string) {
   const { runDurableObjectAlarm } = await import("cloudflare:test");
-  return runDurableObjectAlarm(lockStub(env as unknown as AppEnv, org, email));
+  return runDurableObjectAlarm(lockStub(servicesFor(env as unknown as AppEnv), org, email));
 }
 
 export { expect };

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { getDb } from "@/db/client";
 import { ConnectOutlookMailboxResponseSchema, MailboxSyncStatusSchema } from "@/features/mailboxes/mailboxes.schemas";
 import type { SyncTask } from "@/features/mailboxes/sync/tasks";
-import { saveConnectedTokens } from "@/features/outlook/store";
+import { saveConnectedTokens } from "@/features/outlook/outlook-connections.store";
 import { ImportedMessagesResponseSchema } from "@/features/shared-inbox-messages/shared-inbox-messages.schemas";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";

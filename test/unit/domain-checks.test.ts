@@ -7,9 +7,13 @@ import { type DomainConfig, domainConfig } from "@/features/domains/config";
 import { ResolverUnreachableError } from "@/features/domains/errors";
 import { expectedRecords } from "@/features/domains/records";
 import { nextCheckAt } from "@/features/domains/state";
+import { appConfig } from "@/lib/config";
 import { parseCustomDomain } from "@/shared/domain-names";
 
-const config: DomainConfig = domainConfig({});
+/** The domain config for these vars, as the services would hand it over. */
+const domainConfigOf = (vars: object) => domainConfig({ config: appConfig(vars) });
+
+const config: DomainConfig = domainConfigOf({});
 const DOMAIN = "mail.acme.com";
 const state = { token: "a".repeat(40), dkimKeyId: "k1k1k1k1k1k1" };
 const expected = expectedRecords(DOMAIN, state, config);
@@ -68,7 +72,7 @@ describe("expected records", () => {
   });
 
   it("takes platform values from the config vars", () => {
-    const custom = domainConfig({
+    const custom = domainConfigOf({
       PLATFORM_NAME_SERVERS: " NS-B.example.net., ns-a.example.net ",
       INBOUND_MX_HOST: "MX.Example.net.",
       SPF_INCLUDE: "_spf.example.net",
@@ -82,9 +86,9 @@ describe("expected records", () => {
   });
 
   it("refuses a DOH_URL that is not http(s) with a 503", () => {
-    expect(() => domainConfig({ DOH_URL: "not a url" })).toThrow(/DOH_URL/);
-    expect(() => domainConfig({ DOH_URL: "file:///etc/hosts" })).toThrow(/DOH_URL/);
-    expect(domainConfig({ DOH_URL: "" }).dohUrl).toBe("https://cloudflare-dns.com/dns-query");
+    expect(() => domainConfigOf({ DOH_URL: "not a url" })).toThrow(/DOH_URL/);
+    expect(() => domainConfigOf({ DOH_URL: "file:///etc/hosts" })).toThrow(/DOH_URL/);
+    expect(domainConfigOf({ DOH_URL: "" }).dohUrl).toBe("https://cloudflare-dns.com/dns-query");
   });
 });
 

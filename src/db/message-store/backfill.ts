@@ -1,7 +1,8 @@
 import { forEachConcurrently } from "@/lib/concurrency";
-import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
+import type { Services } from "@/lib/services";
 import { type LegacyBodyRow, migrateLegacyBody } from "./bodies";
+import { type LegacyRow, legacyBodyRows } from "./imported-messages.store";
 
 /**
  * The background move of D1 bodies (rows imported before the message store) into R2, run by the hourly
@@ -14,20 +15,6 @@ import { type LegacyBodyRow, migrateLegacyBody } from "./bodies";
 
 /** Rows moved at once (each is a few R2 calls and one D1 update). */
 const CONCURRENCY = 4;
-
-// Any order drains them; the partial index (imported_messages_legacy_body_idx) answers without a table scan.
-const LEGACY_ROWS = `SELECT id, org_id, mailbox, graph_id, body_content_type, body, graph_modified_at
-  FROM imported_messages WHERE body_store IS NULL AND body IS NOT NULL LIMIT ?1`;
-
-interface LegacyRow {
-  id: string;
-  org_id: string;
-  mailbox: string;
-  graph_id: string;
-  body_content_type: string | null;
-  body: string;
-  graph_modified_at: string | null;
-}
 
 const toLegacy = (r: LegacyRow): LegacyBodyRow => ({
   id: r.id,
@@ -50,14 +37,14 @@ export interface BackfillResult {
 
 /** Moves up to `limit` (default MESSAGE_STORE_BACKFILL_BATCH) D1 bodies into the message store. */
 export async function backfillLegacyBodies(
-  env: { DB: D1Database; MESSAGE_STORE: R2Bucket },
-  limit = appConfig(env).MESSAGE_STORE_BACKFILL_BATCH,
+  services: Pick<Services, "d1" | "messageContent" | "config">,
+  limit = services.config.MESSAGE_STORE_BACKFILL_BATCH,
 ): Promise<BackfillResult> {
-  const { results } = await env.DB.prepare(LEGACY_ROWS).bind(limit).all<LegacyRow>();
+  const results = await legacyBodyRows(services.d1, limit);
   const result: BackfillResult = { moved: 0, skipped: 0, failed: 0 };
   await forEachConcurrently(results, CONCURRENCY, async (row) => {
     try {
-      if (await migrateLegacyBody(env.DB, env.MESSAGE_STORE, toLegacy(row))) result.moved++;
+      if (await migrateLegacyBody(services.d1, services.messageContent, toLegacy(row))) result.moved++;
       else result.skipped++;
     } catch (err) {
       // One bad row (an R2 hiccup) does not stop the run; it stays a D1 row and is tried next hour.

@@ -1,4 +1,5 @@
 import { storeBodies } from "./content";
+import { pointRowAtStoredBody } from "./imported-messages.store";
 import { type MessageRef, messagePrefix, originalBodyKey, sanitizedBodyKey } from "./keys";
 import { MAIL_SANITIZER_VERSION, sanitizeMailBody } from "./message-bodies";
 import { putTextOnce } from "./objects";
@@ -72,17 +73,9 @@ export async function migrateLegacyBody(db: D1Database, bucket: R2Bucket, row: L
     body: row.body,
     modifiedAt: row.graphModifiedAt,
   });
-  const result = await db
-    .prepare(
-      `UPDATE imported_messages SET body_store = 'r2', body_size = ?3, body = NULL, body_sanitized = NULL,
-         body_sanitizer_version = NULL, body_sanitized_truncated = 0
-       WHERE org_id = ?1 AND id = ?2 AND body_store IS NULL AND body = ?4`,
-    )
-    .bind(row.orgId, row.id, size, row.body)
-    .run();
-  if (result.meta.changes > 0) return true;
+  if (await pointRowAtStoredBody(db, { orgId: row.orgId, id: row.id, body: row.body }, size)) return true;
   // The row changed meanwhile (its writer owns the keys now) or is gone: purged with its mailbox, whose
   // objects were deleted possibly before these were written.
-  await dropUnclaimedContent({ DB: db, MESSAGE_STORE: bucket }, row.orgId, row.mailbox, [row.graphId]);
+  await dropUnclaimedContent({ d1: db, messageContent: bucket }, row.orgId, row.mailbox, [row.graphId]);
   return false;
 }

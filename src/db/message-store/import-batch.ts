@@ -1,8 +1,10 @@
 import type { AttachmentGraph } from "@/clients/graph/attachments";
 import { GraphThrottledError } from "@/clients/graph/client";
 import { forEachConcurrently } from "@/lib/concurrency";
+import type { Services } from "@/lib/services";
 import type { AttachmentRecord } from "./attachments";
 import { storeMessageContent } from "./content";
+import { hasMessageRow } from "./imported-messages.store";
 
 /**
  * The store step of an import (the sync's pages and retries, live sync's delta pages): each message's
@@ -41,7 +43,7 @@ export interface StoreBatchResult<R> {
 const CONCURRENCY = 6;
 
 export interface StoreBatchOptions {
-  env: { DB: D1Database; MESSAGE_STORE: R2Bucket };
+  services: Pick<Services, "d1" | "messageContent">;
   orgId: string;
   mailbox: string;
   graph: AttachmentGraph | null;
@@ -52,12 +54,6 @@ export interface StoreBatchOptions {
    */
   expandedAttachments?: ReadonlyMap<string, unknown[]>;
 }
-
-const hasRow = (db: D1Database, orgId: string, mailbox: string, graphId: string) => async () =>
-  !!(await db
-    .prepare("SELECT 1 AS found FROM imported_messages WHERE org_id = ? AND mailbox = ? AND graph_id = ?")
-    .bind(orgId, mailbox, graphId)
-    .first());
 
 const reason = (err: unknown) =>
   `Storing the message's content failed: ${(err instanceof Error ? err.message : String(err)).slice(0, 400)}`;
@@ -73,7 +69,7 @@ export async function storeBatch<R extends ContentRow>(
     await forEachConcurrently(rows, CONCURRENCY, async (row) => {
       try {
         const stored = await storeMessageContent(
-          options.env.MESSAGE_STORE,
+          options.services.messageContent,
           {
             ref: { orgId: options.orgId, mailbox: options.mailbox, graphId: row.graph_id },
             contentType: row.body_content_type,
@@ -85,7 +81,7 @@ export async function storeBatch<R extends ContentRow>(
           {
             graph: options.graph,
             attachmentMaxBytes: options.attachmentMaxBytes,
-            hasRow: hasRow(options.env.DB, options.orgId, options.mailbox, row.graph_id),
+            hasRow: () => hasMessageRow(options.services.d1, options.orgId, options.mailbox, row.graph_id),
           },
         );
         result.stored.push({

@@ -7,6 +7,21 @@ export type { AttachmentRecord } from "./attachments";
 export { backfillLegacyBodies } from "./backfill";
 export { migrateLegacyBody, readOriginalBody, readServedBody } from "./bodies";
 export { type StoredBodyColumns, storeBatch } from "./import-batch";
+export {
+  attachmentStatements,
+  findInboxMessageRow,
+  findMessageAttachment,
+  insertImportedRows,
+  type ListedInboxMessage,
+  listInboxPage,
+  listMessageAttachments,
+  markSeenInRound,
+  moveMessagesToInbox,
+  removalsWorthALookup,
+  sweepUnseenRows,
+  tombstoneRemovedRows,
+  upsertLiveRows,
+} from "./imported-messages.store";
 export { isAttachmentId, mailboxPrefix, messagePrefix, orgPrefix } from "./keys";
 export {
   isHtmlBody,
@@ -15,5 +30,5 @@ export {
   sanitizeMailBody,
   servedBody,
 } from "./message-bodies";
-export { attachmentStatements, deleteMailboxContent, removeMessageContent } from "./rows";
+export { deleteMailboxContent, removeMessageContent } from "./rows";
 export { dropSkippedContent, dropUnclaimedContent } from "./unclaimed";

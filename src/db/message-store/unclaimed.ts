@@ -1,4 +1,6 @@
 import { logEvent } from "@/lib/log";
+import type { Services } from "@/lib/services";
+import { graphIdsWithoutRow } from "./imported-messages.store";
 import { messagePrefix } from "./keys";
 import { deletePrefix } from "./objects";
 
@@ -8,7 +10,7 @@ import { deletePrefix } from "./objects";
  * the writer can know that its objects lost the race; it calls one of these after its write.
  */
 
-type StoreEnv = { DB: D1Database; MESSAGE_STORE: R2Bucket };
+type StoreServices = Pick<Services, "d1" | "messageContent">;
 
 /**
  * After a write whose guard refused it: when the mailbox is no longer connected, removes the objects this
@@ -17,17 +19,18 @@ type StoreEnv = { DB: D1Database; MESSAGE_STORE: R2Bucket };
  * about to claim the same keys. Answers how many messages' objects went.
  */
 export async function dropUnclaimedContent(
-  env: StoreEnv,
+  services: StoreServices,
   orgId: string,
   mailbox: string,
   graphIds: string[],
 ): Promise<number> {
   if (graphIds.length === 0) return 0;
-  const connected = await env.DB.prepare("SELECT 1 AS found FROM outlook_mailboxes WHERE org_id = ?1 AND email = ?2")
+  const connected = await services.d1
+    .prepare("SELECT 1 AS found FROM outlook_mailboxes WHERE org_id = ?1 AND email = ?2")
     .bind(orgId, mailbox)
     .first();
   if (connected) return 0;
-  const dropped = await dropContentWithoutRow(env, orgId, mailbox, graphIds);
+  const dropped = await dropContentWithoutRow(services, orgId, mailbox, graphIds);
   if (dropped > 0) logEvent("info", "mailbox_refused_write_cleaned", { orgId, messages: dropped });
   return dropped;
 }
@@ -38,12 +41,12 @@ export async function dropUnclaimedContent(
  * row is a redelivery: kept). Removes what this attempt stored for them. Answers how many messages' objects went.
  */
 export async function dropSkippedContent(
-  env: StoreEnv,
+  services: StoreServices,
   orgId: string,
   mailbox: string,
   graphIds: string[],
 ): Promise<number> {
-  const dropped = await dropContentWithoutRow(env, orgId, mailbox, graphIds);
+  const dropped = await dropContentWithoutRow(services, orgId, mailbox, graphIds);
   if (dropped > 0) logEvent("info", "mailbox_removed_message_content_dropped", { orgId, messages: dropped });
   return dropped;
 }
@@ -52,17 +55,11 @@ export async function dropSkippedContent(
  * Deletes the objects of the given messages that have no row, or only a tombstone (a message deleted
  * meanwhile keeps no content); answers how many messages that was.
  */
-async function dropContentWithoutRow(env: StoreEnv, orgId: string, mailbox: string, graphIds: string[]) {
+async function dropContentWithoutRow(services: StoreServices, orgId: string, mailbox: string, graphIds: string[]) {
   if (graphIds.length === 0) return 0;
-  const { results } = await env.DB.prepare(
-    `SELECT j.value AS graph_id FROM json_each(?3) AS j WHERE NOT EXISTS (
-       SELECT 1 FROM imported_messages m WHERE m.org_id = ?1 AND m.mailbox = ?2 AND m.graph_id = j.value
-         AND m.deleted_at IS NULL)`,
-  )
-    .bind(orgId, mailbox, JSON.stringify(graphIds))
-    .all<{ graph_id: string }>();
-  for (const { graph_id } of results) {
-    await deletePrefix(env.MESSAGE_STORE, await messagePrefix({ orgId, mailbox, graphId: graph_id }));
+  const without = await graphIdsWithoutRow(services.d1, orgId, mailbox, graphIds);
+  for (const graphId of without) {
+    await deletePrefix(services.messageContent, await messagePrefix({ orgId, mailbox, graphId }));
   }
-  return results.length;
+  return without.length;
 }

@@ -1,8 +1,9 @@
 import { type JwtVerifierConfig, TokenError } from "@/clients/identity/jwt";
-import { type AppConfig, appConfig } from "@/lib/config";
+import type { AppConfig } from "@/lib/config";
 import { ApiError, forbidden, unauthorized } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
-import type { AppEnv, AuthContext } from "@/lib/types";
+import type { Services } from "@/lib/services";
+import type { AuthContext } from "@/lib/types";
 import { verifyBearerToken } from "./verified-tokens";
 
 /**
@@ -29,8 +30,8 @@ export function isLoopbackHost(hostname: string): boolean {
  * The verifier settings for a request to `requestUrl`. HS256 with `JWT_DEV_SECRET` is local development
  * only: it is honoured only when no JWKS is configured and the Worker is reached at a loopback host.
  */
-export function verifierConfig(env: AppEnv, requestUrl: string | URL): JwtVerifierConfig {
-  const config = appConfig(env);
+export function verifierConfig(services: Pick<Services, "config">, requestUrl: string | URL): JwtVerifierConfig {
+  const { config } = services;
   return {
     jwksUrl: config.JWT_JWKS_URL || undefined,
     issuer: config.JWT_ISSUER || undefined,
@@ -90,11 +91,11 @@ function requireIssuerAndAudience(config: JwtVerifierConfig) {
 export async function authenticate(
   authorization: string | undefined,
   headers: { epilotOrgId?: string; ivyOrgId?: string },
-  env: AppEnv,
+  services: Pick<Services, "config">,
   /** The request's URL: its host decides whether development tokens may be honoured. */
   requestUrl: string | URL,
 ): Promise<AuthContext> {
-  const config = verifierConfig(env, requestUrl);
+  const config = verifierConfig(services, requestUrl);
   requireIssuerAndAudience(config);
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   if (!match?.[1]) {

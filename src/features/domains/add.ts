@@ -1,9 +1,9 @@
 import type { Database } from "@/db/client";
 import type { SettingRow } from "@/db/schema";
 import type { DomainConfig } from "./config";
+import { insertDomain } from "./domain-verifications.store";
 import { newDomainName } from "./input";
 import { type DomainEntry, freshState } from "./state";
-import { insertDomain } from "./store";
 
 /**
  * Adds a custom domain, also for the legacy `email_domain` setting. Whether another organization has the

@@ -1,9 +1,8 @@
 import { canonicalName, createDohResolver, type DnsResolver } from "@/clients/dns";
-import { appConfig } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 
-/** The custom-domain settings of one env, in the form the domain rules use them. */
+/** The custom-domain settings of one deployment, in the form the domain rules use them. */
 export interface DomainConfig {
   dohUrl: string;
   dohTimeoutMs: number;
@@ -27,11 +26,11 @@ function isHttpUrl(value: string): boolean {
 }
 
 /**
- * The domain vars from `appConfig(env)` (defaults there), names compared in canonical form. A DOH_URL
+ * The domain vars from the services' config (defaults in src/lib/config.ts), names compared in canonical form. A DOH_URL
  * that is not an http(s) URL is a 503.
  */
-export function domainConfig(env: Partial<AppEnv>): DomainConfig {
-  const config = appConfig(env);
+export function domainConfig(services: Pick<Services, "config">): DomainConfig {
+  const { config } = services;
   if (!isHttpUrl(config.DOH_URL)) {
     throw new ApiError(503, "DNS lookups are not configured: DOH_URL must be an http(s) URL of a DoH resolver");
   }

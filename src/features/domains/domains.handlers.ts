@@ -9,20 +9,20 @@ import type {
 } from "./domains.routes";
 
 export const getDomains: AppRouteHandler<GetDomainsRoute> = async (c) =>
-  c.json(await domains.listOrgDomains(c.env, c.get("auth")), 200);
+  c.json(await domains.listOrgDomains(c.get("services"), c.get("auth")), 200);
 
 export const addDomain: AppRouteHandler<AddDomainRoute> = async (c) =>
-  c.json(await domains.addOrgDomain(c.env, c.get("auth"), c.req.valid("json").domain), 200);
+  c.json(await domains.addOrgDomain(c.get("services"), c.get("auth"), c.req.valid("json").domain), 200);
 
 export const deleteDomain: AppRouteHandler<DeleteDomainRoute> = async (c) => {
-  await domains.deleteOrgDomain(c.env, c.get("auth"), c.req.valid("json").domain);
+  await domains.deleteOrgDomain(c.get("services"), c.get("auth"), c.req.valid("json").domain);
   return c.body(null, 204);
 };
 
 // The two verify operations share one shape: `{domain}` in, the domain with the outcome of its check out.
 
 export const verifyNameServers: AppRouteHandler<VerifyNameServersRoute> = async (c) =>
-  c.json(await domains.verifyOrgNameServers(c.env, c.get("auth"), c.req.valid("json").domain), 200);
+  c.json(await domains.verifyOrgNameServers(c.get("services"), c.get("auth"), c.req.valid("json").domain), 200);
 
 export const verifyDomain: AppRouteHandler<VerifyDomainRoute> = async (c) =>
-  c.json(await domains.verifyOrgDomain(c.env, c.get("auth"), c.req.valid("json").domain), 200);
+  c.json(await domains.verifyOrgDomain(c.get("services"), c.get("auth"), c.req.valid("json").domain), 200);

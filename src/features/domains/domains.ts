@@ -6,8 +6,8 @@
  *
  * Layout of this folder: config (the custom-domain vars), records (what to publish), checks (judging one
  * record's answer), check-records / check-name-servers (the lookups), state (a new domain's state and
- * its schedule), store (every D1 read and write), add / verify / delete (the rules of each operation),
- * response (the API body), operations (what the handlers call), recheck (the Cron Trigger).
+ * its schedule), domain-verifications.store (every D1 read and write), add / verify / delete (the rules
+ * of each operation), response (the API body), operations (what the handlers call), recheck (the Cron Trigger).
  */
 export { addDomain } from "./add";
 export { type DomainConfig, domainConfig } from "./config";

@@ -1,40 +1,40 @@
 /**
- * The domain operations as the HTTP handlers call them: each takes the env and the caller, opens the
- * database, applies the rules of the modules beside this file and returns the response body.
+ * The domain operations as the HTTP handlers call them: each takes the services and the caller, applies the rules of the modules beside this file and returns the response body.
  */
 import type { DnsResolver } from "@/clients/dns";
-import { type Database, getDb } from "@/db/client";
+import type { Database } from "@/db/client";
 import type { DomainVerificationRow } from "@/db/schema";
 import { kickWebhookDeliveries } from "@/features/webhooks";
-import type { AppEnv, AuthContext } from "@/lib/types";
+import type { Services } from "@/lib/services";
+import type { AuthContext } from "@/lib/types";
 import type { DomainSettingBody } from "@/shared/domain-records";
 import { addDomain } from "./add";
 import { type DomainConfig, domainConfig, resolverFor } from "./config";
 import { deleteDomain } from "./delete";
+import { findDomain, listDomains } from "./domain-verifications.store";
 import { lookupDomainName } from "./input";
 import { toDomainResponse } from "./response";
 import type { DomainEntry } from "./state";
-import { findDomain, listDomains } from "./store";
 import { verifyDomainNameServers, verifyDomainRecords } from "./verify";
 
 /** getDomains: the org's domains, oldest first. */
-export async function listOrgDomains(env: AppEnv, auth: AuthContext): Promise<DomainSettingBody[]> {
-  const config = domainConfig(env);
-  const entries = await listDomains(getDb(env.DB), auth.orgId);
+export async function listOrgDomains(services: Services, auth: AuthContext): Promise<DomainSettingBody[]> {
+  const config = domainConfig(services);
+  const entries = await listDomains(services.db, auth.orgId);
   return entries.map((entry) => toDomainResponse(entry, config));
 }
 
 /** addDomain: the added domain, `pending`, with the records to publish. */
-export async function addOrgDomain(env: AppEnv, auth: AuthContext, input: string | undefined) {
-  const config = domainConfig(env);
-  const entry = await addDomain(getDb(env.DB), auth.orgId, auth.userId ?? null, input, config);
+export async function addOrgDomain(services: Services, auth: AuthContext, input: string | undefined) {
+  const config = domainConfig(services);
+  const entry = await addDomain(services.db, auth.orgId, auth.userId ?? null, input, config);
   return toDomainResponse(entry, config);
 }
 
 /** deleteDomain: 409 while addresses use the domain. */
-export async function deleteOrgDomain(env: AppEnv, auth: AuthContext, input: string | undefined): Promise<void> {
-  await deleteDomain(getDb(env.DB), auth.orgId, lookupDomainName(input));
-  await kickWebhookDeliveries(env, auth.orgId);
+export async function deleteOrgDomain(services: Services, auth: AuthContext, input: string | undefined): Promise<void> {
+  await deleteDomain(services.db, auth.orgId, lookupDomainName(input));
+  await kickWebhookDeliveries(services, auth.orgId);
 }
 
 type DomainCheck = (
@@ -45,21 +45,21 @@ type DomainCheck = (
 ) => Promise<DomainVerificationRow>;
 
 /** Runs `check` on the org's domain named by `input` and answers the domain with the stored outcome. */
-async function checkOrgDomain(env: AppEnv, auth: AuthContext, input: string | undefined, check: DomainCheck) {
+async function checkOrgDomain(services: Services, auth: AuthContext, input: string | undefined, check: DomainCheck) {
   const domain = lookupDomainName(input);
-  const config = domainConfig(env);
-  const db = getDb(env.DB);
+  const config = domainConfig(services);
+  const { db } = services;
   const entry = await findDomain(db, auth.orgId, domain);
   const state = await check(db, entry, config, resolverFor(config));
-  if (state.status !== entry.state.status) await kickWebhookDeliveries(env, auth.orgId);
+  if (state.status !== entry.state.status) await kickWebhookDeliveries(services, auth.orgId);
   return toDomainResponse({ ...entry, state }, config);
 }
 
 /** verifyDomain: every record looked up and judged, the domain's status updated. */
-export const verifyOrgDomain = (env: AppEnv, auth: AuthContext, input: string | undefined) =>
-  checkOrgDomain(env, auth, input, verifyDomainRecords);
+export const verifyOrgDomain = (services: Services, auth: AuthContext, input: string | undefined) =>
+  checkOrgDomain(services, auth, input, verifyDomainRecords);
 
 /** verifyNameServers: the domain's NS set compared with the platform name servers. */
-export const verifyOrgNameServers = (env: AppEnv, auth: AuthContext, input: string | undefined) =>
-  checkOrgDomain(env, auth, input, verifyDomainNameServers);
+export const verifyOrgNameServers = (services: Services, auth: AuthContext, input: string | undefined) =>
+  checkOrgDomain(services, auth, input, verifyDomainNameServers);
 export { domainSettings } from "./domain-settings";

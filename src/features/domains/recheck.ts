@@ -1,12 +1,19 @@
 import type { DnsResolver } from "@/clients/dns";
-import { type Database, getDb } from "@/db/client";
+import type { Database } from "@/db/client";
 import type { DomainVerificationRow, SettingRow } from "@/db/schema";
 import { kickWebhookDeliveries } from "@/features/webhooks";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { type DomainConfig, domainConfig, resolverFor } from "./config";
+import {
+  claimDue,
+  ensureState,
+  postponeCheck,
+  releaseClaim,
+  selectDue,
+  settingsWithoutState,
+} from "./domain-verifications.store";
 import { ResolverUnreachableError } from "./errors";
-import { claimDue, ensureState, postponeCheck, releaseClaim, selectDue, settingsWithoutState } from "./store";
 import { verifyDomainRecords } from "./verify";
 
 export interface RecheckSummary {
@@ -29,26 +36,26 @@ export const RECHECK_CLAIM_MS = 15 * 60_000;
 
 /**
  * The Cron Trigger's work: re-check the domains whose `next_check_at` is due at `scheduledTime`, at most
- * DOMAIN_RECHECK_BATCH_SIZE per run, round-robin across organizations (see selectDue in store.ts); the rest wait for the
+ * DOMAIN_RECHECK_BATCH_SIZE per run, round-robin across organizations (see selectDue in domain-verifications.store.ts); the rest wait for the
  * next run. Each domain is claimed before it is checked (see RECHECK_CLAIM_MS). Domains added through the
  * legacy settings API get their verification state first. One domain at a time, so a run never has more
  * DoH requests open than one verification (Workers allow six open connections per invocation).
  */
 export async function recheckDueDomains(
-  env: AppEnv,
+  services: Services,
   scheduledTime: Date,
   options: { resolver?: DnsResolver; config?: DomainConfig } = {},
 ): Promise<RecheckSummary> {
   const summary: RecheckSummary = { checked: 0, failed: 0, resolverUnreachable: false };
   let config: DomainConfig;
   try {
-    config = options.config ?? domainConfig(env);
+    config = options.config ?? domainConfig(services);
   } catch (err) {
     log("error", "domain re-check skipped: configuration", { error: (err as Error).message });
     return summary;
   }
   const resolver = options.resolver ?? resolverFor(config);
-  const db = getDb(env.DB);
+  const { db } = services;
   const limit = config.recheckBatchSize;
   await adoptLegacyDomains(db, limit);
 
@@ -69,7 +76,7 @@ export async function recheckDueDomains(
   }
   log("info", "domain re-check done", { ...summary, due: due.length });
   // Status changes wrote webhook events; hand their deliveries to the queue now.
-  await kickWebhookDeliveries(env);
+  await kickWebhookDeliveries(services);
   return summary;
 }
 

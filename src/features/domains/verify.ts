@@ -5,10 +5,10 @@ import { eventStatements } from "@/features/webhooks";
 import { checkNameServers } from "./check-name-servers";
 import { checkDomainRecords, overallStatus, type RecordCheck } from "./check-records";
 import type { DomainConfig } from "./config";
+import { recheckOtherHolderAt, updateState } from "./domain-verifications.store";
 import { verifiedElsewhere } from "./errors";
 import { expectedRecords } from "./records";
 import { type DomainEntry, domainOf, nextCheckAt } from "./state";
-import { recheckOtherHolderAt, updateState } from "./store";
 
 /**
  * Stores the outcome of a records check and schedules the next one. Throws 409 when the domain would

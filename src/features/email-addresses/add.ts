@@ -1,8 +1,8 @@
 import { and, eq, not } from "drizzle-orm";
-import { type Database, getDb, isUniqueViolation, nowIso } from "@/db/client";
+import { type Database, isUniqueViolation, nowIso } from "@/db/client";
 import { emailAddresses } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { addressTaken } from "./errors";
 import { assertNotPlatformAddress } from "./platform-address";
@@ -25,13 +25,13 @@ export interface NewEmailAddress {
  * org already has.
  */
 export async function addEmailAddress(
-  env: AppEnv,
+  services: Pick<Services, "db" | "config">,
   orgId: string,
   userId: string | undefined,
   input: NewEmailAddress,
 ): Promise<EmailAddressView> {
-  assertNotPlatformAddress(env, input.address);
-  const db = getDb(env.DB);
+  assertNotPlatformAddress(services, input.address);
+  const { db } = services;
   const refs = {
     sharedInboxId: input.shared_inbox_id ?? DEFAULT_INBOX_ID,
     defaultSignatureId: input.default_signature_id,

@@ -1,8 +1,8 @@
 /**
- * What other features (mailboxes) use of the email-address feature. The handlers call the operation
+ * What other features (mailboxes, domains) use of the email-address feature. The handlers call the operation
  * modules beside this file: lookup (list, get), add, update, delete, primary, provision.
  */
-export { deleteAddressStatements } from "./delete";
+export { addressesAtDomain, deleteAddressStatements, noAddressAtDomain } from "./email-addresses.store";
 export { findEmailAddress } from "./lookup";
 export { assertPlatformAddressHeldBy } from "./platform-address";
 export { assertSharedInboxExists } from "./references";

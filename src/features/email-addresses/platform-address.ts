@@ -1,14 +1,13 @@
-import { and, eq } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { emailAddresses } from "@/db/schema";
-import { appConfig } from "@/lib/config";
 import { badRequest } from "@/lib/errors";
+import type { Services } from "@/lib/services";
 import { canonicalDomain, emailDomain, normalizeDomain } from "@/shared/validation";
+import { findPlatformAddressHolder } from "./email-addresses.store";
 import { addressNotAvailable } from "./errors";
 
 /** The domain of platform-provisioned addresses (EPILOT_EMAIL_DOMAIN) in canonical form. */
-export function platformDomain(env: object): string {
-  const configured = appConfig(env).EPILOT_EMAIL_DOMAIN;
+export function platformDomain(services: Pick<Services, "config">): string {
+  const configured = services.config.EPILOT_EMAIL_DOMAIN;
   return canonicalDomain(configured) ?? normalizeDomain(configured);
 }
 
@@ -16,8 +15,11 @@ export function platformDomain(env: object): string {
  * Where an address stands to the platform domain, judged on its canonical domain: `SUPPORT@EPILOT.CLOUD.`
  * or a fullwidth spelling is as much a platform address as `support@epilot.cloud`.
  */
-function platformRelation(env: object, address: string): "platform" | "below-platform" | "other" {
-  const platform = platformDomain(env);
+function platformRelation(
+  services: Pick<Services, "config">,
+  address: string,
+): "platform" | "below-platform" | "other" {
+  const platform = platformDomain(services);
   const domain = emailDomain(address);
   if (domain === platform) return "platform";
   return domain.endsWith(`.${platform}`) ? "below-platform" : "other";
@@ -29,14 +31,14 @@ const provisionedOnly = (field: string, platform: string) =>
   );
 
 /** 400 for an address on the platform domain or one of its subdomains: only provisioning creates those. */
-export function assertNotPlatformAddress(env: object, address: string) {
-  if (platformRelation(env, address) !== "other") throw provisionedOnly("address", platformDomain(env));
+export function assertNotPlatformAddress(services: Pick<Services, "config">, address: string) {
+  if (platformRelation(services, address) !== "other") throw provisionedOnly("address", platformDomain(services));
 }
 
 /** 400 unless the address is on the platform domain itself. */
-export function assertPlatformAddress(env: object, address: string) {
-  const platform = platformDomain(env);
-  if (platformRelation(env, address) !== "platform") throw badRequest(`address: must be an @${platform} address`);
+export function assertPlatformAddress(services: Pick<Services, "config">, address: string) {
+  const platform = platformDomain(services);
+  if (platformRelation(services, address) !== "platform") throw badRequest(`address: must be an @${platform} address`);
 }
 
 /**
@@ -47,20 +49,16 @@ export function assertPlatformAddress(env: object, address: string) {
  * addresses pass. The holder is looked up across orgs only to answer yes or no, nothing of it is returned.
  */
 export async function assertPlatformAddressHeldBy(
-  env: object,
+  services: Pick<Services, "config">,
   db: Database,
   orgId: string,
   address: string,
   field: string,
 ) {
-  const relation = platformRelation(env, address);
+  const relation = platformRelation(services, address);
   if (relation === "other") return;
-  if (relation === "below-platform") throw provisionedOnly(field, platformDomain(env));
-  const holder = await db
-    .select({ orgId: emailAddresses.orgId })
-    .from(emailAddresses)
-    .where(and(eq(emailAddresses.address, address), eq(emailAddresses.isEpilotEmailAddress, true)))
-    .get();
-  if (!holder) throw provisionedOnly(field, platformDomain(env));
+  if (relation === "below-platform") throw provisionedOnly(field, platformDomain(services));
+  const holder = await findPlatformAddressHolder(db, address);
+  if (!holder) throw provisionedOnly(field, platformDomain(services));
   if (holder.orgId !== orgId) throw addressNotAvailable(address);
 }

@@ -1,4 +1,4 @@
-import { and, eq, exists, type SQL, sql } from "drizzle-orm";
+import { and, eq, exists, type SQL } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { settings, sharedInboxes } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
@@ -51,7 +51,7 @@ export function referencesExist(db: Database, orgId: string, refs: AddressRefere
     checks.push(
       exists(
         db
-          .select({ one: sql`1` })
+          .select({ id: sharedInboxes.id })
           .from(sharedInboxes)
           .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, refs.sharedInboxId))),
       ),
@@ -61,7 +61,7 @@ export function referencesExist(db: Database, orgId: string, refs: AddressRefere
     checks.push(
       exists(
         db
-          .select({ one: sql`1` })
+          .select({ id: settings.id })
           .from(settings)
           .where(
             and(eq(settings.orgId, orgId), eq(settings.id, refs.defaultSignatureId), eq(settings.type, "signature")),

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import { getDb, nowIso } from "@/db/client";
+import { nowIso } from "@/db/client";
 import { emailAddresses } from "@/db/schema";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { addressNotFound, primaryCannotBeDeactivated } from "./errors";
 import { findEmailAddress } from "./lookup";
 import { assertReferencesExist, referencesExist } from "./references";
@@ -23,13 +23,13 @@ export interface EmailAddressChanges {
  * 400 for an unknown inbox or signature, 409 when it would deactivate the primary address.
  */
 export async function updateEmailAddress(
-  env: AppEnv,
+  services: Pick<Services, "db">,
   orgId: string,
   userId: string | undefined,
   idOrAddress: string,
   changes: EmailAddressChanges,
 ): Promise<EmailAddressView> {
-  const db = getDb(env.DB);
+  const { db } = services;
   const existing = await findEmailAddress(db, orgId, idOrAddress);
   if (!existing) throw addressNotFound(idOrAddress);
   const refs = { sharedInboxId: changes.shared_inbox_id, defaultSignatureId: changes.default_signature_id };

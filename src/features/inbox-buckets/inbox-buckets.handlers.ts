@@ -4,5 +4,5 @@ import type { ListInboxBucketsRoute } from "./inbox-buckets.routes";
 
 export const listInboxBuckets: AppRouteHandler<ListInboxBucketsRoute> = async (c) => {
   const { orgId } = c.get("auth");
-  return c.json(await listBuckets(c.env, orgId), 200);
+  return c.json(await listBuckets(c.get("services"), orgId), 200);
 };

@@ -1,7 +1,5 @@
-import { eq, sql } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { inboxBuckets } from "@/db/schema";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
+import { listBucketRows } from "./inbox-buckets.store";
 
 /** A bucket as the API answers it (the InboxBucketResponse of the contract). */
 export interface InboxBucketView {
@@ -10,11 +8,6 @@ export interface InboxBucketView {
 }
 
 /** The buckets of the org's stored inboxes in creation order (the default inbox's bucket is implicit). */
-export function listInboxBuckets(env: AppEnv, orgId: string): Promise<InboxBucketView[]> {
-  return getDb(env.DB)
-    .select({ id: inboxBuckets.id, inbox_id: inboxBuckets.inboxId })
-    .from(inboxBuckets)
-    .where(eq(inboxBuckets.orgId, orgId))
-    .orderBy(inboxBuckets.createdAt, sql`rowid`)
-    .all();
+export function listInboxBuckets(services: Pick<Services, "db">, orgId: string): Promise<InboxBucketView[]> {
+  return listBucketRows(services.db, orgId);
 }

@@ -14,7 +14,7 @@ import type {
 export const connectOutlookMailbox: AppRouteHandler<ConnectOutlookMailboxRoute> = async (c) => {
   const { orgId, userId } = c.get("auth");
   const body = c.req.valid("json");
-  const result = await mailboxes.connectOutlookMailbox(c.env, orgId, userId, {
+  const result = await mailboxes.connectOutlookMailbox(c.get("services"), orgId, userId, {
     email: body.email,
     sharedInboxId: body.shared_inbox_id,
     timeframe: body.mailboxSyncTimeframe,
@@ -26,26 +26,28 @@ export const disconnectOutlookMailbox: AppRouteHandler<DisconnectOutlookMailboxR
   const { orgId } = c.get("auth");
   const { email } = c.req.valid("param");
   const { deleteImportedMail } = c.req.valid("query");
-  await mailboxes.disconnectOutlookMailbox(c.env, orgId, email, { deleteImportedMail: deleteImportedMail === "true" });
+  await mailboxes.disconnectOutlookMailbox(c.get("services"), orgId, email, {
+    deleteImportedMail: deleteImportedMail === "true",
+  });
   return c.json({ success: true, email }, 200);
 };
 
 export const getConnectedOutlookEmails: AppRouteHandler<GetConnectedOutlookEmailsRoute> = async (c) => {
   const { orgId } = c.get("auth");
-  return c.json(await mailboxes.getConnectedOutlookEmails(c.env, orgId), 200);
+  return c.json(await mailboxes.getConnectedOutlookEmails(c.get("services"), orgId), 200);
 };
 
 export const startMailboxSync: AppRouteHandler<StartMailboxSyncRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { email } = c.req.valid("param");
   const { timeframe } = c.req.valid("json");
-  return c.json(await mailboxes.startMailboxSync(c.env, orgId, email, timeframe), 202);
+  return c.json(await mailboxes.startMailboxSync(c.get("services"), orgId, email, timeframe), 202);
 };
 
 export const getMailboxSyncStatus: AppRouteHandler<GetMailboxSyncStatusRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { email } = c.req.valid("param");
-  return c.json(await mailboxes.getMailboxSyncStatus(c.env, orgId, email), 200);
+  return c.json(await mailboxes.getMailboxSyncStatus(c.get("services"), orgId, email), 200);
 };
 
 export const retryMailboxSync: AppRouteHandler<RetryMailboxSyncRoute> = async (c) => {
@@ -53,7 +55,10 @@ export const retryMailboxSync: AppRouteHandler<RetryMailboxSyncRoute> = async (c
   const { email } = c.req.valid("param");
   const body = c.req.valid("json");
   return c.json(
-    await mailboxes.retryMailboxSync(c.env, orgId, email, { syncId: body.sync_id, messageIds: body.message_ids }),
+    await mailboxes.retryMailboxSync(c.get("services"), orgId, email, {
+      syncId: body.sync_id,
+      messageIds: body.message_ids,
+    }),
     202,
   );
 };
@@ -61,7 +66,7 @@ export const retryMailboxSync: AppRouteHandler<RetryMailboxSyncRoute> = async (c
 export const getMailboxLiveSync: AppRouteHandler<GetMailboxLiveSyncRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { email } = c.req.valid("param");
-  return c.json(await mailboxes.getMailboxLiveSync(c.env, orgId, email), 200);
+  return c.json(await mailboxes.getMailboxLiveSync(c.get("services"), orgId, email), 200);
 };
 
 /**
@@ -74,7 +79,7 @@ export function graphNotifications(kind: "change" | "lifecycle") {
     const echo = mailboxes.validationEcho(c.req.query("validationToken"));
     if (echo !== null) return c.text(echo, 200, { "Content-Type": "text/plain; charset=utf-8" });
     const body: unknown = await c.req.json().catch(() => null);
-    await mailboxes.receiveNotifications(c.env, body, kind);
+    await mailboxes.receiveNotifications(c.get("services"), body, kind);
     return c.body(null, 202);
   };
 }

@@ -1,14 +1,9 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { GraphError, GraphThrottledError } from "@/clients/graph/client";
 import { graphClient, mailboxPath } from "@/clients/graph/mail";
-import { type Database, getDb, isUniqueViolation, nowIso } from "@/db/client";
-import {
-  emailAddresses,
-  importedMessages,
-  type MailboxSyncTimeframe,
-  type OutlookMailboxRow,
-  outlookMailboxes,
-} from "@/db/schema";
+import { type Database, isUniqueViolation, nowIso } from "@/db/client";
+import { moveMessagesToInbox } from "@/db/message-store";
+import { emailAddresses, type MailboxSyncTimeframe, type OutlookMailboxRow, outlookMailboxes } from "@/db/schema";
 import {
   assertSharedInboxExists,
   deleteAddressStatements,
@@ -19,10 +14,10 @@ import { getAccessToken, listConnections, OutlookTokenUnavailableError, outlookC
 import { eventStatements, kickWebhookDeliveries } from "@/features/webhooks";
 import { ApiError, conflict, forbidden, notFound, unauthorized } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { startLive, stopLive } from "./live/live";
-import { findMailbox } from "./mailbox-store";
+import { findMailbox, listOrgMailboxes } from "./outlook-mailboxes.store";
 import { purgeAfterDisconnect } from "./purge";
 import { cancelRunningSync, startMailboxSync } from "./sync/pipeline";
 
@@ -37,13 +32,8 @@ export function toConnectedOutlookEmail(row: OutlookMailboxRow) {
 }
 
 /** getConnectedOutlookEmails: the org's mailbox mappings, oldest first. */
-export async function getConnectedOutlookEmails(env: AppEnv, orgId: string) {
-  const rows = await getDb(env.DB)
-    .select()
-    .from(outlookMailboxes)
-    .where(eq(outlookMailboxes.orgId, orgId))
-    .orderBy(outlookMailboxes.connectedAt, sql`rowid`)
-    .all();
+export async function getConnectedOutlookEmails(services: Pick<Services, "db">, orgId: string) {
+  const rows = await listOrgMailboxes(services.db, orgId);
   const outlookEmails = rows.map(toConnectedOutlookEmail);
   return { outlook_emails: outlookEmails, count: outlookEmails.length };
 }
@@ -58,19 +48,19 @@ const ACCESS_HINT =
  * Finds the org's connected tenant that can open the mailbox (`GET /users/{email}/mailFolders/inbox`),
  * trying each connected tenant in turn. 401 when no tenant has a usable token, 403 when none grants access.
  */
-async function tenantWithAccess(env: AppEnv, orgId: string, email: string): Promise<string> {
-  const db = getDb(env.DB);
+async function tenantWithAccess(services: Services, orgId: string, email: string): Promise<string> {
+  const db = services.db;
   const connections = (await listConnections(db, orgId)).filter((c) => c.status === "connected");
   if (connections.length === 0) {
     throw unauthorized("The organization has no usable Microsoft 365 connection: connect a tenant first");
   }
-  const config = outlookConfig(env);
+  const config = outlookConfig(services);
   let usable = 0;
   let restDisabled = false;
   for (const connection of connections) {
     let token: string;
     try {
-      token = await getAccessToken(env, orgId, connection.tenantId);
+      token = await getAccessToken(services, orgId, connection.tenantId);
     } catch (err) {
       if (err instanceof OutlookTokenUnavailableError) continue;
       throw err;
@@ -140,18 +130,18 @@ function upsertAddress(
  * timeframe a sync starts as well.
  */
 export async function connectOutlookMailbox(
-  env: AppEnv,
+  services: Services,
   orgId: string,
   userId: string | undefined,
   input: { email: string; sharedInboxId?: string; timeframe?: MailboxSyncTimeframe },
 ) {
-  const db = getDb(env.DB);
+  const db = services.db;
   const email = input.email;
   const inboxId = input.sharedInboxId ?? DEFAULT_INBOX_ID;
   await assertSharedInboxExists(db, orgId, inboxId, "shared_inbox_id");
   const alreadyConnected = () => conflict(`Mailbox '${email}' is already connected in this organization`);
   if (await findMailbox(db, orgId, email)) throw alreadyConnected();
-  const tenantId = await tenantWithAccess(env, orgId, email);
+  const tenantId = await tenantWithAccess(services, orgId, email);
   const now = nowIso();
   try {
     const [[address]] = await db.batch([
@@ -173,10 +163,10 @@ export async function connectOutlookMailbox(
     ]);
     if (!address) throw new Error("upserted email address was not returned");
     logEvent("info", "outlook_mailbox_connected", { orgId, tenantId });
-    await kickWebhookDeliveries(env, orgId);
+    await kickWebhookDeliveries(services, orgId);
     // Live from now on (never throws: should the Durable Object be unreachable, the hourly schedule starts it).
-    await startLive(env, orgId, email, tenantId);
-    if (input.timeframe) await startMailboxSync(env, orgId, email, input.timeframe);
+    await startLive(services, orgId, email, tenantId);
+    if (input.timeframe) await startMailboxSync(services, orgId, email, input.timeframe);
     return {
       email_address: toEmailAddressResponse(address),
       outlook_email: email,
@@ -197,12 +187,12 @@ export async function connectOutlookMailbox(
  * (purge.ts; D1 rows first).
  */
 export async function disconnectOutlookMailbox(
-  env: AppEnv,
+  services: Services,
   orgId: string,
   email: string,
   options: { deleteImportedMail?: boolean } = {},
 ): Promise<OutlookMailboxRow> {
-  const db = getDb(env.DB);
+  const db = services.db;
   const mailbox = await findMailbox(db, orgId, email);
   if (!mailbox) throw notFound(`No Outlook mapping for '${email}' in this organization`);
   const address = await findEmailAddress(db, orgId, email);
@@ -217,27 +207,27 @@ export async function disconnectOutlookMailbox(
     ...(address ? deleteAddressStatements(db, orgId, address.id) : []),
   ]);
   if (deleted.length === 0) throw notFound(`No Outlook mapping for '${email}' in this organization`);
-  await cancelRunningSync(env, orgId, email);
+  await cancelRunningSync(services, orgId, email);
   // Live sync stops: its state goes (late notifications and runs find nothing) and its subscriptions too.
-  await stopLive(env, orgId, email);
-  await deleteSubscriptions(env, mailbox).catch((err) =>
+  await stopLive(services, orgId, email);
+  await deleteSubscriptions(services, mailbox).catch((err) =>
     logEvent("warn", "outlook_subscription_cleanup_failed", {
       orgId,
       message: err instanceof Error ? err.message.slice(0, 300) : String(err),
     }),
   );
   logEvent("info", "outlook_mailbox_disconnected", { orgId, tenantId: mailbox.tenantId });
-  await kickWebhookDeliveries(env, orgId);
-  if (options.deleteImportedMail) await purgeAfterDisconnect(env, orgId, email);
+  await kickWebhookDeliveries(services, orgId);
+  if (options.deleteImportedMail) await purgeAfterDisconnect(services, orgId, email);
   return mailbox;
 }
 
 /** Deletes the Graph subscriptions whose resource is this mailbox (`GET /subscriptions`, then DELETE each). */
-async function deleteSubscriptions(env: AppEnv, mailbox: OutlookMailboxRow) {
-  const config = outlookConfig(env);
+async function deleteSubscriptions(services: Services, mailbox: OutlookMailboxRow) {
+  const config = outlookConfig(services);
   let token: string;
   try {
-    token = await getAccessToken(env, mailbox.orgId, mailbox.tenantId);
+    token = await getAccessToken(services, mailbox.orgId, mailbox.tenantId);
   } catch (err) {
     if (err instanceof OutlookTokenUnavailableError) return; // nothing can be done without a token
     throw err;
@@ -265,8 +255,12 @@ async function deleteSubscriptions(env: AppEnv, mailbox: OutlookMailboxRow) {
  * disconnectOutlookMailbox does, and answers their shared inboxes (for `affected_shared_inboxes`).
  * Call it before the connection is deleted, so the subscriptions can still be deleted with its token.
  */
-export async function disconnectTenantMailboxes(env: AppEnv, orgId: string, tenantId: string): Promise<string[]> {
-  const db = getDb(env.DB);
+export async function disconnectTenantMailboxes(
+  services: Services,
+  orgId: string,
+  tenantId: string,
+): Promise<string[]> {
+  const db = services.db;
   const rows = await db
     .select()
     .from(outlookMailboxes)
@@ -275,7 +269,7 @@ export async function disconnectTenantMailboxes(env: AppEnv, orgId: string, tena
   const inboxes = new Set<string>();
   for (const row of rows) {
     try {
-      await disconnectOutlookMailbox(env, orgId, row.email);
+      await disconnectOutlookMailbox(services, orgId, row.email);
       inboxes.add(row.sharedInboxId);
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) throw err; // disconnected concurrently
@@ -294,12 +288,6 @@ export function moveMailboxDataStatements(db: Database, orgId: string, fromInbox
       .update(outlookMailboxes)
       .set({ sharedInboxId: toInboxId })
       .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.sharedInboxId, fromInboxId))),
-    db
-      .update(importedMessages)
-      .set({
-        sharedInboxId: toInboxId,
-        bucketId: sql`COALESCE((SELECT id FROM inbox_buckets WHERE org_id = ${orgId} AND inbox_id = ${toInboxId}), 'default')`,
-      })
-      .where(and(eq(importedMessages.orgId, orgId), eq(importedMessages.sharedInboxId, fromInboxId))),
+    moveMessagesToInbox(db, orgId, fromInboxId, toInboxId),
   ] as const;
 }

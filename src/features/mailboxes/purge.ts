@@ -1,8 +1,8 @@
-import { getDb } from "@/db/client";
 import { deleteMailboxContent } from "@/db/message-store";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
-import { findMailbox } from "./mailbox-store";
+import type { Services } from "@/lib/services";
+import { findMailbox } from "./outlook-mailboxes.store";
+import { deleteMailboxItems } from "./sync/mailbox-sync-items.store";
 import type { SyncTask } from "./sync/tasks";
 
 /**
@@ -20,10 +20,14 @@ import type { SyncTask } from "./sync/tasks";
  * Only while the mailbox is not connected (a reconnected mailbox's new mail is not the old one's to
  * delete): answers the number of messages deleted, or null when it was connected again.
  */
-export async function purgeMailboxMail(env: AppEnv, orgId: string, email: string): Promise<number | null> {
-  if (await findMailbox(getDb(env.DB), orgId, email)) return null;
-  const removed = await deleteMailboxContent(env, orgId, email);
-  await env.DB.prepare("DELETE FROM mailbox_sync_items WHERE org_id = ?1 AND mailbox = ?2").bind(orgId, email).run();
+export async function purgeMailboxMail(
+  services: Pick<Services, "db" | "d1" | "messageContent">,
+  orgId: string,
+  email: string,
+): Promise<number | null> {
+  if (await findMailbox(services.db, orgId, email)) return null;
+  const removed = await deleteMailboxContent(services, orgId, email);
+  await deleteMailboxItems(services.d1, orgId, email);
   logEvent("info", "outlook_mailbox_mail_deleted", { orgId, messages: removed.messages, objects: removed.objects });
   return removed.messages;
 }
@@ -32,14 +36,18 @@ export async function purgeMailboxMail(env: AppEnv, orgId: string, email: string
  * The purge of a disconnect: in the request, and should it fail there (a D1 or R2 error, a very big
  * mailbox), as a `purge` queue task that the queue retries until it is done.
  */
-export async function purgeAfterDisconnect(env: AppEnv, orgId: string, email: string): Promise<void> {
+export async function purgeAfterDisconnect(
+  services: Pick<Services, "db" | "d1" | "messageContent" | "queues">,
+  orgId: string,
+  email: string,
+): Promise<void> {
   try {
-    await purgeMailboxMail(env, orgId, email);
+    await purgeMailboxMail(services, orgId, email);
   } catch (err) {
     logEvent("warn", "outlook_mailbox_mail_delete_deferred", {
       orgId,
       error: err instanceof Error ? err.name : typeof err,
     });
-    await env.MAILBOX_SYNC_QUEUE.send({ kind: "purge", orgId, mailbox: email } satisfies SyncTask);
+    await services.queues.mailboxSync.send({ kind: "purge", orgId, mailbox: email } satisfies SyncTask);
   }
 }

@@ -1,14 +1,20 @@
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import { type Database, getDb } from "@/db/client";
-import { type OutlookConnectionRow, outlookConnections } from "@/db/schema";
+import type { Database } from "@/db/client";
+import type { OutlookConnectionRow } from "@/db/schema";
 import { eventStatements, kickWebhookDeliveries } from "@/features/webhooks";
 import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { open } from "@/shared/crypto/sealing";
 import { type OutlookConfig, outlookConfig } from "./config";
 import { MicrosoftOAuthError, needsReconnect, refreshTokens } from "./identity-platform";
-import { findConnection, sealContext, sealTokens } from "./store";
+import {
+  findConnection,
+  markExpiredStatement,
+  releaseRefreshLease,
+  saveRefreshedTokens,
+  takeRefreshLease,
+} from "./outlook-connections.store";
+import { sealContext, sealTokens } from "./secrets";
 
 /** A token expiring within this window is refreshed before it is handed out. */
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -54,9 +60,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Throws OutlookTokenUnavailableError (409) when there is no usable connection, ApiError 503 when
  * Microsoft or the configuration is unavailable.
  */
-export async function getAccessToken(env: AppEnv, orgId: string, tenantId: string): Promise<string> {
-  const config = outlookConfig(env);
-  const db = getDb(env.DB);
+export async function getAccessToken(services: Services, orgId: string, tenantId: string): Promise<string> {
+  const config = outlookConfig(services);
+  const { db } = services;
   const tenant = tenantId.toLowerCase();
   const deadline = Date.now() + MAX_WAIT_MS;
   for (let round = 0; ; round++) {
@@ -68,7 +74,7 @@ export async function getAccessToken(env: AppEnv, orgId: string, tenantId: strin
       return open(config.encryptionKeys, row.accessTokenSealed, sealContext.token(orgId, tenant, "access_token"));
     }
     const lease = await takeLease(db, row);
-    if (lease) return refreshWithLease(db, config, lease.row, lease.id).catch(kickOnExpiry(env, orgId));
+    if (lease) return refreshWithLease(db, config, lease.row, lease.id).catch(kickOnExpiry(services, orgId));
     if (Date.now() > deadline) {
       throw new ApiError(503, "A token refresh for this Microsoft 365 connection is taking too long. Please retry.");
     }
@@ -78,46 +84,18 @@ export async function getAccessToken(env: AppEnv, orgId: string, tenantId: strin
 }
 
 /** After a refresh marked the connection expired, its webhook event is handed to the queue; the error stands. */
-const kickOnExpiry = (env: AppEnv, orgId: string) => async (err: unknown) => {
-  if (err instanceof OutlookTokenUnavailableError && err.reason === "expired") await kickWebhookDeliveries(env, orgId);
+const kickOnExpiry = (services: Services, orgId: string) => async (err: unknown) => {
+  if (err instanceof OutlookTokenUnavailableError && err.reason === "expired") {
+    await kickWebhookDeliveries(services, orgId);
+  }
   throw err;
 };
 
 async function takeLease(db: Database, row: OutlookConnectionRow) {
   const id = crypto.randomUUID();
   const now = new Date();
-  const [taken] = await db
-    .update(outlookConnections)
-    .set({ refreshLockId: id, refreshLockExpiresAt: new Date(now.getTime() + REFRESH_LEASE_MS).toISOString() })
-    .where(
-      and(
-        eq(outlookConnections.orgId, row.orgId),
-        eq(outlookConnections.tenantId, row.tenantId),
-        eq(outlookConnections.status, "connected"),
-        // Nobody stored newer tokens since we read the row...
-        eq(outlookConnections.tokenVersion, row.tokenVersion),
-        // ...and nobody holds a live lease.
-        or(isNull(outlookConnections.refreshLockId), lt(outlookConnections.refreshLockExpiresAt, now.toISOString())),
-      ),
-    )
-    .returning();
+  const taken = await takeRefreshLease(db, row, id, now, new Date(now.getTime() + REFRESH_LEASE_MS));
   return taken ? { id, row: taken } : undefined;
-}
-
-/** Versioned write: lands only if no other request stored newer tokens; releases our lease. */
-function versioned(row: OutlookConnectionRow) {
-  return and(
-    eq(outlookConnections.orgId, row.orgId),
-    eq(outlookConnections.tenantId, row.tenantId),
-    eq(outlookConnections.tokenVersion, row.tokenVersion),
-  );
-}
-
-function releasedLease(leaseId: string) {
-  return {
-    refreshLockId: sql`CASE WHEN ${outlookConnections.refreshLockId} = ${leaseId} THEN NULL ELSE ${outlookConnections.refreshLockId} END`,
-    refreshLockExpiresAt: sql`CASE WHEN ${outlookConnections.refreshLockId} = ${leaseId} THEN NULL ELSE ${outlookConnections.refreshLockExpiresAt} END`,
-  };
 }
 
 async function refreshWithLease(
@@ -127,11 +105,7 @@ async function refreshWithLease(
   leaseId: string,
 ): Promise<string> {
   const { orgId, tenantId } = row;
-  const release = () =>
-    db
-      .update(outlookConnections)
-      .set(releasedLease(leaseId))
-      .where(and(eq(outlookConnections.orgId, orgId), eq(outlookConnections.tenantId, tenantId)));
+  const release = () => releaseRefreshLease(db, orgId, tenantId, leaseId);
   if (!row.refreshTokenSealed) {
     // Without offline_access there is nothing to refresh with: a new sign-in is needed.
     await markExpired(db, row, leaseId, "no_refresh_token");
@@ -180,19 +154,7 @@ async function storeRefreshedTokens(
     expiresAt: tokens.accessTokenExpiresAt(),
     scopes: tokens.hasScopes() ? tokens.scopes().filter(Boolean) : row.scopes,
   });
-  const [stored] = await db
-    .update(outlookConnections)
-    .set({
-      ...sealed,
-      ...releasedLease(leaseId),
-      tokenVersion: sql`${outlookConnections.tokenVersion} + 1`,
-      lastError: null,
-      lastErrorAt: null,
-      updatedAt: new Date().toISOString(),
-    })
-    .where(versioned(row))
-    .returning({ tenantId: outlookConnections.tenantId });
-  if (!stored) {
+  if (!(await saveRefreshedTokens(db, row, leaseId, sealed))) {
     // Disconnected meanwhile, or (after our lease lapsed) another request stored newer tokens.
     const current = await findConnection(db, orgId, tenantId);
     if (!current) throw new OutlookTokenUnavailableError("not_connected", tenantId);
@@ -200,19 +162,9 @@ async function storeRefreshedTokens(
 }
 
 async function markExpired(db: Database, row: OutlookConnectionRow, leaseId: string, reason: string) {
-  const now = new Date().toISOString();
   const data = { tenant_id: row.tenantId, reason: reason.slice(0, 200), action: "reconnect" as const };
   await db.batch([
-    db
-      .update(outlookConnections)
-      .set({
-        status: "expired",
-        lastError: reason.slice(0, 200),
-        lastErrorAt: now,
-        updatedAt: now,
-        ...releasedLease(leaseId),
-      })
-      .where(versioned(row)),
+    markExpiredStatement(db, row, leaseId, reason),
     // The webhook event, only when this versioned write landed (src/services/webhooks/outbox.ts).
     ...eventStatements(db, { orgId: row.orgId, type: "outlook.connection.expired", data }),
   ]);

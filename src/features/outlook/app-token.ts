@@ -1,11 +1,11 @@
-import { type Database, getDb } from "@/db/client";
+import type { Database } from "@/db/client";
 import type { AppPermissionState } from "@/db/schema";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import type { PollingReasonCode } from "@/shared/mailbox-live";
 import { outlookConfig } from "./config";
 import { clientCredentialsToken, MicrosoftOAuthError } from "./identity-platform";
-import { findConnection, recordAppPermission } from "./store";
+import { findConnection, recordAppPermission } from "./outlook-connections.store";
 
 /**
  * App-only (client credentials) Graph tokens, for what delegated tokens cannot do: change-notification
@@ -44,19 +44,22 @@ const MISSING_CACHE_MS = 15 * 60 * 1000;
 type CacheEntry = { token: string; expiresAt: number } | { missing: string; expiresAt: number };
 const cache = new Map<string, CacheEntry>();
 
-const cacheKey = (env: AppEnv, tenant: string) => {
-  const config = outlookConfig(env);
+/** What the app-only token needs: the connection rows, and the identity platform's settings. */
+type AppTokenServices = Pick<Services, "db" | "config" | "tokenKeys">;
+
+const cacheKey = (services: Pick<Services, "config" | "tokenKeys">, tenant: string) => {
+  const config = outlookConfig(services);
   return JSON.stringify([config.loginBaseUrl, config.clientId, tenant]);
 };
 
 /** Forgets the isolate's token for the tenant: the next request asks Microsoft again (and re-reads its roles). */
-export function forgetAppOnlyToken(env: AppEnv, tenantId: string) {
-  cache.delete(cacheKey(env, tenantId.toLowerCase()));
+export function forgetAppOnlyToken(services: Pick<Services, "config" | "tokenKeys">, tenantId: string) {
+  cache.delete(cacheKey(services, tenantId.toLowerCase()));
 }
 
-export async function getAppOnlyToken(env: AppEnv, orgId: string, tenantId: string): Promise<string> {
+export async function getAppOnlyToken(services: AppTokenServices, orgId: string, tenantId: string): Promise<string> {
   const tenant = tenantId.toLowerCase();
-  const db = getDb(env.DB);
+  const { db } = services;
   const row = await findConnection(db, orgId, tenant);
   if (!row || (row.status !== "connected" && row.status !== "expired")) {
     throw new AppOnlyTokenUnavailableError(
@@ -66,7 +69,7 @@ export async function getAppOnlyToken(env: AppEnv, orgId: string, tenantId: stri
   }
   const note = (state: AppPermissionState, detail: string | null) =>
     noteAppPermission(db, row, { orgId, tenantId: tenant, state, detail });
-  const key = cacheKey(env, tenant);
+  const key = cacheKey(services, tenant);
   const cached = cache.get(key);
   if (cached && cached.expiresAt - MARGIN_MS > Date.now()) {
     // What another org's request (or an earlier one) found: this org's connection records it too.
@@ -79,7 +82,7 @@ export async function getAppOnlyToken(env: AppEnv, orgId: string, tenantId: stri
   }
   let issued: Awaited<ReturnType<typeof clientCredentialsToken>>;
   try {
-    issued = await clientCredentialsToken(outlookConfig(env), tenant);
+    issued = await clientCredentialsToken(outlookConfig(services), tenant);
   } catch (err) {
     if (!(err instanceof MicrosoftOAuthError)) throw err;
     const code = err.aadsts[0] ? ` (AADSTS${err.aadsts[0]})` : "";
@@ -120,10 +123,14 @@ async function rememberMissing(
  * a fresh token tells. Without the permission, the connection records it as missing (thrown as
  * `app_permission_missing`); with it, only this mailbox is refused (answered as `mailbox_access_denied`).
  */
-export async function appPermissionRefused(env: AppEnv, orgId: string, tenantId: string): Promise<PollingReasonCode> {
-  forgetAppOnlyToken(env, tenantId);
+export async function appPermissionRefused(
+  services: AppTokenServices,
+  orgId: string,
+  tenantId: string,
+): Promise<PollingReasonCode> {
+  forgetAppOnlyToken(services, tenantId);
   try {
-    await getAppOnlyToken(env, orgId, tenantId);
+    await getAppOnlyToken(services, orgId, tenantId);
     return "mailbox_access_denied";
   } catch (err) {
     if (err instanceof AppOnlyTokenUnavailableError) return err.code;

@@ -2,7 +2,7 @@ import { sha256 } from "@oslojs/crypto/sha2";
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
 import { decodeHex, encodeBase64urlNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import type { Database } from "@/db/client";
-import { browserHasLiveState, STATE_TTL_MS } from "./store";
+import { browserHasLiveState, STATE_TTL_MS } from "./outlook-oauth-states.store";
 
 /**
  * Binds every connect flow to the browser that started it (login CSRF / account linking defence).

@@ -1,7 +1,5 @@
-import { appConfig } from "@/lib/config";
 import { ApiError } from "@/lib/errors";
-import { tokenEncryptionKeys } from "@/lib/token-keys";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { ENCRYPTION_KEYS_VAR } from "@/shared/crypto/sealing";
 
 /**
@@ -57,11 +55,11 @@ function httpUrl(raw: string): string | undefined {
 
 /**
  * The Outlook connection's settings (the Microsoft identity platform app and the token keys), read from
- * appConfig, or a 503 naming every missing or invalid var. Only the operations that talk to Microsoft
+ * the services' config and token keys, or a 503 naming every missing or invalid var. Only the operations that talk to Microsoft
  * need them; listing and removing connections work without.
  */
-export function outlookConfig(env: AppEnv): OutlookConfig {
-  const config = appConfig(env);
+export function outlookConfig(services: Pick<Services, "config" | "tokenKeys">): OutlookConfig {
+  const { config } = services;
   const missing: string[] = REQUIRED.filter((name) => !config[name]);
   if (missing.length > 0) {
     throw new ApiError(
@@ -93,7 +91,7 @@ export function outlookConfig(env: AppEnv): OutlookConfig {
     graphBaseUrl,
     graphResource: new URL(graphResourceUrl).origin,
     tenant: config.MS_TENANT,
-    encryptionKeys: tokenEncryptionKeys(env) as string,
+    encryptionKeys: services.tokenKeys() as string,
     clockSkewSeconds: config.JWT_CLOCK_SKEW_SECONDS,
     jwksFetchTimeoutMs: config.JWKS_FETCH_TIMEOUT_MS,
   };

@@ -1,9 +1,8 @@
-import { getDb } from "@/db/client";
 import type { OutlookConnectionRow, OutlookConnectionStatusValue } from "@/db/schema";
 import { notFound } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
-import { deleteConnection, findConnection, listConnections } from "./store";
+import type { Services } from "@/lib/services";
+import { deleteConnection, findConnection, listConnections } from "./outlook-connections.store";
 import type { TenantMailboxes } from "./tenant-mailboxes";
 
 const ACTIONS = {
@@ -60,8 +59,8 @@ export function toConnectionStatus(row: OutlookConnectionRow, now = Date.now()):
 }
 
 /** `getOutlookConnectionStatus`: the org's connections, one per tenant. */
-export async function getOutlookConnectionStatus(env: AppEnv, orgId: string) {
-  const rows = await listConnections(getDb(env.DB), orgId);
+export async function getOutlookConnectionStatus(services: Pick<Services, "db">, orgId: string) {
+  const rows = await listConnections(services.db, orgId);
   const connections = rows.map((row) => toConnectionStatus(row));
   return { connections, has_connections: connections.length > 0 };
 }
@@ -70,9 +69,14 @@ export async function getOutlookConnectionStatus(env: AppEnv, orgId: string) {
  * `disconnectOutlook`: removes the tenant's connection with its tokens; the tenant's mailboxes go first,
  * while its token can still remove their Graph subscriptions. 404 when the org has no such connection.
  */
-export async function disconnectOutlook(env: AppEnv, mailboxes: TenantMailboxes, orgId: string, tenantIdInput: string) {
+export async function disconnectOutlook(
+  services: Pick<Services, "db">,
+  mailboxes: TenantMailboxes,
+  orgId: string,
+  tenantIdInput: string,
+) {
   const tenantId = tenantIdInput.toLowerCase();
-  const db = getDb(env.DB);
+  const { db } = services;
   const notConnected = () => notFound(`No Microsoft 365 connection for tenant '${tenantId}' in this organization`);
   if (!(await findConnection(db, orgId, tenantId))) throw notConnected();
   const affected = await mailboxes.disconnectAll(orgId, tenantId);

@@ -3,5 +3,5 @@ export { getAccessToken, OutlookTokenUnavailableError } from "./access-token";
 export { AppOnlyTokenUnavailableError, appPermissionRefused, forgetAppOnlyToken, getAppOnlyToken } from "./app-token";
 export { cleanupOAuthState } from "./cleanup";
 export { outlookConfig } from "./config";
-export { listConnections } from "./store";
+export { listConnections } from "./outlook-connections.store";
 export type { TenantMailboxes } from "./tenant-mailboxes";

@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import type { OAuth2Tokens } from "arctic";
-import { type Database, getDb } from "@/db/client";
+import type { Database } from "@/db/client";
 import type { OutlookOAuthStateRow } from "@/db/schema";
 import { kickWebhookDeliveries } from "@/features/webhooks";
 import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { forgetAppOnlyToken, getAppOnlyToken } from "./app-token";
 import { browserMatches, cookieAfterCallback } from "./browser-binding";
 import { OUTLOOK_SCOPES, type OutlookConfig, outlookConfig } from "./config";
@@ -17,16 +17,9 @@ import {
   validateIdToken,
 } from "./identity-platform";
 import { type FlowAnswer, type FlowOutcome, newAdminConsentUrl, outlookErrorBody } from "./oauth-result";
-import {
-  type AttemptOutcome,
-  consumeOAuthState,
-  findLiveOAuthState,
-  finishAttempt,
-  markAdminConsented,
-  openCodeVerifier,
-  recordAttempt,
-  saveConnectedTokens,
-} from "./store";
+import { markAdminConsented, saveConnectedTokens } from "./outlook-connections.store";
+import { type AttemptOutcome, finishAttempt, recordAttempt } from "./outlook-oauth-attempts.store";
+import { consumeOAuthState, findLiveOAuthState, openCodeVerifier } from "./outlook-oauth-states.store";
 import type { TenantMailboxes } from "./tenant-mailboxes";
 
 /** The redirect's query parameters (Microsoft's sign-in and admin consent redirects). */
@@ -59,7 +52,7 @@ type Fail = (
 ) => Promise<Outcome>;
 
 interface Step {
-  env: AppEnv;
+  services: Services;
   config: OutlookConfig;
   db: Database;
   state: OutlookOAuthStateRow;
@@ -97,13 +90,13 @@ const BROWSER_MISMATCH: Outcome = {
  * state stays usable by its own browser, no attempt is recorded, the cookie is left alone.
  */
 export async function outlookOAuthCallback(
-  env: AppEnv,
+  services: Services,
   mailboxes: TenantMailboxes,
   query: CallbackQuery,
   cookie: string | undefined,
 ): Promise<CallbackAnswer> {
-  const config = outlookConfig(env);
-  const db = getDb(env.DB);
+  const config = outlookConfig(services);
+  const { db } = services;
   const pending = await findLiveOAuthState(db, query.state);
   if (!pending) return INVALID_STATE;
   const browserHash = pending.browserBindingHash;
@@ -135,7 +128,7 @@ export async function outlookOAuthCallback(
       : undefined;
     return { status, body: outlookErrorBody(status, result.error, result.errorDescription, url) };
   };
-  const outcome = await dispatch({ env, config, db, state, query, fail, mailboxes });
+  const outcome = await dispatch({ services, config, db, state, query, fail, mailboxes });
   // Done with this flow: the cookie goes, unless another flow of this browser (a second tab, or the
   // admin consent URL just handed out) still needs it.
   return { ...outcome, cookie: await cookieAfterCallback(db, cookie) };
@@ -230,7 +223,7 @@ async function codeRedirect(step: Step, code: string): Promise<Outcome> {
 type Identity = Awaited<ReturnType<typeof validateIdToken>>;
 
 async function signedIn(step: Step, identity: Identity, tokens: ReturnType<typeof readTokens>) {
-  const { env, config, db, state } = step;
+  const { services, config, db, state } = step;
   const email = [identity.email, identity.preferredUsername].find((v) => v && z.email().safeParse(v).success);
   await saveConnectedTokens(db, config.encryptionKeys, {
     orgId: state.orgId,
@@ -244,7 +237,7 @@ async function signedIn(step: Step, identity: Identity, tokens: ReturnType<typeo
     await recordAttempt(db, state, identity.tenantId, { outcome: "succeeded" });
   }
   logEvent("info", "outlook_connected", { orgId: state.orgId, tenantId: identity.tenantId });
-  await kickWebhookDeliveries(env, state.orgId);
+  await kickWebhookDeliveries(services, state.orgId);
   // Mailboxes that waited for this reconnect resume live sync from their stored delta links.
   await step.mailboxes.resume(state.orgId, identity.tenantId).catch((err) =>
     logEvent("warn", "mailbox_live_resume_failed", {
@@ -268,14 +261,14 @@ async function signedIn(step: Step, identity: Identity, tokens: ReturnType<typeo
  * sign in next (connectOutlook no longer asks for consent). The administrator's tokens are not kept.
  */
 async function adminConsented(step: Step, tenant: string): Promise<Outcome> {
-  const { env, db, state } = step;
+  const { services, db, state } = step;
   const connected = await markAdminConsented(db, state.orgId, tenant);
   await finishAttempt(db, state, { outcome: "succeeded" });
   if (tenant !== state.tenantId) await recordAttempt(db, state, tenant, { outcome: "succeeded" });
   logEvent("info", "outlook_admin_consent", { orgId: state.orgId, tenantId: tenant, connected: !!connected });
   if (!connected) return { status: 200, body: { connected: false } };
-  forgetAppOnlyToken(env, tenant);
-  await getAppOnlyToken(env, state.orgId, tenant).catch(() => undefined);
+  forgetAppOnlyToken(services, tenant);
+  await getAppOnlyToken(services, state.orgId, tenant).catch(() => undefined);
   await step.mailboxes.retryNotifications(state.orgId, tenant).catch((err) =>
     logEvent("warn", "mailbox_live_retry_failed", {
       orgId: state.orgId,

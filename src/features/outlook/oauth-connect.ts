@@ -1,11 +1,14 @@
-import { type Database, getDb } from "@/db/client";
+import type { Database } from "@/db/client";
 import { ApiError } from "@/lib/errors";
-import type { AppEnv, AuthContext } from "@/lib/types";
+import type { Services } from "@/lib/services";
+import type { AuthContext } from "@/lib/types";
 import { browserSecretFor } from "./browser-binding";
 import { outlookConfig } from "./config";
 import { buildAuthorizationUrl } from "./identity-platform";
 import { type FlowAnswer, newAdminConsentUrl, outlookErrorBody } from "./oauth-result";
-import { createOAuthState, findConnection, lastFinishedAttempt } from "./store";
+import { findConnection } from "./outlook-connections.store";
+import { lastFinishedAttempt } from "./outlook-oauth-attempts.store";
+import { createOAuthState } from "./outlook-oauth-states.store";
 
 export interface ConnectOptions {
   admin_consent?: "true" | "false";
@@ -49,14 +52,14 @@ async function adminConsentTenant(db: Database, orgId: string, options: ConnectO
  * administrator of that tenant for the admin consent instead (see buildAdminConsentUrl).
  */
 export async function connectOutlook(
-  env: AppEnv,
+  services: Pick<Services, "db" | "config" | "tokenKeys">,
   auth: Pick<AuthContext, "orgId" | "userId">,
   cookie: string | undefined,
   options: ConnectOptions = {},
 ): Promise<FlowAnswer<{ authorization_url: string }>> {
-  const config = outlookConfig(env);
+  const config = outlookConfig(services);
   const { orgId, userId } = auth;
-  const db = getDb(env.DB);
+  const { db } = services;
   const consentTenant = await adminConsentTenant(db, orgId, options);
   const browser = await browserSecretFor(db, cookie, { orgId, userId });
   const setCookie = { action: "set", secret: browser.secret } as const;

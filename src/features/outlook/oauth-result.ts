@@ -3,7 +3,7 @@ import { errorBody } from "@/lib/errors";
 import type { FlowCookieChange } from "./browser-binding";
 import type { OutlookConfig } from "./config";
 import { buildAdminConsentUrl } from "./identity-platform";
-import { createOAuthState } from "./store";
+import { createOAuthState } from "./outlook-oauth-states.store";
 
 /** The contract's OutlookConnectionError, with the `status` every error envelope of this API carries. */
 export interface OutlookErrorBody {

@@ -17,15 +17,21 @@ export type TenantMailboxesOf = (services: Services) => TenantMailboxes;
 
 export function outlookHandlers(tenantMailboxes: TenantMailboxesOf) {
   const connectOutlook: AppRouteHandler<ConnectOutlookRoute> = async (c) => {
-    const answer = await connect.connectOutlook(c.env, c.get("auth"), readFlowCookie(c), c.req.valid("query"));
+    const answer = await connect.connectOutlook(
+      c.get("services"),
+      c.get("auth"),
+      readFlowCookie(c),
+      c.req.valid("query"),
+    );
     writeFlowCookie(c, answer.cookie);
     return answer.status === 200 ? c.json(answer.body, 200) : c.json(answer.body, 403);
   };
 
   const outlookOAuthCallback: AppRouteHandler<OutlookOAuthCallbackRoute> = async (c) => {
+    const services = c.get("services");
     const answer = await callback.outlookOAuthCallback(
-      c.env,
-      tenantMailboxes(c.get("services")),
+      services,
+      tenantMailboxes(services),
       c.req.valid("query"),
       readFlowCookie(c),
     );
@@ -35,18 +41,20 @@ export function outlookHandlers(tenantMailboxes: TenantMailboxesOf) {
   };
 
   const getOutlookConnectionStatus: AppRouteHandler<GetOutlookConnectionStatusRoute> = async (c) =>
-    c.json(await connections.getOutlookConnectionStatus(c.env, c.get("auth").orgId), 200);
+    c.json(await connections.getOutlookConnectionStatus(c.get("services"), c.get("auth").orgId), 200);
 
-  const disconnectOutlook: AppRouteHandler<DisconnectOutlookRoute> = async (c) =>
-    c.json(
+  const disconnectOutlook: AppRouteHandler<DisconnectOutlookRoute> = async (c) => {
+    const services = c.get("services");
+    return c.json(
       await connections.disconnectOutlook(
-        c.env,
-        tenantMailboxes(c.get("services")),
+        services,
+        tenantMailboxes(services),
         c.get("auth").orgId,
         c.req.valid("json").tenant_id,
       ),
       200,
     );
+  };
 
   return { connectOutlook, outlookOAuthCallback, getOutlookConnectionStatus, disconnectOutlook };
 }

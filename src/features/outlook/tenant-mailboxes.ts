@@ -1,6 +1,6 @@
 /**
  * What the Microsoft 365 connection needs done to a tenant's mailboxes, handed in by its caller (the
- * mailboxes feature implements it: `tenantMailboxes(env)`), so this feature does not depend on the one that
+ * mailboxes feature implements it: `tenantMailboxes(services)`), so this feature does not depend on the one that
  * depends on it.
  */
 export interface TenantMailboxes {

@@ -1,12 +1,12 @@
 import { and, eq } from "drizzle-orm";
-import { getDb, nowIso } from "@/db/client";
+import { nowIso } from "@/db/client";
 import { emailAddresses, type SettingType, settings } from "@/db/schema";
 import { kickWebhookDeliveries } from "@/features/webhooks";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import type { DomainSettings } from "./domain-settings";
 import { settingNotFound } from "./errors";
-import { findSetting } from "./lookup";
 import { type SettingView, toSettingResponse } from "./response";
+import { findSetting } from "./settings.store";
 
 /**
  * Deletes the org's setting of that id and type and answers it; 404 when there is none. A deleted
@@ -15,19 +15,19 @@ import { type SettingView, toSettingResponse } from "./response";
  * its verification state goes with it, and `domain.deleted` is emitted.
  */
 export async function deleteSetting(
-  env: AppEnv,
+  services: Services,
   domains: DomainSettings,
   orgId: string,
   userId: string | undefined,
   id: string,
   type: SettingType,
 ): Promise<SettingView> {
-  const db = getDb(env.DB);
+  const { db } = services;
   const existing = await findSetting(db, orgId, id, type);
   if (!existing) throw settingNotFound(id);
   if (existing.type === "email_domain") {
     await domains.delete(orgId, existing.value ?? "");
-    await kickWebhookDeliveries(env, orgId);
+    await kickWebhookDeliveries(services, orgId);
     return toSettingResponse(existing);
   }
   const [, deleted] = await db.batch([

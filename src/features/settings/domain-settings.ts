@@ -3,7 +3,7 @@ import type { NormalizedSetting } from "./fields";
 
 /**
  * A legacy `email_domain` setting is a custom domain: adding or deleting one follows the domains feature's
- * rules. The domains feature implements this (`domainSettings(env)`) and the settings route handlers hand it
+ * rules. The domains feature implements this (`domainSettings(services)`) and the settings route handlers hand it
  * in, so settings does not depend on the feature that depends on it (domains answers in the setting shape).
  */
 export interface DomainSettings {

@@ -5,5 +5,11 @@
  */
 export type { DomainSettings } from "./domain-settings";
 export { DOMAIN_STATE_KEYS, type NormalizedSetting } from "./fields";
-export { findSetting, listSettings } from "./lookup";
 export { type SettingView, toSettingResponse } from "./response";
+export {
+  findSetting,
+  insertSettingBelowCap,
+  listSettings,
+  settingExists,
+  settingsCreationOrder,
+} from "./settings.store";

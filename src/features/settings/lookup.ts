@@ -1,27 +1,9 @@
-import { and, eq, sql } from "drizzle-orm";
-import { type Database, getDb } from "@/db/client";
-import { type SettingType, settings } from "@/db/schema";
-import type { AppEnv } from "@/lib/types";
+import type { SettingType } from "@/db/schema";
+import type { Services } from "@/lib/services";
 import { settingNotFound } from "./errors";
 import { type SettingView, toSettingResponse } from "./response";
+import { findSetting, listSettings } from "./settings.store";
 import { refreshStaleSignatures } from "./signature-html";
-
-export function findSetting(db: Database, orgId: string, id: string, type?: SettingType) {
-  return db
-    .select()
-    .from(settings)
-    .where(and(eq(settings.orgId, orgId), eq(settings.id, id), type ? eq(settings.type, type) : undefined))
-    .get();
-}
-
-export function listSettings(db: Database, orgId: string, type: SettingType) {
-  return db
-    .select()
-    .from(settings)
-    .where(and(eq(settings.orgId, orgId), eq(settings.type, type)))
-    .orderBy(settings.createdAt, sql`rowid`)
-    .all();
-}
 
 /**
  * The org's settings of a type in creation order, or with an id the one setting of that type and id
@@ -29,12 +11,12 @@ export function listSettings(db: Database, orgId: string, type: SettingType) {
  * sanitized again and written back on the way.
  */
 export async function getSettings(
-  env: AppEnv,
+  services: Pick<Services, "db">,
   orgId: string,
   type: SettingType,
   id: string | undefined,
 ): Promise<SettingView | SettingView[]> {
-  const db = getDb(env.DB);
+  const { db } = services;
   if (id) {
     const row = await findSetting(db, orgId, id, type);
     if (!row) throw settingNotFound(id);

@@ -14,24 +14,26 @@ export function settingsHandlers(domainSettings: DomainSettingsOf) {
   const getSettings: AppRouteHandler<GetSettingsRoute> = async (c) => {
     const { orgId } = c.get("auth");
     const { type, id } = c.req.valid("query");
-    return c.json(await get(c.env, orgId, type, id), 200);
+    return c.json(await get(c.get("services"), orgId, type, id), 200);
   };
 
   const addSetting: AppRouteHandler<AddSettingRoute> = async (c) => {
     const { orgId, userId } = c.get("auth");
-    return c.json(await add(c.env, domainSettings(c.get("services")), orgId, userId, c.req.valid("json")), 200);
+    const services = c.get("services");
+    return c.json(await add(services, domainSettings(services), orgId, userId, c.req.valid("json")), 200);
   };
 
   const updateSetting: AppRouteHandler<UpdateSettingRoute> = async (c) => {
     const { orgId, userId } = c.get("auth");
     const { id } = c.req.valid("param");
-    return c.json(await update(c.env, orgId, userId, id, c.req.valid("json")), 200);
+    return c.json(await update(c.get("services"), orgId, userId, id, c.req.valid("json")), 200);
   };
 
   const deleteSetting: AppRouteHandler<DeleteSettingRoute> = async (c) => {
     const { orgId, userId } = c.get("auth");
     const { id, type } = c.req.valid("json");
-    return c.json(await remove(c.env, domainSettings(c.get("services")), orgId, userId, id, type), 200);
+    const services = c.get("services");
+    return c.json(await remove(services, domainSettings(services), orgId, userId, id, type), 200);
   };
 
   return { getSettings, addSetting, updateSetting, deleteSetting };

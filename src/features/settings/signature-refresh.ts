@@ -1,7 +1,7 @@
 import { and, eq, isNull, ne, or } from "drizzle-orm";
-import { getDb } from "@/db/client";
 import { settings } from "@/db/schema";
 import { logEvent } from "@/lib/log";
+import type { Services } from "@/lib/services";
 import { refreshStaleSignatures, SIGNATURE_SANITIZER_VERSION } from "./signature-html";
 
 /**
@@ -19,10 +19,10 @@ const staleSignatures = and(
 
 /** Re-sanitizes up to `limit` stale signatures (any org) and writes them back; answers how many it found. */
 export async function refreshStoredSignatures(
-  env: { DB: D1Database },
+  services: Pick<Services, "db">,
   limit = SIGNATURE_REFRESH_BATCH,
 ): Promise<number> {
-  const db = getDb(env.DB);
+  const { db } = services;
   const rows = await db.select().from(settings).where(staleSignatures).limit(limit).all();
   await refreshStaleSignatures(db, rows);
   if (rows.length > 0) logEvent("info", "signature_refresh", { refreshed: rows.length });

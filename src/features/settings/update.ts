@@ -1,15 +1,15 @@
 import { and, eq } from "drizzle-orm";
-import { getDb, isUniqueViolation, nowIso } from "@/db/client";
+import { isUniqueViolation, nowIso } from "@/db/client";
 import { type SettingType, settings } from "@/db/schema";
 import { assertPlatformAddressHeldBy } from "@/features/email-addresses";
 import { badRequest } from "@/lib/errors";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { settingConflict, settingNotFound } from "./errors";
 import type { SettingFields } from "./fields";
 import { assertExtraWithinLimits, assertNameWithinLimit, hasExtraProperties } from "./limits";
-import { findSetting } from "./lookup";
 import { normalizeSetting } from "./normalize";
 import { type SettingView, toSettingResponse } from "./response";
+import { findSetting } from "./settings.store";
 
 /**
  * Partial update: fields the request leaves out keep their stored values, and the merged setting is
@@ -19,13 +19,13 @@ import { type SettingView, toSettingResponse } from "./response";
  * any leaves the stored ones as they are.
  */
 export async function updateSetting(
-  env: AppEnv,
+  services: Services,
   orgId: string,
   userId: string | undefined,
   id: string,
   input: SettingFields & { type: SettingType },
 ): Promise<SettingView> {
-  const db = getDb(env.DB);
+  const { db } = services;
   assertNameWithinLimit(input.name);
   const existing = await findSetting(db, orgId, id);
   if (!existing) throw settingNotFound(id);
@@ -45,7 +45,7 @@ export async function updateSetting(
     throw badRequest("value: a domain cannot be renamed; delete it and add the new domain instead");
   }
   if (existing.type === "email_address" && normalized.value !== existing.value) {
-    await assertPlatformAddressHeldBy(env, db, orgId, normalized.value ?? "", "value");
+    await assertPlatformAddressHeldBy(services, db, orgId, normalized.value ?? "", "value");
   }
   try {
     const row = await db

@@ -1,9 +1,6 @@
-import { and, eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { isAttachmentId } from "@/db/message-store";
-import { messageAttachments } from "@/db/schema";
+import { findMessageAttachment, isAttachmentId } from "@/db/message-store";
 import { notFound } from "@/lib/errors";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { attachmentDisposition } from "./disposition";
 import { findInboxMessage } from "./lookup";
 import { parseRange } from "./range";
@@ -22,35 +19,25 @@ export type AttachmentDownload =
 const SAFE_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,127}$/;
 
 export async function getSharedInboxMessageAttachment(
-  env: AppEnv,
+  services: Pick<Services, "db" | "messageContent">,
   orgId: string,
   ids: { inboxId: string; messageId: string; attachmentId: string },
   rangeHeader: string | undefined,
 ): Promise<AttachmentDownload> {
-  const db = getDb(env.DB);
+  const { db } = services;
   const message = await findInboxMessage(db, orgId, ids.inboxId, ids.messageId);
   const missing = notFound(`Attachment '${ids.attachmentId}' not found on message '${ids.messageId}'`);
   if (!isAttachmentId(ids.attachmentId)) throw missing;
-  const row = await db
-    .select()
-    .from(messageAttachments)
-    .where(
-      and(
-        eq(messageAttachments.orgId, orgId),
-        eq(messageAttachments.messageId, message.id),
-        eq(messageAttachments.id, ids.attachmentId),
-      ),
-    )
-    .get();
+  const row = await findMessageAttachment(db, orgId, message.id, ids.attachmentId);
   if (!row) throw missing;
   if (row.state !== "stored" || !row.r2Key) {
     throw notFound(`Attachment '${ids.attachmentId}' was not stored: ${row.skippedReason ?? "skipped at import"}`);
   }
-  const head = await env.MESSAGE_STORE.head(row.r2Key);
+  const head = await services.messageContent.head(row.r2Key);
   if (!head) throw notFound(`Attachment '${ids.attachmentId}' is no longer stored`);
   const range = parseRange(rangeHeader, head.size);
   if (range.kind === "unsatisfiable") return { kind: "unsatisfiable", size: head.size };
-  const object = await env.MESSAGE_STORE.get(
+  const object = await services.messageContent.get(
     row.r2Key,
     range.kind === "range" ? { range: { offset: range.offset, length: range.length } } : {},
   );

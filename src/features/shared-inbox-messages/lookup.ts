@@ -1,6 +1,5 @@
-import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { importedMessages } from "@/db/schema";
+import { findInboxMessageRow } from "@/db/message-store";
 import { findSharedInbox } from "@/features/shared-inboxes";
 import { notFound } from "@/lib/errors";
 
@@ -12,18 +11,7 @@ export async function assertInbox(db: Database, orgId: string, inboxId: string) 
 /** The org's live (not deleted) message of that inbox, or 404 (the inbox first, as everywhere). */
 export async function findInboxMessage(db: Database, orgId: string, inboxId: string, messageId: string) {
   await assertInbox(db, orgId, inboxId);
-  const row = await db
-    .select()
-    .from(importedMessages)
-    .where(
-      and(
-        eq(importedMessages.orgId, orgId),
-        eq(importedMessages.sharedInboxId, inboxId),
-        eq(importedMessages.id, messageId),
-        isNull(importedMessages.deletedAt),
-      ),
-    )
-    .get();
+  const row = await findInboxMessageRow(db, orgId, inboxId, messageId);
   if (!row) throw notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
   return row;
 }

@@ -1,8 +1,5 @@
-import { and, asc, eq } from "drizzle-orm";
-import { type Database, getDb } from "@/db/client";
-import { migrateLegacyBody, readServedBody } from "@/db/message-store";
-import { messageAttachments } from "@/db/schema";
-import type { AppEnv } from "@/lib/types";
+import { listMessageAttachments, migrateLegacyBody, readServedBody } from "@/db/message-store";
+import type { Services } from "@/lib/services";
 import { normalizeContentId, rewriteCidImages } from "./cid";
 import { findInboxMessage, type InboxMessageRow } from "./lookup";
 import { messageHeaderFields } from "./message-fields";
@@ -20,30 +17,29 @@ export const attachmentUrl = (inboxId: string, messageId: string, attachmentId: 
 
 type MessageRow = InboxMessageRow;
 
-function attachmentsOf(db: Database, orgId: string, messageId: string) {
-  return db
-    .select()
-    .from(messageAttachments)
-    .where(and(eq(messageAttachments.orgId, orgId), eq(messageAttachments.messageId, messageId)))
-    .orderBy(asc(messageAttachments.createdAt), asc(messageAttachments.id))
-    .all();
-}
-
 /** The served body; a D1 body is moved into the store first (then served from there). */
-async function servedBodyOf(env: AppEnv, row: MessageRow) {
+async function servedBodyOf(services: Pick<Services, "d1" | "messageContent">, row: MessageRow) {
   const ref = { orgId: row.orgId, mailbox: row.mailbox, graphId: row.graphId };
   if (row.bodyStore !== "r2") {
     if (row.body === null) return { content: null, truncated: row.bodyTruncated };
-    await migrateLegacyBody(env.DB, env.MESSAGE_STORE, { ...row, body: row.body });
+    await migrateLegacyBody(services.d1, services.messageContent, { ...row, body: row.body });
   }
-  const served = await readServedBody(env.MESSAGE_STORE, ref, row.bodyContentType);
+  const served = await readServedBody(services.messageContent, ref, row.bodyContentType);
   return { content: served.content, truncated: row.bodyTruncated || served.truncated };
 }
 
-export async function getSharedInboxMessage(env: AppEnv, orgId: string, inboxId: string, messageId: string) {
-  const db = getDb(env.DB);
+export async function getSharedInboxMessage(
+  services: Pick<Services, "db" | "d1" | "messageContent">,
+  orgId: string,
+  inboxId: string,
+  messageId: string,
+) {
+  const { db } = services;
   const row = await findInboxMessage(db, orgId, inboxId, messageId);
-  const [served, attachments] = await Promise.all([servedBodyOf(env, row), attachmentsOf(db, orgId, row.id)]);
+  const [served, attachments] = await Promise.all([
+    servedBodyOf(services, row),
+    listMessageAttachments(db, orgId, row.id),
+  ]);
   const listed = attachments.map((a) => ({
     id: a.id,
     name: a.name,

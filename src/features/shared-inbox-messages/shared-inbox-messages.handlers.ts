@@ -11,7 +11,7 @@ import type {
 export const getSharedInboxMessage: AppRouteHandler<GetSharedInboxMessageRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { id, message_id: messageId } = c.req.valid("param");
-  return c.json(await inboxMessages.getSharedInboxMessage(c.env, orgId, id, messageId), 200);
+  return c.json(await inboxMessages.getSharedInboxMessage(c.get("services"), orgId, id, messageId), 200);
 };
 
 export const getSharedInboxMessageAttachment: AppRouteHandler<GetSharedInboxMessageAttachmentRoute> = async (c) => {
@@ -19,7 +19,7 @@ export const getSharedInboxMessageAttachment: AppRouteHandler<GetSharedInboxMess
   const { id, message_id: messageId, attachment_id: attachmentId } = c.req.valid("param");
   const { range } = c.req.valid("header");
   const download = await inboxMessages.getSharedInboxMessageAttachment(
-    c.env,
+    c.get("services"),
     orgId,
     { inboxId: id, messageId, attachmentId },
     range,
@@ -35,14 +35,14 @@ export const listSharedInboxMessages: AppRouteHandler<ListSharedInboxMessagesRou
   const { orgId } = c.get("auth");
   const { id } = c.req.valid("param");
   const query = c.req.valid("query");
-  return c.json(await inboxMessages.listSharedInboxMessages(c.env, orgId, id, query), 200);
+  return c.json(await inboxMessages.listSharedInboxMessages(c.get("services"), orgId, id, query), 200);
 };
 
 /** The stored body as a download no browser renders (see the route's description). */
 export const getSharedInboxMessageOriginalBody: AppRouteHandler<GetSharedInboxMessageOriginalBodyRoute> = async (c) => {
   const { orgId } = c.get("auth");
   const { id, message_id: messageId } = c.req.valid("param");
-  const original = await inboxMessages.getSharedInboxMessageOriginalBody(c.env, orgId, id, messageId);
+  const original = await inboxMessages.getSharedInboxMessageOriginalBody(c.get("services"), orgId, id, messageId);
   return c.text(original.content, 200, {
     "Content-Type": "text/plain; charset=utf-8",
     "X-Content-Type-Options": "nosniff",

@@ -1,7 +1,7 @@
-import { getDb, isUniqueViolation, nowIso } from "@/db/client";
+import { isUniqueViolation, nowIso } from "@/db/client";
 import { inboxBuckets, sharedInboxes } from "@/db/schema";
 import { conflict } from "@/lib/errors";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { type SharedInboxView, toSharedInboxResponse } from "./response";
 
 /** What a caller may set on a new inbox (the CreateSharedInboxPayload, validated). */
@@ -16,12 +16,12 @@ export interface NewSharedInbox {
 
 /** Creates an inbox and its bucket in one batch; 409 when the org already has an inbox with the id. */
 export async function addSharedInbox(
-  env: AppEnv,
+  services: Pick<Services, "db">,
   orgId: string,
   userId: string | undefined,
   input: NewSharedInbox,
 ): Promise<SharedInboxView> {
-  const db = getDb(env.DB);
+  const { db } = services;
   const id = input.id ?? crypto.randomUUID();
   const bucketId = crypto.randomUUID();
   const now = nowIso();

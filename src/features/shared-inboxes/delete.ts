@@ -1,9 +1,9 @@
 import { and, eq } from "drizzle-orm";
-import { type Database, getDb, nowIso } from "@/db/client";
+import { type Database, nowIso } from "@/db/client";
 import { emailAddresses, inboxBuckets, sharedInboxes } from "@/db/schema";
 import { moveMailboxDataStatements } from "@/features/mailboxes";
 import { badRequest } from "@/lib/errors";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { findSharedInbox, inboxNotFound } from "./lookup";
 
@@ -13,7 +13,7 @@ import { findSharedInbox, inboxNotFound } from "./lookup";
  * successor equal to the inbox or unknown to the org; 404 when the org has no such inbox.
  */
 export async function deleteSharedInbox(
-  env: AppEnv,
+  services: Pick<Services, "db">,
   orgId: string,
   userId: string | undefined,
   id: string,
@@ -21,7 +21,7 @@ export async function deleteSharedInbox(
 ): Promise<void> {
   const successorId = successorInboxId ?? DEFAULT_INBOX_ID;
   if (id === DEFAULT_INBOX_ID) throw badRequest("The default inbox is built in and cannot be deleted");
-  const db = getDb(env.DB);
+  const { db } = services;
   if (!(await findSharedInbox(db, orgId, id))) throw inboxNotFound(id);
   if (successorId === id) throw badRequest("successorInboxId: must differ from the inbox being deleted");
   if (!(await findSharedInbox(db, orgId, successorId))) {

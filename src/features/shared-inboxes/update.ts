@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
-import { getDb, nowIso } from "@/db/client";
+import { nowIso } from "@/db/client";
 import { sharedInboxes } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { findSharedInbox, inboxNotFound } from "./lookup";
 import type { SharedInboxView } from "./response";
@@ -17,14 +17,14 @@ export interface SharedInboxChanges {
 
 /** Changes the given fields; 400 for the built-in default inbox, 404 when the org has no such inbox. */
 export async function updateSharedInbox(
-  env: AppEnv,
+  services: Pick<Services, "db">,
   orgId: string,
   userId: string | undefined,
   id: string,
   changes: SharedInboxChanges,
 ): Promise<SharedInboxView> {
   if (id === DEFAULT_INBOX_ID) throw badRequest("The default inbox is built in and cannot be changed");
-  const db = getDb(env.DB);
+  const { db } = services;
   const updated = await db
     .update(sharedInboxes)
     .set({

@@ -1,6 +1,4 @@
-import { appConfig } from "@/lib/config";
-import { tokenEncryptionKeys } from "@/lib/token-keys";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 
 export interface WebhookConfig {
   /** Delay before attempt n+1 (index n), in seconds; its length is the most attempts a delivery gets. */
@@ -25,8 +23,8 @@ function retryDelays(list: string[]): number[] {
   return valid ? delays.map((d) => Math.min(Math.round(d), MAX_QUEUE_DELAY_SECONDS)) : DEFAULT_RETRY_DELAYS_SECONDS;
 }
 
-export function webhookConfig(env: AppEnv): WebhookConfig {
-  const config = appConfig(env);
+export function webhookConfig(services: Pick<Services, "config" | "tokenKeys">): WebhookConfig {
+  const config = services.config;
   return {
     retryDelaysSeconds: retryDelays(config.WEBHOOK_RETRY_DELAYS_SECONDS),
     allowInsecureUrls: config.WEBHOOK_ALLOW_INSECURE_URLS.toLowerCase() === "true",
@@ -37,7 +35,7 @@ export function webhookConfig(env: AppEnv): WebhookConfig {
     // Read where a secret is sealed or opened: a refused development key fails only those steps (503, or a
     // delivery that could not be signed), not listing, updating or the rest of a delivery batch.
     get encryptionKeys() {
-      return tokenEncryptionKeys(env);
+      return services.tokenKeys();
     },
   };
 }

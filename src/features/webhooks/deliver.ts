@@ -6,24 +6,23 @@
  * the outcome decides: delivered, retry later (the schedule, or Retry-After on 429/503), or failed (410
  * disables the endpoint; so does failing for WEBHOOK_DISABLE_AFTER_FAILING_SECONDS).
  */
-import { type Database, getDb } from "@/db/client";
 import type { WebhookEndpointRow } from "@/db/schema";
 import { logEvent } from "@/lib/log";
 import type { QueueWork } from "@/lib/queue-work";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { type WebhookConfig, webhookConfig } from "./config";
+import { dispatchWebhookDeliveries, type WebhookDeliveryMessage } from "./dispatch";
+import { signingSecrets } from "./endpoint-secrets";
+import { nextDelaySeconds } from "./retry";
+import { type SendOutcome, sendDelivery } from "./send";
+import { webhookUrlProblem } from "./url-guard";
 import {
   type AttemptResult,
   type ClaimedAttempt,
   claimAttempt,
   releaseEnqueued,
   saveAttempt,
-} from "./deliveries-store";
-import { dispatchWebhookDeliveries, type WebhookDeliveryMessage } from "./dispatch";
-import { signingSecrets } from "./endpoints-store";
-import { nextDelaySeconds } from "./retry";
-import { type SendOutcome, sendDelivery } from "./send";
-import { webhookUrlProblem } from "./url-guard";
+} from "./webhook-deliveries.store";
 
 const cancelled = (error: string): AttemptResult => ({
   status: "cancelled",
@@ -109,18 +108,18 @@ async function attemptOutcome(config: WebhookConfig, claimed: ClaimedAttempt, no
 
 /** Runs one message's attempt and stores its outcome; a retry is re-sent to the queue with its delay. */
 export async function deliverAttempt(
-  env: AppEnv,
-  db: Database,
+  services: Pick<Services, "db" | "queues">,
   config: WebhookConfig,
   message: WebhookDeliveryMessage,
 ) {
+  const db = services.db;
   const now = new Date();
   const claimed = await claimAttempt(db, message, now, config.timeoutMs);
   if (!claimed) return; // a duplicate or stale message: that attempt is taken or done
   const result: AttemptResult & { delaySeconds?: number } = await attemptOutcome(config, claimed, now);
   await saveAttempt(db, claimed.delivery, result, new Date());
   if (result.status !== "pending") return;
-  const queue = env.WEBHOOK_DELIVERY_QUEUE as Queue<WebhookDeliveryMessage> | undefined;
+  const queue = services.queues.webhookDeliveries as Queue<WebhookDeliveryMessage> | undefined;
   try {
     if (!queue) throw new Error("WEBHOOK_DELIVERY_QUEUE is not bound");
     await queue.send(
@@ -140,18 +139,19 @@ export async function deliverAttempt(
  * the sweep after every batch (what a crash left behind: committed events never dispatched, lost retry
  * messages) sends it again.
  */
-export function webhookDeliveryWork(env: AppEnv): QueueWork<WebhookDeliveryMessage> {
-  const config = webhookConfig(env);
-  const db = getDb(env.DB);
+export function webhookDeliveryWork(
+  services: Pick<Services, "db" | "queues" | "config" | "tokenKeys">,
+): QueueWork<WebhookDeliveryMessage> {
+  const config = webhookConfig(services);
   return {
-    run: (body) => deliverAttempt(env, db, config, body),
+    run: (body) => deliverAttempt(services, config, body),
     giveUp: async () => {},
     exhaustedReason: "The delivery message exhausted its queue retries",
     logFailure: (body, err) =>
       logEvent("error", "webhook_delivery_error", { deliveryId: body?.deliveryId, error: (err as Error).message }),
     concurrency: { groupOf: (body) => body?.endpointId ?? "", perGroup: config.endpointConcurrency },
     afterBatch: async () => {
-      await dispatchWebhookDeliveries(env, { sweep: true }).catch((err) =>
+      await dispatchWebhookDeliveries(services, { sweep: true }).catch((err) =>
         logEvent("warn", "webhook_sweep_failed", { error: (err as Error).message }),
       );
     },

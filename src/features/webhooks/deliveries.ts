@@ -1,14 +1,17 @@
 /** The delivery log (keyset paged, newest first), redelivery of one event, and the test event. */
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
-import { getDb, nowIso } from "@/db/client";
+import { nowIso } from "@/db/client";
 import { badRequest, conflict, notFound } from "@/lib/errors";
-import type { AppEnv, AuthContext } from "@/lib/types";
-import { listDeliveryPage, resetDelivery } from "./deliveries-store";
+import type { Services } from "@/lib/services";
+import type { AuthContext } from "@/lib/types";
 import { kickWebhookDeliveries } from "./dispatch";
 import { webhookNotFound } from "./endpoints";
-import { findEndpoint } from "./endpoints-store";
 import { eventStatements, newEventId } from "./outbox";
 import { toDeliveryResponse } from "./response";
+import { listDeliveryPage, resetDelivery } from "./webhook-deliveries.store";
+import { findEndpoint } from "./webhook-endpoints.store";
+
+type DeliveryServices = Pick<Services, "db" | "queues">;
 
 export const DELIVERIES_PAGE_DEFAULT = 25;
 
@@ -25,22 +28,22 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
   throw badRequest("cursor is not valid: pass the next_cursor of the previous page unchanged");
 }
 
-async function ownEndpoint(env: AppEnv, orgId: string, id: string) {
-  const endpoint = await findEndpoint(getDb(env.DB), orgId, id);
+async function ownEndpoint(services: Pick<Services, "db">, orgId: string, id: string) {
+  const endpoint = await findEndpoint(services.db, orgId, id);
   if (!endpoint) throw webhookNotFound(id);
   return endpoint;
 }
 
 export async function listWebhookDeliveries(
-  env: AppEnv,
+  services: Pick<Services, "db">,
   auth: AuthContext,
   id: string,
   page: { limit?: number; cursor?: string },
 ) {
-  await ownEndpoint(env, auth.orgId, id);
+  await ownEndpoint(services, auth.orgId, id);
   const limit = page.limit ?? DELIVERIES_PAGE_DEFAULT;
   const after = page.cursor ? decodeCursor(page.cursor) : undefined;
-  const rows = await listDeliveryPage(getDb(env.DB), auth.orgId, id, limit + 1, after);
+  const rows = await listDeliveryPage(services.db, auth.orgId, id, limit + 1, after);
   const results = rows.slice(0, limit);
   const last = results[results.length - 1];
   return {
@@ -52,22 +55,27 @@ export async function listWebhookDeliveries(
 const disabled = (id: string) =>
   conflict(`Webhook '${id}' is disabled: enable it first (updateWebhook with {"enabled": true})`);
 
-export async function redeliverWebhookEvent(env: AppEnv, auth: AuthContext, id: string, eventId: string) {
-  const endpoint = await ownEndpoint(env, auth.orgId, id);
+export async function redeliverWebhookEvent(
+  services: DeliveryServices,
+  auth: AuthContext,
+  id: string,
+  eventId: string,
+) {
+  const endpoint = await ownEndpoint(services, auth.orgId, id);
   if (!endpoint.enabled) throw disabled(id);
-  const row = await resetDelivery(getDb(env.DB), auth.orgId, id, eventId, nowIso());
+  const row = await resetDelivery(services.db, auth.orgId, id, eventId, nowIso());
   if (!row) {
     throw notFound(`Event '${eventId.slice(0, 100)}' was never sent to webhook '${id}': see listWebhookDeliveries`);
   }
-  await kickWebhookDeliveries(env, auth.orgId);
+  await kickWebhookDeliveries(services, auth.orgId);
   return toDeliveryResponse(row);
 }
 
 /** Sends a `webhook.test` event to this endpoint only; answers the event as it is sent. */
-export async function sendTestWebhookEvent(env: AppEnv, auth: AuthContext, id: string) {
-  const endpoint = await ownEndpoint(env, auth.orgId, id);
+export async function sendTestWebhookEvent(services: DeliveryServices, auth: AuthContext, id: string) {
+  const endpoint = await ownEndpoint(services, auth.orgId, id);
   if (!endpoint.enabled) throw disabled(id);
-  const db = getDb(env.DB);
+  const db = services.db;
   const at = new Date();
   const eventId = newEventId();
   const data = { webhook_id: id, message: "This is a test event sent by sendTestWebhookEvent." };
@@ -81,6 +89,6 @@ export async function sendTestWebhookEvent(env: AppEnv, auth: AuthContext, id: s
       },
     ),
   );
-  await kickWebhookDeliveries(env, auth.orgId);
+  await kickWebhookDeliveries(services, auth.orgId);
   return { event_id: eventId, event: { type: "webhook.test" as const, timestamp: at.toISOString(), data } };
 }

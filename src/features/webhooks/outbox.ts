@@ -11,15 +11,16 @@
  * hands pending deliveries to the queue (the emitter calls it when it can; the consumer and the hourly
  * cron call it too, so a crash between commit and dispatch still delivers).
  */
-import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { webhookDeliveries, webhookEvents } from "@/db/schema";
 import {
   type WEBHOOK_EVENT_TYPES,
   WEBHOOK_PAYLOAD_MAX_BYTES,
   type WebhookEventData,
   type WebhookEventType,
 } from "@/shared/webhook-events";
+import { insertDeliveriesStatement } from "./webhook-deliveries.store";
+import { receivingEndpoints } from "./webhook-endpoints.store";
+import { insertEventStatement } from "./webhook-events.store";
 
 export interface WebhookEventInput<T extends WebhookEventType> {
   orgId: string;
@@ -49,14 +50,6 @@ export function eventPayload<T extends WebhookEventType>(type: T, data: WebhookE
   return payload;
 }
 
-/** Enabled endpoints of the org that receive `type` (or the one named endpoint). */
-function receivingEndpoints(orgId: string, type: string, endpointId: string | undefined): SQL {
-  const receives = endpointId
-    ? sql`e.id = ${endpointId}`
-    : sql`(e.event_types IS NULL OR EXISTS (SELECT 1 FROM json_each(e.event_types) WHERE json_each.value = ${type}))`;
-  return sql`e.org_id = ${orgId} AND e.enabled = 1 AND ${receives}`;
-}
-
 /** The outbox statements of one event, to spread into the `db.batch` of the change it reports. */
 export function eventStatements<T extends (typeof WEBHOOK_EVENT_TYPES)[number]>(
   db: Database,
@@ -68,14 +61,13 @@ export function eventStatements<T extends (typeof WEBHOOK_EVENT_TYPES)[number]>(
   const id = event.id ?? newEventId();
   const payload = eventPayload(event.type, event.data, at);
   const receivers = receivingEndpoints(event.orgId, event.type, options.endpointId);
-  const changed = options.onlyIfChanged === false ? sql`1` : sql`changes() > 0`;
-  // INSERT ... SELECT with every column in table order (drizzle lists them all in `INSERT INTO t (...)`).
+  const onlyIfChanged = options.onlyIfChanged !== false;
   return [
-    db.insert(webhookEvents).select(sql`SELECT ${id}, ${event.orgId}, ${event.type}, ${payload}, ${iso}
-      WHERE ${changed} AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE ${receivers})`),
-    db.insert(webhookDeliveries).select(sql`SELECT lower(hex(randomblob(16))), e.org_id, ev.id, e.id, ev.type,
-        'pending', 0, NULL, NULL, NULL, ${iso}, NULL, NULL, NULL, ${iso}, ${iso}
-      FROM webhook_endpoints e JOIN webhook_events ev ON ev.id = ${id} AND ev.org_id = e.org_id
-      WHERE ${receivers}`),
+    insertEventStatement(
+      db,
+      { id, orgId: event.orgId, type: event.type, payload, createdAt: iso },
+      { onlyIfChanged, receivers },
+    ),
+    insertDeliveriesStatement(db, id, iso, receivers),
   ] as const;
 }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DnsRecordType, DnsResolver, LookupResult } from "@/clients/dns";
 import { getDb } from "@/db/client";
 import { domainVerifications } from "@/db/schema";
+import { servicesFor } from "@/entry/services";
 import { addDomain, type DomainConfig, domainConfig } from "@/features/domains/domains";
 import { RECHECK_CLAIM_MS, recheckDueDomains } from "@/features/domains/recheck";
 import type { AppEnv } from "@/lib/types";
@@ -15,9 +16,9 @@ import type { AppEnv } from "@/lib/types";
  * due; afterEach parks them in the far future.
  */
 const db = getDb(env.DB);
-const appEnv = env as unknown as AppEnv;
+const services = servicesFor(env as unknown as AppEnv);
 const baseConfig = (batch: number): DomainConfig => ({
-  ...domainConfig(appEnv),
+  ...domainConfig(services),
   recheckBatchSize: batch,
   maxDomainsPerOrg: 1000,
 });
@@ -91,7 +92,7 @@ describe("scheduled domain re-check: fair across organizations", () => {
     ];
     const { resolver, checks } = countingResolver();
 
-    const summary = await recheckDueDomains(appEnv, new Date(at), { resolver, config: baseConfig(10) });
+    const summary = await recheckDueDomains(services, new Date(at), { resolver, config: baseConfig(10) });
 
     expect(summary).toEqual({ checked: 10, failed: 0, resolverUnreachable: false });
     // Both small orgs get both their domains in this run; the big org fills the rest, oldest first.
@@ -118,7 +119,7 @@ describe("scheduled domain re-check: claims", () => {
       unblock = resolve;
     });
     const first = countingResolver(async (name) => (name.endsWith(stuck as string) ? hanging : empty));
-    const killedRun = recheckDueDomains(appEnv, new Date(at), { resolver: first.resolver, config: baseConfig(10) });
+    const killedRun = recheckDueDomains(services, new Date(at), { resolver: first.resolver, config: baseConfig(10) });
     await vi.waitFor(async () => expect(Date.parse((await stateOf(stuck as string)).nextCheckAt)).toBeGreaterThan(at), {
       timeout: 5000,
       interval: 5,
@@ -131,7 +132,7 @@ describe("scheduled domain re-check: claims", () => {
 
     // The next run checks the other due domains and leaves the claimed one alone.
     const second = countingResolver();
-    const summary = await recheckDueDomains(appEnv, new Date(at), {
+    const summary = await recheckDueDomains(services, new Date(at), {
       resolver: second.resolver,
       config: baseConfig(10),
     });
@@ -142,7 +143,7 @@ describe("scheduled domain re-check: claims", () => {
     // Once the claim has lapsed, the domain is due again and gets checked.
     const later = countingResolver();
     const afterLapse = Date.parse(claimed.nextCheckAt) + 1000;
-    await recheckDueDomains(appEnv, new Date(afterLapse), { resolver: later.resolver, config: baseConfig(10) });
+    await recheckDueDomains(services, new Date(afterLapse), { resolver: later.resolver, config: baseConfig(10) });
     expect(later.checks.get(stuck as string)).toBe(1);
     expect((await stateOf(stuck as string)).lastCheckedAt).not.toBeNull();
 
@@ -163,8 +164,8 @@ describe("scheduled domain re-check: claims", () => {
     const a = countingResolver(slow);
     const b = countingResolver(slow);
     const [ra, rb] = await Promise.all([
-      recheckDueDomains(appEnv, new Date(at), { resolver: a.resolver, config: baseConfig(10) }),
-      recheckDueDomains(appEnv, new Date(at), { resolver: b.resolver, config: baseConfig(10) }),
+      recheckDueDomains(services, new Date(at), { resolver: a.resolver, config: baseConfig(10) }),
+      recheckDueDomains(services, new Date(at), { resolver: b.resolver, config: baseConfig(10) }),
     ]);
     expect(ra.checked + rb.checked).toBe(names.length);
     for (const name of names) expect((a.checks.get(name) ?? 0) + (b.checks.get(name) ?? 0), name).toBe(1);
@@ -180,7 +181,7 @@ describe("scheduled domain re-check: claims", () => {
       reason: "connection refused",
       unreachable: true,
     }));
-    const summary = await recheckDueDomains(appEnv, new Date(at), { resolver, config: baseConfig(10) });
+    const summary = await recheckDueDomains(services, new Date(at), { resolver, config: baseConfig(10) });
     expect(summary).toEqual({ checked: 0, failed: 0, resolverUnreachable: true });
     const after = await stateOf(name as string);
     expect(after.nextCheckAt).toBe(before.nextCheckAt);

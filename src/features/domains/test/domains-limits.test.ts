@@ -7,6 +7,7 @@ import { domainConfig } from "@/features/domains/domains";
 import { DomainSettingSchema } from "@/features/domains/domains.schemas";
 import { SettingSchema, SettingsResponseSchema } from "@/features/settings/settings.schemas";
 import worker from "@/index";
+import { appConfig } from "@/lib/config";
 import type { AppEnv } from "@/lib/types";
 
 type DomainSetting = z.infer<typeof DomainSettingSchema>;
@@ -35,8 +36,8 @@ describe("domains per organization (DOMAINS_PER_ORG_MAX)", () => {
   const add = (org: string, domain: string) => call("POST", DOMAIN, { org, body: { domain }, env: cap });
 
   it("defaults to 50", () => {
-    expect(domainConfig({}).maxDomainsPerOrg).toBe(50);
-    expect(domainConfig({ DOMAINS_PER_ORG_MAX: "7" } as Partial<AppEnv>).maxDomainsPerOrg).toBe(7);
+    expect(domainConfig({ config: appConfig({}) }).maxDomainsPerOrg).toBe(50);
+    expect(domainConfig({ config: appConfig({ DOMAINS_PER_ORG_MAX: "7" }) }).maxDomainsPerOrg).toBe(7);
   });
 
   it("refuses the domain over the cap with 409, through addDomain and the legacy settings API", async () => {

@@ -1,7 +1,7 @@
-import { getDb, isUniqueViolation } from "@/db/client";
+import { isUniqueViolation } from "@/db/client";
 import { eventStatements, kickWebhookDeliveries, newEventId } from "@/features/webhooks";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { DEGRADED_AFTER_FAILURES, type LiveState, type LiveTransitionEvent } from "./state";
 
 /**
@@ -41,8 +41,12 @@ export function noteTransition(state: LiveState, before: string | null, now: num
 }
 
 /** Writes the unsent event to the outbox; answers whether it is written (now or before). */
-export async function writeTransition(env: AppEnv, state: LiveState, event: LiveTransitionEvent): Promise<boolean> {
-  const db = getDb(env.DB);
+export async function writeTransition(
+  services: Pick<Services, "db" | "queues">,
+  state: LiveState,
+  event: LiveTransitionEvent,
+): Promise<boolean> {
+  const db = services.db;
   const base = { orgId: state.orgId, id: event.id, at: new Date(event.at) };
   const statements =
     event.type === "mailbox.live.degraded"
@@ -59,6 +63,6 @@ export async function writeTransition(env: AppEnv, state: LiveState, event: Live
     logEvent("warn", "mailbox_live_event_failed", { orgId: state.orgId, error: (err as Error).message.slice(0, 200) });
     return false;
   }
-  await kickWebhookDeliveries(env, state.orgId);
+  await kickWebhookDeliveries(services, state.orgId);
   return true;
 }

@@ -3,7 +3,7 @@ import { constantTimeEqual } from "@oslojs/crypto/subtle";
 import { decodeHex } from "@oslojs/encoding";
 import type { SyncFolder } from "@/clients/graph/mail";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import type { PollingReasonCode } from "@/shared/mailbox-live";
 import type { LiveTask } from "../sync/tasks";
 import { degradedReason, noteTransition, previousDegraded, writeTransition } from "./live-events";
@@ -68,7 +68,7 @@ const secretMatches = (storedHex: string, secret: string) => {
 export class LiveStore {
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly env: AppEnv,
+    private readonly services: Pick<Services, "db" | "queues">,
     private readonly reschedule: () => Promise<void>,
   ) {}
 
@@ -264,7 +264,7 @@ export class LiveStore {
    */
   private async sendTransition(state: LiveState): Promise<void> {
     const event = state.unsentEvent;
-    if (!event || !(await writeTransition(this.env, state, event))) return;
+    if (!event || !(await writeTransition(this.services, state, event))) return;
     const current = await this.read();
     if (current?.unsentEvent?.id !== event.id) return;
     current.unsentEvent = null;
@@ -307,7 +307,7 @@ export class LiveStore {
     await this.write(state);
     const task: LiveTask = { kind: "live", orgId: state.orgId, mailbox: state.mailbox, runId };
     try {
-      await this.env.MAILBOX_SYNC_QUEUE.send(task);
+      await this.services.queues.mailboxSync.send(task);
     } catch (err) {
       logEvent("warn", "mailbox_live_enqueue_failed", {
         orgId: state.orgId,

@@ -1,9 +1,12 @@
-import { and, eq } from "drizzle-orm";
-import { getDb } from "@/db/client";
-import { outlookMailboxes } from "@/db/schema";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
-import { findMailbox, mailboxNotConnected } from "../mailbox-store";
+import type { Services } from "@/lib/services";
+import {
+  findMailbox,
+  type LiveMailboxRow,
+  listMailboxesForLive,
+  mailboxNotConnected,
+  tenantMailboxEmails,
+} from "../outlook-mailboxes.store";
 import { lockStub } from "../sync/sync-lock";
 import { BASELINE_MARGIN_MS, liveSettings } from "./state";
 import { deleteSubscriptions } from "./subscriptions";
@@ -24,10 +27,10 @@ const ENSURE_PAGE = 200;
  * Connect: live from now on (the first delta round reaches back BASELINE_MARGIN_MS). Never throws: a
  * mailbox whose object could not be reached is started by the hourly schedule.
  */
-export async function startLive(env: AppEnv, orgId: string, mailbox: string, tenantId: string) {
+export async function startLive(services: Services, orgId: string, mailbox: string, tenantId: string) {
   const since = new Date(Date.now() - BASELINE_MARGIN_MS).toISOString();
   try {
-    await lockStub(env, orgId, mailbox).ensureLive({ orgId, mailbox, tenantId, since }, liveSettings(env));
+    await lockStub(services, orgId, mailbox).ensureLive({ orgId, mailbox, tenantId, since }, liveSettings(services));
   } catch (err) {
     logFailure("mailbox_live_start_failed", orgId, err);
   }
@@ -37,11 +40,11 @@ export async function startLive(env: AppEnv, orgId: string, mailbox: string, ten
  * Disconnect: the object forgets the live state, then its subscriptions are deleted at Graph. Never
  * throws: should the object be unreachable, its next delta run finds the mapping gone and stops itself.
  */
-export async function stopLive(env: AppEnv, orgId: string, mailbox: string) {
+export async function stopLive(services: Services, orgId: string, mailbox: string) {
   try {
-    const stopped = await lockStub(env, orgId, mailbox).disableLive();
+    const stopped = await lockStub(services, orgId, mailbox).disableLive();
     if (!stopped) return;
-    await deleteSubscriptions(env, { orgId, mailbox, tenantId: stopped.tenantId, ids: stopped.subscriptionIds });
+    await deleteSubscriptions(services, { orgId, mailbox, tenantId: stopped.tenantId, ids: stopped.subscriptionIds });
   } catch (err) {
     logFailure("mailbox_live_stop_failed", orgId, err);
   }
@@ -52,42 +55,37 @@ function logFailure(event: string, orgId: string, err: unknown) {
 }
 
 /** getMailboxLiveSync: the mailbox's live status (404 when it is not connected in the org). */
-export async function getMailboxLiveSync(env: AppEnv, orgId: string, email: string) {
-  if (!(await findMailbox(getDb(env.DB), orgId, email))) throw mailboxNotConnected(email);
-  return { mailbox: email, ...(await lockStub(env, orgId, email).liveStatus()) };
-}
-
-/** The org's mailboxes in a tenant. */
-async function tenantMailboxes(env: AppEnv, orgId: string, tenantId: string) {
-  return getDb(env.DB)
-    .select({ email: outlookMailboxes.email })
-    .from(outlookMailboxes)
-    .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.tenantId, tenantId.toLowerCase())))
-    .all();
+export async function getMailboxLiveSync(
+  services: Pick<Services, "db" | "mailboxObjects">,
+  orgId: string,
+  email: string,
+) {
+  if (!(await findMailbox(services.db, orgId, email))) throw mailboxNotConnected(email);
+  return { mailbox: email, ...(await lockStub(services, orgId, email).liveStatus()) };
 }
 
 /** A reconnected tenant: its mailboxes waiting for a reconnect resume from their stored delta links. */
-export async function resumeTenantLive(env: AppEnv, orgId: string, tenantId: string) {
-  for (const row of await tenantMailboxes(env, orgId, tenantId)) await lockStub(env, orgId, row.email).resumeLive();
+export async function resumeTenantLive(
+  services: Pick<Services, "db" | "mailboxObjects">,
+  orgId: string,
+  tenantId: string,
+) {
+  for (const row of await tenantMailboxEmails(services.db, orgId, tenantId))
+    await lockStub(services, orgId, row.email).resumeLive();
 }
 
 /**
  * The tenant's application permission may have been granted (an admin consent came back): every mailbox
  * of the org in that tenant sets up its change notifications again now.
  */
-export async function retryTenantNotifications(env: AppEnv, orgId: string, tenantId: string) {
-  for (const row of await tenantMailboxes(env, orgId, tenantId)) {
-    await lockStub(env, orgId, row.email).retryLiveNotifications();
+export async function retryTenantNotifications(
+  services: Pick<Services, "db" | "mailboxObjects">,
+  orgId: string,
+  tenantId: string,
+) {
+  for (const row of await tenantMailboxEmails(services.db, orgId, tenantId)) {
+    await lockStub(services, orgId, row.email).retryLiveNotifications();
   }
-}
-
-interface EnsureRow {
-  org_id: string;
-  email: string;
-  tenant_id: string;
-  connected_at: string;
-  last_sync_at: string | null;
-  connection_status: string | null;
 }
 
 /**
@@ -95,25 +93,18 @@ interface EnsureRow {
  * first round from its last sync's start, or its connect time, at most 30 days back) and settings; one
  * whose tenant is connected again resumes. Idempotent; answers how many states were created.
  */
-export async function ensureAllLive(env: AppEnv): Promise<{ mailboxes: number; created: number }> {
-  const settings = liveSettings(env);
-  let after = ["", ""];
+export async function ensureAllLive(
+  services: Pick<Services, "d1" | "config" | "mailboxObjects">,
+): Promise<{ mailboxes: number; created: number }> {
+  const settings = liveSettings(services);
+  let after: [string, string] = ["", ""];
   let mailboxes = 0;
   let created = 0;
   for (;;) {
-    const { results } = await env.DB.prepare(
-      `SELECT m.org_id, m.email, m.tenant_id, m.connected_at, c.status AS connection_status,
-        (SELECT max(e.started_at) FROM mailbox_sync_executions e WHERE e.org_id = m.org_id AND e.mailbox = m.email)
-          AS last_sync_at
-       FROM outlook_mailboxes m
-       LEFT JOIN outlook_connections c ON c.org_id = m.org_id AND c.tenant_id = m.tenant_id
-       WHERE (m.org_id, m.email) > (?1, ?2) ORDER BY m.org_id, m.email LIMIT ?3`,
-    )
-      .bind(after[0], after[1], ENSURE_PAGE)
-      .all<EnsureRow>();
+    const results = await listMailboxesForLive(services.d1, after, ENSURE_PAGE);
     for (let i = 0; i < results.length; i += ENSURE_CONCURRENCY) {
       const outcomes = await Promise.all(
-        results.slice(i, i + ENSURE_CONCURRENCY).map((r) => ensureOne(env, r, settings)),
+        results.slice(i, i + ENSURE_CONCURRENCY).map((r) => ensureOne(services, r, settings)),
       );
       created += outcomes.filter(Boolean).length;
     }
@@ -126,10 +117,14 @@ export async function ensureAllLive(env: AppEnv): Promise<{ mailboxes: number; c
   return { mailboxes, created };
 }
 
-async function ensureOne(env: AppEnv, row: EnsureRow, settings: ReturnType<typeof liveSettings>) {
+async function ensureOne(
+  services: Pick<Services, "mailboxObjects">,
+  row: LiveMailboxRow,
+  settings: ReturnType<typeof liveSettings>,
+) {
   const start = Date.parse(row.last_sync_at ?? row.connected_at);
   const since = new Date(Math.max(start - BASELINE_MARGIN_MS, Date.now() - MAX_BACKFILL_MS)).toISOString();
-  const lock = lockStub(env, row.org_id, row.email);
+  const lock = lockStub(services, row.org_id, row.email);
   try {
     const { created } = await lock.ensureLive(
       { orgId: row.org_id, mailbox: row.email, tenantId: row.tenant_id, since },

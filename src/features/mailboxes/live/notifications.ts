@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import type { MailboxSyncLock } from "../sync/sync-lock";
 import type { IncomingNotification } from "./live-store";
 
@@ -34,7 +34,11 @@ export function validationEcho(token: string | undefined): string | null {
  * Routes each notification to its mailbox's object (the object id is the first part of clientState);
  * answers how many were accepted and ignored. Invalid payloads count as ignored.
  */
-export async function receiveNotifications(env: AppEnv, body: unknown, kind: "change" | "lifecycle") {
+export async function receiveNotifications(
+  services: Pick<Services, "mailboxObjects">,
+  body: unknown,
+  kind: "change" | "lifecycle",
+) {
   const parsed = payload.safeParse(body);
   if (!parsed.success) {
     logEvent("warn", "mailbox_live_notification_invalid", { kind });
@@ -57,7 +61,7 @@ export async function receiveNotifications(env: AppEnv, body: unknown, kind: "ch
     });
     groups.set(objectId, list);
   }
-  const ns = env.MAILBOX_SYNC_LOCK as DurableObjectNamespace<MailboxSyncLock>;
+  const ns = services.mailboxObjects as DurableObjectNamespace<MailboxSyncLock>;
   let accepted = 0;
   await Promise.all(
     [...groups].map(async ([objectId, items]) => {

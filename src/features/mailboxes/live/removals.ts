@@ -1,6 +1,7 @@
 import { GraphError, GraphThrottledError } from "@/clients/graph/client";
 import { currentMessage, folderIdOf, type GraphReader, messageFolder } from "@/clients/graph/live";
 import type { GraphMessage, SyncFolder } from "@/clients/graph/mail";
+import { removalsWorthALookup } from "@/db/message-store";
 import { forEachConcurrently } from "@/lib/concurrency";
 import { logEvent } from "@/lib/log";
 
@@ -41,16 +42,6 @@ export interface RemovalContext {
 /** Lookups in flight at once (the mailbox's Graph slots bound them further). */
 const LOOKUP_CONCURRENCY = 4;
 
-// ?1 org, ?2 mailbox, ?3 folder, ?4 ids (JSON), ?5 live window start (ISO or NULL)
-const WORTH_A_LOOKUP = `SELECT j.value AS graph_id FROM json_each(?4) AS j
-WHERE EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mailbox = ?2
-    AND im.graph_id = j.value AND im.folder = ?3 AND im.deleted_at IS NULL
-    AND (?5 IS NULL OR julianday(im.received_at) IS NULL OR julianday(im.received_at) < julianday(?5)))
-  OR (NOT EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mailbox = ?2
-        AND im.graph_id = j.value)
-      AND EXISTS (SELECT 1 FROM mailbox_sync_executions e WHERE e.org_id = ?1 AND e.mailbox = ?2
-        AND e.status = 'RUNNING'))`;
-
 export const otherFolder = (folder: SyncFolder): SyncFolder => (folder === "inbox" ? "sentitems" : "inbox");
 
 const NOTHING_MOVED = (removed: string[]): ResolvedRemovals => ({ removed, movedIn: [], lookups: 0 });
@@ -87,10 +78,7 @@ export async function resolveRemovals(
   removed: string[],
 ): Promise<ResolvedRemovals> {
   if (removed.length === 0 || !graph) return NOTHING_MOVED(removed);
-  const { results } = await db
-    .prepare(WORTH_A_LOOKUP)
-    .bind(ctx.orgId, ctx.mailbox, ctx.folder, JSON.stringify(removed), ctx.windowStart ?? null)
-    .all<{ graph_id: string }>();
+  const results = await removalsWorthALookup(db, ctx, removed);
   if (results.length === 0) return NOTHING_MOVED(removed);
   ctx.folderIds ??= lookup(
     ctx,

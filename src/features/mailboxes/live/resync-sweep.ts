@@ -1,4 +1,5 @@
 import type { GraphMessage, SyncFolder } from "@/clients/graph/mail";
+import { markSeenInRound, sweepUnseenRows } from "@/db/message-store";
 
 /**
  * What closes a resync round (a fresh delta round after an expired token): Graph reports no removals for
@@ -18,18 +19,6 @@ export interface ResyncRound {
   startedAt: string;
 }
 
-// ?1 org, ?2 mailbox, ?3 folder, ?4 round, ?5 Graph ids (JSON)
-const MARK = `UPDATE imported_messages SET live_seen_round = ?4
-WHERE org_id = ?1 AND mailbox = ?2 AND folder = ?3 AND graph_id IN (SELECT value FROM json_each(?5))`;
-
-// ?1 org, ?2 mailbox, ?3 folder, ?4 round, ?5 window start, ?6 round start, ?7 now
-const SWEEP = `UPDATE imported_messages SET deleted_at = ?7, body = NULL, body_sanitized = NULL, body_preview = NULL
-WHERE org_id = ?1 AND mailbox = ?2 AND folder = ?3 AND deleted_at IS NULL
-  AND received_at >= ?5 AND received_at <= ?6 AND imported_at <= ?6
-  AND live_seen_round IS NOT ?4
-  AND EXISTS (SELECT 1 FROM outlook_mailboxes m WHERE m.org_id = ?1 AND m.email = ?2)
-RETURNING graph_id`;
-
 interface SweepContext {
   orgId: string;
   mailbox: string;
@@ -46,7 +35,7 @@ export function presentIds(present: GraphMessage[]): string[] {
 export function markStatements(db: D1Database, ctx: SweepContext, idChunks: string[]): D1PreparedStatement[] {
   const resync = ctx.resync;
   if (!resync) return [];
-  return idChunks.map((json) => db.prepare(MARK).bind(ctx.orgId, ctx.mailbox, ctx.folder, resync.round, json));
+  return idChunks.map((json) => markSeenInRound(db, ctx, resync.round, json));
 }
 
 /** The tombstoning at a resync round's deltaLink (none for a normal round or a page in mid-round). */
@@ -58,7 +47,5 @@ export function sweepStatements(
 ): D1PreparedStatement[] {
   const resync = ctx.resync;
   if (!resync || page.deltaLink === undefined) return [];
-  return [
-    db.prepare(SWEEP).bind(ctx.orgId, ctx.mailbox, ctx.folder, resync.round, resync.since, resync.startedAt, now),
-  ];
+  return [sweepUnseenRows(db, ctx, resync, now)];
 }

@@ -1,12 +1,10 @@
 import { type GraphClient, GraphError, GraphThrottledError, type RequestSlots } from "@/clients/graph/client";
 import { deltaPage, initialDeltaUrl, isDeltaExpired } from "@/clients/graph/live";
 import { graphClient, SYNC_FOLDERS, type SyncFolder } from "@/clients/graph/mail";
-import { getDb } from "@/db/client";
 import { getAccessToken, OutlookTokenUnavailableError } from "@/features/outlook";
-import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
-import { findMailbox } from "../mailbox-store";
+import type { Services } from "@/lib/services";
+import { findMailbox } from "../outlook-mailboxes.store";
 import { lockStub } from "../sync/sync-lock";
 import type { LiveTask } from "../sync/tasks";
 import { stopLive } from "./live";
@@ -47,30 +45,30 @@ function objectSlots(lock: Lock): RequestSlots {
   };
 }
 
-export async function runLiveTask(env: AppEnv, task: LiveTask): Promise<void> {
-  const lock = lockStub(env, task.orgId, task.mailbox);
+export async function runLiveTask(services: Services, task: LiveTask): Promise<void> {
+  const lock = lockStub(services, task.orgId, task.mailbox);
   const plan = (await lock.beginLiveRun(task.runId)) as Plan | null;
   if (!plan) return;
-  if (!(await findMailbox(getDb(env.DB), plan.orgId, plan.mailbox))) {
+  if (!(await findMailbox(services.db, plan.orgId, plan.mailbox))) {
     // Disconnected while its object could not be told: live sync stops here, subscriptions included.
-    await stopLive(env, plan.orgId, plan.mailbox);
+    await stopLive(services, plan.orgId, plan.mailbox);
     return;
   }
   let token: string;
   try {
-    token = await getAccessToken(env, plan.orgId, plan.tenantId);
+    token = await getAccessToken(services, plan.orgId, plan.tenantId);
   } catch (err) {
     if (!(err instanceof OutlookTokenUnavailableError)) throw err;
     await lock.finishLiveRun(task.runId, { reconnectRequired: true, error: err.message });
     return;
   }
   const slots = objectSlots(lock);
-  if (plan.subscriptionWork && !(await upkeepSubscriptions(env, lock, plan, task.runId, slots))) return;
-  const client = graphClient(appConfig(env).MS_GRAPH_BASE_URL, token, plan.orgId, plan.mailbox, slots);
+  if (plan.subscriptionWork && !(await upkeepSubscriptions(services, lock, plan, task.runId, slots))) return;
+  const client = graphClient(services.config.MS_GRAPH_BASE_URL, token, plan.orgId, plan.mailbox, slots);
   let more = false;
   let error: string | undefined;
   for (const folder of SYNC_FOLDERS) {
-    const result = await syncFolder(env, lock, client, plan, folder, task.runId);
+    const result = await syncFolder(services, lock, client, plan, folder, task.runId);
     if (result === "stale") return;
     more ||= result.more === true;
     error ??= result.error;
@@ -79,22 +77,22 @@ export async function runLiveTask(env: AppEnv, task: LiveTask): Promise<void> {
 }
 
 /** The queue gave up on the run (last attempt, dead letter): the object records it and schedules the next. */
-export async function giveUpLiveTask(env: AppEnv, task: LiveTask, error: string) {
-  await lockStub(env, task.orgId, task.mailbox).finishLiveRun(task.runId, { error });
+export async function giveUpLiveTask(services: Services, task: LiveTask, error: string) {
+  await lockStub(services, task.orgId, task.mailbox).finishLiveRun(task.runId, { error });
 }
 
 /** False when the run lost its grant meanwhile (what it created is deleted again). */
-async function upkeepSubscriptions(env: AppEnv, lock: Lock, plan: Plan, runId: string, slots: RequestSlots) {
-  const update = await maintainSubscriptions(env, plan, await lock.objectId(), slots);
+async function upkeepSubscriptions(services: Services, lock: Lock, plan: Plan, runId: string, slots: RequestSlots) {
+  const update = await maintainSubscriptions(services, plan, await lock.objectId(), slots);
   const notIn = (list: { id: string }[]) => (s: { id: string }) => !list.some((other) => other.id === s.id);
   if (await lock.recordLiveSubscriptions(runId, update)) {
     // Subscriptions no longer kept (notifications switched off): deleted at Graph, best effort.
     const dropped = plan.subscriptions.filter(notIn(update.subscriptions));
-    await deleteSubscriptions(env, { ...plan, ids: dropped.map((s) => s.id) });
+    await deleteSubscriptions(services, { ...plan, ids: dropped.map((s) => s.id) });
     return true;
   }
   const created = update.subscriptions.filter(notIn(plan.subscriptions));
-  await deleteSubscriptions(env, { ...plan, ids: created.map((s) => s.id) });
+  await deleteSubscriptions(services, { ...plan, ids: created.map((s) => s.id) });
   return false;
 }
 
@@ -109,7 +107,7 @@ function newResyncRound(plan: Plan, cursor: FolderCursor): ResyncRound {
 }
 
 async function syncFolder(
-  env: AppEnv,
+  services: Services,
   lock: Lock,
   client: GraphClient,
   plan: Plan,
@@ -127,7 +125,7 @@ async function syncFolder(
     runId,
     folder,
     windowStart: plan.since,
-    attachmentMaxBytes: appConfig(env).MAILBOX_ATTACHMENT_MAX_BYTES,
+    attachmentMaxBytes: services.config.MAILBOX_ATTACHMENT_MAX_BYTES,
     // A resync round in progress (continued from an earlier run) keeps its round id and window.
     ...(!cursor.complete && cursor.link && cursor.resync && { resync: cursor.resync }),
   };
@@ -149,7 +147,7 @@ async function syncFolder(
       }
       throw err;
     }
-    lookups += (await writeDeltaPage(env, write, page, client)).lookups;
+    lookups += (await writeDeltaPage(services, write, page, client)).lookups;
     const next: FolderCursor = page.nextLink
       ? { link: page.nextLink, complete: false, roundStartedAt, lastRoundAt: cursor.lastRoundAt, resync: write.resync }
       : { link: page.deltaLink, complete: page.deltaLink !== undefined, lastRoundAt: roundStartedAt };

@@ -1,5 +1,5 @@
 import type { SyncFolder } from "@/clients/graph/mail";
-import { appConfig } from "@/lib/config";
+import type { Services } from "@/lib/services";
 import type { MailboxLiveStatus, PollingReasonCode } from "@/shared/mailbox-live";
 import type { ResyncRound } from "./resync-sweep";
 
@@ -103,8 +103,8 @@ const MAX_BACKOFF_MS = 60 * 60 * 1000;
 /** A resync after an expired delta token reaches back this far before the last complete round. */
 export const RESYNC_LOOKBACK_MS = 7 * 24 * 60 * 60 * 1000;
 
-export function liveSettings(env: object): LiveSettings {
-  const config = appConfig(env);
+export function liveSettings(services: Pick<Services, "config">): LiveSettings {
+  const config = services.config;
   return {
     publicBaseUrl: config.PUBLIC_BASE_URL,
     pollSeconds: config.MAILBOX_POLL_INTERVAL_SECONDS,

@@ -4,9 +4,8 @@ import { GraphError, type RequestSlots } from "@/clients/graph/client";
 import { createSubscription, deleteSubscription, renewSubscription } from "@/clients/graph/live";
 import { graphClient, SYNC_FOLDERS, type SyncFolder } from "@/clients/graph/mail";
 import { AppOnlyTokenUnavailableError, appPermissionRefused, getAppOnlyToken } from "@/features/outlook";
-import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { LIFECYCLE_PATH, NOTIFICATION_PATH, type PollingReasonCode } from "@/shared/mailbox-live";
 import type { SubscriptionUpdate } from "./live-store";
 import {
@@ -60,16 +59,18 @@ const REFUSED: Record<string, string> = {
 };
 
 /** The reason and its code for a failed upkeep; a 401/403 is looked into (revoked grant, or this mailbox only). */
-async function failureOf(env: AppEnv, plan: Plan, err: unknown): Promise<[string, PollingReasonCode]> {
+async function failureOf(services: Services, plan: Plan, err: unknown): Promise<[string, PollingReasonCode]> {
   if (err instanceof AppOnlyTokenUnavailableError) return [err.reason, err.code];
   if (!permissionRefused(err)) return [reason(err), "subscription_failed"];
-  const code = await appPermissionRefused(env, plan.orgId, plan.tenantId).catch(() => "subscription_failed" as const);
+  const code = await appPermissionRefused(services, plan.orgId, plan.tenantId).catch(
+    () => "subscription_failed" as const,
+  );
   return [REFUSED[code] ?? reason(err), code];
 }
 
 /** Answers the subscription state after the upkeep (to record in the object). */
 export async function maintainSubscriptions(
-  env: AppEnv,
+  services: Services,
   plan: Plan,
   objectId: string,
   slots: RequestSlots,
@@ -86,8 +87,8 @@ export async function maintainSubscriptions(
   }
   let client: ReturnType<typeof graphClient>;
   try {
-    const token = await getAppOnlyToken(env, plan.orgId, plan.tenantId);
-    client = graphClient(appConfig(env).MS_GRAPH_BASE_URL, token, plan.orgId, plan.mailbox, slots);
+    const token = await getAppOnlyToken(services, plan.orgId, plan.tenantId);
+    client = graphClient(services.config.MS_GRAPH_BASE_URL, token, plan.orgId, plan.mailbox, slots);
   } catch (err) {
     if (!(err instanceof AppOnlyTokenUnavailableError)) throw err;
     return {
@@ -106,7 +107,7 @@ export async function maintainSubscriptions(
     try {
       kept.push(await upkeep(client, plan, folder, { base, objectId, lifetimeMs, now }));
     } catch (err) {
-      if (failure === null) [failure, failureCode] = await failureOf(env, plan, err);
+      if (failure === null) [failure, failureCode] = await failureOf(services, plan, err);
       logEvent("warn", "mailbox_live_subscription_failed", {
         orgId: plan.orgId,
         folder,
@@ -158,13 +159,13 @@ async function upkeep(
  * effort: one that cannot be deleted expires on its own, and its notifications find no state.
  */
 export async function deleteSubscriptions(
-  env: AppEnv,
+  services: Services,
   input: { orgId: string; mailbox: string; tenantId: string; ids: string[] },
 ) {
   if (input.ids.length === 0) return;
   try {
-    const token = await getAppOnlyToken(env, input.orgId, input.tenantId);
-    const client = graphClient(appConfig(env).MS_GRAPH_BASE_URL, token, input.orgId, input.mailbox);
+    const token = await getAppOnlyToken(services, input.orgId, input.tenantId);
+    const client = graphClient(services.config.MS_GRAPH_BASE_URL, token, input.orgId, input.mailbox);
     await Promise.all(input.ids.map((id) => deleteSubscription(client, id)));
   } catch (err) {
     logEvent("warn", "mailbox_live_subscription_delete_failed", {

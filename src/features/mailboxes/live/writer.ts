@@ -1,13 +1,20 @@
 import type { AttachmentGraph } from "@/clients/graph/attachments";
 import { convertMessage, type GraphMessage, type SyncFolder } from "@/clients/graph/mail";
-import { attachmentStatements, dropUnclaimedContent, removeMessageContent, storeBatch } from "@/db/message-store";
+import {
+  attachmentStatements,
+  dropUnclaimedContent,
+  removeMessageContent,
+  storeBatch,
+  tombstoneRemovedRows,
+  upsertLiveRows,
+} from "@/db/message-store";
 import { kickWebhookDeliveries } from "@/features/webhooks";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { messageReceivedStatements } from "../message-events";
-import { insertMessageRows } from "../message-row-sql";
 import type { StoredMessage } from "../sync/import-writer";
 import { jsonChunks } from "../sync/json-chunks";
+import { removedDuringImportStatement } from "../sync/mailbox-sync-items.store";
 import { otherFolder, resolveRemovals } from "./removals";
 import { markStatements, presentIds, type ResyncRound, sweepStatements } from "./resync-sweep";
 
@@ -26,46 +33,11 @@ import { markStatements, presentIds, type ResyncRound, sweepStatements } from ".
  *   their objects in the message store and their attachment rows are deleted after the transaction.
  *   Only a row still in the folder that reported the removal is touched, so "removed from Inbox" after
  *   "created in Sent Items" (a move seen in that order) leaves the message listed. A removed message
- *   without a row, while an import runs, is kept from that import (REMOVED_DURING_IMPORT).
+ *   without a row, while an import runs, is kept from that import (removedDuringImportStatement).
  * - A resync round (after an expired delta token) marks what it lists and, at its deltaLink, tombstones the
  *   unmarked rows of its folder and window the same way (resync-sweep.ts): deletions it cannot report.
  * Every statement requires the mailbox mapping to exist: after a disconnect nothing is written.
  */
-
-// ?1 org, ?2 mailbox, ?3 execution id of the live run, ?4 now, ?5 rows (JSON)
-const UPSERT = insertMessageRows(
-  { execution: "?3", importedAt: "?4", rows: "?5" },
-  "true",
-  `excluded.graph_modified_at IS NULL OR imported_messages.graph_modified_at IS NULL
-  OR excluded.graph_modified_at > imported_messages.graph_modified_at
-  OR (excluded.graph_modified_at = imported_messages.graph_modified_at
-      AND (excluded.folder <> imported_messages.folder OR imported_messages.deleted_at IS NOT NULL))`,
-);
-
-// ?1 org, ?2 mailbox, ?3 folder, ?4 now, ?5 ids (JSON)
-const REMOVE = `UPDATE imported_messages SET deleted_at = ?4, body = NULL, body_sanitized = NULL, body_preview = NULL
-WHERE org_id = ?1 AND mailbox = ?2 AND folder = ?3 AND deleted_at IS NULL
-  AND graph_id IN (SELECT value FROM json_each(?5))
-  AND EXISTS (SELECT 1 FROM outlook_mailboxes m WHERE m.org_id = ?1 AND m.email = ?2)
-RETURNING graph_id`;
-
-/**
- * A removal of a message that has no row while an import runs: the import may have read it (its page is
- * not written yet), so the removal is kept as the message's REMOVED item, and the import does not write
- * it from this folder (sync/import-writer.ts). Nothing is kept when no import runs (nothing to stop) or
- * the message has a row (REMOVE above); the item goes when the import ends (sync/executions.ts).
- */
-// ?1 org, ?2 mailbox, ?3 folder, ?4 now, ?5 ids (JSON)
-const REMOVED_DURING_IMPORT = `INSERT INTO mailbox_sync_items (org_id, mailbox, graph_id, execution_id, folder, status,
-  attempts, attempted_in, last_error, updated_at)
-SELECT ?1, ?2, j.value, e.id, ?3, 'REMOVED', 0, NULL, NULL, ?4
-FROM json_each(?5) AS j
-JOIN mailbox_sync_executions e ON e.org_id = ?1 AND e.mailbox = ?2 AND e.status = 'RUNNING'
-WHERE EXISTS (SELECT 1 FROM outlook_mailboxes m WHERE m.org_id = ?1 AND m.email = ?2)
-  AND NOT EXISTS (SELECT 1 FROM imported_messages im WHERE im.org_id = ?1 AND im.mailbox = ?2 AND im.graph_id = j.value)
-ON CONFLICT (org_id, mailbox, graph_id) DO UPDATE SET
-  execution_id = excluded.execution_id, folder = excluded.folder, status = 'REMOVED', updated_at = excluded.updated_at
-WHERE mailbox_sync_items.status <> 'IMPORTED'`;
 
 export interface LiveWrite {
   orgId: string;
@@ -88,12 +60,12 @@ const WHOLE_BODY = Number.MAX_SAFE_INTEGER;
  * message's next change) and the removals looked up in Graph.
  */
 export async function writeDeltaPage(
-  env: AppEnv,
+  services: Pick<Services, "d1" | "db" | "queues" | "messageContent">,
   ctx: LiveWrite,
   page: { present: GraphMessage[]; removed: string[]; deltaLink?: string },
   graph: AttachmentGraph | null,
 ): Promise<{ statements: number; skipped: number; lookups: number }> {
-  const db = env.DB;
+  const db = services.d1;
   // When the page was seen: an import that read its page later is not stopped by this page's removals.
   const now = new Date().toISOString();
   // Removals that are moves into the other synced folder are written there instead (removals.ts).
@@ -109,7 +81,7 @@ export async function writeDeltaPage(
     if (c.ok) converted.push(c.row);
     else incomplete++;
   }
-  const store = await storeBatch(converted, { env, ...ctx, graph });
+  const store = await storeBatch(converted, { services, ...ctx, graph });
   const rows: StoredMessage[] = store.stored;
   // A move Graph answered unusable (incomplete) is applied as the removal it was reported as; a move whose
   // content could not be stored (perhaps for now) leaves the stored row as it is, listed in its old folder.
@@ -124,35 +96,33 @@ export async function writeDeltaPage(
     logEvent("warn", "mailbox_live_content_failed", { orgId: ctx.orgId, skipped: store.failed.length });
   }
   const removals = [
-    ...jsonChunks(removedIds).map((json) => db.prepare(REMOVE).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json)),
+    ...jsonChunks(removedIds).map((json) => tombstoneRemovedRows(db, ctx, now, json)),
     ...sweepStatements(db, ctx, page, now),
   ];
   const rowChunks = jsonChunks(rows);
   const statements = [
     // Each chunk's upsert, then `message.received` for the rows it inserted (never an update or a revival).
     ...rowChunks.flatMap((json) => [
-      db.prepare(UPSERT).bind(ctx.orgId, ctx.mailbox, `live:${ctx.runId}`, now, json),
+      upsertLiveRows(db, ctx, `live:${ctx.runId}`, now, json),
       ...messageReceivedStatements(db, ctx.orgId, ctx.mailbox, now, json),
     ]),
     ...attachmentStatements(db, ctx, store.attachments),
     ...markStatements(db, ctx, jsonChunks(presentIds(page.present))),
-    ...jsonChunks(removedIds).map((json) =>
-      db.prepare(REMOVED_DURING_IMPORT).bind(ctx.orgId, ctx.mailbox, ctx.folder, now, json),
-    ),
+    ...jsonChunks(removedIds).map((json) => removedDuringImportStatement(db, ctx, now, json)),
     ...removals,
   ];
   if (statements.length === 0) return { statements: 0, skipped, lookups: resolved.lookups };
   const results = await db.batch<{ graph_id: string }>(statements);
   // Deliveries were written (statement 3 of each chunk's three): deliver now rather than at the sweep.
   if (results.slice(0, rowChunks.length * 3).some((r, i) => i % 3 === 2 && (r.meta?.changes ?? 0) > 0)) {
-    await kickWebhookDeliveries(env, ctx.orgId);
+    await kickWebhookDeliveries(services, ctx.orgId);
   }
   // No upsert changed a row (the mailbox may have been disconnected meanwhile: every statement requires
   // its mapping): what this page stored for messages without a row would be orphaned.
   const upserts = results.slice(0, rowChunks.length * 3).filter((_, i) => i % 3 === 0);
   if (upserts.length > 0 && upserts.every((r) => (r.meta?.changes ?? 0) === 0)) {
     await dropUnclaimedContent(
-      env,
+      services,
       ctx.orgId,
       ctx.mailbox,
       rows.map((row) => row.graph_id),
@@ -162,7 +132,7 @@ export async function writeDeltaPage(
   const removed = results.slice(statements.length - removals.length).flatMap((r) => r.results ?? []);
   await removeMessageContent(
     db,
-    env.MESSAGE_STORE,
+    services.messageContent,
     removed.map((r) => ({ orgId: ctx.orgId, mailbox: ctx.mailbox, graphId: r.graph_id })),
   );
   return { statements: statements.length, skipped, lookups: resolved.lookups };

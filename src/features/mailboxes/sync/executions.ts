@@ -1,19 +1,19 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { SyncFolder } from "@/clients/graph/mail";
-import { type Database, getDb } from "@/db/client";
+import type { Database } from "@/db/client";
 import {
   type FolderCounters,
   type MailboxFolderStatusValue,
   type MailboxSyncExecutionRow,
   type MailboxSyncStatusValue,
   mailboxSyncExecutions,
-  mailboxSyncItems,
-  outlookMailboxes,
 } from "@/db/schema";
 import { eventStatements, kickWebhookDeliveries } from "@/features/webhooks";
 import { logEvent } from "@/lib/log";
-import type { AppEnv } from "@/lib/types";
-import { inJson } from "./items";
+import type { Services } from "@/lib/services";
+import { fenceMailbox } from "../outlook-mailboxes.store";
+import { findExecution } from "./mailbox-sync-executions.store";
+import { countItems, dropImportedItems, inJson, moveFailedItems } from "./mailbox-sync-items.store";
 
 /**
  * The executions of a mailbox's syncs (`mailbox_sync_executions`): every write to them is here. An
@@ -74,77 +74,16 @@ export async function insertExecution(
     const [, fenced] = await db.batch([insert, fence]);
     return { connected: fenced.length > 0, movedIds: [] };
   }
-  const move = db
-    .update(mailboxSyncItems)
-    .set({ executionId: run.executionId, status: "PENDING", updatedAt: now })
-    .where(
-      and(
-        eq(mailboxSyncItems.orgId, orgId),
-        eq(mailboxSyncItems.mailbox, mailbox),
-        eq(mailboxSyncItems.executionId, spec.retryOf.executionId),
-        eq(mailboxSyncItems.status, "FAILED"),
-        inJson(mailboxSyncItems.graphId, spec.retryOf.ids),
-      ),
-    )
-    .returning({ graphId: mailboxSyncItems.graphId });
+  const move = moveFailedItems(
+    db,
+    { orgId, mailbox },
+    spec.retryOf.executionId,
+    run.executionId,
+    spec.retryOf.ids,
+    now,
+  );
   const [, moved, fenced] = await db.batch([insert, move, fence]);
   return { connected: fenced.length > 0, movedIds: moved.map((m) => m.graphId) };
-}
-
-/** Records the newest lease's token on the mailbox; import writes check it (fencing). */
-function fenceMailbox(db: Database, orgId: string, email: string, token: number) {
-  return db
-    .update(outlookMailboxes)
-    .set({ syncFencingToken: token })
-    .where(
-      and(
-        eq(outlookMailboxes.orgId, orgId),
-        eq(outlookMailboxes.email, email),
-        sql`(${outlookMailboxes.syncFencingToken} IS NULL OR ${outlookMailboxes.syncFencingToken} < ${token})`,
-      ),
-    )
-    .returning({ email: outlookMailboxes.email });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Reads
-
-export function findExecution(db: Database, orgId: string, executionId: string, mailbox?: string) {
-  return db
-    .select()
-    .from(mailboxSyncExecutions)
-    .where(
-      and(
-        eq(mailboxSyncExecutions.orgId, orgId),
-        eq(mailboxSyncExecutions.id, executionId),
-        mailbox === undefined ? undefined : eq(mailboxSyncExecutions.mailbox, mailbox),
-      ),
-    )
-    .get();
-}
-
-export function latestExecution(db: Database, orgId: string, mailbox: string) {
-  return db
-    .select()
-    .from(mailboxSyncExecutions)
-    .where(and(eq(mailboxSyncExecutions.orgId, orgId), eq(mailboxSyncExecutions.mailbox, mailbox)))
-    .orderBy(desc(mailboxSyncExecutions.startedAt), desc(sql`rowid`))
-    .limit(1)
-    .get();
-}
-
-export function runningExecutions(db: Database, orgId: string, mailbox: string) {
-  return db
-    .select({ id: mailboxSyncExecutions.id, token: mailboxSyncExecutions.fencingToken })
-    .from(mailboxSyncExecutions)
-    .where(
-      and(
-        eq(mailboxSyncExecutions.orgId, orgId),
-        eq(mailboxSyncExecutions.mailbox, mailbox),
-        eq(mailboxSyncExecutions.status, "RUNNING"),
-      ),
-    )
-    .all();
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -155,13 +94,8 @@ const emptyCounters = (): FolderCounters => ({ total_messages: 0, processed_mess
 export type LiveCounters = Record<SyncFolder, FolderCounters> & { pending: number };
 
 /** Live per-folder counters of an execution, from the import state of its messages. */
-export async function liveCounters(env: AppEnv, orgId: string, executionId: string): Promise<LiveCounters> {
-  const { results } = await env.DB.prepare(
-    `SELECT folder, status, count(*) AS n FROM mailbox_sync_items
-     WHERE org_id = ?1 AND execution_id = ?2 GROUP BY folder, status`,
-  )
-    .bind(orgId, executionId)
-    .all<{ folder: SyncFolder; status: string; n: number }>();
+export async function liveCounters(services: Services, orgId: string, executionId: string): Promise<LiveCounters> {
+  const results = await countItems(services.d1, orgId, executionId);
   const counters = { inbox: emptyCounters(), sentitems: emptyCounters(), pending: 0 };
   for (const { folder, status, n } of results) {
     // Removed from the mailbox before it was imported: no longer part of what this import covers.
@@ -176,9 +110,9 @@ export async function liveCounters(env: AppEnv, orgId: string, executionId: stri
 }
 
 /** The counters of an execution: the snapshot once it ended, live while it runs. */
-export async function executionCounters(env: AppEnv, e: MailboxSyncExecutionRow) {
+export async function executionCounters(services: Services, e: MailboxSyncExecutionRow) {
   if (e.inboxCounters && e.sentItemsCounters) return { inbox: e.inboxCounters, sentitems: e.sentItemsCounters };
-  return liveCounters(env, e.orgId, e.id);
+  return liveCounters(services, e.orgId, e.id);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -189,12 +123,12 @@ const folderColumn = (folder: SyncFolder) =>
 
 /** Moves a folder of the lease's running execution to `status` if it is in one of the `from` states. */
 export async function setFolderStatus(
-  env: AppEnv,
+  services: Services,
   run: OpenedRun & { orgId: string },
   folder: SyncFolder,
   change: { status: "RUNNING" | "COMPLETED" | "FAILED"; from: MailboxFolderStatusValue[]; error?: string },
 ) {
-  await getDb(env.DB)
+  await services.db
     .update(mailboxSyncExecutions)
     .set({
       ...(folder === "inbox" ? { inboxStatus: change.status } : { sentItemsStatus: change.status }),
@@ -212,16 +146,6 @@ export async function setFolderStatus(
     );
 }
 
-/** Records that a folder's page `page` is imported; monotonic, so duplicates racing cannot move it back. */
-export async function markPageDone(env: AppEnv, run: OpenedRun & { orgId: string }, folder: SyncFolder, page: number) {
-  const column = folder === "inbox" ? "inbox_pages_done" : "sent_items_pages_done";
-  await env.DB.prepare(
-    `UPDATE mailbox_sync_executions SET ${column} = MAX(${column}, ?1) WHERE org_id = ?2 AND id = ?3 AND fencing_token = ?4`,
-  )
-    .bind(page + 1, run.orgId, run.executionId, run.token)
-    .run();
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The end
 
@@ -232,11 +156,11 @@ const FOLDER_DONE: MailboxFolderStatusValue[] = ["COMPLETED", "FAILED", "SKIPPED
  * still waits (or when it is not running). COMPLETED, COMPLETED_WITH_ERRORS (some messages failed) or
  * FAILED (a folder's enumeration failed).
  */
-export async function readyToEnd(env: AppEnv, orgId: string, executionId: string) {
-  const e = await findExecution(getDb(env.DB), orgId, executionId);
+export async function readyToEnd(services: Services, orgId: string, executionId: string) {
+  const e = await findExecution(services.db, orgId, executionId);
   if (e?.status !== "RUNNING") return null;
   if (!FOLDER_DONE.includes(e.inboxStatus) || !FOLDER_DONE.includes(e.sentItemsStatus)) return null;
-  const live = await liveCounters(env, orgId, executionId);
+  const live = await liveCounters(services, orgId, executionId);
   if (live.pending > 0) return null;
   const failed = live.inbox.failed_messages + live.sentitems.failed_messages;
   const status: ExecutionOutcome["status"] =
@@ -273,16 +197,16 @@ function endedEvent(e: MailboxSyncExecutionRow, outcome: ExecutionOutcome, count
  * when it was not running any more.
  */
 export async function endExecution(
-  env: AppEnv,
+  services: Services,
   orgId: string,
   executionId: string,
   outcome: ExecutionOutcome,
   live?: LiveCounters,
 ): Promise<{ mailbox: string } | null> {
-  const db = getDb(env.DB);
+  const db = services.db;
   const e = await findExecution(db, orgId, executionId);
   if (e?.status !== "RUNNING") return null;
-  const counters = live ?? (await liveCounters(env, orgId, executionId));
+  const counters = live ?? (await liveCounters(services, orgId, executionId));
   const now = new Date().toISOString();
   const end = db
     .update(mailboxSyncExecutions)
@@ -309,33 +233,13 @@ export async function endExecution(
     dropImportedItems(db, orgId, executionId),
   ]);
   if (!ended) return null;
-  await kickWebhookDeliveries(env, orgId);
+  await kickWebhookDeliveries(services, orgId);
   return ended;
 }
 
-/**
- * Once an execution has ended, its IMPORTED items are dead weight (about a third of the D1 bytes of an
- * imported message): its counters are snapshotted on the execution, a retry only moves FAILED items,
- * and "an imported message stays imported" is answered by the message's own row (import-writer.ts).
- * REMOVED items only kept that execution from writing a message removed meanwhile (live/writer.ts).
- * FAILED / PERMANENTLY_FAILED (what retries read) and PENDING items stay. Runs in the batch that ends the
- * execution, after its update and events, and deletes only when the execution is no longer RUNNING.
- */
-function dropImportedItems(db: Database, orgId: string, executionId: string) {
-  return db.delete(mailboxSyncItems).where(
-    and(
-      eq(mailboxSyncItems.orgId, orgId),
-      eq(mailboxSyncItems.executionId, executionId),
-      inArray(mailboxSyncItems.status, ["IMPORTED", "REMOVED"]),
-      sql`EXISTS (SELECT 1 FROM ${mailboxSyncExecutions} WHERE ${mailboxSyncExecutions.orgId} = ${orgId}
-          AND ${mailboxSyncExecutions.id} = ${executionId} AND ${mailboxSyncExecutions.status} <> 'RUNNING')`,
-    ),
-  );
-}
-
 /** A lease lapsed without a release (a crashed or lost run): its execution ends FAILED, if still running. */
-export async function abandonExecution(env: AppEnv, orgId: string, executionId: string): Promise<void> {
-  await endExecution(env, orgId, executionId, {
+export async function abandonExecution(services: Services, orgId: string, executionId: string): Promise<void> {
+  await endExecution(services, orgId, executionId, {
     status: "FAILED",
     error: "The sync was abandoned: its lease expired without progress",
   });

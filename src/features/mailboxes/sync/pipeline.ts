@@ -1,24 +1,21 @@
 import type { SyncFolder } from "@/clients/graph/mail";
-import { getDb } from "@/db/client";
 import type { MailboxFolderStatusValue, MailboxSyncTimeframe } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
-import type { AppEnv } from "@/lib/types";
-import { findMailbox, mailboxNotConnected } from "../mailbox-store";
+import type { Services } from "@/lib/services";
+import { findMailbox, mailboxNotConnected } from "../outlook-mailboxes.store";
 import {
   type ExecutionOutcome,
   type ExecutionSpec,
   endExecution,
   executionCounters,
-  findExecution,
   insertExecution,
   type LiveCounters,
-  latestExecution,
   type OpenedRun,
   readyToEnd,
-  runningExecutions,
 } from "./executions";
-import { findItems } from "./items";
 import { leaseMs } from "./lease";
+import { findExecution, latestExecution, runningExecutions } from "./mailbox-sync-executions.store";
+import { findItems } from "./mailbox-sync-items.store";
 import { lockStub } from "./sync-lock";
 import { enqueue, messageTasks } from "./tasks";
 
@@ -46,23 +43,23 @@ function syncRunning(email: string, executionId: string) {
  * FAILED and the lease is freed.
  */
 async function openExecution<T>(
-  env: AppEnv,
+  services: Services,
   orgId: string,
   email: string,
   spec: ExecutionSpec,
   enqueueTasks: (run: OpenedRun & { movedIds: string[] }) => Promise<T>,
 ): Promise<T> {
   const executionId = crypto.randomUUID();
-  const lock = lockStub(env, orgId, email);
-  const granted = await lock.acquire({ orgId, mailbox: email, executionId, leaseMs: leaseMs(env) });
+  const lock = lockStub(services, orgId, email);
+  const granted = await lock.acquire({ orgId, mailbox: email, executionId, leaseMs: leaseMs(services) });
   if (!granted.ok) throw syncRunning(email, granted.executionId);
   const run = { executionId, token: granted.token };
   try {
-    const opened = await insertExecution(getDb(env.DB), orgId, email, run, spec);
+    const opened = await insertExecution(services.db, orgId, email, run, spec);
     if (!opened.connected) throw mailboxNotConnected(email);
     return await enqueueTasks({ ...run, movedIds: opened.movedIds });
   } catch (err) {
-    await finishExecution(env, orgId, executionId, granted.token, { status: "FAILED", error: "Could not start" });
+    await finishExecution(services, orgId, executionId, granted.token, { status: "FAILED", error: "Could not start" });
     await lock.release(executionId, granted.token);
     throw err;
   }
@@ -70,12 +67,12 @@ async function openExecution<T>(
 
 /** Starts a sync: one page task per folder; the enumeration and import happen in the queue consumer. */
 export async function startMailboxSync(
-  env: AppEnv,
+  services: Services,
   orgId: string,
   email: string,
   timeframe: MailboxSyncTimeframe,
 ): Promise<{ execution_id: string; status: "RUNNING"; timeframe: MailboxSyncTimeframe }> {
-  if (!(await findMailbox(getDb(env.DB), orgId, email))) throw mailboxNotConnected(email);
+  if (!(await findMailbox(services.db, orgId, email))) throw mailboxNotConnected(email);
   const spec: ExecutionSpec = {
     kind: "sync",
     timeframe,
@@ -83,9 +80,9 @@ export async function startMailboxSync(
     inboxStatus: "PENDING",
     sentItemsStatus: "PENDING",
   };
-  return openExecution(env, orgId, email, spec, async (run) => {
+  return openExecution(services, orgId, email, spec, async (run) => {
     const base = { orgId, mailbox: email, executionId: run.executionId, token: run.token };
-    await enqueue(env, [
+    await enqueue(services, [
       { kind: "page", ...base, folder: "inbox" },
       { kind: "page", ...base, folder: "sentitems" },
     ]);
@@ -98,12 +95,12 @@ export async function startMailboxSync(
  * PERMANENTLY_FAILED messages are never retried.
  */
 export async function retryMailboxSync(
-  env: AppEnv,
+  services: Services,
   orgId: string,
   email: string,
   input: { syncId: string; messageIds?: string[] },
 ): Promise<{ retry_execution_id: string; messages_queued: number }> {
-  const db = getDb(env.DB);
+  const db = services.db;
   if (!(await findMailbox(db, orgId, email))) throw mailboxNotConnected(email);
   const previous = await findExecution(db, orgId, input.syncId, email);
   if (!previous) throw notFound(`No sync '${input.syncId}' of mailbox '${email}'`);
@@ -128,19 +125,19 @@ export async function retryMailboxSync(
     sentItemsStatus: folderStatus("sentitems"),
     retryOf: { executionId: previous.id, ids: retryable.map((item) => item.graphId) },
   };
-  return openExecution(env, orgId, email, spec, async (run) => {
+  return openExecution(services, orgId, email, spec, async (run) => {
     const base = { orgId, mailbox: email, executionId: run.executionId, token: run.token };
-    await enqueue(env, messageTasks(base, run.movedIds));
-    if (run.movedIds.length === 0) await maybeFinish(env, orgId, run.executionId);
+    await enqueue(services, messageTasks(base, run.movedIds));
+    if (run.movedIds.length === 0) await maybeFinish(services, orgId, run.executionId);
     return { retry_execution_id: run.executionId, messages_queued: run.movedIds.length };
   });
 }
 
 /** The latest execution of a mailbox, with its counters (snapshotted, or live while it runs). */
-export async function getMailboxSyncStatus(env: AppEnv, orgId: string, email: string) {
-  const e = await latestExecution(getDb(env.DB), orgId, email);
+export async function getMailboxSyncStatus(services: Services, orgId: string, email: string) {
+  const e = await latestExecution(services.db, orgId, email);
   if (!e) throw notFound(`Mailbox '${email}' has never been synced`);
-  const counters = await executionCounters(env, e);
+  const counters = await executionCounters(services, e);
   return {
     execution_id: e.id,
     status: e.status,
@@ -156,23 +153,23 @@ export async function getMailboxSyncStatus(env: AppEnv, orgId: string, email: st
  * Ends the execution when both folders are done and no message waits (see `readyToEnd`). Happens once
  * (conditional update), snapshots the counters and releases the lock.
  */
-export async function maybeFinish(env: AppEnv, orgId: string, executionId: string) {
-  const ready = await readyToEnd(env, orgId, executionId);
-  if (ready) await finishExecution(env, orgId, executionId, ready.token, ready.outcome, ready.live);
+export async function maybeFinish(services: Services, orgId: string, executionId: string) {
+  const ready = await readyToEnd(services, orgId, executionId);
+  if (ready) await finishExecution(services, orgId, executionId, ready.token, ready.outcome, ready.live);
 }
 
 /** Ends a running execution once and frees its lock. */
 async function finishExecution(
-  env: AppEnv,
+  services: Services,
   orgId: string,
   executionId: string,
   token: number,
   outcome: ExecutionOutcome,
   live?: LiveCounters,
 ): Promise<boolean> {
-  const ended = await endExecution(env, orgId, executionId, outcome, live);
+  const ended = await endExecution(services, orgId, executionId, outcome, live);
   if (!ended) return false;
-  await lockStub(env, orgId, ended.mailbox).release(executionId, token);
+  await lockStub(services, orgId, ended.mailbox).release(executionId, token);
   return true;
 }
 
@@ -181,9 +178,9 @@ async function finishExecution(
  * since import writes require a RUNNING execution with the mailbox's current token, nothing more of it
  * is imported.
  */
-export async function cancelRunningSync(env: AppEnv, orgId: string, email: string) {
-  await lockStub(env, orgId, email).cancel();
-  for (const e of await runningExecutions(getDb(env.DB), orgId, email)) {
-    await finishExecution(env, orgId, e.id, e.token, { status: "CANCELLED" });
+export async function cancelRunningSync(services: Services, orgId: string, email: string) {
+  await lockStub(services, orgId, email).cancel();
+  for (const e of await runningExecutions(services.db, orgId, email)) {
+    await finishExecution(services, orgId, e.id, e.token, { status: "CANCELLED" });
   }
 }

@@ -11,20 +11,19 @@ import {
   SYNC_FOLDERS,
   type SyncFolder,
 } from "@/clients/graph/mail";
-import { getDb } from "@/db/client";
 import { dropSkippedContent, dropUnclaimedContent, storeBatch } from "@/db/message-store";
 import { getAccessToken } from "@/features/outlook";
 import { kickWebhookDeliveries } from "@/features/webhooks";
-import { appConfig } from "@/lib/config";
 import { logEvent } from "@/lib/log";
 import { type QueueWork, RetryLater } from "@/lib/queue-work";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 import { giveUpLiveTask, runLiveTask } from "../live/run";
 import { purgeMailboxMail } from "../purge";
-import { markPageDone, setFolderStatus } from "./executions";
-import { currentTask, type ImportContext, type ItemOutcome, writeImport } from "./import-writer";
-import { findItems, foldersWithPendingItems } from "./items";
+import { setFolderStatus } from "./executions";
+import { type ImportContext, type ItemOutcome, writeImport } from "./import-writer";
 import { leaseMs } from "./lease";
+import { currentTask, markPageDone } from "./mailbox-sync-executions.store";
+import { findItems, foldersWithPendingItems } from "./mailbox-sync-items.store";
 import { maybeFinish } from "./pipeline";
 import { lockStub } from "./sync-lock";
 import type { ExecutionTask, MessagesTask, PageTask, SyncTask } from "./tasks";
@@ -37,7 +36,7 @@ const MAX_THROTTLED = 30;
  * re-send the task after Graph's Retry-After (a new message, so it does not count as a failed attempt),
  * up to MAX_THROTTLED times; what cannot be done records the failure, so the sync still ends.
  */
-export function syncTaskWork(env: AppEnv): QueueWork<SyncTask> {
+export function syncTaskWork(services: Services): QueueWork<SyncTask> {
   return {
     exhaustedReason: "The task exhausted its queue retries",
     logFailure: (task, err, attempts) =>
@@ -55,31 +54,31 @@ export function syncTaskWork(env: AppEnv): QueueWork<SyncTask> {
       }),
     async run(task) {
       try {
-        await runTask(env, task);
+        await runTask(services, task);
       } catch (err) {
         if (!(err instanceof GraphThrottledError)) throw err;
         const throttled = task.throttled ?? 0;
-        if (throttled >= MAX_THROTTLED) return giveUp(env, task, err.message);
+        if (throttled >= MAX_THROTTLED) return giveUp(services, task, err.message);
         throw new RetryLater(err.retryAfterSeconds, { ...task, throttled: throttled + 1 });
       }
     },
-    giveUp: (task, reason) => giveUp(env, task, reason),
+    giveUp: (task, reason) => giveUp(services, task, reason),
   };
 }
 
 /** Re-sends a task after Graph's Retry-After delay (a new message: not a failed attempt). */
-const resend = (env: AppEnv, task: SyncTask, retryAfterSeconds: number) =>
-  env.MAILBOX_SYNC_QUEUE.send(task, { delaySeconds: Math.max(1, retryAfterSeconds) });
+const resend = (services: Services, task: SyncTask, retryAfterSeconds: number) =>
+  services.queues.mailboxSync.send(task, { delaySeconds: Math.max(1, retryAfterSeconds) });
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
 
-async function runTask(env: AppEnv, task: SyncTask) {
-  if (task.kind === "live") return runLiveTask(env, task);
-  if (task.kind === "purge") return void (await purgeMailboxMail(env, task.orgId, task.mailbox));
-  const run = await openTask(env, task);
+async function runTask(services: Services, task: SyncTask) {
+  if (task.kind === "live") return runLiveTask(services, task);
+  if (task.kind === "purge") return void (await purgeMailboxMail(services, task.orgId, task.mailbox));
+  const run = await openTask(services, task);
   if (!run) return;
-  if (task.kind === "page") await runPageTask(env, task, run);
-  else await runMessagesTask(env, task, run);
+  if (task.kind === "page") await runPageTask(services, task, run);
+  else await runMessagesTask(services, task, run);
 }
 
 type TaskRun = NonNullable<Awaited<ReturnType<typeof openTask>>>;
@@ -89,17 +88,17 @@ type TaskRun = NonNullable<Awaited<ReturnType<typeof openTask>>>;
  * cancelled, superseded, finished or disconnected, is dropped), its lease renewed, an access token and
  * a Graph client. Null when the task is to be dropped (or, without a usable connection, given up).
  */
-async function openTask(env: AppEnv, task: ExecutionTask) {
-  const current = await currentTask(env.DB, task);
+async function openTask(services: Services, task: ExecutionTask) {
+  const current = await currentTask(services.d1, task);
   if (!current) return null;
-  const lock = lockStub(env, task.orgId, task.mailbox);
-  if (!(await lock.renew(task.executionId, task.token, leaseMs(env)))) return null;
+  const lock = lockStub(services, task.orgId, task.mailbox);
+  if (!(await lock.renew(task.executionId, task.token, leaseMs(services)))) return null;
   let token: string;
   try {
-    token = await getAccessToken(env, task.orgId, current.tenant_id);
+    token = await getAccessToken(services, task.orgId, current.tenant_id);
   } catch (err) {
     // No usable connection (disconnected or expired tenant): the work cannot be done.
-    await giveUp(env, task, errorText(err));
+    await giveUp(services, task, errorText(err));
     return null;
   }
   // The mailbox's Durable Object holds the request slots, so Graph's limit of 4 concurrent requests per
@@ -112,7 +111,7 @@ async function openTask(env: AppEnv, task: ExecutionTask) {
       };
     },
   };
-  const config = appConfig(env);
+  const config = services.config;
   return {
     current,
     client: graphClient(config.MS_GRAPH_BASE_URL, token, task.orgId, task.mailbox, slots),
@@ -124,10 +123,10 @@ async function openTask(env: AppEnv, task: ExecutionTask) {
 const WHOLE_BODY = Number.MAX_SAFE_INTEGER;
 
 /** One page of a folder: its messages are imported, then the next page is queued or the folder is done. */
-async function runPageTask(env: AppEnv, task: PageTask, run: TaskRun) {
+async function runPageTask(services: Services, task: PageTask, run: TaskRun) {
   const { current, client } = run;
   const execution = { orgId: task.orgId, executionId: task.executionId, token: task.token };
-  await setFolderStatus(env, execution, task.folder, { status: "RUNNING", from: ["PENDING"] });
+  await setFolderStatus(services, execution, task.folder, { status: "RUNNING", from: ["PENDING"] });
   const pagesDone = task.folder === "inbox" ? current.inbox_pages_done : current.sent_items_pages_done;
   const pageNumber = task.page ?? 0;
   // A redelivered page task whose page was already imported (and its successor sent): nothing to do.
@@ -140,36 +139,36 @@ async function runPageTask(env: AppEnv, task: PageTask, run: TaskRun) {
   } catch (err) {
     if (err instanceof GraphError && !(err instanceof GraphThrottledError) && (err.status < 500 || err.permanent)) {
       // 4xx (no access, no such folder) or a nextLink off the Graph host: enumeration failed.
-      await failFolder(env, task, task.folder, err.message);
+      await failFolder(services, task, task.folder, err.message);
       return;
     }
     throw err;
   }
   const folder = task.folder;
   await writeOutcomes(
-    env,
+    services,
     task,
     page.value.map((m) => fetchedMessage(m, folder)),
     run,
     readAt,
   );
   if (!page.nextLink) {
-    await setFolderStatus(env, execution, folder, { status: "COMPLETED", from: ["PENDING", "RUNNING"] });
-    await markPageDone(env, execution, folder, pageNumber);
-    await maybeFinish(env, task.orgId, task.executionId);
+    await setFolderStatus(services, execution, folder, { status: "COMPLETED", from: ["PENDING", "RUNNING"] });
+    await markPageDone(services.d1, execution, folder, pageNumber);
+    await maybeFinish(services, task.orgId, task.executionId);
     return;
   }
   let next: string;
   try {
     next = client.assertGraphUrl(page.nextLink);
   } catch (err) {
-    await failFolder(env, task, folder, errorText(err));
+    await failFolder(services, task, folder, errorText(err));
     return;
   }
   // The successor is sent before the page counts as done: a crash in between costs one duplicate
   // task (which finds the page done and stops), never a lost chain.
-  await env.MAILBOX_SYNC_QUEUE.send({ ...task, url: next, page: pageNumber + 1, throttled: 0 } satisfies SyncTask);
-  await markPageDone(env, execution, folder, pageNumber);
+  await services.queues.mailboxSync.send({ ...task, url: next, page: pageNumber + 1, throttled: 0 } satisfies SyncTask);
+  await markPageDone(services.d1, execution, folder, pageNumber);
 }
 
 /** A message as Graph returned it: converted, and the attachment list Graph expanded into it (or null). */
@@ -182,9 +181,9 @@ const fetchedMessage = (raw: GraphMessage, folder: SyncFolder): FetchedMessage =
 });
 
 /** A retry's messages, each fetched on its own (at most 4 in flight for the mailbox). */
-async function runMessagesTask(env: AppEnv, task: MessagesTask, run: TaskRun) {
+async function runMessagesTask(services: Services, task: MessagesTask, run: TaskRun) {
   const { client } = run;
-  const folders = await itemFolders(env, task);
+  const folders = await itemFolders(services, task);
   const throttled: string[] = [];
   let retryAfter = 1;
   const readAt = new Date().toISOString();
@@ -202,7 +201,7 @@ async function runMessagesTask(env: AppEnv, task: MessagesTask, run: TaskRun) {
     }),
   );
   await writeOutcomes(
-    env,
+    services,
     task,
     fetched.filter((r) => r !== undefined),
     run,
@@ -211,13 +210,13 @@ async function runMessagesTask(env: AppEnv, task: MessagesTask, run: TaskRun) {
   if (throttled.length > 0) {
     const count = task.throttled ?? 0;
     if (count < MAX_THROTTLED) {
-      await resend(env, { ...task, ids: throttled, throttled: count + 1 }, retryAfter);
+      await resend(services, { ...task, ids: throttled, throttled: count + 1 }, retryAfter);
       return;
     }
-    await failMessages(env, task, throttled, "Microsoft Graph kept throttling");
+    await failMessages(services, task, throttled, "Microsoft Graph kept throttling");
     return;
   }
-  await endMessagesTask(env, task);
+  await endMessagesTask(services, task);
 }
 
 function fetchFailed(id: string, err: unknown): Converted {
@@ -231,7 +230,7 @@ function fetchFailed(id: string, err: unknown): Converted {
  * (an attachment) could not be stored is a failed message, retried as any other.
  */
 async function writeOutcomes(
-  env: AppEnv,
+  services: Services,
   ctx: ImportContext,
   results: FetchedMessage[],
   run?: TaskRun,
@@ -242,7 +241,7 @@ async function writeOutcomes(
     results.flatMap(({ converted: c, attachments }) => (c.ok && attachments ? [[c.row.graph_id, attachments]] : [])),
   );
   const store = await storeBatch(converted, {
-    env,
+    services,
     orgId: ctx.orgId,
     mailbox: ctx.mailbox,
     graph: run?.client ?? null,
@@ -261,11 +260,11 @@ async function writeOutcomes(
   if (outcomes.length < results.length) {
     logEvent("warn", "mailbox_sync_message_without_id", { executionId: ctx.executionId });
   }
-  const write = await writeImport(env.DB, ctx, store.stored, outcomes, store.attachments, readAt);
+  const write = await writeImport(services.d1, ctx, store.stored, outcomes, store.attachments, readAt);
   // Refused (a stale task): after a disconnect, what this attempt stored has no row to claim it.
   if (write.refused) {
     await dropUnclaimedContent(
-      env,
+      services,
       ctx.orgId,
       ctx.mailbox,
       store.stored.map((row) => row.graph_id),
@@ -274,52 +273,52 @@ async function writeOutcomes(
   }
   if (write.inserted < store.stored.length) {
     await dropSkippedContent(
-      env,
+      services,
       ctx.orgId,
       ctx.mailbox,
       store.stored.map((row) => row.graph_id),
     );
   }
   // The page's message.received events were written in its batch; send them now rather than at the sweep.
-  await kickWebhookDeliveries(env, ctx.orgId);
+  await kickWebhookDeliveries(services, ctx.orgId);
 }
 
 /** The folder of each message of a retry task (Inbox when unknown). */
-async function itemFolders(env: AppEnv, task: MessagesTask): Promise<(id: string) => SyncFolder> {
-  const items = await findItems(getDb(env.DB), { orgId: task.orgId, mailbox: task.mailbox, ids: task.ids });
+async function itemFolders(services: Services, task: MessagesTask): Promise<(id: string) => SyncFolder> {
+  const items = await findItems(services.db, { orgId: task.orgId, mailbox: task.mailbox, ids: task.ids });
   const folders = new Map(items.map((item) => [item.graphId, item.folder]));
   return (id) => folders.get(id) ?? "inbox";
 }
 
-async function failFolder(env: AppEnv, task: ExecutionTask, folder: SyncFolder, error: string) {
-  await setFolderStatus(env, task, folder, { status: "FAILED", from: ["PENDING", "RUNNING"], error });
-  await maybeFinish(env, task.orgId, task.executionId);
+async function failFolder(services: Services, task: ExecutionTask, folder: SyncFolder, error: string) {
+  await setFolderStatus(services, task, folder, { status: "FAILED", from: ["PENDING", "RUNNING"], error });
+  await maybeFinish(services, task.orgId, task.executionId);
 }
 
 /** Records that these messages of a retry task failed, then ends the task. */
-async function failMessages(env: AppEnv, task: MessagesTask, ids: string[], error: string) {
-  const folders = await itemFolders(env, task);
+async function failMessages(services: Services, task: MessagesTask, ids: string[], error: string) {
+  const folders = await itemFolders(services, task);
   await writeOutcomes(
-    env,
+    services,
     task,
     ids.map((id) => ({ converted: { ok: false, graphId: id, error }, folder: folders(id) })),
   );
-  await endMessagesTask(env, task);
+  await endMessagesTask(services, task);
 }
 
 /** A retry's folders are complete once none of their messages waits; then the execution may end. */
-async function endMessagesTask(env: AppEnv, task: MessagesTask) {
-  const waiting = await foldersWithPendingItems(getDb(env.DB), task.orgId, task.executionId);
+async function endMessagesTask(services: Services, task: MessagesTask) {
+  const waiting = await foldersWithPendingItems(services.db, task.orgId, task.executionId);
   for (const folder of SYNC_FOLDERS) {
-    if (!waiting.has(folder)) await setFolderStatus(env, task, folder, { status: "COMPLETED", from: ["RUNNING"] });
+    if (!waiting.has(folder)) await setFolderStatus(services, task, folder, { status: "COMPLETED", from: ["RUNNING"] });
   }
-  await maybeFinish(env, task.orgId, task.executionId);
+  await maybeFinish(services, task.orgId, task.executionId);
 }
 
 /** Records that a task cannot be done: a folder's enumeration FAILED, or a retry's messages failed. */
-async function giveUp(env: AppEnv, task: SyncTask, error: string) {
-  if (task.kind === "live") await giveUpLiveTask(env, task, error);
+async function giveUp(services: Services, task: SyncTask, error: string) {
+  if (task.kind === "live") await giveUpLiveTask(services, task, error);
   else if (task.kind === "purge") logEvent("error", "outlook_mailbox_mail_delete_failed", { orgId: task.orgId, error });
-  else if (task.kind === "page") await failFolder(env, task, task.folder, error);
-  else await failMessages(env, task, task.ids, error);
+  else if (task.kind === "page") await failFolder(services, task, task.folder, error);
+  else await failMessages(services, task, task.ids, error);
 }

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { MAX_IN_FLIGHT_PER_MAILBOX } from "@/clients/graph/client";
 import { SlotLimiter } from "@/clients/graph/limiter";
 import { logEvent } from "@/lib/log";
+import type { Services } from "@/lib/services";
 import type { AppEnv } from "@/lib/types";
 import type { IncomingNotification, LiveStore, RunOutcome, SubscriptionUpdate } from "../live/live-store";
 import type { FolderCursor, LiveSettings } from "../live/state";
@@ -45,6 +46,18 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
 
   private liveStore: Promise<LiveStore> | undefined;
 
+  private builtServices: Promise<Services> | undefined;
+
+  /**
+   * The platform constructs this object with env, so it is an entry point: it builds the features' services
+   * (src/entry/services.ts) once, on first use, for the same reason as the live store below (their module
+   * chain would otherwise run at startup).
+   */
+  private services(): Promise<Services> {
+    this.builtServices ??= import("@/entry/services").then(({ servicesFor }) => servicesFor(this.env));
+    return this.builtServices;
+  }
+
   /**
    * Live sync's state of this mailbox (delta links, subscriptions, the next poll, the delta run). Loaded on
    * first use, not with the class: the Worker exports this class at startup, and the live store's module
@@ -52,8 +65,8 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
    * Loading it is microtasks only (no I/O), so the input gate stays closed as before.
    */
   private live(): Promise<LiveStore> {
-    this.liveStore ??= import("../live/live-store").then(
-      ({ LiveStore }) => new LiveStore(this.ctx.storage, this.env, () => this.reschedule()),
+    this.liveStore ??= Promise.all([import("../live/live-store"), this.services()]).then(
+      ([{ LiveStore }, services]) => new LiveStore(this.ctx.storage, services, () => this.reschedule()),
     );
     return this.liveStore;
   }
@@ -225,12 +238,12 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   /** The lease lapsed without a release: its execution ends FAILED (if it is still running). */
   private async abandon(lease: Lease) {
     const { abandonExecution } = await import("./executions");
-    return abandonExecution(this.env, lease.orgId, lease.executionId);
+    return abandonExecution(await this.services(), lease.orgId, lease.executionId);
   }
 }
 
 /** The lock of one mailbox. */
-export function lockStub(env: AppEnv, orgId: string, mailbox: string) {
-  const ns = env.MAILBOX_SYNC_LOCK as DurableObjectNamespace<MailboxSyncLock>;
+export function lockStub(services: Pick<Services, "mailboxObjects">, orgId: string, mailbox: string) {
+  const ns = services.mailboxObjects as DurableObjectNamespace<MailboxSyncLock>;
   return ns.get(ns.idFromName(JSON.stringify([orgId, mailbox])));
 }

@@ -1,5 +1,5 @@
 import type { SyncFolder } from "@/clients/graph/mail";
-import type { AppEnv } from "@/lib/types";
+import type { Services } from "@/lib/services";
 
 /**
  * Queue messages of the import pipeline. They carry ids and cursors only (a queue message holds at
@@ -72,8 +72,8 @@ export function messageTasks(base: TaskBase, ids: string[]): MessagesTask[] {
 }
 
 /** Sends tasks to the queue, in as few sendBatch calls as it allows. */
-export async function enqueue(env: AppEnv, tasks: SyncTask[]): Promise<void> {
+export async function enqueue(services: Pick<Services, "queues">, tasks: SyncTask[]): Promise<void> {
   for (let i = 0; i < tasks.length; i += SEND_BATCH_MAX) {
-    await env.MAILBOX_SYNC_QUEUE.sendBatch(tasks.slice(i, i + SEND_BATCH_MAX).map((body) => ({ body })));
+    await services.queues.mailboxSync.sendBatch(tasks.slice(i, i + SEND_BATCH_MAX).map((body) => ({ body })));
   }
 }

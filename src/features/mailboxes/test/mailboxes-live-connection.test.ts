@@ -12,6 +12,7 @@ import { listedIds, liveApi, liveStatus, PUBLIC_BASE_URL, waitFor } from "@test/
 import { addGraphMessage, connectTenant, graphMailbox, uniqueTenant } from "@test/helpers/mailbox-harness";
 import { countMessages } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
+import { servicesFor } from "@/entry/services";
 import { DisconnectOutlookMailboxResponseSchema } from "@/features/mailboxes/mailboxes.schemas";
 import { lockStub } from "@/features/mailboxes/sync/sync-lock";
 import worker from "@/index";
@@ -57,7 +58,7 @@ describe("live sync and the connection", { timeout: 60_000 }, () => {
       );
       expect((await graphMailbox(email)).subscriptions).toHaveLength(0);
       expectError(await api("GET", `/v2/outlook/mailbox/${encodeURIComponent(email)}/live`, { org }), 404);
-      await runInDurableObject(lockStub(testEnv, org, email), async (_instance, state) => {
+      await runInDurableObject(lockStub(servicesFor(testEnv), org, email), async (_instance, state) => {
         expect(await state.storage.getAlarm()).toBeNull();
         expect(await state.storage.get("live")).toBeUndefined();
       });

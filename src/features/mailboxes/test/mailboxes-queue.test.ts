@@ -13,6 +13,7 @@ import {
 } from "@test/helpers/mailbox-harness";
 import { countMessages } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
+import { servicesFor } from "@/entry/services";
 import {
   DisconnectOutlookMailboxResponseSchema,
   StartMailboxSyncResponseSchema,
@@ -162,7 +163,7 @@ describe("the mailbox's sync lock (Durable Object)", () => {
       StartMailboxSyncResponseSchema,
     );
     for (const r of responses.filter((x) => x.status !== 202)) expectError(r, 409, /running/);
-    const lock = lockStub(env as unknown as AppEnv, org, email);
+    const lock = lockStub(servicesFor(env as unknown as AppEnv), org, email);
     expect((await lock.inspect()).lease).toMatchObject({ executionId: winner.execution_id, token: 2 });
     const ended = await env.DB.prepare("SELECT status, error FROM mailbox_sync_executions WHERE org_id = ? AND id = ?")
       .bind(org, abandoned.execution_id)
@@ -172,7 +173,7 @@ describe("the mailbox's sync lock (Durable Object)", () => {
   });
 
   it("the mailbox's Durable Object lets at most 4 Graph requests run at once, whichever isolate asks", async () => {
-    const lock = lockStub(env as unknown as AppEnv, uniqueOrg(), uniqueMailbox());
+    const lock = lockStub(servicesFor(env as unknown as AppEnv), uniqueOrg(), uniqueMailbox());
     const held = await Promise.all([1, 2, 3, 4].map(() => lock.acquireGraphSlot()));
     expect(new Set(held).size).toBe(4);
 

@@ -15,6 +15,8 @@ import {
 import { describe, expect, it } from "vitest";
 import { messagePrefix, orgPrefix } from "@/db/message-store/keys";
 import { deleteMailboxContent } from "@/db/message-store/rows";
+import { servicesFor } from "@/entry/services";
+import type { AppEnv } from "@/lib/types";
 
 /**
  * Existing rows keep working and nothing is orphaned. A body still in D1 (imported before the
@@ -113,7 +115,10 @@ describe("deletion leaves nothing in the bucket", () => {
     await syncAll(other, other.org, other.email);
     expect((await orgObjects(h.org)).size).toBe(5 * 2 + 1);
 
-    expect(await deleteMailboxContent(env, h.org, h.email)).toEqual({ messages: 5, objects: 11 });
+    expect(await deleteMailboxContent(servicesFor(env as unknown as AppEnv), h.org, h.email)).toEqual({
+      messages: 5,
+      objects: 11,
+    });
     expect([...(await bucketObjects(orgPrefix(h.org))).keys()]).toEqual([]);
     const left = await env.DB.prepare(
       "SELECT (SELECT count(*) FROM imported_messages WHERE org_id = ?1) AS m, (SELECT count(*) FROM message_attachments WHERE org_id = ?1) AS a",

@@ -26,6 +26,7 @@ import {
   testEnv,
 } from "@test/helpers/outlook-flow";
 import { describe, expect, it } from "vitest";
+import { servicesFor } from "@/entry/services";
 import { AppOnlyTokenUnavailableError, getAppOnlyToken } from "@/features/outlook";
 import { ConnectOutlookResponseSchema, OAuthCallbackResponseSchema } from "@/features/outlook/outlook.schemas";
 import type { AppEnv } from "@/lib/types";
@@ -224,7 +225,7 @@ describe("what a refusal means", { timeout: 90_000 }, () => {
     const org = uniqueOrg("secret");
     await connectTenant(org, tenant);
     const wrongSecret = { ...testEnv, MS_CLIENT_SECRET: "expired-secret" } as AppEnv;
-    const refused = await getAppOnlyToken(wrongSecret, org, tenant).catch((err) => err);
+    const refused = await getAppOnlyToken(servicesFor(wrongSecret), org, tenant).catch((err) => err);
     expect(refused).toBeInstanceOf(AppOnlyTokenUnavailableError);
     expect(refused.code).toBe("subscription_failed");
     expect(await connectionOf(org, tenant)).toMatchObject({ app_permission: { status: "unknown", checked_at: null } });
@@ -236,13 +237,13 @@ describe("what a refusal means", { timeout: 90_000 }, () => {
     const [first, second] = [uniqueOrg("first"), uniqueOrg("second")];
     await connectTenant(first, tenant);
     await connectTenant(second, tenant);
-    await getAppOnlyToken(testEnv, first, tenant);
+    await getAppOnlyToken(servicesFor(testEnv), first, tenant);
     const requests = (await tenantReport(tenant)).counters.client_credentials;
-    await getAppOnlyToken(testEnv, second, tenant);
+    await getAppOnlyToken(servicesFor(testEnv), second, tenant);
     expect((await tenantReport(tenant)).counters.client_credentials).toBe(requests);
     expect(await connectionOf(second, tenant)).toMatchObject({ app_permission: { status: "granted" } });
     // An org that did not connect the tenant gets no token.
-    const stranger = await getAppOnlyToken(testEnv, uniqueOrg("stranger"), tenant).catch((err) => err);
+    const stranger = await getAppOnlyToken(servicesFor(testEnv), uniqueOrg("stranger"), tenant).catch((err) => err);
     expect(stranger).toBeInstanceOf(AppOnlyTokenUnavailableError);
   });
 });

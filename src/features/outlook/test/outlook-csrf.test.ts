@@ -17,7 +17,7 @@ import {
 } from "@test/helpers/outlook-flow";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConnectOutlookResponseSchema, OAuthCallbackResponseSchema } from "@/features/outlook/outlook.schemas";
-import { hashState } from "@/features/outlook/store";
+import { hashState } from "@/features/outlook/secrets";
 
 /**
  * Login CSRF / account linking: an attacker in org A calls connectOutlook and sends the

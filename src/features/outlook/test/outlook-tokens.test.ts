@@ -13,9 +13,10 @@ import {
   testEnv,
 } from "@test/helpers/outlook-flow";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { servicesFor } from "@/entry/services";
 import { getAccessToken } from "@/features/outlook";
 import { cleanupOAuthState } from "@/features/outlook/cleanup";
-import { hashState, sealContext } from "@/features/outlook/store";
+import { hashState, sealContext } from "@/features/outlook/secrets";
 import { ApiError } from "@/lib/errors";
 import { open, seal } from "@/shared/crypto/sealing";
 
@@ -54,9 +55,9 @@ describe("getAccessToken", () => {
     const org = uniqueOrg();
     const tid = await newTenant();
     await connectAs(org, await newUser(tid));
-    const token = await getAccessToken(testEnv, org, tid);
+    const token = await getAccessToken(servicesFor(testEnv), org, tid);
     expect(token).toBe((await tenantReport(tid)).issued.access_tokens[0]);
-    expect(await getAccessToken(testEnv, org, tid.toUpperCase())).toBe(token);
+    expect(await getAccessToken(servicesFor(testEnv), org, tid.toUpperCase())).toBe(token);
     expect((await tenantReport(tid)).counters.refresh_token).toBe(0);
   });
 
@@ -68,7 +69,7 @@ describe("getAccessToken", () => {
     const first = await tenantReport(tid);
     expect(await storedRefreshToken(org, tid)).toBe(first.issued.refresh_tokens[0]);
 
-    const token = await getAccessToken(testEnv, org, tid);
+    const token = await getAccessToken(servicesFor(testEnv), org, tid);
     let report = await tenantReport(tid);
     expect(report.counters.refresh_token).toBe(1);
     expect(token).toBe(report.issued.access_tokens[1]);
@@ -76,7 +77,7 @@ describe("getAccessToken", () => {
     expect(await storedRefreshToken(org, tid)).toBe(report.issued.refresh_tokens[1]);
 
     // The next refresh spends the rotated token (the mock refuses a spent one with invalid_grant).
-    const second = await getAccessToken(testEnv, org, tid);
+    const second = await getAccessToken(servicesFor(testEnv), org, tid);
     report = await tenantReport(tid);
     expect(report.counters.refresh_token).toBe(2);
     expect(report.requests.filter((r) => r.grant_type === "refresh_token").map((r) => r.outcome)).toEqual(["ok", "ok"]);
@@ -86,8 +87,8 @@ describe("getAccessToken", () => {
 
     // Once Microsoft hands out a long-lived token again, it is reused.
     await mockPost(`/__tenants/${tid}`, { access_token_ttl: 3600 });
-    const third = await getAccessToken(testEnv, org, tid);
-    expect(await getAccessToken(testEnv, org, tid)).toBe(third);
+    const third = await getAccessToken(servicesFor(testEnv), org, tid);
+    expect(await getAccessToken(servicesFor(testEnv), org, tid)).toBe(third);
     expect((await tenantReport(tid)).counters.refresh_token).toBe(3);
     const [connection] = (await status(org)).connections;
     expect(connection).toMatchObject({ status: "connected", is_token_valid: true });
@@ -99,7 +100,7 @@ describe("getAccessToken", () => {
     await connectAs(org, await newUser(tid));
     await mockPost(`/__tenants/${tid}`, { access_token_ttl: 3600 });
 
-    const tokens = await Promise.all(Array.from({ length: 8 }, () => getAccessToken(testEnv, org, tid)));
+    const tokens = await Promise.all(Array.from({ length: 8 }, () => getAccessToken(servicesFor(testEnv), org, tid)));
     const report = await tenantReport(tid);
     expect(report.counters.refresh_token).toBe(1);
     expect(new Set(tokens)).toEqual(new Set([report.issued.access_tokens[1]]));
@@ -123,9 +124,9 @@ describe("getAccessToken", () => {
     await mockPost(`/__tenants/${tid}`, { refresh_error: { error, description } });
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
 
-    await expectUnavailable(getAccessToken(testEnv, org, tid), "expired");
+    await expectUnavailable(getAccessToken(servicesFor(testEnv), org, tid), "expired");
     // Expired stays expired: no further refresh attempts.
-    await expectUnavailable(getAccessToken(testEnv, org, tid), "expired");
+    await expectUnavailable(getAccessToken(servicesFor(testEnv), org, tid), "expired");
     expect((await tenantReport(tid)).counters.refresh_token).toBe(1);
     const logged = warn.mock.calls.map((args) => String(args[0])).join("\n");
     expect(logged).toContain('"event":"outlook_token_refresh_failed"');
@@ -137,7 +138,9 @@ describe("getAccessToken", () => {
     await mockPost(`/__tenants/${tid}`, { refresh_error: null, access_token_ttl: 3600 });
     await connectAs(org, user);
     expect((await status(org)).connections[0]).toMatchObject({ status: "connected", action: "none" });
-    expect(await getAccessToken(testEnv, org, tid)).toBe((await tenantReport(tid)).issued.access_tokens.at(-1));
+    expect(await getAccessToken(servicesFor(testEnv), org, tid)).toBe(
+      (await tenantReport(tid)).issued.access_tokens.at(-1),
+    );
   });
 
   it("answers 503 for a refresh answer without an access token, keeps the connection and frees the lease", async () => {
@@ -146,7 +149,7 @@ describe("getAccessToken", () => {
     await connectAs(org, await newUser(tid));
     await mockPost(`/__tenants/${tid}`, { refresh_incomplete: true });
 
-    const failure = await getAccessToken(testEnv, org, tid).catch((err: unknown) => err);
+    const failure = await getAccessToken(servicesFor(testEnv), org, tid).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ApiError);
     expect((failure as ApiError).status).toBe(503);
     expect((failure as ApiError).message).toMatch(/incomplete token response/);
@@ -159,7 +162,7 @@ describe("getAccessToken", () => {
   });
 
   it("refuses unknown connections", async () => {
-    await expectUnavailable(getAccessToken(testEnv, uniqueOrg(), crypto.randomUUID()), "not_connected");
+    await expectUnavailable(getAccessToken(servicesFor(testEnv), uniqueOrg(), crypto.randomUUID()), "not_connected");
   });
 });
 
@@ -169,7 +172,7 @@ describe("tokens at rest", () => {
     const org = uniqueOrg();
     const tid = await newTenant({ access_token_ttl: 120 });
     await connectAs(org, await newUser(tid));
-    await getAccessToken(testEnv, org, tid);
+    await getAccessToken(servicesFor(testEnv), org, tid);
     await authorizationUrl(org); // a pending state with a sealed verifier and a browser binding
     const flowCookie = browser.flowCookie ?? "";
     expect(flowCookie).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -266,7 +269,7 @@ describe("cleanup", () => {
     await rows("UPDATE outlook_oauth_states SET expires_at = ? WHERE state_hash = ?", past, hashState(old));
     await rows("UPDATE outlook_oauth_attempts SET expires_at = ? WHERE state_hash = ?", past, hashState(old));
 
-    const removed = await cleanupOAuthState(testEnv);
+    const removed = await cleanupOAuthState(servicesFor(testEnv));
     expect(removed.states).toBeGreaterThanOrEqual(1);
     expect(removed.attempts).toBeGreaterThanOrEqual(1);
     const remaining = await rows("SELECT state_hash FROM outlook_oauth_states WHERE org_id = ?", org);

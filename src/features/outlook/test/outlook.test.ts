@@ -20,6 +20,7 @@ import {
   testEnv,
 } from "@test/helpers/outlook-flow";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { servicesFor } from "@/entry/services";
 import { getAccessToken } from "@/features/outlook";
 import { OUTLOOK_SCOPES } from "@/features/outlook/config";
 import {
@@ -27,7 +28,7 @@ import {
   OAuthCallbackResponseSchema,
   OutlookConnectionsResponseSchema,
 } from "@/features/outlook/outlook.schemas";
-import { hashState } from "@/features/outlook/store";
+import { hashState } from "@/features/outlook/secrets";
 import type { AppEnv } from "@/lib/types";
 
 /**
@@ -317,7 +318,9 @@ describe("errors from Microsoft", () => {
     const connected = await status(org);
     expect(connected.connections).toHaveLength(1);
     expect(connected.connections[0]).toMatchObject({ status: "connected", action: "none", tenant_id: tid });
-    expect(await getAccessToken(testEnv, org, tid)).toBe((await tenantReport(tid)).issued.access_tokens.at(-1));
+    expect(await getAccessToken(servicesFor(testEnv), org, tid)).toBe(
+      (await tenantReport(tid)).issued.access_tokens.at(-1),
+    );
   });
 
   it("does not trust a forged admin consent redirect: nothing is attached, Microsoft is not asked", async () => {
@@ -389,7 +392,10 @@ describe("several tenants", () => {
         [t2, "Two", "connected"],
       ].sort(),
     );
-    const [a, b] = [await getAccessToken(testEnv, org, t1), await getAccessToken(testEnv, org, t2)];
+    const [a, b] = [
+      await getAccessToken(servicesFor(testEnv), org, t1),
+      await getAccessToken(servicesFor(testEnv), org, t2),
+    ];
     expect(a).toBe((await tenantReport(t1)).issued.access_tokens.at(-1));
     expect(b).toBe((await tenantReport(t2)).issued.access_tokens.at(-1));
     expect(a).not.toBe(b);
@@ -414,7 +420,7 @@ describe("disconnect", () => {
     expect(body).toEqual({ success: true, tenant_id: t1, affected_shared_inboxes: [] });
     expect(await rows("SELECT * FROM outlook_connections WHERE org_id = ? AND tenant_id = ?", org, t1)).toEqual([]);
     expect((await status(org)).connections.map((c) => c.tenant_id)).toEqual([t2]);
-    await expectUnavailable(getAccessToken(testEnv, org, t1), "not_connected");
+    await expectUnavailable(getAccessToken(servicesFor(testEnv), org, t1), "not_connected");
 
     expectError(await call("POST", DISCONNECT, { org, body: { tenant_id: t1 } }), 404, /No Microsoft 365 connection/);
     expectError(await call("POST", DISCONNECT, { org, body: {} }), 400, /tenant_id/);

@@ -2,9 +2,11 @@ import { env } from "cloudflare:workers";
 import { call, expectBody, uniqueOrg } from "@test/helpers/api";
 import { add, getOne, list, remove, seedSetting, signature, storedSetting, update } from "@test/helpers/settings";
 import { describe, expect, it } from "vitest";
+import { servicesFor } from "@/entry/services";
 import { SettingSchema } from "@/features/settings/settings.schemas";
 import { SIGNATURE_SANITIZER_VERSION } from "@/features/settings/signature-html";
 import { refreshStoredSignatures } from "@/features/settings/signature-refresh";
+import type { AppEnv } from "@/lib/types";
 
 /** Markup the sanitizer changes: an event handler it drops. Served unchanged only if nothing sanitized it. */
 const UNSANITIZED_MARKER = '<p><b onclick="marker()">as stored</b></p>';
@@ -89,7 +91,11 @@ describe("signature markup is sanitized once, when written", () => {
     const staleB = await seedSignature(orgB, STALE_MARKUP, "signature-0-00000000");
     const current = await seedSignature(orgB, UNSANITIZED_MARKER, SIGNATURE_SANITIZER_VERSION);
     // Other test files' rows may be stale too: run until this file's rows are done (each run is bounded).
-    for (let run = 0; run < 20 && (await refreshStoredSignatures(env, 50)) > 0; run++);
+    for (
+      let run = 0;
+      run < 20 && (await refreshStoredSignatures(servicesFor(env as unknown as AppEnv), 50)) > 0;
+      run++
+    );
     for (const id of [staleA.id, staleB.id]) {
       const stored = await storedSetting(id);
       expect(stored?.sanitizerVersion).toBe(SIGNATURE_SANITIZER_VERSION);

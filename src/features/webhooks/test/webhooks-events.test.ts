@@ -13,8 +13,9 @@ import { received, rows, testEnv, type WebhookHarness, webhookHarness } from "@t
 import { expectVerified } from "@test/helpers/webhook-verify";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
+import { servicesFor } from "@/entry/services";
 import { getAccessToken } from "@/features/outlook";
-import { saveConnectedTokens } from "@/features/outlook/store";
+import { saveConnectedTokens } from "@/features/outlook/outlook-connections.store";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
 
@@ -191,8 +192,12 @@ describe("Outlook connection events", () => {
       identity: { objectId: "oid-1" },
       tokens: tokens(60_000),
     });
-    await expect(getAccessToken(h.workerEnv as AppEnv, org, tenant)).rejects.toMatchObject({ reason: "expired" });
-    await expect(getAccessToken(h.workerEnv as AppEnv, org, tenant)).rejects.toMatchObject({ reason: "expired" });
+    await expect(getAccessToken(servicesFor(h.workerEnv as AppEnv), org, tenant)).rejects.toMatchObject({
+      reason: "expired",
+    });
+    await expect(getAccessToken(servicesFor(h.workerEnv as AppEnv), org, tenant)).rejects.toMatchObject({
+      reason: "expired",
+    });
     await h.drain();
     const events = await payloads(hook.name, hook.secret);
     expect(events).toEqual([

@@ -1,5 +1,8 @@
-/** D1 reads and writes of deliveries (the consumer's attempt claim and outcome, the delivery log). */
-import { and, desc, eq, isNotNull, lt, or, sql } from "drizzle-orm";
+/**
+ * The statements of `webhook_deliveries`: the outbox's fan-out (and the message writers'), the dispatcher's claim, the consumer's attempt
+ * claim and outcome, the delivery log, redelivery and the cleanup of old history.
+ */
+import { and, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import {
   type WebhookDeliveryRow,
@@ -8,7 +11,16 @@ import {
   webhookEndpoints,
   webhookEvents,
 } from "@/db/schema";
-import type { WebhookDeliveryMessage } from "./dispatch";
+import { type EndpointHealth, endpointHealthStatement } from "./webhook-endpoints.store";
+import { MESSAGE_RECEIVED, MESSAGE_RECEIVED_RECEIVERS, messageReceivedEventId } from "./webhook-events.store";
+
+/** A queue message: which delivery, and which attempt (1-based) it is for. */
+export interface WebhookDeliveryMessage {
+  deliveryId: string;
+  orgId: string;
+  endpointId: string;
+  attempt: number;
+}
 
 /** A consumer holds an attempt this much longer than the send timeout before another may take it. */
 const LEASE_SLACK_MS = 30_000;
@@ -74,13 +86,12 @@ export interface AttemptResult {
   responseBody: string | null;
   nextAttemptAt: string | null;
   /** The endpoint after this attempt: healthy again, failing (since when), or disabled (why). */
-  endpoint: { healthy: true } | { failingSince: string } | { disabledReason: string } | null;
+  endpoint: EndpointHealth | null;
 }
 
 /** Stores an attempt's outcome and the endpoint's health in one batch, releasing the lease. */
 export async function saveAttempt(db: Database, delivery: WebhookDeliveryRow, result: AttemptResult, now: Date) {
   const iso = now.toISOString();
-  const own = and(eq(webhookEndpoints.id, delivery.endpointId), eq(webhookEndpoints.orgId, delivery.orgId));
   const update = db
     .update(webhookDeliveries)
     .set({
@@ -98,20 +109,7 @@ export async function saveAttempt(db: Database, delivery: WebhookDeliveryRow, re
     .where(and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.orgId, delivery.orgId)));
   const health = result.endpoint;
   if (!health) return db.batch([update]);
-  if ("healthy" in health) {
-    return db.batch([
-      update,
-      db
-        .update(webhookEndpoints)
-        .set({ failingSince: null })
-        .where(and(own, isNotNull(webhookEndpoints.failingSince))),
-    ]);
-  }
-  const endpointValues =
-    "disabledReason" in health
-      ? { enabled: false, disabledReason: health.disabledReason, updatedAt: iso }
-      : { failingSince: sql`COALESCE(${webhookEndpoints.failingSince}, ${health.failingSince})` };
-  return db.batch([update, db.update(webhookEndpoints).set(endpointValues).where(own)]);
+  return db.batch([update, endpointHealthStatement(db, delivery, health, iso)]);
 }
 
 /** A retry's message could not be sent: the dispatcher picks the row up once it is due. */
@@ -167,4 +165,92 @@ export function resetDelivery(db: Database, orgId: string, endpointId: string, e
     )
     .returning()
     .get();
+}
+
+/**
+ * One pending delivery per receiving endpoint of the event `eventId` just written (`receivers`: the condition
+ * on `webhook_endpoints e`), for the outbox's batch. Every column in table order (drizzle lists them all).
+ */
+export function insertDeliveriesStatement(db: Database, eventId: string, iso: string, receivers: SQL) {
+  return db.insert(webhookDeliveries).select(sql`SELECT lower(hex(randomblob(16))), e.org_id, ev.id, e.id, ev.type,
+        'pending', 0, NULL, NULL, NULL, ${iso}, NULL, NULL, NULL, ${iso}, ${iso}
+      FROM webhook_endpoints e JOIN webhook_events ev ON ev.id = ${eventId} AND ev.org_id = e.org_id
+      WHERE ${receivers}`);
+}
+
+// ?1 org, ?3 now, ?4 rows: one pending delivery per (event just written, receiving endpoint).
+const INSERT_MESSAGE_RECEIVED_DELIVERIES = `INSERT INTO webhook_deliveries (id, org_id, event_id, endpoint_id, event_type, status,
+  attempts, last_status_code, last_error, last_response_body, next_attempt_at, enqueued_at, locked_until,
+  delivered_at, created_at, updated_at)
+SELECT lower(hex(randomblob(16))), e.org_id, ev.id, e.id, ev.type, 'pending', 0, NULL, NULL, NULL, ?3, NULL, NULL,
+  NULL, ?3, ?3
+FROM json_each(?4) AS j
+JOIN webhook_events ev ON ev.id = ${messageReceivedEventId("j.value ->> '$.uid'")} AND ev.org_id = ?1 AND ev.type = '${MESSAGE_RECEIVED}'
+JOIN webhook_endpoints e ON ${MESSAGE_RECEIVED_RECEIVERS}`;
+
+/**
+ * The deliveries of the `message.received` events `insertMessageReceivedEvents` just wrote for the rows of
+ * `json` (raw D1, for the message writers' batch); bound like it, so ?2 (the mailbox) is unused.
+ */
+export function insertMessageReceivedDeliveries(
+  d1: D1Database,
+  orgId: string,
+  mailbox: string,
+  now: string,
+  json: string,
+): D1PreparedStatement {
+  return d1.prepare(INSERT_MESSAGE_RECEIVED_DELIVERIES).bind(orgId, mailbox, now, json);
+}
+
+/** A delivery the dispatcher claimed for the queue. */
+export interface DispatchedRow {
+  id: string;
+  org_id: string;
+  endpoint_id: string;
+  attempts: number;
+}
+
+/**
+ * Claims up to `limit` due deliveries for the queue with one conditional UPDATE (`enqueued_at = iso`), so two
+ * dispatchers never claim the same row: pending, due by `due`, not leased, and not yet queued (or, with
+ * `overdue`, queued at or before it: a lost message), of `orgId` only when given.
+ */
+export async function claimDueDeliveries(
+  db: Database,
+  claim: { iso: string; due: string; overdue?: string; orgId?: string; limit: number },
+): Promise<DispatchedRow[]> {
+  const notQueued =
+    claim.overdue !== undefined
+      ? sql`(enqueued_at IS NULL OR enqueued_at <= ${claim.overdue})`
+      : sql`enqueued_at IS NULL`;
+  const org = claim.orgId ? sql`AND org_id = ${claim.orgId}` : sql``;
+  const { results } = await db.run(sql`UPDATE webhook_deliveries SET enqueued_at = ${claim.iso}
+    WHERE id IN (SELECT id FROM webhook_deliveries
+      WHERE status = 'pending' AND next_attempt_at <= ${claim.due} AND ${notQueued} ${org}
+        AND (locked_until IS NULL OR locked_until < ${claim.iso})
+      ORDER BY next_attempt_at LIMIT ${claim.limit})
+    RETURNING id, org_id, endpoint_id, attempts`);
+  return results as unknown as DispatchedRow[];
+}
+
+/** Gives claimed rows back to the next dispatcher (their messages were not sent). */
+export function releaseDispatched(db: Database, ids: string[], iso: string) {
+  return db.run(
+    sql`UPDATE webhook_deliveries SET enqueued_at = NULL WHERE enqueued_at = ${iso} AND id IN (${sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    )})`,
+  );
+}
+
+/** Finished deliveries created before `cutoff` (the history kept for the log and redelivery). */
+export function deleteFinishedDeliveries(db: Database, cutoff: string) {
+  return db
+    .delete(webhookDeliveries)
+    .where(
+      and(
+        lt(webhookDeliveries.createdAt, cutoff),
+        inArray(webhookDeliveries.status, ["delivered", "failed", "cancelled"]),
+      ),
+    );
 }

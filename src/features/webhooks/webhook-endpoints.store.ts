@@ -1,24 +1,7 @@
-/** D1 reads and writes of webhook endpoints, org-scoped throughout. */
-import { and, eq, sql } from "drizzle-orm";
+/** The statements of `webhook_endpoints`, org-scoped throughout. */
+import { and, eq, isNotNull, type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { type WebhookEndpointRow, webhookDeliveries, webhookEndpoints } from "@/db/schema";
-import { open, seal } from "@/shared/crypto/sealing";
-
-/** Both secrets of an endpoint are sealed bound to it, so a sealed value copied to another row does not open. */
-const secretContext = (orgId: string, endpointId: string) => JSON.stringify(["webhook_endpoint", orgId, endpointId]);
-
-export const sealSecret = (keys: string | undefined, orgId: string, endpointId: string, secret: string) =>
-  seal(keys, secret, secretContext(orgId, endpointId));
-
-/** The secrets that sign a delivery now: the current one, and the previous one while its 24 h last. */
-export async function signingSecrets(keys: string | undefined, row: WebhookEndpointRow, now: Date): Promise<string[]> {
-  const context = secretContext(row.orgId, row.id);
-  const secrets = [await open(keys, row.secretSealed, context)];
-  if (row.previousSecretSealed && row.previousSecretExpiresAt && Date.parse(row.previousSecretExpiresAt) > +now) {
-    secrets.push(await open(keys, row.previousSecretSealed, context));
-  }
-  return secrets;
-}
 
 const own = (orgId: string, id: string) => and(eq(webhookEndpoints.orgId, orgId), eq(webhookEndpoints.id, id));
 
@@ -73,4 +56,42 @@ export function rotateSecret(db: Database, orgId: string, id: string, sealed: st
     .where(own(orgId, id))
     .returning()
     .get();
+}
+
+/** The endpoint after a delivery attempt: healthy again, failing (since when), or disabled (why). */
+export type EndpointHealth = { healthy: true } | { failingSince: string } | { disabledReason: string };
+
+/**
+ * The endpoint's health after an attempt, to batch with the delivery's outcome: a healthy endpoint is
+ * written only when it was failing; a failing one keeps the earliest `failing_since`.
+ */
+export function endpointHealthStatement(
+  db: Database,
+  endpoint: { orgId: string; endpointId: string },
+  health: EndpointHealth,
+  iso: string,
+) {
+  const mine = own(endpoint.orgId, endpoint.endpointId);
+  if ("healthy" in health) {
+    return db
+      .update(webhookEndpoints)
+      .set({ failingSince: null })
+      .where(and(mine, isNotNull(webhookEndpoints.failingSince)));
+  }
+  const values =
+    "disabledReason" in health
+      ? { enabled: false, disabledReason: health.disabledReason, updatedAt: iso }
+      : { failingSince: sql`COALESCE(${webhookEndpoints.failingSince}, ${health.failingSince})` };
+  return db.update(webhookEndpoints).set(values).where(mine);
+}
+
+/**
+ * The enabled endpoints of the org that receive `type` (or the one named endpoint), as the condition on
+ * `webhook_endpoints e` of the outbox's INSERT ... SELECT statements.
+ */
+export function receivingEndpoints(orgId: string, type: string, endpointId: string | undefined): SQL {
+  const receives = endpointId
+    ? sql`e.id = ${endpointId}`
+    : sql`(e.event_types IS NULL OR EXISTS (SELECT 1 FROM json_each(e.event_types) WHERE json_each.value = ${type}))`;
+  return sql`e.org_id = ${orgId} AND e.enabled = 1 AND ${receives}`;
 }

@@ -1,19 +1,16 @@
 /**
- * Every D1 read and write of custom domains: the `email_domain` settings, their verification state
- * (`domain_verifications`) and the addresses that use a domain. Org-scoped throughout; the rules that
- * decide what to write live in the service modules that call these.
+ * Every D1 read and write of `domain_verifications`, the verification state of custom domains, with the
+ * `email_domain` settings it belongs to (their statements on `settings` come from the settings feature's
+ * store, the condition on the addresses that use a domain from the email-address feature's). Org-scoped throughout; the rules that decide what to write
+ * live in the service modules that call these.
  */
-import { and, asc, eq, getTableColumns, gt, isNull, lte, ne, notExists, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, lte, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { type Database, isUniqueViolation } from "@/db/client";
-import {
-  type DomainVerificationRow,
-  domainVerifications,
-  emailAddresses,
-  type SettingRow,
-  settings,
-} from "@/db/schema";
+import { insertWhere } from "@/db/insert-where";
+import { type DomainVerificationRow, domainVerifications, type SettingRow, settings } from "@/db/schema";
+import { noAddressAtDomain } from "@/features/email-addresses";
+import { insertSettingBelowCap, settingExists, settingsCreationOrder } from "@/features/settings";
 import { eventStatements } from "@/features/webhooks";
 import { alreadyConfigured, domainNotFound, tooManyDomains } from "./errors";
 import { type DomainEntry, domainOf, freshState } from "./state";
@@ -89,29 +86,12 @@ export async function listDomains(db: Database, orgId: string): Promise<DomainEn
       and(eq(domainVerifications.settingId, settings.id), eq(domainVerifications.orgId, settings.orgId)),
     )
     .where(and(eq(settings.orgId, orgId), eq(settings.type, "email_domain")))
-    .orderBy(settings.createdAt, sql`${settings}.rowid`)
+    .orderBy(...settingsCreationOrder)
     .all();
   return Promise.all(
     rows.map(async ({ setting, state }) => ({ setting, state: await ensureState(db, setting, state) })),
   );
 }
-
-/**
- * An INSERT of `row` into `table` that only happens when `condition` holds, decided inside the statement
- * itself (`INSERT ... SELECT <values> WHERE <condition>`), so no concurrent request can slip in between a
- * check and the write. Values go through each column's driver mapping, as `.values()` would.
- */
-function insertWhere<T extends SQLiteTable>(db: Database, table: T, row: T["$inferInsert"], condition: SQL) {
-  // Every column, in the order drizzle lists them in `INSERT INTO t (...)` (these tables have no generated
-  // columns, which drizzle would leave out).
-  const values = Object.entries(getTableColumns(table)).map(([key, column]) =>
-    sql.param((row as Record<string, unknown>)[key] ?? null, column),
-  );
-  return db.insert(table).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`);
-}
-
-const domainCount = (orgId: string) =>
-  sql`(SELECT count(*) FROM ${settings} WHERE ${settings.orgId} = ${orgId} AND ${settings.type} = 'email_domain')`;
 
 /**
  * Inserts a domain's setting and state in one batch, only while the org holds fewer than `maxDomains`
@@ -121,11 +101,10 @@ const domainCount = (orgId: string) =>
 export async function insertDomain(db: Database, entry: DomainEntry, maxDomains: number): Promise<DomainEntry> {
   const { setting, state } = entry;
   const domain = domainOf(entry);
-  const settingAdded = sql`EXISTS (SELECT 1 FROM ${settings} WHERE ${settings.id} = ${setting.id})`;
   try {
     const [[insertedSetting], [insertedState]] = await db.batch([
-      insertWhere(db, settings, setting, sql`${domainCount(setting.orgId)} < ${maxDomains}`).returning(),
-      insertWhere(db, domainVerifications, state, settingAdded).returning(),
+      insertSettingBelowCap(db, setting, maxDomains).returning(),
+      insertWhere(db, domainVerifications, state, settingExists(setting.id)).returning(),
     ]);
     if (insertedSetting && insertedState) return { setting: insertedSetting, state: insertedState };
     if (insertedSetting || insertedState) throw new Error("domain insert wrote only one of its two rows");
@@ -179,29 +158,13 @@ export function recheckOtherHolderAt(db: Database, domain: string, orgId: string
     .run();
 }
 
-/** The org's addresses at exactly `domain` (not its subdomains). */
-const atDomain = (orgId: string, domain: string) =>
-  and(
-    eq(emailAddresses.orgId, orgId),
-    sql`substr(${emailAddresses.address}, instr(${emailAddresses.address}, '@') + 1) = ${domain}`,
-  );
-
-export function addressesAt(db: Database, orgId: string, domain: string) {
-  return db
-    .select({ address: emailAddresses.address })
-    .from(emailAddresses)
-    .where(atDomain(orgId, domain))
-    .orderBy(emailAddresses.address)
-    .all();
-}
-
 /**
  * Deletes the domain's setting and state in one batch, unless an address at the domain exists: that check
  * is part of both statements, so an address created meanwhile still blocks it. False when nothing was deleted.
  */
 export async function deleteDomainRows(db: Database, setting: SettingRow, domain: string): Promise<boolean> {
   const { orgId } = setting;
-  const noAddress = notExists(db.select({ one: sql`1` }).from(emailAddresses).where(atDomain(orgId, domain)));
+  const noAddress = noAddressAtDomain(db, orgId, domain);
   const [, deletedSettings] = await db.batch([
     db
       .delete(domainVerifications)

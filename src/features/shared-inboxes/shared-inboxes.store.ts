@@ -1,0 +1,41 @@
+/** The reads of `shared_inboxes`, each inbox with its bucket (`inbox_buckets`); org-scoped throughout. */
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "@/db/client";
+import { inboxBuckets, sharedInboxes } from "@/db/schema";
+
+function inboxesWithBuckets(db: Database) {
+  return db
+    .select({ inbox: sharedInboxes, bucketId: inboxBuckets.id })
+    .from(sharedInboxes)
+    .leftJoin(
+      inboxBuckets,
+      and(eq(inboxBuckets.orgId, sharedInboxes.orgId), eq(inboxBuckets.inboxId, sharedInboxes.id)),
+    );
+}
+
+/** One stored inbox of the org with its bucket id; undefined when missing. */
+export function findInboxRow(db: Database, orgId: string, id: string) {
+  return inboxesWithBuckets(db)
+    .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)))
+    .get();
+}
+
+/** The list query, built once per database (drizzle's query building costs about as much as a D1 read). */
+const listQueries = new WeakMap<Database, ReturnType<typeof prepareList>>();
+
+function prepareList(db: Database) {
+  return inboxesWithBuckets(db)
+    .where(eq(sharedInboxes.orgId, sql.placeholder("orgId")))
+    .orderBy(sharedInboxes.createdAt, sql`${sharedInboxes}.rowid`)
+    .prepare();
+}
+
+/** The org's stored inboxes with their bucket ids, in creation order. */
+export function listInboxRows(db: Database, orgId: string) {
+  let query = listQueries.get(db);
+  if (!query) {
+    query = prepareList(db);
+    listQueries.set(db, query);
+  }
+  return query.all({ orgId });
+}
