@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { getDb } from "@/db/client";
+import { dispatchWebhookDeliveries } from "@/db/outbox/dispatch";
+import { eventStatements } from "@/db/outbox/outbox";
 import { servicesFor } from "@/entry/services";
-import { dispatchWebhookDeliveries } from "@/features/webhooks/dispatch";
-import { eventStatements } from "@/features/webhooks/outbox";
 import type { AppEnv } from "@/lib/types";
 import { uniqueOrg } from "../test/helpers/api";
 import { deliverBatch, RECEIVER, received, webhookHarness } from "../test/helpers/webhook-harness";

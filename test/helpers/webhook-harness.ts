@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { WebhookDeliveryMessage } from "@/features/webhooks/dispatch";
+import type { WebhookDeliveryMessage } from "@/db/outbox/dispatch";
 import {
   WebhookDeliveryListSchema,
   WebhookSchema,

@@ -8,10 +8,10 @@ import { and, asc, eq, gt, isNull, lte, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type Database, isUniqueViolation } from "@/db/client";
 import { insertWhere } from "@/db/insert-where";
+import { eventStatements } from "@/db/outbox";
 import { type DomainVerificationRow, domainVerifications, type SettingRow, settings } from "@/db/schema";
 import { noAddressAtDomain } from "@/features/email-addresses";
 import { insertSettingBelowCap, settingExists, settingsCreationOrder } from "@/features/settings";
-import { eventStatements } from "@/features/webhooks";
 import { alreadyConfigured, domainNotFound, tooManyDomains } from "./errors";
 import { type DomainEntry, domainOf, freshState } from "./state";
 

@@ -3,8 +3,8 @@
  */
 import type { DnsResolver } from "@/clients/dns";
 import type { Database } from "@/db/client";
+import { kickWebhookDeliveries } from "@/db/outbox";
 import type { DomainVerificationRow } from "@/db/schema";
-import { kickWebhookDeliveries } from "@/features/webhooks";
 import type { Services } from "@/lib/services";
 import type { AuthContext } from "@/lib/types";
 import type { DomainSettingBody } from "@/shared/domain-records";

@@ -1,7 +1,7 @@
 import type { DnsResolver } from "@/clients/dns";
 import type { Database } from "@/db/client";
+import { kickWebhookDeliveries } from "@/db/outbox";
 import type { DomainVerificationRow, SettingRow } from "@/db/schema";
-import { kickWebhookDeliveries } from "@/features/webhooks";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { type DomainConfig, domainConfig, resolverFor } from "./config";

@@ -1,7 +1,7 @@
 import type { DnsResolver } from "@/clients/dns";
 import { type Database, isUniqueViolation, nowIso } from "@/db/client";
+import { eventStatements } from "@/db/outbox";
 import type { DomainStatus, DomainVerificationRow } from "@/db/schema";
-import { eventStatements } from "@/features/webhooks";
 import { checkNameServers } from "./check-name-servers";
 import { checkDomainRecords, overallStatus, type RecordCheck } from "./check-records";
 import type { DomainConfig } from "./config";

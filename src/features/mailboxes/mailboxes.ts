@@ -3,6 +3,7 @@ import { GraphError, GraphThrottledError } from "@/clients/graph/client";
 import { graphClient, mailboxPath } from "@/clients/graph/mail";
 import { type Database, isUniqueViolation, nowIso } from "@/db/client";
 import { moveMessagesToInbox } from "@/db/message-store";
+import { eventStatements, kickWebhookDeliveries } from "@/db/outbox";
 import { emailAddresses, type MailboxSyncTimeframe, type OutlookMailboxRow, outlookMailboxes } from "@/db/schema";
 import {
   assertSharedInboxExists,
@@ -11,7 +12,6 @@ import {
   toEmailAddressResponse,
 } from "@/features/email-addresses";
 import { getAccessToken, listConnections, OutlookTokenUnavailableError, outlookConfig } from "@/features/outlook";
-import { eventStatements, kickWebhookDeliveries } from "@/features/webhooks";
 import { ApiError, conflict, forbidden, notFound, unauthorized } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";

@@ -1,6 +1,6 @@
 /**
  * `message.received` events of the import and live writers, as outbox statements (see
- * features/webhooks/outbox.ts) to put right after a `json_each` insert of `imported_messages` in the
+ * src/db/outbox/outbox.ts) to put right after a `json_each` insert of `imported_messages` in the
  * same `db.batch`. One event per row that insert actually added: every row of a page carries a fresh
  * `uid` (convertMessage), so a message whose stored `id` is the page's `uid` was inserted by this very
  * statement, while a redelivered page or a replayed delta change finds the row already there (ON
@@ -11,7 +11,7 @@
  * the events (only when an enabled endpoint of the org subscribes to `message.received`) and their
  * deliveries. The statements themselves live in the webhooks feature's stores.
  */
-import { insertMessageReceivedDeliveries, insertMessageReceivedEvents } from "@/features/webhooks";
+import { insertMessageReceivedDeliveries, insertMessageReceivedEvents } from "@/db/outbox";
 
 /** The two outbox statements for the rows of `json` (a chunk just inserted, or upserted, before them). */
 export function messageReceivedStatements(

@@ -1,6 +1,6 @@
 import type { Database } from "@/db/client";
+import { eventStatements, kickWebhookDeliveries } from "@/db/outbox";
 import type { OutlookConnectionRow } from "@/db/schema";
-import { eventStatements, kickWebhookDeliveries } from "@/features/webhooks";
 import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { OAuth2Tokens } from "arctic";
 import type { Database } from "@/db/client";
+import { kickWebhookDeliveries } from "@/db/outbox";
 import type { OutlookOAuthStateRow } from "@/db/schema";
-import { kickWebhookDeliveries } from "@/features/webhooks";
 import { ApiError } from "@/lib/errors";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";

@@ -4,8 +4,8 @@
  */
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import { eventStatements } from "@/db/outbox";
 import { type AppPermissionState, type OutlookConnectionRow, outlookConnections } from "@/db/schema";
-import { eventStatements } from "@/features/webhooks";
 import { type ConnectedTokens, sealTokens } from "./secrets";
 
 export function findConnection(db: Database, orgId: string, tenantId: string) {

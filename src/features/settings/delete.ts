@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { nowIso } from "@/db/client";
+import { kickWebhookDeliveries } from "@/db/outbox";
 import { emailAddresses, type SettingType, settings } from "@/db/schema";
-import { kickWebhookDeliveries } from "@/features/webhooks";
 import type { Services } from "@/lib/services";
 import type { DomainSettings } from "./domain-settings";
 import { settingNotFound } from "./errors";

@@ -1,11 +1,11 @@
 import type { Database } from "@/db/client";
 import { findInboxMessageRow } from "@/db/message-store";
-import { findSharedInbox } from "@/features/shared-inboxes";
+import { inboxExists } from "@/db/stores/shared-inboxes.store";
 import { notFound } from "@/lib/errors";
 
 /** 404 unless the org has the shared inbox (an inbox of another org answers like a missing one). */
 export async function assertInbox(db: Database, orgId: string, inboxId: string) {
-  if (!(await findSharedInbox(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
+  if (!(await inboxExists(db, orgId, inboxId))) throw notFound(`Shared inbox '${inboxId}' not found`);
 }
 
 /** The org's live (not deleted) message of that inbox, or 404 (the inbox first, as everywhere). */

@@ -1,9 +1,9 @@
 import type { Database } from "@/db/client";
+import { findInboxRow, listInboxRows } from "@/db/stores/shared-inboxes.store";
 import { notFound } from "@/lib/errors";
 import type { Services } from "@/lib/services";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { DEFAULT_INBOX, type SharedInboxView, toSharedInboxResponse } from "./response";
-import { findInboxRow, listInboxRows } from "./shared-inboxes.store";
 
 export const inboxNotFound = (id: string) => notFound(`Shared inbox '${id}' not found`);
 

@@ -6,23 +6,24 @@
  * the outcome decides: delivered, retry later (the schedule, or Retry-After on 429/503), or failed (410
  * disables the endpoint; so does failing for WEBHOOK_DISABLE_AFTER_FAILING_SECONDS).
  */
-import type { WebhookEndpointRow } from "@/db/schema";
-import { logEvent } from "@/lib/log";
-import type { QueueWork } from "@/lib/queue-work";
-import type { Services } from "@/lib/services";
-import { type WebhookConfig, webhookConfig } from "./config";
-import { dispatchWebhookDeliveries, type WebhookDeliveryMessage } from "./dispatch";
-import { signingSecrets } from "./endpoint-secrets";
-import { nextDelaySeconds } from "./retry";
-import { type SendOutcome, sendDelivery } from "./send";
-import { webhookUrlProblem } from "./url-guard";
+
+import { dispatchWebhookDeliveries, type WebhookDeliveryMessage } from "@/db/outbox/dispatch";
 import {
   type AttemptResult,
   type ClaimedAttempt,
   claimAttempt,
   releaseEnqueued,
   saveAttempt,
-} from "./webhook-deliveries.store";
+} from "@/db/outbox/webhook-deliveries.store";
+import type { WebhookEndpointRow } from "@/db/schema";
+import { logEvent } from "@/lib/log";
+import type { QueueWork } from "@/lib/queue-work";
+import type { Services } from "@/lib/services";
+import { type WebhookConfig, webhookConfig } from "./config";
+import { signingSecrets } from "./endpoint-secrets";
+import { nextDelaySeconds } from "./retry";
+import { type SendOutcome, sendDelivery } from "./send";
+import { webhookUrlProblem } from "./url-guard";
 
 const cancelled = (error: string): AttemptResult => ({
   status: "cancelled",

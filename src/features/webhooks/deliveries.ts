@@ -1,15 +1,15 @@
 /** The delivery log (keyset paged, newest first), redelivery of one event, and the test event. */
 import { decodeBase64urlIgnorePadding, encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { nowIso } from "@/db/client";
+import { kickWebhookDeliveries } from "@/db/outbox/dispatch";
+import { eventStatements, newEventId } from "@/db/outbox/outbox";
+import { listDeliveryPage, resetDelivery } from "@/db/outbox/webhook-deliveries.store";
+import { findEndpoint } from "@/db/outbox/webhook-endpoints.store";
 import { badRequest, conflict, notFound } from "@/lib/errors";
 import type { Services } from "@/lib/services";
 import type { AuthContext } from "@/lib/types";
-import { kickWebhookDeliveries } from "./dispatch";
 import { webhookNotFound } from "./endpoints";
-import { eventStatements, newEventId } from "./outbox";
 import { toDeliveryResponse } from "./response";
-import { listDeliveryPage, resetDelivery } from "./webhook-deliveries.store";
-import { findEndpoint } from "./webhook-endpoints.store";
 
 type DeliveryServices = Pick<Services, "db" | "queues">;
 

@@ -3,6 +3,14 @@
  * rotate the secret (the previous one keeps signing for 24 hours). URLs pass the SSRF guard on every write.
  */
 import { nowIso } from "@/db/client";
+import {
+  deleteEndpointRows,
+  findEndpoint,
+  insertEndpoint,
+  listEndpoints,
+  rotateSecret,
+  updateEndpoint,
+} from "@/db/outbox/webhook-endpoints.store";
 import type { WebhookEndpointRow } from "@/db/schema";
 import { conflict, notFound } from "@/lib/errors";
 import type { Services } from "@/lib/services";
@@ -13,14 +21,6 @@ import { sealSecret } from "./endpoint-secrets";
 import { toWebhookResponse } from "./response";
 import { generateSecret } from "./signing";
 import { checkWebhookUrl } from "./url-guard";
-import {
-  deleteEndpointRows,
-  findEndpoint,
-  insertEndpoint,
-  listEndpoints,
-  rotateSecret,
-  updateEndpoint,
-} from "./webhook-endpoints.store";
 
 type EndpointServices = Pick<Services, "db" | "config" | "tokenKeys">;
 

@@ -1,9 +1,10 @@
 /** The hourly cron's webhook work: re-dispatch what a crash left behind, and drop old delivery history. */
+
+import { dispatchWebhookDeliveries } from "@/db/outbox/dispatch";
+import { deleteFinishedDeliveries } from "@/db/outbox/webhook-deliveries.store";
+import { deleteUndeliveredEvents } from "@/db/outbox/webhook-events.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
-import { dispatchWebhookDeliveries } from "./dispatch";
-import { deleteFinishedDeliveries } from "./webhook-deliveries.store";
-import { deleteUndeliveredEvents } from "./webhook-events.store";
 
 /** Finished deliveries and their events are kept this long for the delivery log and redelivery. */
 export const WEBHOOK_HISTORY_DAYS = 30;

@@ -1,5 +1,5 @@
 import { isUniqueViolation } from "@/db/client";
-import { eventStatements, kickWebhookDeliveries, newEventId } from "@/features/webhooks";
+import { eventStatements, kickWebhookDeliveries, newEventId } from "@/db/outbox";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { DEGRADED_AFTER_FAILURES, type LiveState, type LiveTransitionEvent } from "./state";

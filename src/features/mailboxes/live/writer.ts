@@ -8,7 +8,7 @@ import {
   tombstoneRemovedRows,
   upsertLiveRows,
 } from "@/db/message-store";
-import { kickWebhookDeliveries } from "@/features/webhooks";
+import { kickWebhookDeliveries } from "@/db/outbox";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { messageReceivedStatements } from "../message-events";

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { SyncFolder } from "@/clients/graph/mail";
 import type { Database } from "@/db/client";
+import { eventStatements, kickWebhookDeliveries } from "@/db/outbox";
 import {
   type FolderCounters,
   type MailboxFolderStatusValue,
@@ -8,7 +9,6 @@ import {
   type MailboxSyncStatusValue,
   mailboxSyncExecutions,
 } from "@/db/schema";
-import { eventStatements, kickWebhookDeliveries } from "@/features/webhooks";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { fenceMailbox } from "../outlook-mailboxes.store";

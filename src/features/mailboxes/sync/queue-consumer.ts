@@ -12,8 +12,8 @@ import {
   type SyncFolder,
 } from "@/clients/graph/mail";
 import { dropSkippedContent, dropUnclaimedContent, storeBatch } from "@/db/message-store";
+import { kickWebhookDeliveries } from "@/db/outbox";
 import { getAccessToken } from "@/features/outlook";
-import { kickWebhookDeliveries } from "@/features/webhooks";
 import { logEvent } from "@/lib/log";
 import { type QueueWork, RetryLater } from "@/lib/queue-work";
 import type { Services } from "@/lib/services";

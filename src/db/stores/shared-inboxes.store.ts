@@ -1,7 +1,11 @@
-/** The reads of `shared_inboxes`, each inbox with its bucket (`inbox_buckets`); org-scoped throughout. */
+/**
+ * The reads of `shared_inboxes`, each inbox with its bucket (`inbox_buckets`); org-scoped throughout. Here,
+ * below the features, because the shared-inboxes room and the rooms of what an inbox holds both read it.
+ */
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { inboxBuckets, sharedInboxes } from "@/db/schema";
+import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 
 function inboxesWithBuckets(db: Database) {
   return db
@@ -18,6 +22,11 @@ export function findInboxRow(db: Database, orgId: string, id: string) {
   return inboxesWithBuckets(db)
     .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)))
     .get();
+}
+
+/** Whether the org has the inbox (the built-in default inbox always exists). */
+export async function inboxExists(db: Database, orgId: string, id: string): Promise<boolean> {
+  return id === DEFAULT_INBOX_ID || (await findInboxRow(db, orgId, id)) !== undefined;
 }
 
 /** The list query, built once per database (drizzle's query building costs about as much as a D1 read). */
