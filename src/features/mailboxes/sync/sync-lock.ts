@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { MAX_IN_FLIGHT_PER_MAILBOX } from "@/clients/graph/client";
 import { SlotLimiter } from "@/clients/graph/limiter";
+import type { IncomingMessage, ListingKey, MailboxIndex, StoredMessageRow, WrittenRows } from "@/db/mailbox-object";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import type { AppEnv } from "@/lib/types";
@@ -48,6 +49,8 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
 
   private builtServices: Promise<Services> | undefined;
 
+  private messageIndex: Promise<MailboxIndex> | undefined;
+
   /**
    * The platform constructs this object with env, so it is an entry point: it builds the features' services
    * (src/entry/services.ts) once, on first use, for the same reason as the live store below (their module
@@ -69,6 +72,18 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
       ([{ LiveStore }, services]) => new LiveStore(this.ctx.storage, services, () => this.reschedule()),
     );
     return this.liveStore;
+  }
+
+  /**
+   * The mailbox's message index in this object's SQLite (src/db/mailbox-object), opened on first use inside
+   * blockConcurrencyWhile: its migrations run before any other call of the object, and its modules (drizzle,
+   * the schema) are loaded then, not at startup.
+   */
+  private index(): Promise<MailboxIndex> {
+    this.messageIndex ??= this.ctx.blockConcurrencyWhile(async () =>
+      (await import("@/db/mailbox-object")).openMailboxIndex(this.ctx.storage),
+    );
+    return this.messageIndex;
   }
 
   /** Waits until fewer than MAX_IN_FLIGHT_PER_MAILBOX requests (Graph's limit) are in flight; answers a slot id. */
@@ -155,6 +170,69 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
       lease: (await this.ctx.storage.get<Lease>(LEASE_KEY)) ?? null,
       lastToken: (await this.ctx.storage.get<number>(LAST_TOKEN_KEY)) ?? 0,
     };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+  // The message index (src/db/mailbox-object): written under the object's own fencing, read by the listing.
+
+  /**
+   * An import page's rows, written only while `lease` is the mailbox's current, unexpired lease: the check and
+   * the write run with no other call of the object in between, so a consumer of an expired or cancelled lease
+   * writes nothing (the fencing D1 did with joins).
+   */
+  async writeImportPage(
+    owner: { orgId: string; mailbox: string },
+    lease: { executionId: string; token: number },
+    rows: IncomingMessage[],
+    at: { now: string; readAt: string },
+  ): Promise<WrittenRows & { refused: boolean }> {
+    const current = await this.ctx.storage.get<Lease>(LEASE_KEY);
+    const holds =
+      current?.executionId === lease.executionId && current.token === lease.token && current.expiresAt > Date.now();
+    if (!holds) return { refused: true, written: [] };
+    const index = await this.index();
+    const written = index.write(owner, (messages) =>
+      messages.writeImportRows(rows, { executionId: lease.executionId, ...at }),
+    );
+    return { refused: false, ...written };
+  }
+
+  /** A delta page's rows, applied where Graph's version is newer than the stored one. */
+  async upsertLivePage(
+    owner: { orgId: string; mailbox: string },
+    rows: IncomingMessage[],
+    at: { executionId: string; now: string },
+  ): Promise<WrittenRows> {
+    return (await this.index()).write(owner, (messages) => messages.upsertLiveRows(rows, at));
+  }
+
+  /** Tombstones the listed messages of `folder` among `graphIds`; answers the Graph ids tombstoned. */
+  async tombstoneMessages(
+    owner: { orgId: string; mailbox: string },
+    folder: "inbox" | "sentitems",
+    graphIds: string[],
+    now: string,
+  ): Promise<string[]> {
+    return (await this.index()).write(owner, (messages) => messages.tombstone(folder, graphIds, now));
+  }
+
+  /** Up to `limit` listed messages, newest first, below `after`. */
+  async listMessages(
+    owner: { orgId: string; mailbox: string },
+    limit: number,
+    after?: ListingKey,
+  ): Promise<StoredMessageRow[]> {
+    return (await this.index()).of(owner).page(limit, after);
+  }
+
+  /** The listed message with this id, if this mailbox holds it. */
+  async findMessage(owner: { orgId: string; mailbox: string }, id: string): Promise<StoredMessageRow | null> {
+    return (await this.index()).of(owner).find(id) ?? null;
+  }
+
+  /** Listed messages and tombstones held. */
+  async messageCounts(owner: { orgId: string; mailbox: string }) {
+    return (await this.index()).of(owner).counts();
   }
 
   // -------------------------------------------------------------------------------------------------

@@ -1,0 +1,30 @@
+import { MailboxMessages } from "./messages.store";
+import { claimOwner, openMailboxDb } from "./open";
+
+/**
+ * A mailbox object's message index, as the object uses it: opened once (migrations applied) and checked
+ * against the caller's org and mailbox on every call. `write` runs its statements in one transactionSync:
+ * all or nothing, and nothing else of the object runs in between.
+ */
+export async function openMailboxIndex(storage: DurableObjectStorage) {
+  const db = await openMailboxDb(storage);
+  const messages = new MailboxMessages(storage.sql);
+  return {
+    db,
+    messages,
+    /** The index of `owner`'s mailbox (the first call records the owner; another owner is refused). */
+    of(owner: { orgId: string; mailbox: string }) {
+      claimOwner(db, owner);
+      return messages;
+    },
+    write<T>(owner: { orgId: string; mailbox: string }, change: (messages: MailboxMessages) => T): T {
+      return storage.transactionSync(() => {
+        claimOwner(db, owner);
+        return change(messages);
+      });
+    },
+  };
+}
+
+export type MailboxIndex = Awaited<ReturnType<typeof openMailboxIndex>>;
+export type { IncomingMessage, ListingKey, StoredMessageRow, WrittenRows } from "./messages.store";
