@@ -1,8 +1,10 @@
 // Two layering rules dependency-cruiser cannot see, because they are about what code does, not what it imports:
 // - Below the entry layer nothing reads `env`: the bindings reach the features only as the Services object
 //   (src/lib/services.ts) that src/entry/services.ts builds, so a service's parameters say what it touches.
-// - Raw SQL (`.prepare(`, drizzle's sql`...` and sql.raw) lives only in stores: files named `<table>.store.ts`
-//   or under src/db/, so each table's statements are found in one place.
+// - Database access lives only in stores: files named `<table>.store.ts` or under src/db/, so each table's
+//   statements are found in one place. Outside them no raw SQL (`.prepare(`, drizzle's sql`...`, sql.raw) and
+//   no query built on a database handle (`db.select(`, `services.db.insert(`, `tx.update(`, ...); a service may
+//   still run the statements stores build together, in one `db.batch` (a transaction across tables).
 // Tests (src/features/<room>/test/) are not checked.
 //
 // Usage: node scripts/check-layers.mjs [root]   (part of `npm run check`; root defaults to the repository)
@@ -27,6 +29,8 @@ const READS_ENV = [/\bAppEnv\b/, /\bc\.env\b/, /\benv\.[A-Z][A-Z0-9_]*\b/, /\bth
 
 const SQL_HOMES = [/\.store\.ts$/, /^src\/db\//];
 const RAW_SQL = [/\.prepare\(/, /\bsql`/, /\bsql\.raw\(/];
+/** A query on a database handle, the call possibly on the next line (`db\n  .select(`). */
+const DB_QUERY = /\b(?:db|tx|d1)\s*\.\s*(?:select|selectDistinct|insert|update|delete|run|all|get|values|query)\b/g;
 
 const isTest = (file) => /^src\/features\/[^/]+\/test\//.test(file);
 
@@ -51,6 +55,14 @@ export function checkLayers(rootDir) {
     const lines = readFileSync(full, "utf8").split("\n");
     const envAllowed = ENV_READERS.some((pattern) => pattern.test(file));
     const sqlAllowed = SQL_HOMES.some((pattern) => pattern.test(file));
+    if (!sqlAllowed) {
+      const code = lines.map((line) => (isComment(line) ? "" : line)).join("\n");
+      for (const match of code.matchAll(DB_QUERY)) {
+        const lineIndex = code.slice(0, match.index).split("\n").length - 1;
+        const where = `${file}:${lineIndex + 1}: ${lines[lineIndex]?.trim().slice(0, 120)}`;
+        problems.push(`database query outside a store (move it into <table>.store.ts): ${where}`);
+      }
+    }
     lines.forEach((line, index) => {
       if (isComment(line)) return;
       const where = `${file}:${index + 1}: ${line.trim().slice(0, 120)}`;
@@ -71,5 +83,5 @@ if (import.meta.main ?? process.argv[1] === import.meta.filename) {
     console.error(`layers: ${problems.length} problem(s):\n- ${problems.join("\n- ")}`);
     process.exit(1);
   }
-  console.log("layers: no env below the entry layer, no raw SQL outside the stores");
+  console.log("layers: no env below the entry layer, no SQL or query outside the stores");
 }

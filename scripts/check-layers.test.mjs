@@ -27,8 +27,9 @@ test("entry points read env, stores hold SQL, services use Services: the tree pa
     "src/middlewares/cors.ts": "const x = (c) => c.env;\n",
     "src/features/domains/add.ts":
       "// env.DB is no longer read here; SQL lives in the store\nexport const add = (services) => services.db;\n",
-    "src/features/domains/domains.store.ts": `export const q = (d1) => d1.prepare("SELECT 1");\nconst s = sql${tick}x${tick};\n`,
+    "src/features/domains/domains.store.ts": `export const q = (d1) => d1.prepare("SELECT 1");\nconst s = sql${tick}x${tick};\nconst r = db.select().from(domains);\n`,
     "src/db/message-store/rows.ts": 'export const q = (d1) => d1.prepare("SELECT 1");\n',
+    "src/features/domains/delete.ts": "// db.delete(domains) ran here before\nawait services.db.batch(statements);\n",
     "src/features/domains/test/add.test.ts": 'await env.DB.prepare("SELECT 1").run();\n',
   });
   assert.equal(status, 0, stdout);
@@ -43,6 +44,7 @@ test("each env read below the entry layer and each raw statement outside a store
     "src/features/settings/settings.handlers.ts": "export const h = (c) => get(c.env);\n",
     "src/features/webhooks/outbox.ts": 'const r = services.d1.prepare("DELETE FROM x");\n',
     "src/lib/helpers.ts": `const e = sql${tick}count(*)${tick};\n`,
+    "src/features/shared-inboxes/add.ts": "const rows = await services.db\n  .select()\n  .from(sharedInboxes);\n",
   });
   assert.equal(status, 1);
   for (const location of [
@@ -52,8 +54,9 @@ test("each env read below the entry layer and each raw statement outside a store
     "reads env below the entry layer (take Services instead): src/features/settings/settings.handlers.ts:1:",
     "raw SQL outside a store (move it into <table>.store.ts): src/features/webhooks/outbox.ts:1:",
     "raw SQL outside a store (move it into <table>.store.ts): src/lib/helpers.ts:1:",
+    "database query outside a store (move it into <table>.store.ts): src/features/shared-inboxes/add.ts:1:",
   ]) {
     assert.ok(stderr.includes(location), `${location} listed in:\n${stderr}`);
   }
-  assert.match(stderr, /6 problem\(s\)/);
+  assert.match(stderr, /7 problem\(s\)/);
 });

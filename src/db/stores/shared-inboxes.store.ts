@@ -1,6 +1,7 @@
 /**
- * The reads of `shared_inboxes`, each inbox with its bucket (`inbox_buckets`); org-scoped throughout. Here,
- * below the features, because the shared-inboxes room and the rooms of what an inbox holds both read it.
+ * The statements of `shared_inboxes`: the reads, each inbox with its bucket (`inbox_buckets`), the existence
+ * checks of the addresses that point at an inbox, and the writes; org-scoped throughout. Here, below the
+ * features, because the shared-inboxes room and the rooms of what an inbox holds (addresses, messages) use it.
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
@@ -22,6 +23,14 @@ export function findInboxRow(db: Database, orgId: string, id: string) {
   return inboxesWithBuckets(db)
     .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)))
     .get();
+}
+
+/** The id of one stored inbox of the org, as a query: `.get()` it, or put it in an EXISTS condition. */
+export function inboxIdQuery(db: Database, orgId: string, id: string) {
+  return db
+    .select({ id: sharedInboxes.id })
+    .from(sharedInboxes)
+    .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)));
 }
 
 /** Whether the org has the inbox (the built-in default inbox always exists). */
@@ -47,4 +56,32 @@ export function listInboxRows(db: Database, orgId: string) {
     listQueries.set(db, query);
   }
   return query.all({ orgId });
+}
+
+/** The insert of a new inbox, returning the stored row; for a batch with its bucket's insert. */
+export function insertInboxStatement(db: Database, row: typeof sharedInboxes.$inferInsert) {
+  return db.insert(sharedInboxes).values(row).returning();
+}
+
+/** Sets the given columns of one inbox; answers its id, undefined when the org has no such inbox. */
+export function updateInboxRow(
+  db: Database,
+  orgId: string,
+  id: string,
+  values: Partial<typeof sharedInboxes.$inferInsert>,
+) {
+  return db
+    .update(sharedInboxes)
+    .set(values)
+    .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)))
+    .returning({ id: sharedInboxes.id })
+    .get();
+}
+
+/** Deletes one inbox, returning its id when it was there; for a batch with what moves out of it. */
+export function deleteInboxStatement(db: Database, orgId: string, id: string) {
+  return db
+    .delete(sharedInboxes)
+    .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)))
+    .returning({ id: sharedInboxes.id });
 }

@@ -10,8 +10,8 @@ import { type Database, isUniqueViolation } from "@/db/client";
 import { insertWhere } from "@/db/insert-where";
 import { eventStatements } from "@/db/outbox";
 import { type DomainVerificationRow, domainVerifications, type SettingRow, settings } from "@/db/schema";
+import { insertSettingBelowCap, settingExists, settingsCreationOrder } from "@/db/stores/settings.store";
 import { noAddressAtDomain } from "@/features/email-addresses";
-import { insertSettingBelowCap, settingExists, settingsCreationOrder } from "@/features/settings";
 import { alreadyConfigured, domainNotFound, tooManyDomains } from "./errors";
 import { type DomainEntry, domainOf, freshState } from "./state";
 

@@ -1,9 +1,8 @@
-import { and, eq, not } from "drizzle-orm";
 import { type Database, isUniqueViolation, nowIso } from "@/db/client";
-import { emailAddresses } from "@/db/schema";
 import { badRequest } from "@/lib/errors";
 import type { Services } from "@/lib/services";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
+import { deleteAddressUnlessStatement, insertAddressStatement } from "./email-addresses.store";
 import { addressTaken } from "./errors";
 import { assertNotPlatformAddress } from "./platform-address";
 import { assertReferencesExist, referencesExist } from "./references";
@@ -54,38 +53,29 @@ async function insertAddress(
 ) {
   const now = nowIso();
   const id = crypto.randomUUID();
-  const insert = db
-    .insert(emailAddresses)
-    .values({
-      id,
-      orgId,
-      address: input.address,
-      name: input.name,
-      userIds: input.user_ids ?? [],
-      groupIds: input.group_ids ?? [],
-      defaultSignatureId: input.default_signature_id,
-      sharedInboxId,
-      isActive: true,
-      isPrimary: false,
-      isEpilotEmailAddress: false,
-      createdAt: now,
-      updatedAt: now,
-      createdBy: userId,
-      updatedBy: userId,
-    })
-    .returning();
+  const insert = insertAddressStatement(db, {
+    id,
+    orgId,
+    address: input.address,
+    name: input.name,
+    userIds: input.user_ids ?? [],
+    groupIds: input.group_ids ?? [],
+    defaultSignatureId: input.default_signature_id,
+    sharedInboxId,
+    isActive: true,
+    isPrimary: false,
+    isEpilotEmailAddress: false,
+    createdAt: now,
+    updatedAt: now,
+    createdBy: userId,
+    updatedBy: userId,
+  });
   const refs = { sharedInboxId, defaultSignatureId: input.default_signature_id };
   const stillThere = referencesExist(db, orgId, refs);
   if (!stillThere) return insert.get();
   // The inbox or signature may have been deleted since the checks before: the insert is undone in
   // the same transaction when they are gone, so no address ever points at a deleted one.
-  const [inserted, undone] = await db.batch([
-    insert,
-    db
-      .delete(emailAddresses)
-      .where(and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.id, id), not(stillThere)))
-      .returning({ id: emailAddresses.id }),
-  ]);
+  const [inserted, undone] = await db.batch([insert, deleteAddressUnlessStatement(db, orgId, id, stillThere)]);
   const row = inserted[0];
   if (undone.length > 0 || !row) {
     await assertReferencesExist(db, orgId, refs);

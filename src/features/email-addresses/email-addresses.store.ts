@@ -1,10 +1,11 @@
 /**
- * The statements of `email_addresses` that need more than the query builder: the listing in creation order
- * and the writes whose conditions are decided inside the statement (primary hand-over on delete, primary
- * switch, provisioning) and the addresses at a domain (the domain feature's delete). Org-scoped throughout,
- * except the platform-address holder lookup, which spans orgs.
+ * Every statement on `email_addresses`: the lookups and the listing in creation order, the plain inserts and
+ * updates, the writes whose conditions are decided inside the statement (primary hand-over on delete, primary
+ * switch, provisioning), the addresses at a domain (the domain feature's delete) and the statements other
+ * features batch with their own (a deleted signature or inbox). Org-scoped throughout, except the
+ * platform-address holder lookup, which spans orgs.
  */
-import { and, eq, ne, not, notExists, sql } from "drizzle-orm";
+import { and, eq, ne, not, notExists, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { type EmailAddressRow, emailAddresses } from "@/db/schema";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
@@ -32,6 +33,86 @@ export function listAddressRows(db: Database, orgId: string): Promise<EmailAddre
     listQueries.set(db, query);
   }
   return query.all({ orgId });
+}
+
+/** One of the org's addresses whose id or address is either of the given values; undefined when missing. */
+export function findAddressRow(db: Database, orgId: string, id: string, address: string) {
+  return db
+    .select()
+    .from(emailAddresses)
+    .where(and(eq(emailAddresses.orgId, orgId), or(eq(emailAddresses.id, id), eq(emailAddresses.address, address))))
+    .get();
+}
+
+/** The insert of a new address, returning the stored row (run alone with `.get()` or in a batch). */
+export function insertAddressStatement(db: Database, row: typeof emailAddresses.$inferInsert) {
+  return db.insert(emailAddresses).values(row).returning();
+}
+
+/**
+ * Deletes the address again unless `keep` holds, returning its id when it did: batched after its insert,
+ * this undoes the insert inside the same transaction.
+ */
+export function deleteAddressUnlessStatement(db: Database, orgId: string, id: string, keep: SQL) {
+  return db
+    .delete(emailAddresses)
+    .where(and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.id, id), not(keep)))
+    .returning({ id: emailAddresses.id });
+}
+
+/**
+ * Sets the given columns of one address and answers the updated row; undefined when the row is gone or a
+ * condition failed: `onlyIfNotPrimary` (the row must not hold the primary role) and `onlyIf`.
+ */
+export function updateAddressRow(
+  db: Database,
+  orgId: string,
+  id: string,
+  values: Partial<typeof emailAddresses.$inferInsert>,
+  conditions: { onlyIfNotPrimary: boolean; onlyIf: SQL | undefined },
+) {
+  return db
+    .update(emailAddresses)
+    .set(values)
+    .where(
+      and(
+        eq(emailAddresses.orgId, orgId),
+        eq(emailAddresses.id, id),
+        conditions.onlyIfNotPrimary ? eq(emailAddresses.isPrimary, false) : undefined,
+        conditions.onlyIf,
+      ),
+    )
+    .returning()
+    .get();
+}
+
+/** Clears a (deleted) signature as the default of every address of the org that had it; for a batch. */
+export function clearDefaultSignatureStatement(
+  db: Database,
+  orgId: string,
+  signatureId: string,
+  userId: string | undefined,
+  now: string,
+) {
+  return db
+    .update(emailAddresses)
+    .set({ defaultSignatureId: null, updatedAt: now, updatedBy: userId })
+    .where(and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.defaultSignatureId, signatureId)));
+}
+
+/** Moves every address of the org in one shared inbox to another; for a batch (an inbox delete). */
+export function moveAddressesToInboxStatement(
+  db: Database,
+  orgId: string,
+  fromInboxId: string,
+  toInboxId: string,
+  userId: string | undefined,
+  now: string,
+) {
+  return db
+    .update(emailAddresses)
+    .set({ sharedInboxId: toInboxId, updatedAt: now, updatedBy: userId })
+    .where(and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.sharedInboxId, fromInboxId)));
 }
 
 /** The org that holds a provisioned platform address, if any (only whether and who, nothing else). */
@@ -177,6 +258,37 @@ export async function provisionStatements(
   const row = results[3][0];
   if (!row) throw new Error("provisioned address was not found after the write");
   return row;
+}
+
+/**
+ * The org's address of a connected mailbox, linked to its inbox: created, or the existing row relinked.
+ * Returns the row; the mailbox feature runs it in the batch that stores the mapping.
+ */
+export function upsertMailboxAddress(
+  db: Database,
+  orgId: string,
+  userId: string | undefined,
+  email: string,
+  inboxId: string,
+  now: string,
+) {
+  return db
+    .insert(emailAddresses)
+    .values({
+      id: crypto.randomUUID(),
+      orgId,
+      address: email,
+      sharedInboxId: inboxId,
+      createdAt: now,
+      updatedAt: now,
+      createdBy: userId ?? null,
+      updatedBy: userId ?? null,
+    })
+    .onConflictDoUpdate({
+      target: [emailAddresses.orgId, emailAddresses.address],
+      set: { sharedInboxId: inboxId, updatedAt: now, updatedBy: userId ?? null },
+    })
+    .returning();
 }
 
 function upsertPlatformAddress(db: Database, orgId: string, userId: string | undefined, address: string, now: string) {

@@ -1,9 +1,7 @@
-import { and, eq, or } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { emailAddresses } from "@/db/schema";
 import type { Services } from "@/lib/services";
 import { canonicalEmailAddress } from "@/shared/validation";
-import { listAddressRows } from "./email-addresses.store";
+import { findAddressRow, listAddressRows } from "./email-addresses.store";
 import { addressNotFound } from "./errors";
 import { type EmailAddressView, toEmailAddressResponse } from "./response";
 
@@ -14,11 +12,7 @@ import { type EmailAddressView, toEmailAddressResponse } from "./response";
 export async function findEmailAddress(db: Database, orgId: string, idOrAddress: string) {
   const id = idOrAddress.trim().toLowerCase();
   const address = canonicalEmailAddress(idOrAddress) ?? id;
-  return db
-    .select()
-    .from(emailAddresses)
-    .where(and(eq(emailAddresses.orgId, orgId), or(eq(emailAddresses.id, id), eq(emailAddresses.address, address))))
-    .get();
+  return findAddressRow(db, orgId, id, address);
 }
 
 /** The org's addresses in creation order. */

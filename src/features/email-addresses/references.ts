@@ -1,6 +1,7 @@
-import { and, eq, exists, type SQL } from "drizzle-orm";
+import { and, exists, type SQL } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { settings, sharedInboxes } from "@/db/schema";
+import { signatureIdQuery } from "@/db/stores/settings.store";
+import { inboxIdQuery } from "@/db/stores/shared-inboxes.store";
 import { badRequest } from "@/lib/errors";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 
@@ -12,20 +13,12 @@ export interface AddressReferences {
 
 export async function assertSharedInboxExists(db: Database, orgId: string, inboxId: string, field: string) {
   if (inboxId === DEFAULT_INBOX_ID) return;
-  const inbox = await db
-    .select({ id: sharedInboxes.id })
-    .from(sharedInboxes)
-    .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, inboxId)))
-    .get();
+  const inbox = await inboxIdQuery(db, orgId, inboxId).get();
   if (!inbox) throw badRequest(`${field}: shared inbox '${inboxId}' does not exist in this organization`);
 }
 
 export async function assertSignatureExists(db: Database, orgId: string, signatureId: string, field: string) {
-  const signature = await db
-    .select({ id: settings.id })
-    .from(settings)
-    .where(and(eq(settings.orgId, orgId), eq(settings.id, signatureId), eq(settings.type, "signature")))
-    .get();
+  const signature = await signatureIdQuery(db, orgId, signatureId).get();
   if (!signature) throw badRequest(`${field}: signature '${signatureId}' does not exist in this organization`);
 }
 
@@ -48,26 +41,10 @@ export async function assertReferencesExist(db: Database, orgId: string, refs: A
 export function referencesExist(db: Database, orgId: string, refs: AddressReferences): SQL | undefined {
   const checks: SQL[] = [];
   if (refs.sharedInboxId !== undefined && refs.sharedInboxId !== DEFAULT_INBOX_ID) {
-    checks.push(
-      exists(
-        db
-          .select({ id: sharedInboxes.id })
-          .from(sharedInboxes)
-          .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, refs.sharedInboxId))),
-      ),
-    );
+    checks.push(exists(inboxIdQuery(db, orgId, refs.sharedInboxId)));
   }
   if (refs.defaultSignatureId) {
-    checks.push(
-      exists(
-        db
-          .select({ id: settings.id })
-          .from(settings)
-          .where(
-            and(eq(settings.orgId, orgId), eq(settings.id, refs.defaultSignatureId), eq(settings.type, "signature")),
-          ),
-      ),
-    );
+    checks.push(exists(signatureIdQuery(db, orgId, refs.defaultSignatureId)));
   }
   return checks.length ? and(...checks) : undefined;
 }

@@ -1,7 +1,6 @@
-import { and, eq } from "drizzle-orm";
 import { nowIso } from "@/db/client";
-import { emailAddresses } from "@/db/schema";
 import type { Services } from "@/lib/services";
+import { updateAddressRow } from "./email-addresses.store";
 import { addressNotFound, primaryCannotBeDeactivated } from "./errors";
 import { findEmailAddress } from "./lookup";
 import { assertReferencesExist, referencesExist } from "./references";
@@ -37,30 +36,22 @@ export async function updateEmailAddress(
   const deactivating = changes.is_active === false;
   if (deactivating && existing.isPrimary) throw primaryCannotBeDeactivated(existing.address);
 
-  const updated = await db
-    .update(emailAddresses)
-    .set({
-      ...(changes.name !== undefined && { name: changes.name }),
-      ...(changes.user_ids !== undefined && { userIds: changes.user_ids }),
-      ...(changes.group_ids !== undefined && { groupIds: changes.group_ids }),
-      ...(changes.default_signature_id !== undefined && { defaultSignatureId: changes.default_signature_id }),
-      ...(changes.shared_inbox_id !== undefined && { sharedInboxId: changes.shared_inbox_id }),
-      ...(changes.is_active !== undefined && { isActive: changes.is_active }),
-      updatedAt: nowIso(),
-      updatedBy: userId,
-    })
-    // Re-checked in the statement itself: a concurrent primary switch cannot leave an inactive
-    // primary, and a concurrent delete of the inbox or signature cannot leave a dangling reference.
-    .where(
-      and(
-        eq(emailAddresses.orgId, orgId),
-        eq(emailAddresses.id, existing.id),
-        deactivating ? eq(emailAddresses.isPrimary, false) : undefined,
-        referencesExist(db, orgId, refs),
-      ),
-    )
-    .returning()
-    .get();
+  const values = {
+    ...(changes.name !== undefined && { name: changes.name }),
+    ...(changes.user_ids !== undefined && { userIds: changes.user_ids }),
+    ...(changes.group_ids !== undefined && { groupIds: changes.group_ids }),
+    ...(changes.default_signature_id !== undefined && { defaultSignatureId: changes.default_signature_id }),
+    ...(changes.shared_inbox_id !== undefined && { sharedInboxId: changes.shared_inbox_id }),
+    ...(changes.is_active !== undefined && { isActive: changes.is_active }),
+    updatedAt: nowIso(),
+    updatedBy: userId,
+  };
+  // Re-checked in the statement itself: a concurrent primary switch cannot leave an inactive
+  // primary, and a concurrent delete of the inbox or signature cannot leave a dangling reference.
+  const updated = await updateAddressRow(db, orgId, existing.id, values, {
+    onlyIfNotPrimary: deactivating,
+    onlyIf: referencesExist(db, orgId, refs),
+  });
   if (!updated) {
     const current = await findEmailAddress(db, orgId, existing.id);
     if (!current) throw addressNotFound(idOrAddress);

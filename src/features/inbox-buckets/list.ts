@@ -1,5 +1,5 @@
+import { listBucketRows } from "@/db/stores/inbox-buckets.store";
 import type { Services } from "@/lib/services";
-import { listBucketRows } from "./inbox-buckets.store";
 
 /** A bucket as the API answers it (the InboxBucketResponse of the contract). */
 export interface InboxBucketView {

@@ -1,15 +1,15 @@
-import { and, eq } from "drizzle-orm";
 import { GraphError, GraphThrottledError } from "@/clients/graph/client";
 import { graphClient, mailboxPath } from "@/clients/graph/mail";
 import { type Database, isUniqueViolation, nowIso } from "@/db/client";
 import { moveMessagesToInbox } from "@/db/message-store";
 import { eventStatements, kickWebhookDeliveries } from "@/db/outbox";
-import { emailAddresses, type MailboxSyncTimeframe, type OutlookMailboxRow, outlookMailboxes } from "@/db/schema";
+import type { MailboxSyncTimeframe, OutlookMailboxRow } from "@/db/schema";
 import {
   assertSharedInboxExists,
   deleteAddressStatements,
   findEmailAddress,
   toEmailAddressResponse,
+  upsertMailboxAddress,
 } from "@/features/email-addresses";
 import { getAccessToken, listConnections, OutlookTokenUnavailableError, outlookConfig } from "@/features/outlook";
 import { ApiError, conflict, forbidden, notFound, unauthorized } from "@/lib/errors";
@@ -17,7 +17,14 @@ import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { startLive, stopLive } from "./live/live";
-import { findMailbox, listOrgMailboxes } from "./outlook-mailboxes.store";
+import {
+  deleteMailbox,
+  findMailbox,
+  insertMailbox,
+  listOrgMailboxes,
+  listTenantMailboxes,
+  moveMailboxesToInbox,
+} from "./outlook-mailboxes.store";
 import { purgeAfterDisconnect } from "./purge";
 import { cancelRunningSync, startMailboxSync } from "./sync/pipeline";
 
@@ -96,34 +103,6 @@ async function tenantWithAccess(services: Services, orgId: string, email: string
   throw forbidden(`No connected Microsoft 365 tenant can access mailbox '${email}'. ${ACCESS_HINT}.${rest}`);
 }
 
-/** The org's email address entity of a connected mailbox, linked to its inbox (created or reused). */
-function upsertAddress(
-  db: Database,
-  orgId: string,
-  userId: string | undefined,
-  email: string,
-  inboxId: string,
-  now: string,
-) {
-  return db
-    .insert(emailAddresses)
-    .values({
-      id: crypto.randomUUID(),
-      orgId,
-      address: email,
-      sharedInboxId: inboxId,
-      createdAt: now,
-      updatedAt: now,
-      createdBy: userId ?? null,
-      updatedBy: userId ?? null,
-    })
-    .onConflictDoUpdate({
-      target: [emailAddresses.orgId, emailAddresses.address],
-      set: { sharedInboxId: inboxId, updatedAt: now, updatedBy: userId ?? null },
-    })
-    .returning();
-}
-
 /**
  * Connects a mailbox: checks access with Graph, then in one batch links the org's email address entity
  * (reused when it exists) to the inbox and stores the mapping, with `mailbox.connected` (outbox). With a
@@ -145,8 +124,8 @@ export async function connectOutlookMailbox(
   const now = nowIso();
   try {
     const [[address]] = await db.batch([
-      upsertAddress(db, orgId, userId, email, inboxId, now),
-      db.insert(outlookMailboxes).values({
+      upsertMailboxAddress(db, orgId, userId, email, inboxId, now),
+      insertMailbox(db, {
         orgId,
         email,
         tenantId,
@@ -196,9 +175,8 @@ export async function disconnectOutlookMailbox(
   const mailbox = await findMailbox(db, orgId, email);
   if (!mailbox) throw notFound(`No Outlook mapping for '${email}' in this organization`);
   const address = await findEmailAddress(db, orgId, email);
-  const mapping = and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.email, email));
   const [deleted] = await db.batch([
-    db.delete(outlookMailboxes).where(mapping).returning({ email: outlookMailboxes.email }),
+    deleteMailbox(db, orgId, email),
     ...eventStatements(db, {
       orgId,
       type: "mailbox.disconnected",
@@ -260,12 +238,7 @@ export async function disconnectTenantMailboxes(
   orgId: string,
   tenantId: string,
 ): Promise<string[]> {
-  const db = services.db;
-  const rows = await db
-    .select()
-    .from(outlookMailboxes)
-    .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.tenantId, tenantId.toLowerCase())))
-    .all();
+  const rows = await listTenantMailboxes(services.db, orgId, tenantId);
   const inboxes = new Set<string>();
   for (const row of rows) {
     try {
@@ -284,10 +257,7 @@ export async function disconnectTenantMailboxes(
  */
 export function moveMailboxDataStatements(db: Database, orgId: string, fromInboxId: string, toInboxId: string) {
   return [
-    db
-      .update(outlookMailboxes)
-      .set({ sharedInboxId: toInboxId })
-      .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.sharedInboxId, fromInboxId))),
+    moveMailboxesToInbox(db, orgId, fromInboxId, toInboxId),
     moveMessagesToInbox(db, orgId, fromInboxId, toInboxId),
   ] as const;
 }

@@ -4,8 +4,8 @@ import { outlookMailboxes } from "@/db/schema";
 import { notFound } from "@/lib/errors";
 
 /**
- * The statements of `outlook_mailboxes`, the org's mailbox mappings: the lookups and listings of the
- * mailbox feature, the fencing token an import's lease records on its mailbox, and the hourly schedule's
+ * The statements of `outlook_mailboxes`, the org's mailbox mappings: the lookups, listings and writes of the
+ * mailbox feature (connect, disconnect, an inbox's deletion moving them), the fencing token an import's lease records on its mailbox, and the hourly schedule's
  * listing of every mailbox for live sync.
  */
 
@@ -16,6 +16,19 @@ export function findMailbox(db: Database, orgId: string, email: string) {
     .from(outlookMailboxes)
     .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.email, email)))
     .get();
+}
+
+/** Stores the org's mapping of a newly connected mailbox (the primary key rejects a second one). */
+export function insertMailbox(db: Database, row: typeof outlookMailboxes.$inferInsert) {
+  return db.insert(outlookMailboxes).values(row);
+}
+
+/** Deletes the org's mapping of that address; returns its address when there was one. */
+export function deleteMailbox(db: Database, orgId: string, email: string) {
+  return db
+    .delete(outlookMailboxes)
+    .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.email, email)))
+    .returning({ email: outlookMailboxes.email });
 }
 
 export const mailboxNotConnected = (email: string) =>
@@ -38,6 +51,23 @@ export function tenantMailboxEmails(db: Database, orgId: string, tenantId: strin
     .from(outlookMailboxes)
     .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.tenantId, tenantId.toLowerCase())))
     .all();
+}
+
+/** The org's mailbox mappings in a tenant. */
+export function listTenantMailboxes(db: Database, orgId: string, tenantId: string) {
+  return db
+    .select()
+    .from(outlookMailboxes)
+    .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.tenantId, tenantId.toLowerCase())))
+    .all();
+}
+
+/** Moves the org's mailbox mappings of one shared inbox to another (a deleted inbox's successor). */
+export function moveMailboxesToInbox(db: Database, orgId: string, fromInboxId: string, toInboxId: string) {
+  return db
+    .update(outlookMailboxes)
+    .set({ sharedInboxId: toInboxId })
+    .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.sharedInboxId, fromInboxId)));
 }
 
 /**

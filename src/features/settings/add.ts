@@ -1,5 +1,6 @@
 import { isUniqueViolation, nowIso } from "@/db/client";
 import type { SettingRow, SettingType } from "@/db/schema";
+import { insertSetting } from "@/db/stores/settings.store";
 import { assertPlatformAddressHeldBy } from "@/features/email-addresses";
 import type { Services } from "@/lib/services";
 import type { DomainSettings } from "./domain-settings";
@@ -8,7 +9,6 @@ import type { NormalizedSetting, SettingFields } from "./fields";
 import { assertExtraWithinLimits, assertNameWithinLimit } from "./limits";
 import { normalizeSetting } from "./normalize";
 import { type SettingView, toSettingResponse } from "./response";
-import { insertSetting } from "./settings.store";
 
 /**
  * Adds a legacy setting after its type's rules. An email_domain setting is a custom domain (the same

@@ -1,12 +1,12 @@
-import { and, eq } from "drizzle-orm";
 import { nowIso } from "@/db/client";
 import { kickWebhookDeliveries } from "@/db/outbox";
-import { emailAddresses, type SettingType, settings } from "@/db/schema";
+import type { SettingType } from "@/db/schema";
+import { deleteSettingStatement, findSetting } from "@/db/stores/settings.store";
+import { clearDefaultSignatureStatement } from "@/features/email-addresses";
 import type { Services } from "@/lib/services";
 import type { DomainSettings } from "./domain-settings";
 import { settingNotFound } from "./errors";
 import { type SettingView, toSettingResponse } from "./response";
-import { findSetting } from "./settings.store";
 
 /**
  * Deletes the org's setting of that id and type and answers it; 404 when there is none. A deleted
@@ -31,14 +31,8 @@ export async function deleteSetting(
     return toSettingResponse(existing);
   }
   const [, deleted] = await db.batch([
-    db
-      .update(emailAddresses)
-      .set({ defaultSignatureId: null, updatedAt: nowIso(), updatedBy: userId })
-      .where(and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.defaultSignatureId, existing.id))),
-    db
-      .delete(settings)
-      .where(and(eq(settings.orgId, orgId), eq(settings.id, existing.id)))
-      .returning(),
+    clearDefaultSignatureStatement(db, orgId, existing.id, userId, nowIso()),
+    deleteSettingStatement(db, orgId, existing.id),
   ]);
   const row = deleted[0];
   if (!row) throw settingNotFound(id);

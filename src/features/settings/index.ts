@@ -6,10 +6,3 @@
 export type { DomainSettings } from "./domain-settings";
 export { DOMAIN_STATE_KEYS, type NormalizedSetting } from "./fields";
 export { type SettingView, toSettingResponse } from "./response";
-export {
-  findSetting,
-  insertSettingBelowCap,
-  listSettings,
-  settingExists,
-  settingsCreationOrder,
-} from "./settings.store";

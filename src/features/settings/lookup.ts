@@ -1,8 +1,8 @@
 import type { SettingType } from "@/db/schema";
+import { findSetting, listSettings } from "@/db/stores/settings.store";
 import type { Services } from "@/lib/services";
 import { settingNotFound } from "./errors";
 import { type SettingView, toSettingResponse } from "./response";
-import { findSetting, listSettings } from "./settings.store";
 import { refreshStaleSignatures } from "./signature-html";
 
 /**

@@ -1,6 +1,6 @@
-import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "@/db/client";
-import { type SettingRow, settings } from "@/db/schema";
+import type { SettingRow } from "@/db/schema";
+import { writeBackSignatureStatement } from "@/db/stores/settings.store";
 import { logEvent } from "@/lib/log";
 import { sanitizerVersion, sanitizeSignatureHtml } from "@/shared/html-sanitizer";
 import { SIGNATURE_POLICY } from "@/shared/html-sanitizer/policies";
@@ -42,27 +42,6 @@ export function resanitizedSignature(row: SettingRow): SettingRow {
 }
 
 /**
- * Writes re-sanitized markup over the stale markup it came from. Only while the row still holds that
- * version and `updated_at`: an edit in between wrote current markup itself and is never overwritten.
- * `updated_at` stays: re-sanitizing is no edit by a user.
- */
-export function writeBackStatement(db: Database, stale: SettingRow, fresh: SettingRow) {
-  return db
-    .update(settings)
-    .set({ html: fresh.html, value: fresh.value, sanitizerVersion: fresh.sanitizerVersion })
-    .where(
-      and(
-        eq(settings.orgId, stale.orgId),
-        eq(settings.id, stale.id),
-        eq(settings.updatedAt, stale.updatedAt),
-        stale.sanitizerVersion === null
-          ? isNull(settings.sanitizerVersion)
-          : eq(settings.sanitizerVersion, stale.sanitizerVersion),
-      ),
-    );
-}
-
-/**
  * The rows with every stale signature among them re-sanitized and written back (one batch), so each
  * stale row costs the sanitizer once. A failed write-back is logged and the read still answers: the
  * markup served is the re-sanitized one either way.
@@ -71,7 +50,7 @@ export async function refreshStaleSignatures(db: Database, rows: SettingRow[]): 
   const stale = rows.filter(isStaleSignature);
   if (stale.length === 0) return rows;
   const fresh = new Map(stale.map((row) => [row.id, resanitizedSignature(row)]));
-  const [first, ...rest] = stale.map((row) => writeBackStatement(db, row, fresh.get(row.id) as SettingRow));
+  const [first, ...rest] = stale.map((row) => writeBackSignatureStatement(db, row, fresh.get(row.id) as SettingRow));
   try {
     if (first) await db.batch([first, ...rest]);
   } catch (err) {

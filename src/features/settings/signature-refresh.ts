@@ -1,5 +1,4 @@
-import { and, eq, isNull, ne, or } from "drizzle-orm";
-import { settings } from "@/db/schema";
+import { listStaleSignatures } from "@/db/stores/settings.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { refreshStaleSignatures, SIGNATURE_SANITIZER_VERSION } from "./signature-html";
@@ -11,19 +10,13 @@ import { refreshStaleSignatures, SIGNATURE_SANITIZER_VERSION } from "./signature
  */
 export const SIGNATURE_REFRESH_BATCH = 50;
 
-/** Found through settings_signature_version_idx: a run with nothing stale reads no markup. */
-const staleSignatures = and(
-  eq(settings.type, "signature"),
-  or(isNull(settings.sanitizerVersion), ne(settings.sanitizerVersion, SIGNATURE_SANITIZER_VERSION)),
-);
-
 /** Re-sanitizes up to `limit` stale signatures (any org) and writes them back; answers how many it found. */
 export async function refreshStoredSignatures(
   services: Pick<Services, "db">,
   limit = SIGNATURE_REFRESH_BATCH,
 ): Promise<number> {
   const { db } = services;
-  const rows = await db.select().from(settings).where(staleSignatures).limit(limit).all();
+  const rows = await listStaleSignatures(db, SIGNATURE_SANITIZER_VERSION, limit);
   await refreshStaleSignatures(db, rows);
   if (rows.length > 0) logEvent("info", "signature_refresh", { refreshed: rows.length });
   return rows.length;

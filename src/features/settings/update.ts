@@ -1,6 +1,6 @@
-import { and, eq } from "drizzle-orm";
 import { isUniqueViolation, nowIso } from "@/db/client";
-import { type SettingType, settings } from "@/db/schema";
+import type { SettingType } from "@/db/schema";
+import { findSetting, updateSettingRow } from "@/db/stores/settings.store";
 import { assertPlatformAddressHeldBy } from "@/features/email-addresses";
 import { badRequest } from "@/lib/errors";
 import type { Services } from "@/lib/services";
@@ -9,7 +9,6 @@ import type { SettingFields } from "./fields";
 import { assertExtraWithinLimits, assertNameWithinLimit, hasExtraProperties } from "./limits";
 import { normalizeSetting } from "./normalize";
 import { type SettingView, toSettingResponse } from "./response";
-import { findSetting } from "./settings.store";
 
 /**
  * Partial update: fields the request leaves out keep their stored values, and the merged setting is
@@ -48,12 +47,11 @@ export async function updateSetting(
     await assertPlatformAddressHeldBy(services, db, orgId, normalized.value ?? "", "value");
   }
   try {
-    const row = await db
-      .update(settings)
-      .set({ ...normalized, updatedAt: nowIso(), updatedBy: userId })
-      .where(and(eq(settings.orgId, orgId), eq(settings.id, existing.id)))
-      .returning()
-      .get();
+    const row = await updateSettingRow(db, orgId, existing.id, {
+      ...normalized,
+      updatedAt: nowIso(),
+      updatedBy: userId,
+    });
     if (!row) throw settingNotFound(id);
     return toSettingResponse(row);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { isUniqueViolation, nowIso } from "@/db/client";
-import { inboxBuckets, sharedInboxes } from "@/db/schema";
+import { insertBucketStatement } from "@/db/stores/inbox-buckets.store";
+import { insertInboxStatement } from "@/db/stores/shared-inboxes.store";
 import { conflict } from "@/lib/errors";
 import type { Services } from "@/lib/services";
 import { type SharedInboxView, toSharedInboxResponse } from "./response";
@@ -27,22 +28,19 @@ export async function addSharedInbox(
   const now = nowIso();
   try {
     const [[inbox]] = await db.batch([
-      db
-        .insert(sharedInboxes)
-        .values({
-          orgId,
-          id,
-          name: input.name,
-          description: input.description,
-          color: input.color,
-          assignees: input.assignees,
-          createdAt: now,
-          updatedAt: now,
-          createdBy: userId,
-          updatedBy: userId,
-        })
-        .returning(),
-      db.insert(inboxBuckets).values({ orgId, id: bucketId, inboxId: id, createdAt: now }),
+      insertInboxStatement(db, {
+        orgId,
+        id,
+        name: input.name,
+        description: input.description,
+        color: input.color,
+        assignees: input.assignees,
+        createdAt: now,
+        updatedAt: now,
+        createdBy: userId,
+        updatedBy: userId,
+      }),
+      insertBucketStatement(db, { orgId, id: bucketId, inboxId: id, createdAt: now }),
     ]);
     if (!inbox) throw new Error("inserted inbox was not returned");
     return toSharedInboxResponse(inbox, bucketId);

@@ -1,6 +1,7 @@
-import { and, eq } from "drizzle-orm";
 import { type Database, nowIso } from "@/db/client";
-import { emailAddresses, inboxBuckets, sharedInboxes } from "@/db/schema";
+import { deleteInboxBucketStatement } from "@/db/stores/inbox-buckets.store";
+import { deleteInboxStatement } from "@/db/stores/shared-inboxes.store";
+import { moveAddressesToInboxStatement } from "@/features/email-addresses";
 import { moveMailboxDataStatements } from "@/features/mailboxes";
 import { badRequest } from "@/lib/errors";
 import type { Services } from "@/lib/services";
@@ -39,15 +40,9 @@ function moveAndDeleteStatements(
   successorId: string,
 ) {
   return [
-    db
-      .update(emailAddresses)
-      .set({ sharedInboxId: successorId, updatedAt: nowIso(), updatedBy: userId })
-      .where(and(eq(emailAddresses.orgId, orgId), eq(emailAddresses.sharedInboxId, id))),
-    db.delete(inboxBuckets).where(and(eq(inboxBuckets.orgId, orgId), eq(inboxBuckets.inboxId, id))),
-    db
-      .delete(sharedInboxes)
-      .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)))
-      .returning({ id: sharedInboxes.id }),
+    moveAddressesToInboxStatement(db, orgId, id, successorId, userId, nowIso()),
+    deleteInboxBucketStatement(db, orgId, id),
+    deleteInboxStatement(db, orgId, id),
     // Outlook mailbox mappings and their imported messages follow the addresses to the successor.
     ...moveMailboxDataStatements(db, orgId, id, successorId),
   ] as const;

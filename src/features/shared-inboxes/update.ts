@@ -1,6 +1,5 @@
-import { and, eq } from "drizzle-orm";
 import { nowIso } from "@/db/client";
-import { sharedInboxes } from "@/db/schema";
+import { updateInboxRow } from "@/db/stores/shared-inboxes.store";
 import { badRequest } from "@/lib/errors";
 import type { Services } from "@/lib/services";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
@@ -25,19 +24,14 @@ export async function updateSharedInbox(
 ): Promise<SharedInboxView> {
   if (id === DEFAULT_INBOX_ID) throw badRequest("The default inbox is built in and cannot be changed");
   const { db } = services;
-  const updated = await db
-    .update(sharedInboxes)
-    .set({
-      ...(changes.name !== undefined && { name: changes.name }),
-      ...(changes.description !== undefined && { description: changes.description }),
-      ...(changes.color !== undefined && { color: changes.color }),
-      ...(changes.assignees !== undefined && { assignees: changes.assignees }),
-      updatedAt: nowIso(),
-      updatedBy: userId,
-    })
-    .where(and(eq(sharedInboxes.orgId, orgId), eq(sharedInboxes.id, id)))
-    .returning({ id: sharedInboxes.id })
-    .get();
+  const updated = await updateInboxRow(db, orgId, id, {
+    ...(changes.name !== undefined && { name: changes.name }),
+    ...(changes.description !== undefined && { description: changes.description }),
+    ...(changes.color !== undefined && { color: changes.color }),
+    ...(changes.assignees !== undefined && { assignees: changes.assignees }),
+    updatedAt: nowIso(),
+    updatedBy: userId,
+  });
   if (!updated) throw inboxNotFound(id);
   const inbox = await findSharedInbox(db, orgId, id);
   if (!inbox) throw inboxNotFound(id);

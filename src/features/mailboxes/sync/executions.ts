@@ -1,26 +1,29 @@
-import { and, eq } from "drizzle-orm";
 import type { SyncFolder } from "@/clients/graph/mail";
 import type { Database } from "@/db/client";
 import { eventStatements, kickWebhookDeliveries } from "@/db/outbox";
-import {
-  type FolderCounters,
-  type MailboxFolderStatusValue,
-  type MailboxSyncExecutionRow,
-  type MailboxSyncStatusValue,
-  mailboxSyncExecutions,
+import type {
+  FolderCounters,
+  MailboxFolderStatusValue,
+  MailboxSyncExecutionRow,
+  MailboxSyncStatusValue,
 } from "@/db/schema";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { fenceMailbox } from "../outlook-mailboxes.store";
-import { findExecution } from "./mailbox-sync-executions.store";
-import { countItems, dropImportedItems, inJson, moveFailedItems } from "./mailbox-sync-items.store";
+import {
+  endExecutionStatement,
+  findExecution,
+  insertExecutionStatement,
+  setFolderStatusStatement,
+} from "./mailbox-sync-executions.store";
+import { countItems, dropImportedItems, moveFailedItems } from "./mailbox-sync-items.store";
 
 /**
- * The executions of a mailbox's syncs (`mailbox_sync_executions`): every write to them is here. An
- * execution is opened with the fencing token of its lease, its folders move PENDING -> RUNNING ->
- * COMPLETED / FAILED (or are SKIPPED), and it ends once (a conditional update), with its counters
- * snapshotted. Releasing the lease is the caller's part (the pipeline), or, for an abandoned lease,
- * the lock's own.
+ * The executions of a mailbox's syncs (`mailbox_sync_executions`): every write to them is decided here
+ * (the statements are in the table's store). An execution is opened with the fencing token of its lease,
+ * its folders move PENDING -> RUNNING -> COMPLETED / FAILED (or are SKIPPED), and it ends once (a
+ * conditional update), with its counters snapshotted. Releasing the lease is the caller's part (the
+ * pipeline), or, for an abandoned lease, the lock's own.
  */
 
 export type ExecutionOutcome = { status: Exclude<MailboxSyncStatusValue, "RUNNING">; error?: string };
@@ -54,21 +57,22 @@ export async function insertExecution(
   spec: ExecutionSpec,
 ): Promise<{ connected: boolean; movedIds: string[] }> {
   const now = new Date().toISOString();
-  const insert = db.insert(mailboxSyncExecutions).values({
-    id: run.executionId,
-    orgId,
-    mailbox,
-    kind: spec.kind,
-    retryOf: spec.retryOf?.executionId ?? null,
-    timeframe: spec.timeframe,
-    status: "RUNNING",
-    fencingToken: run.token,
-    windowStart: spec.windowStart,
-    inboxStatus: spec.inboxStatus,
-    sentItemsStatus: spec.sentItemsStatus,
-    startedAt: now,
-    updatedAt: now,
-  });
+  const insert = insertExecutionStatement(
+    db,
+    {
+      id: run.executionId,
+      orgId,
+      mailbox,
+      kind: spec.kind,
+      retryOf: spec.retryOf?.executionId ?? null,
+      timeframe: spec.timeframe,
+      fencingToken: run.token,
+      windowStart: spec.windowStart,
+      inboxStatus: spec.inboxStatus,
+      sentItemsStatus: spec.sentItemsStatus,
+    },
+    now,
+  );
   const fence = fenceMailbox(db, orgId, mailbox, run.token);
   if (!spec.retryOf) {
     const [, fenced] = await db.batch([insert, fence]);
@@ -118,9 +122,6 @@ export async function executionCounters(services: Services, e: MailboxSyncExecut
 // ---------------------------------------------------------------------------------------------------
 // Progress of a running execution (writes of its current lease only)
 
-const folderColumn = (folder: SyncFolder) =>
-  folder === "inbox" ? mailboxSyncExecutions.inboxStatus : mailboxSyncExecutions.sentItemsStatus;
-
 /** Moves a folder of the lease's running execution to `status` if it is in one of the `from` states. */
 export async function setFolderStatus(
   services: Services,
@@ -128,22 +129,7 @@ export async function setFolderStatus(
   folder: SyncFolder,
   change: { status: "RUNNING" | "COMPLETED" | "FAILED"; from: MailboxFolderStatusValue[]; error?: string },
 ) {
-  await services.db
-    .update(mailboxSyncExecutions)
-    .set({
-      ...(folder === "inbox" ? { inboxStatus: change.status } : { sentItemsStatus: change.status }),
-      ...(change.error && { error: `${folder}: ${change.error}`.slice(0, 1000) }),
-      updatedAt: new Date().toISOString(),
-    })
-    .where(
-      and(
-        eq(mailboxSyncExecutions.orgId, run.orgId),
-        eq(mailboxSyncExecutions.id, run.executionId),
-        eq(mailboxSyncExecutions.status, "RUNNING"),
-        eq(mailboxSyncExecutions.fencingToken, run.token),
-        inJson(folderColumn(folder), change.from),
-      ),
-    );
+  await setFolderStatusStatement(services.db, run, folder, change);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -208,24 +194,7 @@ export async function endExecution(
   if (e?.status !== "RUNNING") return null;
   const counters = live ?? (await liveCounters(services, orgId, executionId));
   const now = new Date().toISOString();
-  const end = db
-    .update(mailboxSyncExecutions)
-    .set({
-      status: outcome.status,
-      ...(outcome.error && { error: outcome.error }),
-      inboxCounters: counters.inbox,
-      sentItemsCounters: counters.sentitems,
-      completedAt: now,
-      updatedAt: now,
-    })
-    .where(
-      and(
-        eq(mailboxSyncExecutions.orgId, orgId),
-        eq(mailboxSyncExecutions.id, executionId),
-        eq(mailboxSyncExecutions.status, "RUNNING"),
-      ),
-    )
-    .returning({ mailbox: mailboxSyncExecutions.mailbox });
+  const end = endExecutionStatement(db, orgId, executionId, { ...outcome, counters }, now);
   // The events right after the update (they are written only if it changed a row: `changes()`).
   const [[ended]] = await db.batch([
     end,

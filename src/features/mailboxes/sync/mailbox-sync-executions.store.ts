@@ -1,13 +1,26 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { SyncFolder } from "@/clients/graph/mail";
 import type { Database } from "@/db/client";
-import { mailboxSyncExecutions } from "@/db/schema";
+import {
+  type FolderCounters,
+  type MailboxFolderStatusValue,
+  type MailboxSyncStatusValue,
+  mailboxSyncExecutions,
+} from "@/db/schema";
 
 /**
- * The statements of `mailbox_sync_executions`: its reads, the page progress of a running execution, and
- * the fencing guard every import write carries (an execution RUNNING under the lease's token, on a mailbox
- * that carries the same token). The opening, folder and end updates are in executions.ts.
+ * The statements of `mailbox_sync_executions`: its reads, its opening, the folder and page progress of a
+ * running execution, its end, and the fencing guard every import write carries (an execution RUNNING under
+ * the lease's token, on a mailbox that carries the same token). executions.ts decides when they run.
  */
+
+/**
+ * `column IN (values)`, the values bound as one JSON parameter (any count, one bound parameter). Here, not
+ * in the items' store, because that store already builds on this one (the import guard).
+ */
+export function inJson(column: SQLWrapper, values: readonly string[]): SQL {
+  return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
+}
 
 export function findExecution(db: Database, orgId: string, executionId: string, mailbox?: string) {
   return db
@@ -45,6 +58,78 @@ export function runningExecutions(db: Database, orgId: string, mailbox: string) 
       ),
     )
     .all();
+}
+
+/** A new execution, RUNNING from `now` under its lease's fencing token. */
+export function insertExecutionStatement(
+  db: Database,
+  execution: Omit<typeof mailboxSyncExecutions.$inferInsert, "status" | "startedAt" | "updatedAt">,
+  now: string,
+) {
+  return db.insert(mailboxSyncExecutions).values({ ...execution, status: "RUNNING", startedAt: now, updatedAt: now });
+}
+
+const folderColumn = (folder: SyncFolder) =>
+  folder === "inbox" ? mailboxSyncExecutions.inboxStatus : mailboxSyncExecutions.sentItemsStatus;
+
+/** Moves a folder of the lease's running execution to `status` if it is in one of the `from` states. */
+export function setFolderStatusStatement(
+  db: Database,
+  run: { orgId: string; executionId: string; token: number },
+  folder: SyncFolder,
+  change: { status: "RUNNING" | "COMPLETED" | "FAILED"; from: MailboxFolderStatusValue[]; error?: string },
+) {
+  return db
+    .update(mailboxSyncExecutions)
+    .set({
+      ...(folder === "inbox" ? { inboxStatus: change.status } : { sentItemsStatus: change.status }),
+      ...(change.error && { error: `${folder}: ${change.error}`.slice(0, 1000) }),
+      updatedAt: new Date().toISOString(),
+    })
+    .where(
+      and(
+        eq(mailboxSyncExecutions.orgId, run.orgId),
+        eq(mailboxSyncExecutions.id, run.executionId),
+        eq(mailboxSyncExecutions.status, "RUNNING"),
+        eq(mailboxSyncExecutions.fencingToken, run.token),
+        inJson(folderColumn(folder), change.from),
+      ),
+    );
+}
+
+/**
+ * Ends the execution with `end` and its counters if it is still RUNNING (conditional, so it ends once);
+ * returns its mailbox when this statement ended it.
+ */
+export function endExecutionStatement(
+  db: Database,
+  orgId: string,
+  executionId: string,
+  end: {
+    status: Exclude<MailboxSyncStatusValue, "RUNNING">;
+    error?: string;
+    counters: Record<SyncFolder, FolderCounters>;
+  },
+  now: string,
+) {
+  return db
+    .update(mailboxSyncExecutions)
+    .set({
+      status: end.status,
+      ...(end.error && { error: end.error }),
+      inboxCounters: end.counters.inbox,
+      sentItemsCounters: end.counters.sentitems,
+      completedAt: now,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        eq(mailboxSyncExecutions.orgId, orgId),
+        eq(mailboxSyncExecutions.id, executionId),
+        eq(mailboxSyncExecutions.status, "RUNNING"),
+      ),
+    )
+    .returning({ mailbox: mailboxSyncExecutions.mailbox });
 }
 
 /** Records that a folder's page `page` is imported; monotonic, so duplicates racing cannot move it back. */

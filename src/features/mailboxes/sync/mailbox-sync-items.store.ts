@@ -1,19 +1,14 @@
-import { and, eq, inArray, type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { SyncFolder } from "@/clients/graph/mail";
 import type { Database } from "@/db/client";
 import { type MailboxItemStatus, mailboxSyncExecutions, mailboxSyncItems } from "@/db/schema";
-import { IMPORT_GUARD } from "./mailbox-sync-executions.store";
+import { IMPORT_GUARD, inJson } from "./mailbox-sync-executions.store";
 
 /**
  * The statements of `mailbox_sync_items`, the import state of a mailbox's messages: the pipeline's reads,
  * the import's outcome upsert (import-writer.ts runs it in its batch), the move of a retry's items and
  * the clean-up once an execution ends (executions.ts), and the purge of a disconnected mailbox.
  */
-
-/** `column IN (values)`, the values bound as one JSON parameter (any count, one bound parameter). */
-export function inJson(column: SQLWrapper, values: readonly string[]): SQL {
-  return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
-}
 
 export interface ItemFilter {
   orgId: string;

@@ -1,12 +1,20 @@
 /**
- * Every raw statement on `settings` and its plain reads and writes: org-scoped throughout. The domains
- * feature stores its `email_domain` rows through the conditions exported here (see its store).
+ * Every statement on `settings`, org-scoped throughout. Below the features because three rooms use it: the
+ * settings room, domains (its `email_domain` rows, through the conditions exported here) and email addresses
+ * (a default signature must exist).
  */
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, eq, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { insertWhere } from "@/db/insert-where";
 import { type SettingRow, type SettingType, settings } from "@/db/schema";
-import type { NormalizedSetting } from "./fields";
+
+/** A signature of the org by id (its id only): for reads and for `exists(...)` inside a write's condition. */
+export function signatureIdQuery(db: Database, orgId: string, id: string) {
+  return db
+    .select({ id: settings.id })
+    .from(settings)
+    .where(and(eq(settings.orgId, orgId), eq(settings.id, id), eq(settings.type, "signature")));
+}
 
 /** Creation order: `created_at`, then insertion order for rows created in the same millisecond. */
 export const settingsCreationOrder = [settings.createdAt, sql`${settings}.rowid`] as const;
@@ -17,6 +25,18 @@ export function findSetting(db: Database, orgId: string, id: string, type?: Sett
     .from(settings)
     .where(and(eq(settings.orgId, orgId), eq(settings.id, id), type ? eq(settings.type, type) : undefined))
     .get();
+}
+
+/**
+ * Up to `limit` signatures (any org) whose markup another sanitizer version than `currentVersion` (or an
+ * unknown one) produced. Found through settings_signature_version_idx: a run with nothing stale reads no markup.
+ */
+export function listStaleSignatures(db: Database, currentVersion: string, limit: number) {
+  const staleSignatures = and(
+    eq(settings.type, "signature"),
+    or(isNull(settings.sanitizerVersion), ne(settings.sanitizerVersion, currentVersion)),
+  );
+  return db.select().from(settings).where(staleSignatures).limit(limit).all();
 }
 
 export function listSettings(db: Database, orgId: string, type: SettingType) {
@@ -53,7 +73,7 @@ const isSingletonKey = sql`unique_key IS NOT NULL`;
 export function insertSetting(
   db: Database,
   row: typeof settings.$inferInsert & { type: SettingType; orgId: string },
-  normalized: NormalizedSetting,
+  normalized: { name: string | null; value: string | null; extra: Record<string, unknown> },
   maxPerType: number,
 ) {
   if (row.type !== "restrict_duplicates_within") {
@@ -77,4 +97,48 @@ export function insertSetting(
     })
     .returning()
     .get();
+}
+
+/** Sets the given columns of one setting and answers the updated row; undefined when the org has no such setting. */
+export function updateSettingRow(
+  db: Database,
+  orgId: string,
+  id: string,
+  values: Partial<typeof settings.$inferInsert>,
+) {
+  return db
+    .update(settings)
+    .set(values)
+    .where(and(eq(settings.orgId, orgId), eq(settings.id, id)))
+    .returning()
+    .get();
+}
+
+/** Deletes one setting, returning the deleted row; for a batch with what must not outlive it. */
+export function deleteSettingStatement(db: Database, orgId: string, id: string) {
+  return db
+    .delete(settings)
+    .where(and(eq(settings.orgId, orgId), eq(settings.id, id)))
+    .returning();
+}
+
+/**
+ * Writes re-sanitized markup over the stale markup it came from. Only while the row still holds that
+ * version and `updated_at`: an edit in between wrote current markup itself and is never overwritten.
+ * `updated_at` stays: re-sanitizing is no edit by a user.
+ */
+export function writeBackSignatureStatement(db: Database, stale: SettingRow, fresh: SettingRow) {
+  return db
+    .update(settings)
+    .set({ html: fresh.html, value: fresh.value, sanitizerVersion: fresh.sanitizerVersion })
+    .where(
+      and(
+        eq(settings.orgId, stale.orgId),
+        eq(settings.id, stale.id),
+        eq(settings.updatedAt, stale.updatedAt),
+        stale.sanitizerVersion === null
+          ? isNull(settings.sanitizerVersion)
+          : eq(settings.sanitizerVersion, stale.sanitizerVersion),
+      ),
+    );
 }

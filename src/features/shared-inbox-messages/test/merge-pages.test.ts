@@ -1,0 +1,115 @@
+import { env } from "cloudflare:workers";
+import { uniqueOrg } from "@test/helpers/api";
+import { describe, expect, it } from "vitest";
+import type { IncomingMessage } from "@/db/mailbox-object";
+import { servicesFor } from "@/entry/services";
+import { lockStub } from "@/features/mailboxes/sync/sync-lock";
+import {
+  type ListedRow,
+  type ListingKey,
+  mergePages,
+  newestFirst,
+  type PageSource,
+} from "@/features/shared-inbox-messages/merge-pages";
+
+/**
+ * A shared inbox's page merged from its mailboxes' objects (and D1 while mail moves): exactly the newest-first
+ * order of all their messages, colliding sort times included, with no duplicates or gaps across pages.
+ */
+
+/** A source over an array, answering like a store: below `after`, newest first, `limit` rows. */
+function arraySource(rows: ListedRow[]): PageSource<ListedRow> {
+  const sorted = [...rows].sort(newestFirst);
+  return async (limit, after) =>
+    sorted.filter((row) => !after || newestFirst(row, { sortAt: after[0], id: after[1] }) > 0).slice(0, limit);
+}
+
+async function walk<R extends ListedRow>(sources: PageSource<R>[], limit: number) {
+  const seen: string[] = [];
+  let after: ListingKey | undefined;
+  let pages = 0;
+  for (;;) {
+    const { rows, more } = await mergePages(sources, limit, after);
+    pages += 1;
+    seen.push(...rows.map((row) => row.id));
+    const last = rows.at(-1);
+    if (!more || !last) break;
+    after = [last.sortAt, last.id];
+  }
+  return { seen, pages };
+}
+
+const times = ["2026-12-01T08:00:00.000Z", "2026-12-01T09:00:00.000Z", "2026-12-01T09:00:00.000Z"];
+
+describe("mergePages", () => {
+  it("pages through three sources with colliding times in exactly the brute-force order, every page size", async () => {
+    const rows = Array.from({ length: 40 }, (_, i) => ({ sortAt: times[i % 3] as string, id: crypto.randomUUID() }));
+    const sources = [rows.slice(0, 7), rows.slice(7, 25), rows.slice(25)].map(arraySource);
+    const expected = [...rows].sort(newestFirst).map((row) => row.id);
+    for (const limit of [1, 2, 5, 13, 40, 100]) {
+      const { seen, pages } = await walk(sources, limit);
+      expect(seen).toEqual(expected);
+      expect(pages).toBe(Math.max(1, Math.ceil(rows.length / limit)));
+    }
+  });
+
+  it("serves a message that two sources hold (mid-move) once, and still knows when more follow", async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => ({ sortAt: times[i % 3] as string, id: crypto.randomUUID() }));
+    const d1 = arraySource(rows);
+    const object = arraySource(rows.slice(0, 6));
+    const expected = [...rows].sort(newestFirst).map((row) => row.id);
+    expect((await walk([d1, object], 3)).seen).toEqual(expected);
+    const first = await mergePages([object, d1], 9, undefined);
+    expect(first.rows).toHaveLength(9);
+    expect(first.more).toBe(true);
+  });
+
+  it("answers an empty page, and none after the last message", async () => {
+    expect(await mergePages([arraySource([]), arraySource([])], 5, undefined)).toEqual({ rows: [], more: false });
+    const only = { sortAt: times[0] as string, id: "a" };
+    expect(await mergePages([arraySource([only])], 5, [only.sortAt, only.id])).toEqual({ rows: [], more: false });
+  });
+
+  it("merges three mailbox objects' listings into one inbox page order", async () => {
+    const services = servicesFor(env);
+    const orgId = uniqueOrg("merge");
+    const mailboxes = ["a", "b", "c"].map((name) => ({ orgId, mailbox: `${name}@contoso.example` }));
+    const expected: ListedRow[] = [];
+    for (const [m, owner] of mailboxes.entries()) {
+      const rows: IncomingMessage[] = Array.from({ length: 9 + m }, (_, i) => {
+        const sortAt = times[(i + m) % 3] as string;
+        return {
+          uid: crypto.randomUUID(),
+          graph_id: `g-${m}-${i}`,
+          folder: "inbox",
+          subject: null,
+          from_address: null,
+          from_name: null,
+          to: "[]",
+          cc: "[]",
+          received_at: sortAt,
+          sent_at: null,
+          sort_at: sortAt,
+          conversation_id: null,
+          body_preview: null,
+          body_content_type: "text",
+          body_truncated: 0,
+          graph_modified_at: sortAt,
+          body_size: 1,
+          has_attachments: 0,
+        };
+      });
+      await lockStub(services, owner.orgId, owner.mailbox).upsertLivePage(owner, rows, {
+        executionId: "live:merge",
+        now: new Date().toISOString(),
+      });
+      expected.push(...rows.map((row) => ({ sortAt: row.sort_at, id: row.uid })));
+    }
+    const sources: PageSource<ListedRow>[] = mailboxes.map((owner) => async (limit, after) => {
+      const page = await lockStub(services, owner.orgId, owner.mailbox).listMessages(owner, limit, after);
+      return page.map((row) => ({ sortAt: row.sort_at, id: row.id }));
+    });
+    const { seen } = await walk(sources, 4);
+    expect(seen).toEqual(expected.sort(newestFirst).map((row) => row.id));
+  });
+});
