@@ -25,7 +25,9 @@ import { uniqueOrg } from "../test/helpers/api";
  * rows go to D1). Prints a table; asserts nothing about time.
  *
  * Size: 100 mailboxes x 1,000,000 messages; `VITE_BENCH_QUICK=1` for 20 x 50,000; `VITE_BENCH_MAILBOXES`,
- * `VITE_BENCH_MESSAGES` for any other (only `VITE_`-prefixed variables reach the Worker, as import.meta.env).
+ * `VITE_BENCH_MESSAGES` for any other. Only `VITE_`-prefixed variables reach the Worker (as import.meta.env),
+ * and they are written into the transformed file, which vitest's module cache keys without them: run with
+ * `VITEST_FS_MODULE_CACHE=0`, or a size of an earlier run is used (the table's first lines say which ran).
  */
 const vars = (import.meta as ImportMeta & { env?: Record<string, string | undefined> }).env ?? {};
 const QUICK = vars.VITE_BENCH_QUICK === "1";
@@ -357,14 +359,16 @@ it(
         ? `VITE_BENCH_MAILBOXES=${MAILBOXES} VITE_BENCH_MESSAGES=${MESSAGES} `
         : "";
     const lines = [
-      `reproduce: ${size}npm run bench:mailbox-object`,
+      `reproduce: ${size}VITEST_FS_MODULE_CACHE=0 npm run bench:mailbox-object`,
       `mailbox objects: ${MAILBOXES} mailboxes, ${written} messages (${perMailbox} each) as import pages of ${PAGE_ROWS} rows ` +
         `through writeImportPage under a lease, ${PARALLEL} mailboxes in parallel; import took ${f(importMs / 1000, 1)} s ` +
         `(${f((written * 1000) / importMs, 0)} msg/s, timed writes only)`,
       `first call of each object (opens its index, runs its migrations; not in the pages below): ` +
         `median ${f(quantile(sortNum(opens), 0.5))} ms, p95 ${f(quantile(sortNum(opens), 0.95))} ms`,
       "",
-      "1. page write cost per tenth of the volume (ms per page as the caller waits, 10 writers in flight; wall/page = tenth's wall time / its pages)",
+      `1. page write cost per tenth of the volume: ms per page as its caller waits with ${PARALLEL} writers in flight ` +
+        "(locally the test and all objects share one isolate, so a page also waits for the others'); " +
+        "wall/page = the tenth's wall time / its pages",
       "volume   | pages | mean ms | p95 ms | wall/page ms | msg/s | mean / 1st | p95 / 1st | wall/page / 1st",
       ...tenths.map((t, k) => {
         const sorted = sortNum(t.pages);

@@ -13,6 +13,7 @@ import { configureOpenAPI, DOCS_BUNDLE_PATH } from "@/lib/configure-openapi";
 import { createApp } from "@/lib/create-app";
 import { requireAuth } from "@/middlewares/auth";
 import { corsForAllowedOrigins } from "@/middlewares/cors";
+import { d1Session } from "@/middlewares/d1-session";
 import { markRequestHost } from "@/middlewares/local-dev-keys";
 import { securityHeaders } from "@/middlewares/security-headers";
 
@@ -40,6 +41,8 @@ configureOpenAPI(app);
 // Before every route: the env a request sees knows its host, so the development encryption key is refused
 // off localhost wherever something is sealed or opened.
 app.use(markRequestHost);
+// Then every request's queries run in one D1 session (read replicas for reads; the bookmark header).
+app.use(d1Session);
 
 // `domains` comes before `settings`: POST /v1/email-settings/domain and /domain:verify would otherwise
 // match the legacy POST /v1/email-settings/{id}.

@@ -51,7 +51,7 @@ describe("CORS for listed origins", () => {
     expect(methods).toEqual(expect.arrayContaining(["GET", "POST", "PUT", "PATCH", "DELETE"]));
     const allowed = response.headers.get("access-control-allow-headers")?.toLowerCase().split(",") ?? [];
     expect(allowed).toEqual(
-      expect.arrayContaining(["authorization", "content-type", "x-epilot-org-id", "x-ivy-org-id"]),
+      expect.arrayContaining(["authorization", "content-type", "x-epilot-org-id", "x-ivy-org-id", "x-d1-bookmark"]),
     );
     expect(response.headers.get("vary")).toMatch(/\bOrigin\b/);
   });
@@ -63,6 +63,8 @@ describe("CORS for listed origins", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe(APP);
     expect(response.headers.get("access-control-allow-credentials")).toBe("true");
     expect(response.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("x-request-id");
+    // The D1 bookmark too, so the app can send it back to read its own writes.
+    expect(response.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("x-d1-bookmark");
     expect(response.headers.get("x-request-id")).toBeTruthy();
     expect(response.headers.get("vary")).toMatch(/\bOrigin\b/);
   });

@@ -28,3 +28,13 @@ export function servicesFor(env: AppEnv): Services {
   }
   return services;
 }
+
+/**
+ * The services of one request whose control-plane queries run in a D1 session (src/middlewares/d1-session.ts):
+ * the same services with the database handles bound to the session. drizzle and the stores call only
+ * `prepare` and `batch`, which a session has as the database does.
+ */
+export function servicesOnSession(services: Services, session: D1DatabaseSession): Services {
+  const d1 = session as unknown as D1Database;
+  return { ...services, d1, db: getDb(d1) };
+}

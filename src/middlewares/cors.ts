@@ -15,8 +15,8 @@ const listedOriginCors = cors({
   origin: (origin) => origin,
   credentials: true,
   allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
-  allowHeaders: ["authorization", "content-type", "x-epilot-org-id", "x-ivy-org-id"],
-  exposeHeaders: ["X-Request-Id"],
+  allowHeaders: ["authorization", "content-type", "x-epilot-org-id", "x-ivy-org-id", "x-d1-bookmark"],
+  exposeHeaders: ["X-Request-Id", "x-d1-bookmark"],
   maxAge: 600,
 });
 

@@ -17,6 +17,10 @@ export async function openMailboxIndex(storage: DurableObjectStorage) {
       claimOwner(db, owner);
       return messages;
     },
+    /** Empties the index, whoever it belonged to (offboarding: the next owner starts empty). */
+    dropAll() {
+      storage.transactionSync(() => messages.dropAll());
+    },
     write<T>(owner: { orgId: string; mailbox: string }, change: (messages: MailboxMessages) => T): T {
       return storage.transactionSync(() => {
         claimOwner(db, owner);
@@ -27,4 +31,4 @@ export async function openMailboxIndex(storage: DurableObjectStorage) {
 }
 
 export type MailboxIndex = Awaited<ReturnType<typeof openMailboxIndex>>;
-export type { IncomingMessage, ListingKey, StoredMessageRow, WrittenRows } from "./messages.store";
+export type { D1MessageRow, IncomingMessage, ListingKey, StoredMessageRow, WrittenRows } from "./messages.store";

@@ -79,6 +79,55 @@ const TOMBSTONE = `UPDATE messages SET deleted_at = ?2, body_preview = NULL
 WHERE folder = ?1 AND deleted_at IS NULL AND graph_id IN (SELECT value FROM json_each(?3))
 RETURNING graph_id`;
 
+/**
+ * Rows moved in from D1 (?1 rows: D1's `imported_messages` columns as JSON, with their ids): a message the
+ * object already holds is left as it is (what the object holds is as new or newer), so a move that is
+ * repeated or resumed adds nothing twice. Answers the ids it added.
+ */
+const ADOPT = `INSERT INTO messages (id, graph_id, folder, subject, from_address, from_name, to_recipients,
+  cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview, body_content_type, body_truncated,
+  body_size, has_attachments, execution_id, imported_at, graph_modified_at, deleted_at, live_seen_round)
+SELECT j.value ->> '$.id', j.value ->> '$.graph_id', j.value ->> '$.folder', j.value ->> '$.subject',
+  j.value ->> '$.from_address', j.value ->> '$.from_name', j.value ->> '$.to_recipients',
+  j.value ->> '$.cc_recipients', j.value ->> '$.received_at', j.value ->> '$.sent_at', j.value ->> '$.sort_at',
+  j.value ->> '$.conversation_id', j.value ->> '$.body_preview', j.value ->> '$.body_content_type',
+  j.value ->> '$.body_truncated', j.value ->> '$.body_size', j.value ->> '$.has_attachments',
+  j.value ->> '$.execution_id', j.value ->> '$.imported_at', j.value ->> '$.graph_modified_at',
+  j.value ->> '$.deleted_at', j.value ->> '$.live_seen_round'
+FROM json_each(?1) AS j
+WHERE true
+ON CONFLICT DO NOTHING
+RETURNING id`;
+
+/** A D1 message row as the move hands it over (D1's column names; JSON columns as their text). */
+export interface D1MessageRow {
+  id: string;
+  graph_id: string;
+  folder: "inbox" | "sentitems";
+  subject: string | null;
+  from_address: string | null;
+  from_name: string | null;
+  to_recipients: string;
+  cc_recipients: string;
+  received_at: string | null;
+  sent_at: string | null;
+  sort_at: string;
+  conversation_id: string | null;
+  body_preview: string | null;
+  body_content_type: string | null;
+  body_truncated: number;
+  body_size: number | null;
+  has_attachments: number;
+  execution_id: string;
+  imported_at: string;
+  graph_modified_at: string | null;
+  deleted_at: string | null;
+  live_seen_round: string | null;
+}
+
+/** The tables of the message index, emptied by `dropAll` (offboarding). */
+const INDEX_TABLES = ["messages", "attachments", "import_items", "message_events", "store_meta"] as const;
+
 /** Listing columns: every column (the object holds no bodies). */
 const LISTED = `id, graph_id, folder, subject, from_address, from_name, to_recipients, cc_recipients, received_at,
   sent_at, sort_at, conversation_id, body_preview, body_content_type, body_truncated, body_size, has_attachments,
@@ -190,6 +239,34 @@ export class MailboxMessages {
       .exec<Row>(`SELECT ${LISTED} FROM messages WHERE id = ?1 AND deleted_at IS NULL`, id)
       .toArray();
     return row as unknown as StoredMessageRow | undefined;
+  }
+
+  /** Rows moved in from D1 (see ADOPT); answers the ids added. Call inside the move's transaction. */
+  adopt(rows: D1MessageRow[]): string[] {
+    return chunks(rows).flatMap((chunk) =>
+      this.sql
+        .exec<{ id: string }>(ADOPT, JSON.stringify(chunk))
+        .toArray()
+        .map((row) => row.id),
+    );
+  }
+
+  /** Which of `ids` the object holds (tombstones too): the move's check before D1 lets go of its rows. */
+  held(ids: string[]): string[] {
+    return chunks(ids).flatMap((chunk) =>
+      this.sql
+        .exec<{ id: string }>(
+          "SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(?1))",
+          JSON.stringify(chunk),
+        )
+        .toArray()
+        .map((row) => row.id),
+    );
+  }
+
+  /** Empties the whole index (offboarding: the mailbox's mail is deleted); the schema stays. */
+  dropAll(): void {
+    for (const table of INDEX_TABLES) this.sql.exec(`DELETE FROM ${table}`);
   }
 
   /** Listed messages and tombstones held. */

@@ -2,6 +2,7 @@ import { deleteMailboxContent } from "@/db/message-store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { findMailbox } from "./outlook-mailboxes.store";
+import { lockStub } from "./sync/sync-lock";
 import { deleteMailboxItems } from "./sync/mailbox-sync-items.store";
 import type { SyncTask } from "./sync/tasks";
 
@@ -16,18 +17,20 @@ import type { SyncTask } from "./sync/tasks";
 
 /**
  * Deletes the mailbox's imported messages, their attachment rows and its import state (D1 first), then
- * every object under the mailbox's prefix; idempotent, so a retry finishes what a failed attempt left.
+ * every object under the mailbox's prefix, then the message index of the mailbox's Durable Object;
+ * idempotent, so a retry finishes what a failed attempt left.
  * Only while the mailbox is not connected (a reconnected mailbox's new mail is not the old one's to
  * delete): answers the number of messages deleted, or null when it was connected again.
  */
 export async function purgeMailboxMail(
-  services: Pick<Services, "db" | "d1" | "messageContent">,
+  services: Pick<Services, "db" | "d1" | "messageContent" | "mailboxObjects">,
   orgId: string,
   email: string,
 ): Promise<number | null> {
   if (await findMailbox(services.db, orgId, email)) return null;
   const removed = await deleteMailboxContent(services, orgId, email);
   await deleteMailboxItems(services.d1, orgId, email);
+  await lockStub(services, orgId, email).dropMessageIndex();
   logEvent("info", "outlook_mailbox_mail_deleted", { orgId, messages: removed.messages, objects: removed.objects });
   return removed.messages;
 }
@@ -37,7 +40,7 @@ export async function purgeMailboxMail(
  * mailbox), as a `purge` queue task that the queue retries until it is done.
  */
 export async function purgeAfterDisconnect(
-  services: Pick<Services, "db" | "d1" | "messageContent" | "queues">,
+  services: Pick<Services, "db" | "d1" | "messageContent" | "mailboxObjects" | "queues">,
   orgId: string,
   email: string,
 ): Promise<void> {

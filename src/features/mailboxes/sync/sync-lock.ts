@@ -1,7 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { MAX_IN_FLIGHT_PER_MAILBOX } from "@/clients/graph/client";
 import { SlotLimiter } from "@/clients/graph/limiter";
-import type { IncomingMessage, ListingKey, MailboxIndex, StoredMessageRow, WrittenRows } from "@/db/mailbox-object";
+import type {
+  D1MessageRow,
+  IncomingMessage,
+  ListingKey,
+  MailboxIndex,
+  StoredMessageRow,
+  WrittenRows,
+} from "@/db/mailbox-object";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import type { AppEnv } from "@/lib/types";
@@ -228,6 +235,26 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   /** The listed message with this id, if this mailbox holds it. */
   async findMessage(owner: { orgId: string; mailbox: string }, id: string): Promise<StoredMessageRow | null> {
     return (await this.index()).of(owner).find(id) ?? null;
+  }
+
+  /**
+   * Rows moved in from D1 with their ids (the move of existing mail); a message already held is kept as it
+   * is. Answers the ids added and, of all `rows`, the ids the object now holds (what the move verifies
+   * before D1 lets go of them).
+   */
+  async adoptMessages(
+    owner: { orgId: string; mailbox: string },
+    rows: D1MessageRow[],
+  ): Promise<{ added: string[]; held: string[] }> {
+    return (await this.index()).write(owner, (messages) => ({
+      added: messages.adopt(rows),
+      held: messages.held(rows.map((row) => row.id)),
+    }));
+  }
+
+  /** Deletes the mailbox's whole message index (its mail is offboarded); idempotent. */
+  async dropMessageIndex(): Promise<void> {
+    (await this.index()).dropAll();
   }
 
   /** Listed messages and tombstones held. */

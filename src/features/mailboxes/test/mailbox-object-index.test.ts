@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { uniqueOrg } from "@test/helpers/api";
 import { describe, expect, it } from "vitest";
-import type { IncomingMessage } from "@/db/mailbox-object";
+import type { D1MessageRow, IncomingMessage } from "@/db/mailbox-object";
 import { servicesFor } from "@/entry/services";
 import { lockStub } from "@/features/mailboxes/sync/sync-lock";
 
@@ -167,6 +167,65 @@ describe("a mailbox object's message index", () => {
       after = [last.sort_at, last.id];
     }
     expect(seen).toEqual(expected);
+  });
+
+  it("adopts rows moved in from D1 with their ids and tombstones; a repeated move adds nothing, newer rows stay", async () => {
+    const { owner, stub } = mailboxObject();
+    const live = message({ subject: "newer in the object", graph_modified_at: "2026-12-05T00:00:00.000Z" });
+    await stub.upsertLivePage(owner, [live], { executionId: "live:run", now: new Date().toISOString() });
+    const d1Row = (m: IncomingMessage, extra: Partial<D1MessageRow> = {}): D1MessageRow => ({
+      id: m.uid,
+      graph_id: m.graph_id,
+      folder: m.folder,
+      subject: m.subject,
+      from_address: m.from_address,
+      from_name: m.from_name,
+      to_recipients: m.to,
+      cc_recipients: m.cc,
+      received_at: m.received_at,
+      sent_at: m.sent_at,
+      sort_at: m.sort_at,
+      conversation_id: m.conversation_id,
+      body_preview: m.body_preview,
+      body_content_type: m.body_content_type,
+      body_truncated: 0,
+      body_size: m.body_size,
+      has_attachments: 0,
+      execution_id: "exec-from-d1",
+      imported_at: "2026-11-30T00:00:00.000Z",
+      graph_modified_at: m.graph_modified_at,
+      deleted_at: null,
+      live_seen_round: null,
+      ...extra,
+    });
+    const kept = message();
+    const tombstone = message();
+    const rows = [
+      d1Row(kept),
+      d1Row(tombstone, { deleted_at: "2026-12-01T12:00:00.000Z" }),
+      // D1's older copy of the message live sync already wrote into the object.
+      d1Row({ ...live, subject: "older in D1" }),
+    ];
+    const first = await stub.adoptMessages(owner, rows);
+    expect(first.added.sort()).toEqual([kept.uid, tombstone.uid].sort());
+    expect(first.held.sort()).toEqual(rows.map((row) => row.id).sort());
+    expect(await stub.adoptMessages(owner, rows)).toEqual({ added: [], held: first.held });
+    expect(await stub.findMessage(owner, kept.uid)).toMatchObject({ id: kept.uid, execution_id: "exec-from-d1" });
+    expect(await stub.findMessage(owner, tombstone.uid)).toBeNull();
+    expect((await stub.findMessage(owner, live.uid))?.subject).toBe("newer in the object");
+    expect(await stub.messageCounts(owner)).toEqual({ listed: 2, tombstones: 1 });
+  });
+
+  it("offboarding empties the index, idempotently; a reconnected mailbox starts from empty", async () => {
+    const { owner, stub } = mailboxObject();
+    const run = { executionId: "live:run", now: new Date().toISOString() };
+    await stub.upsertLivePage(owner, [message(), message()], run);
+    await stub.dropMessageIndex();
+    await stub.dropMessageIndex();
+    expect(await stub.messageCounts(owner)).toEqual({ listed: 0, tombstones: 0 });
+    const again = message();
+    expect((await stub.upsertLivePage(owner, [again], run)).written.map((row) => row.id)).toEqual([again.uid]);
+    expect(await stub.messageCounts(owner)).toEqual({ listed: 1, tombstones: 0 });
   });
 
   it("refuses a call for another org or mailbox than the one it belongs to", async () => {

@@ -6,7 +6,9 @@ import { addAttachments, bucketObjects, mailboxWith, orgObjects, syncAll } from 
 import { countMessages } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { mailboxPrefix, messagePrefix } from "@/db/message-store/keys";
+import { servicesFor } from "@/entry/services";
 import { DisconnectOutlookMailboxResponseSchema } from "@/features/mailboxes/mailboxes.schemas";
+import { lockStub } from "@/features/mailboxes/sync/sync-lock";
 
 /**
  * disconnectOutlookMailbox with `deleteImportedMail=true` removes the mailbox's imported mail
@@ -125,6 +127,45 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
       expect(await countMessages(m.org, m.email)).toBe(3);
       expect(await attachmentRows(m.org, m.email)).toBe(2);
       expect(await objectsOf(m)).toEqual(objects);
+    }
+  });
+
+  it("empties the message index of the mailbox's Durable Object too; without the flag it stays", async () => {
+    const services = servicesFor(env);
+    const row = (graphId: string) => ({
+      uid: crypto.randomUUID(),
+      graph_id: graphId,
+      folder: "inbox" as const,
+      subject: "Abschlag",
+      from_address: null,
+      from_name: null,
+      to: "[]",
+      cc: "[]",
+      received_at: "2026-12-01T00:00:00.000Z",
+      sent_at: null,
+      sort_at: "2026-12-01T00:00:00.000Z",
+      conversation_id: null,
+      body_preview: null,
+      body_content_type: "text",
+      body_truncated: 0 as const,
+      graph_modified_at: "2026-12-01T00:00:00.000Z",
+      body_size: 1,
+      has_attachments: 0 as const,
+    });
+    for (const [query, left] of [
+      ["?deleteImportedMail=true", 0],
+      ["", 2],
+    ] as const) {
+      const m = await syncedMailbox();
+      const owner = { orgId: m.org, mailbox: m.email };
+      const object = lockStub(services, m.org, m.email);
+      await object.upsertLivePage(owner, [row("a"), row("b")], {
+        executionId: "live:t",
+        now: new Date().toISOString(),
+      });
+      const response = await m.api("POST", disconnectPath(m.email, query), { org: m.org });
+      expect(expectBody(response, 200, DisconnectOutlookMailboxResponseSchema).success).toBe(true);
+      expect((await object.messageCounts(owner)).listed).toBe(left);
     }
   });
 
