@@ -2,8 +2,8 @@ import { deleteMailboxContent } from "@/db/message-store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { findMailbox } from "./outlook-mailboxes.store";
-import { lockStub } from "./sync/sync-lock";
 import { deleteMailboxItems } from "./sync/mailbox-sync-items.store";
+import { lockStub } from "./sync/sync-lock";
 import type { SyncTask } from "./sync/tasks";
 
 /**
