@@ -53,6 +53,15 @@ module.exports = {
       },
     },
     {
+      name: "features-get-services-handed-in",
+      severity: "error",
+      comment:
+        "Features take the Services they are handed; only entry points build them (src/entry). The mailbox's " +
+        "Durable Object class is one: the platform constructs it with env.",
+      from: { path: "^src/features/", pathNot: "^src/features/mailboxes/sync/sync-lock\\.ts$" },
+      to: { path: "^src/entry/" },
+    },
+    {
       name: "storage-knows-no-features",
       severity: "error",
       comment: "src/db (schema, client, stores shared by several features) sits below every feature.",

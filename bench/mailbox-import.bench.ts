@@ -55,28 +55,31 @@ function countingD1(db: D1Database) {
     unwrap.set(proxy, statement);
     return proxy;
   };
-  const proxy = new Proxy(db, {
-    get(target, prop) {
-      if (prop === "prepare") return (query: string) => wrap(target.prepare(query));
-      if (prop === "batch") {
-        return (statements: D1PreparedStatement[]) => {
-          counts.statements += statements.length;
-          counts.roundTrips++;
-          return target.batch(statements.map((s) => unwrap.get(s) ?? s));
-        };
-      }
-      if (prop === "exec") {
-        return (query: string) => {
-          counts.statements += query.split(";").filter((s) => s.trim()).length;
-          counts.roundTrips++;
-          return target.exec(query);
-        };
-      }
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { db: proxy, counts };
+  // A request's D1 session (src/middlewares/d1-session.ts) is counted like the database itself.
+  const counted = <T extends object>(database: T): T =>
+    new Proxy(database, {
+      get(target: T & D1Database, prop) {
+        if (prop === "withSession") return (constraint?: string) => counted(target.withSession(constraint));
+        if (prop === "prepare") return (query: string) => wrap(target.prepare(query));
+        if (prop === "batch") {
+          return (statements: D1PreparedStatement[]) => {
+            counts.statements += statements.length;
+            counts.roundTrips++;
+            return target.batch(statements.map((s) => unwrap.get(s) ?? s));
+          };
+        }
+        if (prop === "exec") {
+          return (query: string) => {
+            counts.statements += query.split(";").filter((s) => s.trim()).length;
+            counts.roundTrips++;
+            return target.exec(query);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  return { db: counted(db), counts };
 }
 
 async function graphRequests(email: string): Promise<Record<string, number>> {

@@ -25,10 +25,20 @@ const ENV_READERS = [
   /^src\/features\/mailboxes\/sync\/sync-lock\.ts$/,
   /\.d\.ts$/,
 ];
-const READS_ENV = [/\bAppEnv\b/, /\bc\.env\b/, /\benv\.[A-Z][A-Z0-9_]*\b/, /\bthis\.env\b/, /\bappConfig\(/];
+const READS_ENV = [
+  /\bAppEnv\b/,
+  /\bc\.env\b/,
+  /\benv\??\.[A-Z][A-Z0-9_]*\b/,
+  /\benv\[/,
+  /\bthis\.env\b/,
+  /\bappConfig\(/,
+  // `const { DB } = env` and the module-level env of cloudflare:workers.
+  /\}\s*=\s*(?:c\.|this\.)?env\b/,
+  /import\s*\{[^}]*\benv\b[^}]*\}\s*from\s*["']cloudflare:workers["']/,
+];
 
 const SQL_HOMES = [/\.store\.ts$/, /^src\/db\//];
-const RAW_SQL = [/\.prepare\(/, /\bsql`/, /\bsql\.raw\(/];
+const RAW_SQL = [/\.prepare\(/, /\bsql(?:<[^>`]*>)?`/, /\bsql\.raw\(/];
 /** A query on a database handle, the call possibly on the next line (`db\n  .select(`). */
 const DB_QUERY = /\b(?:db|tx|d1)\s*\.\s*(?:select|selectDistinct|insert|update|delete|run|all|get|values|query)\b/g;
 

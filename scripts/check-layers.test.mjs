@@ -44,6 +44,11 @@ test("each env read below the entry layer and each raw statement outside a store
     "src/features/settings/settings.handlers.ts": "export const h = (c) => get(c.env);\n",
     "src/features/webhooks/outbox.ts": 'const r = services.d1.prepare("DELETE FROM x");\n',
     "src/lib/helpers.ts": `const e = sql${tick}count(*)${tick};\n`,
+    "src/features/domains/typed.ts": `const e = sql<number>${tick}count(*)${tick};\n`,
+    "src/features/domains/destructure.ts": "const { DB } = env;\n",
+    "src/features/domains/optional.ts": "const q = env?.MAILBOX_SYNC_QUEUE;\n",
+    "src/features/domains/indexed.ts": 'const q = env["DB"];\n',
+    "src/features/domains/module-env.ts": 'import { env } from "cloudflare:workers";\n',
     "src/features/shared-inboxes/add.ts": "const rows = await services.db\n  .select()\n  .from(sharedInboxes);\n",
   });
   assert.equal(status, 1);
@@ -55,8 +60,13 @@ test("each env read below the entry layer and each raw statement outside a store
     "raw SQL outside a store (move it into <table>.store.ts): src/features/webhooks/outbox.ts:1:",
     "raw SQL outside a store (move it into <table>.store.ts): src/lib/helpers.ts:1:",
     "database query outside a store (move it into <table>.store.ts): src/features/shared-inboxes/add.ts:1:",
+    "raw SQL outside a store (move it into <table>.store.ts): src/features/domains/typed.ts:1:",
+    "reads env below the entry layer (take Services instead): src/features/domains/destructure.ts:1:",
+    "reads env below the entry layer (take Services instead): src/features/domains/optional.ts:1:",
+    "reads env below the entry layer (take Services instead): src/features/domains/indexed.ts:1:",
+    "reads env below the entry layer (take Services instead): src/features/domains/module-env.ts:1:",
   ]) {
     assert.ok(stderr.includes(location), `${location} listed in:\n${stderr}`);
   }
-  assert.match(stderr, /7 problem\(s\)/);
+  assert.match(stderr, /12 problem\(s\)/);
 });

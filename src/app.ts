@@ -41,8 +41,9 @@ configureOpenAPI(app);
 // Before every route: the env a request sees knows its host, so the development encryption key is refused
 // off localhost wherever something is sealed or opened.
 app.use(markRequestHost);
-// Then every request's queries run in one D1 session (read replicas for reads; the bookmark header).
-app.use(d1Session);
+// Then every request's queries run in one D1 session (read replicas for reads; the bookmark header), except
+// the sign-in flow's GETs: they write OAuth state, or read what the redirect before them just wrote.
+app.use(d1Session(new Set(["/v2/outlook/connect", "/v2/outlook/oauth/callback"])));
 
 // `domains` comes before `settings`: POST /v1/email-settings/domain and /domain:verify would otherwise
 // match the legacy POST /v1/email-settings/{id}.

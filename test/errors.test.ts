@@ -142,7 +142,8 @@ describe("unexpected errors (500)", () => {
       throw new Error("D1_ERROR: no such table: email_addresses: SQLITE_ERROR");
     };
     const statement = { bind: () => statement, all: fail, raw: fail, run: fail, first: fail };
-    const db = { prepare: () => statement, batch: fail, exec: fail, dump: fail, withSession: () => db };
+    const session = { prepare: () => statement, batch: fail, getBookmark: () => null };
+    const db = { prepare: () => statement, batch: fail, exec: fail, dump: fail, withSession: () => session };
     return db as unknown as D1Database;
   }
 

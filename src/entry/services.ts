@@ -9,7 +9,8 @@ const built = new WeakMap<object, Services>();
 /**
  * The features' dependencies (src/lib/services.ts) for an env, built once per env object: an isolate's env
  * is one object, a request's host-marked view (src/middlewares/local-dev-keys.ts) another, so the
- * development-key rule still sees whether a request reached localhost. The only place that reads bindings.
+ * development-key rule still sees whether a request reached localhost. Besides the request middlewares (CORS,
+ * the D1 session), the docs asset and the Durable Object's constructor, the only place that reads bindings.
  */
 export function servicesFor(env: AppEnv): Services {
   let services = built.get(env);

@@ -3,7 +3,8 @@ import type { AppConfig } from "./config";
 
 /**
  * What the features work with, built once per env by the entry layer (src/entry/services.ts) and handed to
- * them: a request's handlers take it from `c.get("services")`, queue and cron work gets it from its entry.
+ * them: a request's handlers take it from `c.get("services")` (rebound to the request's D1 session), queue
+ * and cron work gets it from its entry.
  * Below the entry layer nothing reads `env`; a service takes the parts of this object it uses
  * (`Pick<Services, "db" | "config">`), so its signature says what it touches and a test can hand in others.
  */
@@ -27,7 +28,7 @@ export interface Services {
     /** Signed webhook deliveries. */
     webhookDeliveries: Queue;
   };
-  /** One Durable Object per mailbox: its sync lease, fencing token and live state. */
+  /** One Durable Object per mailbox: its sync lease, fencing token, live state and message index. */
   mailboxObjects: CloudflareBindings["MAILBOX_SYNC_LOCK"];
   /** The current time (tests may hand in another clock). */
   now: () => Date;

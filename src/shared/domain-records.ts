@@ -1,7 +1,7 @@
 /**
  * The vocabulary of a custom domain's DNS records and of the domain as the API shows it, used both by the
- * HTTP schema (src/schemas/domains.ts builds its enums from these lists) and by the domain services
- * (which build the bodies). Pure data, no I/O.
+ * HTTP schema (src/features/domains/domains.schemas.ts builds its enums from these lists) and by the domain
+ * services (which build the bodies). Pure data, no I/O.
  */
 import type { DomainStatus, StoredNameServerCheck } from "@/db/schema";
 

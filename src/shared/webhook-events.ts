@@ -1,7 +1,8 @@
 /**
  * The catalogue of outbound webhook events (README "Webhooks"): the event types and the `data` each one
- * carries. Used by the HTTP schema (src/schemas/webhooks.ts documents every type in /openapi.json) and by
- * the services that emit events (src/services/webhooks/outbox.ts types `eventStatements` with it).
+ * carries. Used by the HTTP schema (src/features/webhooks/webhooks.schemas.ts documents every type in
+ * /openapi.json) and by the services that emit events (src/db/outbox/outbox.ts types `eventStatements` with
+ * it).
  * Pure data, no I/O.
  */
 

@@ -1,3 +1,5 @@
+import type { ImportRow } from "@/clients/graph/mail";
+
 /**
  * The statements of a mailbox object's message index (src/db/mailbox-object/schema.ts): one object per org and
  * mailbox, so no statement names either. They run on the object's own SQLite (`ctx.storage.sql`), inside
@@ -6,28 +8,11 @@
  * writers hand the object what they hand D1 today.
  */
 
-/** A message row as the import and live writers produce it (one element of the JSON chunk). */
-export interface IncomingMessage {
-  uid: string;
-  graph_id: string;
-  folder: "inbox" | "sentitems";
-  subject: string | null;
-  from_address: string | null;
-  from_name: string | null;
-  /** JSON of `{address, name?}[]`. */
-  to: string;
-  cc: string;
-  received_at: string | null;
-  sent_at: string | null;
-  sort_at: string;
-  conversation_id: string | null;
-  body_preview: string | null;
-  body_content_type: string | null;
-  body_truncated: 0 | 1;
-  graph_modified_at: string | null;
-  body_size: number | null;
-  has_attachments: 0 | 1;
-}
+/**
+ * A message row as the import and live writers produce it (one element of the JSON chunk): the converted
+ * Graph message, its body in R2 (so no body column, but its size).
+ */
+export type IncomingMessage = Omit<ImportRow, "body"> & { body_size: number | null };
 
 /** The columns a message row is written with, from `j.value` of `json_each(?1)`. */
 const INSERT_FROM_JSON = `INSERT INTO messages (id, graph_id, folder, subject, from_address, from_name,
@@ -100,30 +85,7 @@ ON CONFLICT DO NOTHING
 RETURNING id`;
 
 /** A D1 message row as the move hands it over (D1's column names; JSON columns as their text). */
-export interface D1MessageRow {
-  id: string;
-  graph_id: string;
-  folder: "inbox" | "sentitems";
-  subject: string | null;
-  from_address: string | null;
-  from_name: string | null;
-  to_recipients: string;
-  cc_recipients: string;
-  received_at: string | null;
-  sent_at: string | null;
-  sort_at: string;
-  conversation_id: string | null;
-  body_preview: string | null;
-  body_content_type: string | null;
-  body_truncated: number;
-  body_size: number | null;
-  has_attachments: number;
-  execution_id: string;
-  imported_at: string;
-  graph_modified_at: string | null;
-  deleted_at: string | null;
-  live_seen_round: string | null;
-}
+export type D1MessageRow = StoredMessageRow & { deleted_at: string | null; live_seen_round: string | null };
 
 /** The tables of the message index, emptied by `dropAll` (offboarding). */
 const INDEX_TABLES = ["messages", "attachments", "import_items", "message_events", "store_meta"] as const;

@@ -9,7 +9,7 @@ import { MAIL_SANITIZER_VERSION } from "./message-bodies";
  * the mailbox feature run: the one INSERT of message rows from `json_each` (the import's pages and live
  * sync's delta pages), the attachment rows, the purge of a mailbox's rows, the move of legacy D1 bodies
  * into the store, the reads that tell a writer whether its objects have a row to claim them, and the reads
- * of a shared inbox's messages and their attachment rows (the inbox-messages feature).
+ * of a shared inbox's messages and their attachment rows (the shared-inbox-messages room).
  */
 
 /**
@@ -375,7 +375,7 @@ export function moveMessagesToInbox(db: Database, orgId: string, fromInboxId: st
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Reads of a shared inbox's messages (shared-inbox-messages feature)
+// Reads of a shared inbox's messages (the shared-inbox-messages room)
 
 const { body, bodySanitized, bodySanitizedTruncated, bodySanitizerVersion, bodySize, ...listedColumns } =
   getTableColumns(importedMessages);

@@ -1,7 +1,7 @@
 /**
  * The message store: where imported mail's content lives (R2: original bodies, sanitized copies,
  * attachments) and the SQL that ties it to the message rows. Storage only: the operations on messages
- * are the inbox-messages feature's, the import's and live sync's writers are the mailboxes feature's.
+ * are the shared-inbox-messages room's, the import's and live sync's writers are the mailboxes feature's.
  */
 export type { AttachmentRecord } from "./attachments";
 export { backfillLegacyBodies } from "./backfill";

@@ -1,3 +1,4 @@
+import { mailboxConnected } from "@/db/stores/outlook-mailboxes.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { graphIdsWithoutRow } from "./imported-messages.store";
@@ -25,11 +26,7 @@ export async function dropUnclaimedContent(
   graphIds: string[],
 ): Promise<number> {
   if (graphIds.length === 0) return 0;
-  const connected = await services.d1
-    .prepare("SELECT 1 AS found FROM outlook_mailboxes WHERE org_id = ?1 AND email = ?2")
-    .bind(orgId, mailbox)
-    .first();
-  if (connected) return 0;
+  if (await mailboxConnected(services.d1, orgId, mailbox)) return 0;
   const dropped = await dropContentWithoutRow(services, orgId, mailbox, graphIds);
   if (dropped > 0) logEvent("info", "mailbox_refused_write_cleaned", { orgId, messages: dropped });
   return dropped;

@@ -84,7 +84,7 @@ export const settings = sqliteTable(
     /**
      * Signatures only: the version of the sanitizer that produced the stored `html`/`value`. A row of
      * another version (or null: stored before versions were kept) is sanitized again, see
-     * services/settings/signature-html.ts; other types leave it null.
+     * src/features/settings/signature-html.ts; other types leave it null.
      */
     sanitizerVersion: text("sanitizer_version"),
     ...auditColumns,

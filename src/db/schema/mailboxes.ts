@@ -141,7 +141,7 @@ export const importedMessages = sqliteTable(
     body: text("body"),
     bodyTruncated: integer("body_truncated", { mode: "boolean" }).notNull().default(false),
     /**
-     * An HTML body as sanitized at import (services/mailboxes/message-bodies.ts), what the message list
+     * An HTML body as sanitized at import (src/db/message-store/message-bodies.ts), what the message list
      * serves while `body_sanitizer_version` is current; null for text bodies and for rows imported before
      * (those are sanitized when read). `body` keeps the original.
      */
@@ -164,7 +164,7 @@ export const importedMessages = sqliteTable(
     deletedAt: text("deleted_at"),
     /**
      * Where the whole body lives: `r2` — the original and its sanitized copy are objects in the
-     * MESSAGE_STORE bucket under the message's key (services/message-store/keys.ts, built from org,
+     * MESSAGE_STORE bucket under the message's key (src/db/message-store/keys.ts, built from org,
      * mailbox and Graph id), and `body` / `body_sanitized` are null; null — a row from before, whose body
      * is still in D1 (moved to R2 when it is first read).
      */
@@ -185,7 +185,7 @@ export const importedMessages = sqliteTable(
     index("imported_messages_org_inbox_sort_idx").on(t.orgId, t.sharedInboxId, t.sortAt, t.id),
     /**
      * The rows whose body is still in D1 (from before the message store), for the hourly backfill that
-     * moves them to R2 (services/message-store/backfill.ts). Partial: rows imported since have no entry,
+     * moves them to R2 (src/db/message-store/backfill.ts). Partial: rows imported since have no entry,
      * so it costs nothing once the backfill has drained it.
      */
     index("imported_messages_legacy_body_idx").on(t.id).where(sql`${t.bodyStore} IS NULL AND ${t.body} IS NOT NULL`),
@@ -200,7 +200,7 @@ export type AttachmentState = (typeof ATTACHMENT_STATES)[number];
 /**
  * The attachments of an imported message: metadata only; the bytes of a `stored` file
  * attachment are the MESSAGE_STORE object `r2_key`, `sha256` the hex SHA-256 of those bytes. `id` is
- * derived from Graph's attachment id (services/message-store/keys.ts), so a redelivered import writes the
+ * derived from Graph's attachment id (src/db/message-store/keys.ts), so a redelivered import writes the
  * same row. Item and reference attachments, and files over MAILBOX_ATTACHMENT_MAX_BYTES, are `skipped`
  * with the reason. `message_id` is `imported_messages.id`.
  */

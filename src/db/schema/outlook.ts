@@ -11,7 +11,7 @@ export type OutlookConnectionStatusValue = (typeof OUTLOOK_CONNECTION_STATUSES)[
 
 /**
  * A tenant-level Microsoft 365 connection. Tokens are stored only sealed (AES-GCM, see
- * services/crypto/sealing.ts), bound to their row and purpose. `refresh_lock_*` is the lease that lets
+ * src/shared/crypto/sealing.ts), bound to their row and purpose. `refresh_lock_*` is the lease that lets
  * one token refresh run at a time per connection across requests and isolates; `token_version`
  * increases with every stored token set so waiting callers can see that a refresh finished.
  */

@@ -2,7 +2,7 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 import { auditColumns } from "./audit";
 
 // Outbound webhooks: endpoints, the transactional event outbox and one delivery per
-// (event, endpoint). See src/services/webhooks/.
+// (event, endpoint). See src/db/outbox/ (their SQL) and src/features/webhooks/ (endpoints, delivery).
 
 /**
  * A customer's webhook endpoint. The signing secret is stored only sealed (TOKEN_ENCRYPTION_KEYS, bound

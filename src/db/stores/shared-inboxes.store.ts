@@ -38,7 +38,11 @@ export async function inboxExists(db: Database, orgId: string, id: string): Prom
   return id === DEFAULT_INBOX_ID || (await findInboxRow(db, orgId, id)) !== undefined;
 }
 
-/** The list query, built once per database (drizzle's query building costs about as much as a D1 read). */
+/**
+ * The list query, built once per drizzle instance (its building costs about as much as a D1 read). An
+ * instance is one per request (over that request's D1 session), so the prepared query is kept for that
+ * request only.
+ */
 const listQueries = new WeakMap<Database, ReturnType<typeof prepareList>>();
 
 function prepareList(db: Database) {

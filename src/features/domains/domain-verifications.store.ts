@@ -1,8 +1,9 @@
 /**
  * Every D1 read and write of `domain_verifications`, the verification state of custom domains, with the
- * `email_domain` settings it belongs to (their statements on `settings` come from the settings feature's
- * store, the condition on the addresses that use a domain from the email-address feature's). Org-scoped throughout; the rules that decide what to write
- * live in the service modules that call these.
+ * `email_domain` settings it belongs to (their statements on `settings` come from
+ * src/db/stores/settings.store.ts, the condition on the addresses that use a domain from the email-address
+ * feature's). Org-scoped throughout; the rules that decide what to write live in the service modules that
+ * call these.
  */
 import { and, asc, eq, gt, isNull, lte, ne, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";

@@ -13,7 +13,11 @@ import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 /** Creation order; rowid breaks ties between rows created in the same millisecond. */
 const creationOrder = [sql`${emailAddresses.createdAt}`, sql`rowid`];
 
-/** The list query, built once per database (drizzle's query building costs about as much as a D1 read). */
+/**
+ * The list query, built once per drizzle instance (its building costs about as much as a D1 read). An
+ * instance is one per request (over that request's D1 session), so the prepared query is kept for that
+ * request only.
+ */
 const listQueries = new WeakMap<Database, ReturnType<typeof prepareList>>();
 
 function prepareList(db: Database) {

@@ -1,7 +1,7 @@
 /**
  * The mailbox feature as the HTTP handlers (and other areas) use it: connecting Outlook mailboxes, their
  * sync (sync/: the lock, the pipeline, the queue consumer, the import), live sync, and what the Microsoft 365
- * connection has done to a tenant's mailboxes. The imported messages are the inbox-messages feature's.
+ * connection has done to a tenant's mailboxes. The imported messages are the shared-inbox-messages room's.
  */
 
 export { ensureAllLive, getMailboxLiveSync } from "./live/live";

@@ -5,6 +5,14 @@ import { moveMessagesToInbox } from "@/db/message-store";
 import { eventStatements, kickWebhookDeliveries } from "@/db/outbox";
 import type { MailboxSyncTimeframe, OutlookMailboxRow } from "@/db/schema";
 import {
+  deleteMailbox,
+  findMailbox,
+  insertMailbox,
+  listOrgMailboxes,
+  listTenantMailboxes,
+  moveMailboxesToInbox,
+} from "@/db/stores/outlook-mailboxes.store";
+import {
   assertSharedInboxExists,
   deleteAddressStatements,
   findEmailAddress,
@@ -17,14 +25,6 @@ import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 import { startLive, stopLive } from "./live/live";
-import {
-  deleteMailbox,
-  findMailbox,
-  insertMailbox,
-  listOrgMailboxes,
-  listTenantMailboxes,
-  moveMailboxesToInbox,
-} from "./outlook-mailboxes.store";
 import { purgeAfterDisconnect } from "./purge";
 import { cancelRunningSync, startMailboxSync } from "./sync/pipeline";
 

@@ -9,7 +9,8 @@
  *
  * Two statements per JSON chunk (at most 100 messages), whatever the number of messages or endpoints:
  * the events (only when an enabled endpoint of the org subscribes to `message.received`) and their
- * deliveries. The statements themselves live in the webhooks feature's stores.
+ * deliveries. The statements themselves live in src/db/outbox (webhook-events.store.ts and
+ * webhook-deliveries.store.ts).
  */
 import { insertMessageReceivedDeliveries, insertMessageReceivedEvents } from "@/db/outbox";
 

@@ -1,7 +1,7 @@
 import { deleteMailboxContent } from "@/db/message-store";
+import { findMailbox } from "@/db/stores/outlook-mailboxes.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
-import { findMailbox } from "./outlook-mailboxes.store";
 import { deleteMailboxItems } from "./sync/mailbox-sync-items.store";
 import { lockStub } from "./sync/sync-lock";
 import type { SyncTask } from "./sync/tasks";
@@ -12,7 +12,7 @@ import type { SyncTask } from "./sync/tasks";
  * after, under a guard that refuses once the mailbox is disconnected (the mapping is gone, its sync
  * CANCELLED). So a write racing the purge either landed its row before the disconnect (the purge, which
  * runs after it, deletes row and objects) or is refused: then the writer removes the objects it stored
- * itself (`dropUnclaimedContent`, services/message-store/unclaimed.ts), whichever of the two finishes last.
+ * itself (`dropUnclaimedContent`, src/db/message-store/unclaimed.ts), whichever of the two finishes last.
  */
 
 /**

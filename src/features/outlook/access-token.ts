@@ -165,7 +165,7 @@ async function markExpired(db: Database, row: OutlookConnectionRow, leaseId: str
   const data = { tenant_id: row.tenantId, reason: reason.slice(0, 200), action: "reconnect" as const };
   await db.batch([
     markExpiredStatement(db, row, leaseId, reason),
-    // The webhook event, only when this versioned write landed (src/services/webhooks/outbox.ts).
+    // The webhook event, only when this versioned write landed (src/db/outbox/outbox.ts).
     ...eventStatements(db, { orgId: row.orgId, type: "outlook.connection.expired", data }),
   ]);
 }

@@ -9,9 +9,11 @@ import { type AppPermissionState, type OutlookConnectionRow, outlookConnections 
 import { type ConnectedTokens, sealTokens } from "./secrets";
 
 export function findConnection(db: Database, orgId: string, tenantId: string) {
-  return db.query.outlookConnections.findFirst({
-    where: and(eq(outlookConnections.orgId, orgId), eq(outlookConnections.tenantId, tenantId)),
-  });
+  return db
+    .select()
+    .from(outlookConnections)
+    .where(and(eq(outlookConnections.orgId, orgId), eq(outlookConnections.tenantId, tenantId)))
+    .get();
 }
 
 export function listConnections(db: Database, orgId: string) {
@@ -62,7 +64,7 @@ export async function saveConnectedTokens(
         set: { ...values, tokenVersion: nextTokenVersion() },
       })
       .returning(),
-    // The webhook event commits with the connection (src/services/webhooks/outbox.ts).
+    // The webhook event commits with the connection (src/db/outbox/outbox.ts).
     ...eventStatements(db, { orgId: input.orgId, type: "outlook.connection.connected", data }),
   ]);
   if (!row) throw new Error("upserted connection was not returned");

@@ -1,4 +1,4 @@
-/** The verification state of an email_domain setting: owned by the server (see services/domains/). */
+/** The verification state of an email_domain setting: owned by the server (see src/features/domains/). */
 export const DOMAIN_STATE_KEYS = [
   "status",
   "name_servers",

@@ -42,7 +42,7 @@ const tooLong = { message: SETTING_TEXT_TOO_LONG };
 /**
  * The request form: `value` may also be a JSON number (milliseconds for restrict_duplicates_within).
  * `html`, `value` and `name` are bounded before anything reads them (the signature sanitizer among
- * others); additional properties are bounded by the settings service (services/settings/limits.ts).
+ * others); additional properties are bounded by the settings service (src/features/settings/limits.ts).
  */
 export const SettingInputSchema = SettingSchema.extend({
   name: z.string().max(SETTING_NAME_MAX_CHARS, { message: SETTING_NAME_TOO_LONG }).optional(),

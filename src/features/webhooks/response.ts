@@ -8,7 +8,7 @@ export function toWebhookResponse(row: WebhookEndpointRow, now = new Date()) {
     id: row.id,
     url: row.url,
     description: row.description,
-    // Written only from the validated enum (src/schemas/webhooks.ts).
+    // Written only from the validated enum (src/features/webhooks/webhooks.schemas.ts).
     event_types: (row.eventTypes as WebhookEventType[] | null) ?? null,
     enabled: row.enabled,
     disabled_reason: row.disabledReason,

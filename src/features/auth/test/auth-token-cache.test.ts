@@ -3,7 +3,7 @@ import { signHs256Token, signToken } from "@test/helpers/tokens";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 /**
- * The isolate's cache of verified bearer tokens (src/services/auth/verified-tokens.ts): a client that
+ * The isolate's cache of verified bearer tokens (src/features/auth/verified-tokens.ts): a client that
  * repeats its token is verified once, and the cache never lets through what a full verification refuses.
  */
 const ADDRESSES = "/v2/email-settings/email-addresses";

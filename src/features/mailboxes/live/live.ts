@@ -1,12 +1,12 @@
-import { logEvent } from "@/lib/log";
-import type { Services } from "@/lib/services";
 import {
   findMailbox,
   type LiveMailboxRow,
   listMailboxesForLive,
-  mailboxNotConnected,
   tenantMailboxEmails,
-} from "../outlook-mailboxes.store";
+} from "@/db/stores/outlook-mailboxes.store";
+import { logEvent } from "@/lib/log";
+import type { Services } from "@/lib/services";
+import { mailboxNotConnected } from "../mailbox-errors";
 import { lockStub } from "../sync/sync-lock";
 import { BASELINE_MARGIN_MS, liveSettings } from "./state";
 import { deleteSubscriptions } from "./subscriptions";

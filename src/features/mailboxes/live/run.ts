@@ -1,10 +1,10 @@
 import { type GraphClient, GraphError, GraphThrottledError, type RequestSlots } from "@/clients/graph/client";
 import { deltaPage, initialDeltaUrl, isDeltaExpired } from "@/clients/graph/live";
 import { graphClient, SYNC_FOLDERS, type SyncFolder } from "@/clients/graph/mail";
+import { findMailbox } from "@/db/stores/outlook-mailboxes.store";
 import { getAccessToken, OutlookTokenUnavailableError } from "@/features/outlook";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
-import { findMailbox } from "../outlook-mailboxes.store";
 import { lockStub } from "../sync/sync-lock";
 import type { LiveTask } from "../sync/tasks";
 import { stopLive } from "./live";

@@ -20,7 +20,7 @@ import { markStatements, presentIds, type ResyncRound, sweepStatements } from ".
 
 /**
  * D1 writes of live sync: the same rows as the import (same fields; the whole body, its sanitized copy and
- * the attachments go to the message store first, services/message-store), one transaction per delta page,
+ * the attachments go to the message store first, src/db/message-store), one transaction per delta page,
  * rows as one JSON parameter per statement (`json_each`).
  *
  * - Present messages are upserted on (org, mailbox, Graph immutable id): a new one is inserted, a known one

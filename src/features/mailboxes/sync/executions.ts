@@ -7,9 +7,9 @@ import type {
   MailboxSyncExecutionRow,
   MailboxSyncStatusValue,
 } from "@/db/schema";
+import { fenceMailbox } from "@/db/stores/outlook-mailboxes.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
-import { fenceMailbox } from "../outlook-mailboxes.store";
 import {
   endExecutionStatement,
   findExecution,

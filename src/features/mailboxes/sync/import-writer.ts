@@ -23,7 +23,7 @@ export interface ImportContext {
 
 /**
  * An imported message as D1 stores it: the converted Graph message's metadata; its whole body (and the
- * sanitized copy) and attachments are in the message store (services/message-store), not in the row.
+ * sanitized copy) and attachments are in the message store (src/db/message-store), not in the row.
  */
 export type StoredMessage = Omit<ImportRow, keyof StoredBodyColumns> & StoredBodyColumns;
 

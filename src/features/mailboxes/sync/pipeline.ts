@@ -1,8 +1,9 @@
 import type { SyncFolder } from "@/clients/graph/mail";
 import type { MailboxFolderStatusValue, MailboxSyncTimeframe } from "@/db/schema";
+import { findMailbox } from "@/db/stores/outlook-mailboxes.store";
 import { conflict, notFound } from "@/lib/errors";
 import type { Services } from "@/lib/services";
-import { findMailbox, mailboxNotConnected } from "../outlook-mailboxes.store";
+import { mailboxNotConnected } from "../mailbox-errors";
 import {
   type ExecutionOutcome,
   type ExecutionSpec,

@@ -22,7 +22,7 @@ import type { FolderCursor, LiveSettings } from "../live/state";
  * lease that nobody renewed (a crashed or lost run), marks its execution FAILED in D1 and frees the
  * mailbox, so an abandoned sync never blocks the mailbox forever.
  *
- * It also owns the mailbox's live sync (src/services/mailboxes/live/: delta links, subscriptions, the next
+ * It also owns the mailbox's live sync (src/features/mailboxes/live/: delta links, subscriptions, the next
  * poll, the one running and one pending delta run). One alarm serves both: it is set to the earliest of
  * the lease's expiry and live sync's next wake (a poll, a renewal, a lapsed run).
  */
@@ -263,7 +263,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   }
 
   // -------------------------------------------------------------------------------------------------
-  // Live sync (src/services/mailboxes/live/): RPC of the connect, schedule, notification and run code.
+  // Live sync (src/features/mailboxes/live/): RPC of the connect, schedule, notification and run code.
 
   async ensureLive(input: { orgId: string; mailbox: string; tenantId: string; since: string }, settings: LiveSettings) {
     return (await this.live()).ensure(input, settings);

@@ -21,7 +21,7 @@ export interface PurgeTask {
 }
 
 /**
- * One delta run of live sync (src/services/mailboxes/live/): its subscriptions' upkeep when due, then a
+ * One delta run of live sync (src/features/mailboxes/live/): its subscriptions' upkeep when due, then a
  * delta round per folder. `runId` is the run the mailbox's Durable Object granted; a task of any other
  * run (superseded, disconnected) is dropped.
  */

@@ -1,7 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { outlookMailboxes } from "@/db/schema";
-import { notFound } from "@/lib/errors";
 
 /**
  * The statements of `outlook_mailboxes`, the org's mailbox mappings: the lookups, listings and writes of the
@@ -10,6 +9,14 @@ import { notFound } from "@/lib/errors";
  */
 
 /** The org's connected mailbox of that address (the mapping), if any. */
+/** Whether the mailbox is connected (raw D1, for the message store's cleanup of refused writes). */
+export async function mailboxConnected(d1: D1Database, orgId: string, email: string): Promise<boolean> {
+  return !!(await d1
+    .prepare("SELECT 1 AS found FROM outlook_mailboxes WHERE org_id = ?1 AND email = ?2")
+    .bind(orgId, email)
+    .first());
+}
+
 export function findMailbox(db: Database, orgId: string, email: string) {
   return db
     .select()
@@ -30,9 +37,6 @@ export function deleteMailbox(db: Database, orgId: string, email: string) {
     .where(and(eq(outlookMailboxes.orgId, orgId), eq(outlookMailboxes.email, email)))
     .returning({ email: outlookMailboxes.email });
 }
-
-export const mailboxNotConnected = (email: string) =>
-  notFound(`No Outlook mailbox '${email}' is connected in this organization`);
 
 /** The org's mailbox mappings, oldest first (connected in the same instant: in insertion order). */
 export function listOrgMailboxes(db: Database, orgId: string) {
