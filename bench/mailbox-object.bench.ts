@@ -266,6 +266,7 @@ it(
               const result = await mailbox.stub.writeImportPage(mailbox.owner, mailbox.lease, page, {
                 now: new Date().toISOString(),
                 readAt: new Date().toISOString(),
+                sharedInboxId: "default",
               });
               pages.push(performance.now() - t0);
               // Not a timing check: a refused or partial write would make every number below meaningless.

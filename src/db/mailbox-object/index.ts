@@ -1,3 +1,4 @@
+import { MessageEvents } from "./events.store";
 import { MailboxMessages } from "./messages.store";
 import { claimOwner, openMailboxDb } from "./open";
 
@@ -9,9 +10,11 @@ import { claimOwner, openMailboxDb } from "./open";
 export async function openMailboxIndex(storage: DurableObjectStorage) {
   const db = await openMailboxDb(storage);
   const messages = new MailboxMessages(storage.sql);
+  const events = new MessageEvents(storage.sql);
   return {
     db,
     messages,
+    events,
     /** The index of `owner`'s mailbox (the first call records the owner; another owner is refused). */
     of(owner: { orgId: string; mailbox: string }) {
       claimOwner(db, owner);
@@ -21,14 +24,23 @@ export async function openMailboxIndex(storage: DurableObjectStorage) {
     dropAll() {
       storage.transactionSync(() => messages.dropAll());
     },
-    write<T>(owner: { orgId: string; mailbox: string }, change: (messages: MailboxMessages) => T): T {
+    /** The owner's events not yet relayed to D1 (the first call records the owner). */
+    eventsOf(owner: { orgId: string; mailbox: string }) {
+      claimOwner(db, owner);
+      return events;
+    },
+    write<T>(
+      owner: { orgId: string; mailbox: string },
+      change: (messages: MailboxMessages, events: MessageEvents) => T,
+    ): T {
       return storage.transactionSync(() => {
         claimOwner(db, owner);
-        return change(messages);
+        return change(messages, events);
       });
     },
   };
 }
 
 export type MailboxIndex = Awaited<ReturnType<typeof openMailboxIndex>>;
+export type { EventContext, PendingEvent } from "./events.store";
 export type { D1MessageRow, IncomingMessage, ListingKey, StoredMessageRow, WrittenRows } from "./messages.store";

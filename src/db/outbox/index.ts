@@ -8,5 +8,6 @@
  */
 export { kickWebhookDeliveries } from "./dispatch";
 export { eventStatements, newEventId } from "./outbox";
+export { type RelayedEvent, relayMessageEvents } from "./relay";
 export { insertMessageReceivedDeliveries } from "./webhook-deliveries.store";
 export { insertMessageReceivedEvents } from "./webhook-events.store";

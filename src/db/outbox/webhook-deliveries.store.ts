@@ -202,6 +202,23 @@ export function insertMessageReceivedDeliveries(
   return d1.prepare(INSERT_MESSAGE_RECEIVED_DELIVERIES).bind(orgId, mailbox, now, json);
 }
 
+// ?1 org, ?2 events (JSON with `id`), ?3 now: one pending delivery per (relayed event, receiving endpoint).
+const RELAYED_DELIVERIES = `INSERT INTO webhook_deliveries (id, org_id, event_id, endpoint_id, event_type, status,
+  attempts, last_status_code, last_error, last_response_body, next_attempt_at, enqueued_at, locked_until,
+  delivered_at, created_at, updated_at)
+SELECT lower(hex(randomblob(16))), e.org_id, ev.id, e.id, ev.type, 'pending', 0, NULL, NULL, NULL, ?3, NULL, NULL,
+  NULL, ?3, ?3
+FROM json_each(?2) AS j
+JOIN webhook_events ev ON ev.id = j.value ->> '$.id' AND ev.org_id = ?1 AND ev.type = '${MESSAGE_RECEIVED}'
+JOIN webhook_endpoints e ON ${MESSAGE_RECEIVED_RECEIVERS}
+WHERE true
+ON CONFLICT (endpoint_id, event_id) DO NOTHING`;
+
+/** The deliveries of relayed events, once per endpoint however often the relay runs. */
+export function relayedDeliveriesStatement(d1: D1Database, orgId: string, json: string, now: string) {
+  return d1.prepare(RELAYED_DELIVERIES).bind(orgId, json, now);
+}
+
 /** A delivery the dispatcher claimed for the queue. */
 export interface DispatchedRow {
   id: string;

@@ -80,3 +80,19 @@ export function insertMessageReceivedEvents(
 ): D1PreparedStatement {
   return d1.prepare(INSERT_MESSAGE_RECEIVED).bind(orgId, mailbox, now, json);
 }
+
+// ?1 org, ?2 events (JSON: `id`, `type`, `payload`, `created_at`, from a mailbox object's outbox)
+const RELAY_MESSAGE_EVENTS = `INSERT INTO webhook_events (id, org_id, type, payload, created_at)
+SELECT j.value ->> '$.id', ?1, j.value ->> '$.type', j.value ->> '$.payload', j.value ->> '$.created_at'
+FROM json_each(?2) AS j
+WHERE j.value ->> '$.type' = '${MESSAGE_RECEIVED}'
+  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE ${MESSAGE_RECEIVED_RECEIVERS})
+ON CONFLICT (id) DO NOTHING`;
+
+/**
+ * Events a mailbox object recorded (its outbox), written when an endpoint of the org receives them; an event
+ * already written (a relay repeated after a crash) is left as it is.
+ */
+export function relayMessageEventsStatement(d1: D1Database, orgId: string, json: string): D1PreparedStatement {
+  return d1.prepare(RELAY_MESSAGE_EVENTS).bind(orgId, json);
+}

@@ -12,7 +12,14 @@
  * deliveries. The statements themselves live in src/db/outbox (webhook-events.store.ts and
  * webhook-deliveries.store.ts).
  */
-import { insertMessageReceivedDeliveries, insertMessageReceivedEvents } from "@/db/outbox";
+import {
+  insertMessageReceivedDeliveries,
+  insertMessageReceivedEvents,
+  kickWebhookDeliveries,
+  relayMessageEvents,
+} from "@/db/outbox";
+import type { Services } from "@/lib/services";
+import { lockStub } from "./sync/sync-lock";
 
 /** The two outbox statements for the rows of `json` (a chunk just inserted, or upserted, before them). */
 export function messageReceivedStatements(
@@ -26,4 +33,33 @@ export function messageReceivedStatements(
     insertMessageReceivedEvents(db, orgId, mailbox, now, json),
     insertMessageReceivedDeliveries(db, orgId, mailbox, now, json),
   ];
+}
+
+/** Events relayed per round trip (one batch into D1, one call to forget them in the object). */
+const RELAY_PAGE = 100;
+
+/**
+ * Hands the events a mailbox's Durable Object recorded with its rows (its outbox) to the webhook tables, then
+ * has the object forget them, page by page until none is left, and kicks their delivery. A crash between the
+ * two leaves the events in the object; the next relay writes nothing twice (idempotent by event id).
+ * Answers how many events were relayed.
+ */
+export async function relayMailboxEvents(
+  services: Pick<Services, "d1" | "db" | "queues" | "mailboxObjects" | "now">,
+  owner: { orgId: string; mailbox: string },
+): Promise<number> {
+  const object = lockStub(services, owner.orgId, owner.mailbox);
+  let relayed = 0;
+  for (;;) {
+    const events = await object.pendingMessageEvents(owner, RELAY_PAGE);
+    if (events.length === 0) break;
+    await relayMessageEvents(services.d1, owner.orgId, events, services.now().toISOString());
+    await object.ackMessageEvents(
+      owner,
+      events.map((event) => event.id),
+    );
+    relayed += events.length;
+  }
+  if (relayed > 0) await kickWebhookDeliveries(services, owner.orgId);
+  return relayed;
 }

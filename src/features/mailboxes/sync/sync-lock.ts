@@ -6,6 +6,7 @@ import type {
   IncomingMessage,
   ListingKey,
   MailboxIndex,
+  PendingEvent,
   StoredMessageRow,
   WrittenRows,
 } from "@/db/mailbox-object";
@@ -185,32 +186,52 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   /**
    * An import page's rows, written only while `lease` is the mailbox's current, unexpired lease: the check and
    * the write run with no other call of the object in between, so a consumer of an expired or cancelled lease
-   * writes nothing (the fencing D1 did with joins).
+   * writes nothing (the fencing D1 did with joins). A new inbox message records its `message.received` in the
+   * same transaction (the object's outbox, relayed to D1's webhook tables).
    */
   async writeImportPage(
     owner: { orgId: string; mailbox: string },
     lease: { executionId: string; token: number },
     rows: IncomingMessage[],
-    at: { now: string; readAt: string },
+    at: { now: string; readAt: string; sharedInboxId: string },
   ): Promise<WrittenRows & { refused: boolean }> {
     const current = await this.ctx.storage.get<Lease>(LEASE_KEY);
     const holds =
       current?.executionId === lease.executionId && current.token === lease.token && current.expiresAt > Date.now();
     if (!holds) return { refused: true, written: [] };
     const index = await this.index();
-    const written = index.write(owner, (messages) =>
-      messages.writeImportRows(rows, { executionId: lease.executionId, ...at }),
-    );
+    const written = index.write(owner, (messages, events) => {
+      const result = messages.writeImportRows(rows, { executionId: lease.executionId, ...at });
+      events.recordReceived(rows, result, { mailbox: owner.mailbox, sharedInboxId: at.sharedInboxId, now: at.now });
+      return result;
+    });
     return { refused: false, ...written };
   }
 
-  /** A delta page's rows, applied where Graph's version is newer than the stored one. */
+  /**
+   * A delta page's rows, applied where Graph's version is newer than the stored one. A new inbox message
+   * records its `message.received` (see writeImportPage).
+   */
   async upsertLivePage(
     owner: { orgId: string; mailbox: string },
     rows: IncomingMessage[],
-    at: { executionId: string; now: string },
+    at: { executionId: string; now: string; sharedInboxId: string },
   ): Promise<WrittenRows> {
-    return (await this.index()).write(owner, (messages) => messages.upsertLiveRows(rows, at));
+    return (await this.index()).write(owner, (messages, events) => {
+      const result = messages.upsertLiveRows(rows, at);
+      events.recordReceived(rows, result, { mailbox: owner.mailbox, sharedInboxId: at.sharedInboxId, now: at.now });
+      return result;
+    });
+  }
+
+  /** Up to `limit` message events not yet relayed to the webhook pipeline, oldest first. */
+  async pendingMessageEvents(owner: { orgId: string; mailbox: string }, limit: number): Promise<PendingEvent[]> {
+    return (await this.index()).eventsOf(owner).pending(limit);
+  }
+
+  /** Forgets the events the relay has written to D1. */
+  async ackMessageEvents(owner: { orgId: string; mailbox: string }, ids: string[]): Promise<void> {
+    (await this.index()).eventsOf(owner).ack(ids);
   }
 
   /** Tombstones the listed messages of `folder` among `graphIds`; answers the Graph ids tombstoned. */

@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { uniqueOrg } from "@test/helpers/api";
+import { incomingMessage as message } from "@test/helpers/mailbox-object";
 import { describe, expect, it } from "vitest";
 import type { D1MessageRow, IncomingMessage } from "@/db/mailbox-object";
 import { servicesFor } from "@/entry/services";
@@ -19,32 +20,6 @@ function mailboxObject() {
   return { owner, stub: lockStub(services, owner.orgId, owner.mailbox) };
 }
 
-let sequence = 0;
-function message(overrides: Partial<IncomingMessage> = {}): IncomingMessage {
-  sequence += 1;
-  return {
-    uid: crypto.randomUUID(),
-    graph_id: `graph-${sequence}-${crypto.randomUUID().slice(0, 6)}`,
-    folder: "inbox",
-    subject: `Zählerstand ${sequence}`,
-    from_address: "kunde@example.de",
-    from_name: "Kunde",
-    to: JSON.stringify([{ address: "service@contoso.example" }]),
-    cc: "[]",
-    received_at: "2026-12-01T10:00:00.000Z",
-    sent_at: null,
-    sort_at: "2026-12-01T10:00:00.000Z",
-    conversation_id: null,
-    body_preview: "Guten Tag",
-    body_content_type: "html",
-    body_truncated: 0,
-    graph_modified_at: "2026-12-01T10:00:00.000Z",
-    body_size: 120,
-    has_attachments: 0,
-    ...overrides,
-  };
-}
-
 async function leaseOf(stub: ReturnType<typeof mailboxObject>["stub"], owner: { orgId: string; mailbox: string }) {
   const executionId = crypto.randomUUID();
   const grant = await stub.acquire({ ...owner, executionId, leaseMs: 60_000 });
@@ -52,7 +27,11 @@ async function leaseOf(stub: ReturnType<typeof mailboxObject>["stub"], owner: { 
   return { executionId, token: grant.token };
 }
 
-const at = (readAt = "2026-12-02T00:00:00.000Z") => ({ now: new Date().toISOString(), readAt });
+const at = (readAt = "2026-12-02T00:00:00.000Z") => ({
+  now: new Date().toISOString(),
+  readAt,
+  sharedInboxId: "default",
+});
 
 describe("a mailbox object's message index", () => {
   it("creates its tables on first use and records its migration once", async () => {
@@ -113,7 +92,7 @@ describe("a mailbox object's message index", () => {
   it("applies a live copy only when Graph's version is newer, and moves between folders", async () => {
     const { owner, stub } = mailboxObject();
     const first = message({ graph_modified_at: "2026-12-01T10:00:00.000Z", subject: "first" });
-    const run = { executionId: "live:run-1", now: new Date().toISOString() };
+    const run = { executionId: "live:run-1", now: new Date().toISOString(), sharedInboxId: "default" };
     await stub.upsertLivePage(owner, [first], run);
     const older = {
       ...first,
@@ -137,7 +116,11 @@ describe("a mailbox object's message index", () => {
     const { owner, stub } = mailboxObject();
     const inbox = message();
     const sent = message({ folder: "sentitems" });
-    await stub.upsertLivePage(owner, [inbox, sent], { executionId: "live:run", now: new Date().toISOString() });
+    await stub.upsertLivePage(owner, [inbox, sent], {
+      executionId: "live:run",
+      now: new Date().toISOString(),
+      sharedInboxId: "default",
+    });
     const now = new Date().toISOString();
     expect(await stub.tombstoneMessages(owner, "inbox", [inbox.graph_id, sent.graph_id], now)).toEqual([
       inbox.graph_id,
@@ -150,7 +133,11 @@ describe("a mailbox object's message index", () => {
     const { owner, stub } = mailboxObject();
     const times = ["2026-12-01T10:00:00.000Z", "2026-12-01T11:00:00.000Z", "2026-12-01T12:00:00.000Z"];
     const rows = Array.from({ length: 23 }, (_, i) => message({ sort_at: times[i % 3] as string }));
-    await stub.upsertLivePage(owner, rows, { executionId: "live:run", now: new Date().toISOString() });
+    await stub.upsertLivePage(owner, rows, {
+      executionId: "live:run",
+      now: new Date().toISOString(),
+      sharedInboxId: "default",
+    });
     await stub.tombstoneMessages(owner, "inbox", [rows[4]?.graph_id as string], new Date().toISOString());
 
     const expected = rows
@@ -172,7 +159,11 @@ describe("a mailbox object's message index", () => {
   it("adopts rows moved in from D1 with their ids and tombstones; a repeated move adds nothing, newer rows stay", async () => {
     const { owner, stub } = mailboxObject();
     const live = message({ subject: "newer in the object", graph_modified_at: "2026-12-05T00:00:00.000Z" });
-    await stub.upsertLivePage(owner, [live], { executionId: "live:run", now: new Date().toISOString() });
+    await stub.upsertLivePage(owner, [live], {
+      executionId: "live:run",
+      now: new Date().toISOString(),
+      sharedInboxId: "default",
+    });
     const d1Row = (m: IncomingMessage, extra: Partial<D1MessageRow> = {}): D1MessageRow => ({
       id: m.uid,
       graph_id: m.graph_id,
@@ -218,7 +209,7 @@ describe("a mailbox object's message index", () => {
 
   it("offboarding empties the index, idempotently; a reconnected mailbox starts from empty", async () => {
     const { owner, stub } = mailboxObject();
-    const run = { executionId: "live:run", now: new Date().toISOString() };
+    const run = { executionId: "live:run", now: new Date().toISOString(), sharedInboxId: "default" };
     await stub.upsertLivePage(owner, [message(), message()], run);
     await stub.dropMessageIndex();
     await stub.dropMessageIndex();
@@ -230,13 +221,21 @@ describe("a mailbox object's message index", () => {
 
   it("refuses a call for another org or mailbox than the one it belongs to", async () => {
     const { owner, stub } = mailboxObject();
-    await stub.upsertLivePage(owner, [message()], { executionId: "live:run", now: new Date().toISOString() });
+    await stub.upsertLivePage(owner, [message()], {
+      executionId: "live:run",
+      now: new Date().toISOString(),
+      sharedInboxId: "default",
+    });
     const intruder = { ...owner, orgId: uniqueOrg("other") };
     // Called inside the object: a refused call is an error of its caller, not an unhandled one of the object.
     await runInDurableObject(stub, async (instance) => {
       await expect(instance.listMessages(intruder, 10)).rejects.toThrow(/belongs to another org or mailbox/);
       await expect(
-        instance.upsertLivePage(intruder, [message()], { executionId: "live:x", now: new Date().toISOString() }),
+        instance.upsertLivePage(intruder, [message()], {
+          executionId: "live:x",
+          now: new Date().toISOString(),
+          sharedInboxId: "default",
+        }),
       ).rejects.toThrow(/belongs to another org or mailbox/);
     });
     expect((await stub.messageCounts(owner)).listed).toBe(1);

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { call, expectBody, expectError } from "@test/helpers/api";
 import { connectedMailbox } from "@test/helpers/fixtures";
 import { connect, connectTenant, harness, patchMailbox } from "@test/helpers/mailbox-harness";
+import { incomingMessage } from "@test/helpers/mailbox-object";
 import { addAttachments, bucketObjects, mailboxWith, orgObjects, syncAll } from "@test/helpers/message-store";
 import { countMessages } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
@@ -132,26 +133,7 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
 
   it("empties the message index of the mailbox's Durable Object too; without the flag it stays", async () => {
     const services = servicesFor(env);
-    const row = (graphId: string) => ({
-      uid: crypto.randomUUID(),
-      graph_id: graphId,
-      folder: "inbox" as const,
-      subject: "Abschlag",
-      from_address: null,
-      from_name: null,
-      to: "[]",
-      cc: "[]",
-      received_at: "2026-12-01T00:00:00.000Z",
-      sent_at: null,
-      sort_at: "2026-12-01T00:00:00.000Z",
-      conversation_id: null,
-      body_preview: null,
-      body_content_type: "text",
-      body_truncated: 0 as const,
-      graph_modified_at: "2026-12-01T00:00:00.000Z",
-      body_size: 1,
-      has_attachments: 0 as const,
-    });
+    const row = (graphId: string) => incomingMessage({ graph_id: graphId });
     for (const [query, left] of [
       ["?deleteImportedMail=true", 0],
       ["", 2],
@@ -162,6 +144,7 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
       await object.upsertLivePage(owner, [row("a"), row("b")], {
         executionId: "live:t",
         now: new Date().toISOString(),
+        sharedInboxId: "default",
       });
       const response = await m.api("POST", disconnectPath(m.email, query), { org: m.org });
       expect(expectBody(response, 200, DisconnectOutlookMailboxResponseSchema).success).toBe(true);

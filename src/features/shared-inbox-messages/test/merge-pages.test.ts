@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { uniqueOrg } from "@test/helpers/api";
+import { incomingMessage } from "@test/helpers/mailbox-object";
 import { describe, expect, it } from "vitest";
 import type { IncomingMessage } from "@/db/mailbox-object";
 import { servicesFor } from "@/entry/services";
@@ -76,32 +77,13 @@ describe("mergePages", () => {
     const mailboxes = ["a", "b", "c"].map((name) => ({ orgId, mailbox: `${name}@contoso.example` }));
     const expected: ListedRow[] = [];
     for (const [m, owner] of mailboxes.entries()) {
-      const rows: IncomingMessage[] = Array.from({ length: 9 + m }, (_, i) => {
-        const sortAt = times[(i + m) % 3] as string;
-        return {
-          uid: crypto.randomUUID(),
-          graph_id: `g-${m}-${i}`,
-          folder: "inbox",
-          subject: null,
-          from_address: null,
-          from_name: null,
-          to: "[]",
-          cc: "[]",
-          received_at: sortAt,
-          sent_at: null,
-          sort_at: sortAt,
-          conversation_id: null,
-          body_preview: null,
-          body_content_type: "text",
-          body_truncated: 0,
-          graph_modified_at: sortAt,
-          body_size: 1,
-          has_attachments: 0,
-        };
-      });
+      const rows: IncomingMessage[] = Array.from({ length: 9 + m }, (_, i) =>
+        incomingMessage({ graph_id: `g-${m}-${i}`, sort_at: times[(i + m) % 3] as string }),
+      );
       await lockStub(services, owner.orgId, owner.mailbox).upsertLivePage(owner, rows, {
         executionId: "live:merge",
         now: new Date().toISOString(),
+        sharedInboxId: "default",
       });
       expected.push(...rows.map((row) => ({ sortAt: row.sort_at, id: row.uid })));
     }
