@@ -63,6 +63,9 @@ export default defineConfig(async () => {
       // Test files mostly wait (workerd, the stand-in servers, Durable Object alarms), so at least two run at
       // once even on 2 cores, where vitest's default (cores - 1) is one: 535 s -> 258 s on this machine.
       maxWorkers: Math.max(2, availableParallelism() - 1),
+      // A file's first test also loads the app in a fresh isolate; with two files transforming and starting at
+      // once on a fresh clone (no transform cache), that alone has taken over vitest's default 5 s.
+      testTimeout: 20_000,
       include: ["test/**/*.test.ts", "src/**/*.test.ts"],
       reporters: ["default", "./test/reporters/summary.ts"],
     },
