@@ -38,28 +38,12 @@ export async function inboxExists(db: Database, orgId: string, id: string): Prom
   return id === DEFAULT_INBOX_ID || (await findInboxRow(db, orgId, id)) !== undefined;
 }
 
-/**
- * The list query, built once per drizzle instance (its building costs about as much as a D1 read). An
- * instance is one per request (over that request's D1 session), so the prepared query is kept for that
- * request only.
- */
-const listQueries = new WeakMap<Database, ReturnType<typeof prepareList>>();
-
-function prepareList(db: Database) {
-  return inboxesWithBuckets(db)
-    .where(eq(sharedInboxes.orgId, sql.placeholder("orgId")))
-    .orderBy(sharedInboxes.createdAt, sql`${sharedInboxes}.rowid`)
-    .prepare();
-}
-
 /** The org's stored inboxes with their bucket ids, in creation order. */
 export function listInboxRows(db: Database, orgId: string) {
-  let query = listQueries.get(db);
-  if (!query) {
-    query = prepareList(db);
-    listQueries.set(db, query);
-  }
-  return query.all({ orgId });
+  return inboxesWithBuckets(db)
+    .where(eq(sharedInboxes.orgId, orgId))
+    .orderBy(sharedInboxes.createdAt, sql`${sharedInboxes}.rowid`)
+    .all();
 }
 
 /** The insert of a new inbox, returning the stored row; for a batch with its bucket's insert. */

@@ -13,30 +13,14 @@ import { DEFAULT_INBOX_ID } from "@/shared/default-inbox";
 /** Creation order; rowid breaks ties between rows created in the same millisecond. */
 const creationOrder = [sql`${emailAddresses.createdAt}`, sql`rowid`];
 
-/**
- * The list query, built once per drizzle instance (its building costs about as much as a D1 read). An
- * instance is one per request (over that request's D1 session), so the prepared query is kept for that
- * request only.
- */
-const listQueries = new WeakMap<Database, ReturnType<typeof prepareList>>();
-
-function prepareList(db: Database) {
+/** The org's address rows in creation order. */
+export function listAddressRows(db: Database, orgId: string): Promise<EmailAddressRow[]> {
   return db
     .select()
     .from(emailAddresses)
-    .where(eq(emailAddresses.orgId, sql.placeholder("orgId")))
+    .where(eq(emailAddresses.orgId, orgId))
     .orderBy(...creationOrder)
-    .prepare();
-}
-
-/** The org's address rows in creation order. */
-export function listAddressRows(db: Database, orgId: string): Promise<EmailAddressRow[]> {
-  let query = listQueries.get(db);
-  if (!query) {
-    query = prepareList(db);
-    listQueries.set(db, query);
-  }
-  return query.all({ orgId });
+    .all();
 }
 
 /** One of the org's addresses whose id or address is either of the given values; undefined when missing. */
