@@ -1,3 +1,4 @@
+import { MESSAGE_RECEIVED } from "@/db/outbox/webhook-events.store";
 import type { IncomingMessage, WrittenRows } from "./messages.store";
 
 /**
@@ -6,8 +7,6 @@ import type { IncomingMessage, WrittenRows } from "./messages.store";
  * idempotent by event id) and deleted here once it has them. So a message never emits twice, and an event is
  * never lost between the object's write and D1.
  */
-
-export const MESSAGE_RECEIVED = "message.received";
 
 /** The event id of a message (`msg_` and the id's hex), the same D1's writers give it. */
 export const messageReceivedEventId = (messageId: string) => `msg_${messageId.replaceAll("-", "").toLowerCase()}`;

@@ -1,4 +1,5 @@
 import type { ImportRow } from "@/clients/graph/mail";
+import { jsonChunks } from "@/db/json-chunks";
 
 /**
  * The statements of a mailbox object's message index (src/db/mailbox-object/schema.ts): one object per org and
@@ -127,11 +128,6 @@ export interface WrittenRows {
   written: { id: string; graph_id: string; folder: string }[];
 }
 
-/** The rows of one JSON chunk per statement keep every statement to one bound JSON parameter. */
-const CHUNK = 200;
-const chunks = <T>(rows: T[]) =>
-  Array.from({ length: Math.ceil(rows.length / CHUNK) }, (_, i) => rows.slice(i * CHUNK, (i + 1) * CHUNK));
-
 type Row = Record<string, SqlStorageValue>;
 
 export class MailboxMessages {
@@ -139,15 +135,9 @@ export class MailboxMessages {
 
   /** An import page's rows (see IMPORT_INSERT); call inside the write's transaction. */
   writeImportRows(rows: IncomingMessage[], at: { executionId: string; now: string; readAt: string }): WrittenRows {
-    const written = chunks(rows).flatMap((chunk) =>
+    const written = jsonChunks(rows).flatMap((json) =>
       this.sql
-        .exec<{ id: string; graph_id: string; folder: string }>(
-          IMPORT_INSERT,
-          JSON.stringify(chunk),
-          at.executionId,
-          at.now,
-          at.readAt,
-        )
+        .exec<{ id: string; graph_id: string; folder: string }>(IMPORT_INSERT, json, at.executionId, at.now, at.readAt)
         .toArray(),
     );
     return { written };
@@ -155,14 +145,9 @@ export class MailboxMessages {
 
   /** A delta page's rows (see LIVE_UPSERT); call inside the write's transaction. */
   upsertLiveRows(rows: IncomingMessage[], at: { executionId: string; now: string }): WrittenRows {
-    const written = chunks(rows).flatMap((chunk) =>
+    const written = jsonChunks(rows).flatMap((json) =>
       this.sql
-        .exec<{ id: string; graph_id: string; folder: string }>(
-          LIVE_UPSERT,
-          JSON.stringify(chunk),
-          at.executionId,
-          at.now,
-        )
+        .exec<{ id: string; graph_id: string; folder: string }>(LIVE_UPSERT, json, at.executionId, at.now)
         .toArray(),
     );
     return { written };
@@ -170,9 +155,9 @@ export class MailboxMessages {
 
   /** Tombstones the listed messages of `folder` among `graphIds`; answers the Graph ids it tombstoned. */
   tombstone(folder: "inbox" | "sentitems", graphIds: string[], now: string): string[] {
-    return chunks(graphIds).flatMap((chunk) =>
+    return jsonChunks(graphIds).flatMap((json) =>
       this.sql
-        .exec<{ graph_id: string }>(TOMBSTONE, folder, now, JSON.stringify(chunk))
+        .exec<{ graph_id: string }>(TOMBSTONE, folder, now, json)
         .toArray()
         .map((row) => row.graph_id),
     );
@@ -205,9 +190,9 @@ export class MailboxMessages {
 
   /** Rows moved in from D1 (see ADOPT); answers the ids added. Call inside the move's transaction. */
   adopt(rows: D1MessageRow[]): string[] {
-    return chunks(rows).flatMap((chunk) =>
+    return jsonChunks(rows).flatMap((json) =>
       this.sql
-        .exec<{ id: string }>(ADOPT, JSON.stringify(chunk))
+        .exec<{ id: string }>(ADOPT, json)
         .toArray()
         .map((row) => row.id),
     );
@@ -215,12 +200,9 @@ export class MailboxMessages {
 
   /** Which of `ids` the object holds (tombstones too): the move's check before D1 lets go of its rows. */
   held(ids: string[]): string[] {
-    return chunks(ids).flatMap((chunk) =>
+    return jsonChunks(ids).flatMap((json) =>
       this.sql
-        .exec<{ id: string }>(
-          "SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(?1))",
-          JSON.stringify(chunk),
-        )
+        .exec<{ id: string }>("SELECT id FROM messages WHERE id IN (SELECT value FROM json_each(?1))", json)
         .toArray()
         .map((row) => row.id),
     );

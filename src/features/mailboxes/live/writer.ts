@@ -1,5 +1,6 @@
 import type { AttachmentGraph } from "@/clients/graph/attachments";
 import { convertMessage, type GraphMessage, type SyncFolder } from "@/clients/graph/mail";
+import { jsonChunks } from "@/db/json-chunks";
 import {
   attachmentStatements,
   dropUnclaimedContent,
@@ -13,7 +14,6 @@ import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { messageReceivedStatements } from "../message-events";
 import type { StoredMessage } from "../sync/import-writer";
-import { jsonChunks } from "../sync/json-chunks";
 import { removedDuringImportStatement } from "../sync/mailbox-sync-items.store";
 import { otherFolder, resolveRemovals } from "./removals";
 import { markStatements, presentIds, type ResyncRound, sweepStatements } from "./resync-sweep";

@@ -1,8 +1,8 @@
 import type { ImportRow, SyncFolder } from "@/clients/graph/mail";
+import { jsonChunks } from "@/db/json-chunks";
 import type { AttachmentRecord, StoredBodyColumns } from "@/db/message-store";
 import { attachmentStatements, insertImportedRows } from "@/db/message-store";
 import { messageReceivedStatements } from "../message-events";
-import { jsonChunks } from "./json-chunks";
 import { IMPORT_GUARD } from "./mailbox-sync-executions.store";
 import { itemOutcomeStatement, REMOVED_FROM_FOLDER } from "./mailbox-sync-items.store";
 
