@@ -178,15 +178,24 @@ export function insertDeliveriesStatement(db: Database, eventId: string, iso: st
       WHERE ${receivers}`);
 }
 
-// ?1 org, ?3 now, ?4 rows: one pending delivery per (event just written, receiving endpoint).
-const INSERT_MESSAGE_RECEIVED_DELIVERIES = `INSERT INTO webhook_deliveries (id, org_id, event_id, endpoint_id, event_type, status,
-  attempts, last_status_code, last_error, last_response_body, next_attempt_at, enqueued_at, locked_until,
-  delivered_at, created_at, updated_at)
+/**
+ * One pending delivery per (`message.received` event, receiving endpoint) for the events named by the
+ * elements of the JSON parameter `rows` (`eventId`: the event's id from `j.value`); ?1 org, ?3 now.
+ */
+const pendingMessageDeliveries = (rows: string, eventId: string) => `INSERT INTO webhook_deliveries (id, org_id,
+  event_id, endpoint_id, event_type, status, attempts, last_status_code, last_error, last_response_body,
+  next_attempt_at, enqueued_at, locked_until, delivered_at, created_at, updated_at)
 SELECT lower(hex(randomblob(16))), e.org_id, ev.id, e.id, ev.type, 'pending', 0, NULL, NULL, NULL, ?3, NULL, NULL,
   NULL, ?3, ?3
-FROM json_each(?4) AS j
-JOIN webhook_events ev ON ev.id = ${messageReceivedEventId("j.value ->> '$.uid'")} AND ev.org_id = ?1 AND ev.type = '${MESSAGE_RECEIVED}'
+FROM json_each(${rows}) AS j
+JOIN webhook_events ev ON ev.id = ${eventId} AND ev.org_id = ?1 AND ev.type = '${MESSAGE_RECEIVED}'
 JOIN webhook_endpoints e ON ${MESSAGE_RECEIVED_RECEIVERS}`;
+
+// ?4 rows of the insert just before (`uid`): the events it wrote.
+const INSERT_MESSAGE_RECEIVED_DELIVERIES = pendingMessageDeliveries(
+  "?4",
+  messageReceivedEventId("j.value ->> '$.uid'"),
+);
 
 /**
  * The deliveries of the `message.received` events `insertMessageReceivedEvents` just wrote for the rows of
@@ -202,15 +211,8 @@ export function insertMessageReceivedDeliveries(
   return d1.prepare(INSERT_MESSAGE_RECEIVED_DELIVERIES).bind(orgId, mailbox, now, json);
 }
 
-// ?1 org, ?2 events (JSON with `id`), ?3 now: one pending delivery per (relayed event, receiving endpoint).
-const RELAYED_DELIVERIES = `INSERT INTO webhook_deliveries (id, org_id, event_id, endpoint_id, event_type, status,
-  attempts, last_status_code, last_error, last_response_body, next_attempt_at, enqueued_at, locked_until,
-  delivered_at, created_at, updated_at)
-SELECT lower(hex(randomblob(16))), e.org_id, ev.id, e.id, ev.type, 'pending', 0, NULL, NULL, NULL, ?3, NULL, NULL,
-  NULL, ?3, ?3
-FROM json_each(?2) AS j
-JOIN webhook_events ev ON ev.id = j.value ->> '$.id' AND ev.org_id = ?1 AND ev.type = '${MESSAGE_RECEIVED}'
-JOIN webhook_endpoints e ON ${MESSAGE_RECEIVED_RECEIVERS}
+// ?2 events relayed from a mailbox object (`id`); a delivery already written (a repeated relay) stays as it is.
+const RELAYED_DELIVERIES = `${pendingMessageDeliveries("?2", "j.value ->> '$.id'")}
 WHERE true
 ON CONFLICT (endpoint_id, event_id) DO NOTHING`;
 
