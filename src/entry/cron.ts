@@ -19,6 +19,8 @@ const JOBS: Record<string, (services: Services, at: Date) => Promise<unknown>> =
     (await import("@/features/webhooks/maintenance")).sweepWebhookOutbox(services, at),
   /** Bodies still in D1 (imported before the message store) move to R2, MESSAGE_STORE_BACKFILL_BATCH per run. */
   bodyBackfill: async (services) => (await import("@/db/message-store")).backfillLegacyBodies(services),
+  /** Mailboxes with mail still in D1 start (or resume) its move into their Durable Objects. */
+  mailMove: async (services) => (await import("@/features/mailboxes")).queueMailboxMoves(services),
   /** Signatures an earlier sanitizer stored are sanitized again, a bounded batch per run. */
   signatureRefresh: async (services) =>
     (await import("@/features/settings/signature-refresh")).refreshStoredSignatures(services),

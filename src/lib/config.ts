@@ -87,6 +87,9 @@ export const ConfigSchema = z.object({
   MAILBOX_ATTACHMENT_MAX_BYTES: number(26_214_400, { positive: true, integer: true }),
   // Rows with a D1 body (from before the store) the hourly cron moves to R2 per run.
   MESSAGE_STORE_BACKFILL_BATCH: number(200, { positive: true, integer: true, max: 5_000 }),
+  // The move of mailboxes' mail from D1 into their Durable Objects: mailboxes started per hourly run, rows per step.
+  MAILBOX_MOVE_MAILBOXES: number(50, { positive: true, integer: true, max: 1_000 }),
+  MAILBOX_MOVE_CHUNK_ROWS: number(500, { positive: true, integer: true, max: 1_000 }),
   // Live mailbox sync (README "Live sync").
   PUBLIC_BASE_URL: text(),
   MAILBOX_POLL_INTERVAL_SECONDS: number(60, { positive: true, integer: true, max: 86_400 }),

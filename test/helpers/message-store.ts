@@ -7,6 +7,7 @@ import { SharedInboxMessageSchema } from "@/features/shared-inbox-messages/share
 import { type ApiResponse, expectBody } from "./api";
 import { connectedMailbox, type MailboxSpec } from "./fixtures";
 import { ADMIN, type Api, connect, harness } from "./mailbox-harness";
+import { inMailboxObject, objectMailboxes } from "./rows";
 
 /**
  * Shared by test/message-store-*.test.ts: attachments at the fake Graph, a synced mailbox, the bucket's
@@ -82,10 +83,23 @@ export async function syncAll(
   await h.drain({ redeliver });
 }
 
+/** The import state of a Graph message, wherever its mailbox keeps it (its object, or D1). */
 export async function syncItem(org: string, graphId: string) {
+  type Item = { status: string; attempts: number; last_error: string | null };
+  for (const mailbox of await objectMailboxes(org)) {
+    const [item] = await inMailboxObject(org, mailbox, (sql) =>
+      sql
+        .exec<Record<string, SqlStorageValue>>(
+          "SELECT status, attempts, last_error FROM import_items WHERE graph_id = ?1",
+          graphId,
+        )
+        .toArray(),
+    );
+    if (item) return item as unknown as Item;
+  }
   return env.DB.prepare("SELECT status, attempts, last_error FROM mailbox_sync_items WHERE org_id = ? AND graph_id = ?")
     .bind(org, graphId)
-    .first<{ status: string; attempts: number; last_error: string | null }>();
+    .first<Item>();
 }
 
 export const messagePath = (messageId: string, inbox = "default") =>

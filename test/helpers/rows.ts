@@ -1,8 +1,13 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { servicesFor } from "@/entry/services";
+import { lockStub } from "@/features/mailboxes";
 
 /**
- * Imported messages as D1 stores them, for the tests that check stored state: how many a mailbox has, and
- * the row of a Graph message (what it is, whether it is deleted, where its body is).
+ * Imported messages as they are stored, for the tests that check stored state: how many a mailbox has, and
+ * the row of a Graph message (what it is, whether it is deleted, where its body is). A mailbox's messages are
+ * read from its Durable Object when the directory (`mailbox_stores`) says they are there, from D1 otherwise
+ * (mail from before the objects), so a test reads the same rows whichever store holds them.
  */
 
 export interface MessageRow {
@@ -44,13 +49,56 @@ function where(org: string, filter: MessageFilter) {
   return { sql: clauses.join(" AND "), values };
 }
 
+/** The org's mailboxes whose mail is (or is moving) in their objects. */
+export async function objectMailboxes(org: string): Promise<string[]> {
+  const { results } = await env.DB.prepare("SELECT mailbox FROM mailbox_stores WHERE org_id = ? ORDER BY mailbox")
+    .bind(org)
+    .all<{ mailbox: string }>();
+  return results.map((row) => row.mailbox);
+}
+
+/** Reads a mailbox object's SQLite (its message index) directly. */
+export function inMailboxObject<T>(org: string, mailbox: string, read: (sql: SqlStorage) => T): Promise<T> {
+  const stub = lockStub(servicesFor(env), org, mailbox);
+  return runInDurableObject(stub, async (instance, state) => {
+    // The index's tables exist once the object has opened it (any index call does).
+    await instance.messageCounts({ orgId: org, mailbox });
+    return read(state.storage.sql);
+  });
+}
+
+async function objectRows(org: string, mailbox: string, graphId?: string): Promise<MessageRow[]> {
+  return inMailboxObject(org, mailbox, (sql) =>
+    sql
+      .exec<Record<string, SqlStorageValue>>(
+        `SELECT id, graph_id, folder, subject, deleted_at, body_size, has_attachments, body_truncated
+         FROM messages WHERE ?1 IS NULL OR graph_id = ?1 ORDER BY id`,
+        graphId ?? null,
+      )
+      .toArray()
+      .map(
+        (row) =>
+          ({
+            ...row,
+            mailbox,
+            body: null,
+            body_sanitized: null,
+            body_store: "r2",
+          }) as unknown as MessageRow,
+      ),
+  );
+}
+
 /** The org's imported messages (deleted ones too), by id. */
 export async function messageRows(org: string, filter: MessageFilter = {}): Promise<MessageRow[]> {
   const { sql, values } = where(org, filter);
   const { results } = await env.DB.prepare(`SELECT ${COLUMNS} FROM imported_messages WHERE ${sql} ORDER BY id`)
     .bind(...values)
     .all<MessageRow>();
-  return results;
+  const mailboxes = (await objectMailboxes(org)).filter((m) => filter.mailbox === undefined || m === filter.mailbox);
+  const inObjects = await Promise.all(mailboxes.map((mailbox) => objectRows(org, mailbox, filter.graphId)));
+  const ids = new Set(inObjects.flat().map((row) => row.id));
+  return [...inObjects.flat(), ...results.filter((row) => !ids.has(row.id))].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /** The row of a Graph message; null when it was never imported. */
@@ -61,9 +109,21 @@ export async function messageRow(org: string, graphId: string): Promise<MessageR
 
 /** How many messages (deleted ones too) the org has imported from `mailbox`. */
 export async function countMessages(org: string, mailbox: string): Promise<number> {
-  const { sql, values } = where(org, { mailbox });
-  const row = await env.DB.prepare(`SELECT count(*) AS n FROM imported_messages WHERE ${sql}`)
-    .bind(...values)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
+  return (await messageRows(org, { mailbox })).length;
+}
+
+/**
+ * The org's attachment rows with the given columns (names both stores share: name, kind, state, content_id,
+ * is_inline, skipped_reason, r2_key, size, sha256, message_id), from its mailbox objects and D1, by name.
+ */
+export async function attachmentRows(org: string, columns: string): Promise<Record<string, unknown>[]> {
+  const { results } = await env.DB.prepare(`SELECT ${columns} FROM message_attachments WHERE org_id = ?`)
+    .bind(org)
+    .all<Record<string, unknown>>();
+  const inObjects = await Promise.all(
+    (await objectMailboxes(org)).map((mailbox) =>
+      inMailboxObject(org, mailbox, (sql) => sql.exec(`SELECT ${columns} FROM attachments`).toArray()),
+    ),
+  );
+  return [...inObjects.flat(), ...results].sort((a, b) => String(a.name).localeCompare(String(b.name)));
 }

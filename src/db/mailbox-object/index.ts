@@ -1,4 +1,6 @@
+import { MessageAttachments } from "./attachments.store";
 import { MessageEvents } from "./events.store";
+import { ImportItems } from "./import-items.store";
 import { MailboxMessages } from "./messages.store";
 import { claimOwner, openMailboxDb } from "./open";
 
@@ -10,8 +12,12 @@ import { claimOwner, openMailboxDb } from "./open";
  */
 export async function openMailboxIndex(storage: DurableObjectStorage) {
   const db = await openMailboxDb(storage);
-  const messages = new MailboxMessages(storage.sql);
-  const events = new MessageEvents(storage.sql);
+  const stores: IndexStores = {
+    messages: new MailboxMessages(storage.sql),
+    events: new MessageEvents(storage.sql),
+    items: new ImportItems(storage.sql),
+    attachments: new MessageAttachments(storage.sql),
+  };
   let checkedOwner: string | undefined;
   const keyOf = (owner: { orgId: string; mailbox: string }) => JSON.stringify([owner.orgId, owner.mailbox]);
   const check = (owner: { orgId: string; mailbox: string }) => {
@@ -22,28 +28,20 @@ export async function openMailboxIndex(storage: DurableObjectStorage) {
   };
   return {
     /** The index of `owner`'s mailbox (the first call records the owner; another owner is refused). */
-    of(owner: { orgId: string; mailbox: string }) {
+    of(owner: { orgId: string; mailbox: string }): IndexStores {
       check(owner);
-      return messages;
+      return stores;
     },
     /** Empties the index, whoever it belonged to (offboarding: the next owner starts empty). */
     dropAll() {
-      storage.transactionSync(() => messages.dropAll());
+      storage.transactionSync(() => stores.messages.dropAll());
       checkedOwner = undefined;
     },
-    /** The owner's events not yet relayed to D1 (the first call records the owner). */
-    eventsOf(owner: { orgId: string; mailbox: string }) {
-      check(owner);
-      return events;
-    },
-    write<T>(
-      owner: { orgId: string; mailbox: string },
-      change: (messages: MailboxMessages, events: MessageEvents) => T,
-    ): T {
+    write<T>(owner: { orgId: string; mailbox: string }, change: (stores: IndexStores) => T): T {
       const result = storage.transactionSync(() => {
         // Remembered only once the transaction commits: a rolled-back claim recorded nothing.
         if (keyOf(owner) !== checkedOwner) claimOwner(db, owner);
-        return change(messages, events);
+        return change(stores);
       });
       checkedOwner = keyOf(owner);
       return result;
@@ -51,6 +49,16 @@ export async function openMailboxIndex(storage: DurableObjectStorage) {
   };
 }
 
+/** The statements of the index, by table. */
+export interface IndexStores {
+  messages: MailboxMessages;
+  events: MessageEvents;
+  items: ImportItems;
+  attachments: MessageAttachments;
+}
+
 export type MailboxIndex = Awaited<ReturnType<typeof openMailboxIndex>>;
+export type { D1AttachmentRow, StoredAttachment } from "./attachments.store";
 export type { EventContext, PendingEvent } from "./events.store";
+export type { ImportItemStatus, ImportOutcome, MovedItem } from "./import-items.store";
 export type { D1MessageRow, IncomingMessage, ListingKey, StoredMessageRow, WrittenRows } from "./messages.store";

@@ -163,6 +163,79 @@ export class MailboxMessages {
     );
   }
 
+  /** A resync round's mark on the rows of `folder` its page lists (see D1's live_seen_round). */
+  markSeen(folder: "inbox" | "sentitems", round: string, graphIds: string[]): void {
+    for (const json of jsonChunks(graphIds)) {
+      this.sql.exec(
+        "UPDATE messages SET live_seen_round = ?2 WHERE folder = ?1 AND graph_id IN (SELECT value FROM json_each(?3))",
+        folder,
+        round,
+        json,
+      );
+    }
+  }
+
+  /**
+   * At a resync round's deltaLink: tombstones every listed row of `folder` received in the round's window that
+   * the round did not mark (deleted while the delta token was expired); answers their Graph ids.
+   */
+  sweepUnseen(
+    folder: "inbox" | "sentitems",
+    round: { round: string; since: string; startedAt: string },
+    now: string,
+  ): string[] {
+    return this.sql
+      .exec<{ graph_id: string }>(
+        `UPDATE messages SET deleted_at = ?5, body_preview = NULL
+         WHERE folder = ?1 AND deleted_at IS NULL AND received_at >= ?3 AND received_at <= ?4 AND imported_at <= ?4
+           AND live_seen_round IS NOT ?2
+         RETURNING graph_id`,
+        folder,
+        round.round,
+        round.since,
+        round.startedAt,
+        now,
+      )
+      .toArray()
+      .map((row) => row.graph_id);
+  }
+
+  /**
+   * Removed Graph ids worth a lookup in Graph (live/removals.ts): a listed row of `folder` received before the
+   * live window, and while an import runs any message without a row.
+   */
+  worthALookup(folder: "inbox" | "sentitems", removed: string[], windowStart: string | null, importRuns: boolean) {
+    return jsonChunks(removed).flatMap((json) =>
+      this.sql
+        .exec<{ graph_id: string }>(
+          `SELECT j.value AS graph_id FROM json_each(?2) AS j
+           WHERE EXISTS (SELECT 1 FROM messages m WHERE m.graph_id = j.value AND m.folder = ?1 AND m.deleted_at IS NULL
+               AND (?3 IS NULL OR julianday(m.received_at) IS NULL OR julianday(m.received_at) < julianday(?3)))
+             OR (?4 AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.graph_id = j.value))`,
+          folder,
+          json,
+          windowStart,
+          importRuns ? 1 : 0,
+        )
+        .toArray()
+        .map((row) => row.graph_id),
+    );
+  }
+
+  /** The Graph ids among `graphIds` without a listed row (none, or a tombstone): their content has no owner. */
+  withoutRow(graphIds: string[]): string[] {
+    return jsonChunks(graphIds).flatMap((json) =>
+      this.sql
+        .exec<{ graph_id: string }>(
+          `SELECT j.value AS graph_id FROM json_each(?1) AS j WHERE NOT EXISTS (
+             SELECT 1 FROM messages m WHERE m.graph_id = j.value AND m.deleted_at IS NULL)`,
+          json,
+        )
+        .toArray()
+        .map((row) => row.graph_id),
+    );
+  }
+
   /** Up to `limit` listed messages (no tombstones), newest first, below `after` when given. */
   page(limit: number, after?: ListingKey): StoredMessageRow[] {
     const rows = after
@@ -196,6 +269,11 @@ export class MailboxMessages {
         .toArray()
         .map((row) => row.id),
     );
+  }
+
+  /** Whether the Graph message has a row (a tombstone too). */
+  hasGraphId(graphId: string): boolean {
+    return this.sql.exec("SELECT 1 AS found FROM messages WHERE graph_id = ?1", graphId).toArray().length > 0;
   }
 
   /** Which of `ids` the object holds (tombstones too): the move's check before D1 lets go of its rows. */

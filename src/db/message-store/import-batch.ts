@@ -53,6 +53,11 @@ export interface StoreBatchOptions {
    * those messages cost no list request; a message without one (live sync's delta) is listed on its own.
    */
   expandedAttachments?: ReadonlyMap<string, unknown[]>;
+  /**
+   * Whether the message has a row (then a failed store leaves its objects alone): the mailbox object's answer
+   * for a mailbox whose mail is there; D1's by default.
+   */
+  hasRow?: (graphId: string) => Promise<boolean>;
 }
 
 const reason = (err: unknown) =>
@@ -81,7 +86,10 @@ export async function storeBatch<R extends ContentRow>(
           {
             graph: options.graph,
             attachmentMaxBytes: options.attachmentMaxBytes,
-            hasRow: () => hasMessageRow(options.services.d1, options.orgId, options.mailbox, row.graph_id),
+            hasRow: () =>
+              options.hasRow
+                ? options.hasRow(row.graph_id)
+                : hasMessageRow(options.services.d1, options.orgId, options.mailbox, row.graph_id),
           },
         );
         result.stored.push({

@@ -377,30 +377,16 @@ export function moveMessagesToInbox(db: Database, orgId: string, fromInboxId: st
 // ---------------------------------------------------------------------------------------------------
 // Reads of a shared inbox's messages (the shared-inbox-messages room)
 
-const { body, bodySanitized, bodySanitizedTruncated, bodySanitizerVersion, bodySize, ...listedColumns } =
+const { body, bodySanitized, bodySanitizedTruncated, bodySanitizerVersion, ...listedColumns } =
   getTableColumns(importedMessages);
 
-/** The stored sanitized body is what is served when its version is current. */
-const storedIsCurrent = sql`(${bodySanitizerVersion} = ${MAIL_SANITIZER_VERSION} AND ${bodySanitized} IS NOT NULL)`;
-
 /**
- * The columns a listing reads: every column but the bodies, and one body: the stored sanitized one
- * when it is current, else the original (sanitized when served). So a page reads each body once.
- */
-const listingColumns = {
-  ...listedColumns,
-  bodySource: sql<string | null>`CASE WHEN ${storedIsCurrent} THEN ${bodySanitized} ELSE ${body} END`,
-  bodyIsSanitized: sql<number>`CASE WHEN ${storedIsCurrent} THEN 1 ELSE 0 END`,
-  bodySanitizedTruncated,
-};
-
-/**
- * One page of the inbox's listed messages (and one more row, to tell whether a next page exists), newest
- * first, after the keyset `after` ([sort time, id] of the previous page's last row).
+ * One page of the inbox's listed messages (no bodies: the listing serves previews), newest first, below the
+ * keyset `after` ([sort time, id] of the previous page's last row), at most `limit` rows.
  */
 export function listInboxPage(db: Database, orgId: string, inboxId: string, limit: number, after?: [string, string]) {
   return db
-    .select(listingColumns)
+    .select(listedColumns)
     .from(importedMessages)
     .where(
       and(
@@ -417,7 +403,7 @@ export function listInboxPage(db: Database, orgId: string, inboxId: string, limi
       ),
     )
     .orderBy(desc(importedMessages.sortAt), desc(importedMessages.id))
-    .limit(limit + 1)
+    .limit(limit)
     .all();
 }
 
@@ -462,4 +448,123 @@ export function findMessageAttachment(db: Database, orgId: string, messageId: st
       ),
     )
     .get();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The move into the mailbox's Durable Object
+
+/** D1's message columns as the mailbox object takes them over (JSON columns as their text, booleans 0/1). */
+const MOVED_COLUMNS = `id, graph_id, folder, subject, from_address, from_name, to_recipients, cc_recipients,
+  received_at, sent_at, sort_at, conversation_id, body_preview, body_content_type, body_truncated, body_size,
+  has_attachments, execution_id, imported_at, graph_modified_at, deleted_at, live_seen_round`;
+
+/** A message row of D1 as the move reads it, and whether its body is still in D1 (moved to R2 first). */
+export type MovingMessageRow = Record<string, SqlStorageValue> & {
+  id: string;
+  graph_id: string;
+  legacy_body: number;
+};
+
+/**
+ * The mailbox's rows for the move: the next `limit` after Graph id `after` (in the unique index's order), or
+ * the rows of the given Graph ids (a page touching them while the mailbox moves).
+ */
+export async function rowsToMove(
+  d1: D1Database,
+  scope: { orgId: string; mailbox: string },
+  select: { after: string; limit: number } | { graphIds: string[] },
+): Promise<MovingMessageRow[]> {
+  const legacy = "(body_store IS NULL AND body IS NOT NULL) AS legacy_body";
+  const statement =
+    "graphIds" in select
+      ? d1
+          .prepare(
+            `SELECT ${MOVED_COLUMNS}, ${legacy} FROM imported_messages WHERE org_id = ?1 AND mailbox = ?2
+             AND graph_id IN (SELECT value FROM json_each(?3))`,
+          )
+          .bind(scope.orgId, scope.mailbox, JSON.stringify(select.graphIds))
+      : d1
+          .prepare(
+            `SELECT ${MOVED_COLUMNS}, ${legacy} FROM imported_messages WHERE org_id = ?1 AND mailbox = ?2
+             AND graph_id > ?3 ORDER BY graph_id LIMIT ?4`,
+          )
+          .bind(scope.orgId, scope.mailbox, select.after, select.limit);
+  const { results } = await statement.all<MovingMessageRow>();
+  return results;
+}
+
+/** The attachment rows of the org's messages `ids` (D1's column names, without the org). */
+export async function attachmentRowsToMove(d1: D1Database, orgId: string, ids: string[]) {
+  const { results } = await d1
+    .prepare(
+      `SELECT message_id, id, name, content_type, size, content_id, is_inline, kind, state, skipped_reason, r2_key,
+         sha256, created_at
+       FROM message_attachments WHERE org_id = ?1 AND message_id IN (SELECT value FROM json_each(?2))`,
+    )
+    .bind(orgId, JSON.stringify(ids))
+    .all<Record<string, SqlStorageValue> & { message_id: string }>();
+  return results;
+}
+
+/** Rows moved (the object holds them, checked): D1 lets go of them and of their attachment rows. */
+export async function deleteMovedRows(d1: D1Database, orgId: string, mailbox: string, ids: string[]) {
+  const json = JSON.stringify(ids);
+  await d1.batch([
+    d1
+      .prepare("DELETE FROM message_attachments WHERE org_id = ?1 AND message_id IN (SELECT value FROM json_each(?2))")
+      .bind(orgId, json),
+    d1
+      .prepare(
+        "DELETE FROM imported_messages WHERE org_id = ?1 AND mailbox = ?2 AND id IN (SELECT value FROM json_each(?3))",
+      )
+      .bind(orgId, mailbox, json),
+  ]);
+}
+
+/** Whether any of the mailbox's mail is still in D1. */
+export async function hasRowsInD1(d1: D1Database, orgId: string, mailbox: string): Promise<boolean> {
+  return !!(await d1
+    .prepare("SELECT 1 AS found FROM imported_messages WHERE org_id = ?1 AND mailbox = ?2 LIMIT 1")
+    .bind(orgId, mailbox)
+    .first());
+}
+
+/** The next mailbox (after `after`, in index order) with mail in D1 and no directory row: the move's work. */
+export async function nextMailboxInD1(
+  d1: D1Database,
+  after: { orgId: string; mailbox: string } | null,
+): Promise<{ org_id: string; mailbox: string; shared_inbox_id: string } | null> {
+  return d1
+    .prepare(
+      `SELECT org_id, mailbox, shared_inbox_id FROM imported_messages
+       WHERE (org_id, mailbox) > (?1, ?2) ORDER BY org_id, mailbox LIMIT 1`,
+    )
+    .bind(after?.orgId ?? "", after?.mailbox ?? "")
+    .first();
+}
+
+/** The org's rows among `ids` whose body is still in D1 (moved to R2 before their row moves). */
+export async function legacyBodiesOf(d1: D1Database, orgId: string, ids: string[]): Promise<LegacyRow[]> {
+  const { results } = await d1
+    .prepare(
+      `SELECT id, org_id, mailbox, graph_id, body_content_type, body, graph_modified_at FROM imported_messages
+       WHERE org_id = ?1 AND id IN (SELECT value FROM json_each(?2)) AND body_store IS NULL AND body IS NOT NULL`,
+    )
+    .bind(orgId, JSON.stringify(ids))
+    .all<LegacyRow>();
+  return results;
+}
+
+/**
+ * The first statement of a D1 write of a mailbox's mail: it fails (and so rolls back the whole batch) once the
+ * mailbox has a directory row, i.e. its mail has started moving into its Durable Object, so no D1 write lands
+ * behind the move. SQLite's json() raises on text that is not JSON: the only way a plain statement can abort.
+ */
+export function stillInD1Statement(d1: D1Database, scope: { orgId: string; mailbox: string }): D1PreparedStatement {
+  return d1
+    .prepare(
+      `SELECT CASE WHEN EXISTS (SELECT 1 FROM mailbox_stores WHERE org_id = ?1 AND mailbox = ?2)
+         THEN json('mailbox moved to its object') END AS moved`,
+    )
+    .bind(scope.orgId, scope.mailbox);
 }

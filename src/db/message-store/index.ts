@@ -8,16 +8,24 @@ export { backfillLegacyBodies } from "./backfill";
 export { migrateLegacyBody, readOriginalBody, readServedBody } from "./bodies";
 export { type StoredBodyColumns, storeBatch } from "./import-batch";
 export {
+  attachmentRowsToMove,
   attachmentStatements,
+  deleteMovedRows,
   findInboxMessageRow,
   findMessageAttachment,
+  hasRowsInD1,
   insertImportedRows,
   type ListedInboxMessage,
+  legacyBodiesOf,
   listInboxPage,
   listMessageAttachments,
+  type MovingMessageRow,
   markSeenInRound,
   moveMessagesToInbox,
+  nextMailboxInD1,
   removalsWorthALookup,
+  rowsToMove,
+  stillInD1Statement,
   sweepUnseenRows,
   tombstoneRemovedRows,
   upsertLiveRows,
@@ -31,4 +39,4 @@ export {
   servedBody,
 } from "./message-bodies";
 export { deleteMailboxContent, removeMessageContent } from "./rows";
-export { dropSkippedContent, dropUnclaimedContent } from "./unclaimed";
+export { dropContentOf, dropSkippedContent, dropUnclaimedContent } from "./unclaimed";

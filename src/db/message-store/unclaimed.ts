@@ -13,21 +13,37 @@ import { deletePrefix } from "./objects";
 
 type StoreServices = Pick<Services, "d1" | "messageContent">;
 
+/** Deletes the stored objects of the given messages (their rows are known to be missing or tombstones). */
+export async function dropContentOf(
+  services: Pick<Services, "messageContent">,
+  orgId: string,
+  mailbox: string,
+  graphIds: string[],
+): Promise<void> {
+  for (const graphId of graphIds) {
+    await deletePrefix(services.messageContent, await messagePrefix({ orgId, mailbox, graphId }));
+  }
+}
+
 /**
  * After a write whose guard refused it: when the mailbox is no longer connected, removes the objects this
  * attempt stored for the messages that have no row (nothing will ever point at them). While the mailbox
  * is connected nothing is removed: the refusal was a superseded lease, and the current writer may be
- * about to claim the same keys. Answers how many messages' objects went.
+ * about to claim the same keys. `withoutRow`: which of them have no listed row (the mailbox object's answer
+ * for a mailbox whose mail is there; D1's by default). Answers how many messages' objects went.
  */
 export async function dropUnclaimedContent(
   services: StoreServices,
   orgId: string,
   mailbox: string,
   graphIds: string[],
+  withoutRow?: (graphIds: string[]) => Promise<string[]>,
 ): Promise<number> {
   if (graphIds.length === 0) return 0;
   if (await mailboxConnected(services.d1, orgId, mailbox)) return 0;
-  const dropped = await dropContentWithoutRow(services, orgId, mailbox, graphIds);
+  const dropped = withoutRow
+    ? await dropListed(services, orgId, mailbox, await withoutRow(graphIds))
+    : await dropContentWithoutRow(services, orgId, mailbox, graphIds);
   if (dropped > 0) logEvent("info", "mailbox_refused_write_cleaned", { orgId, messages: dropped });
   return dropped;
 }
@@ -46,6 +62,11 @@ export async function dropSkippedContent(
   const dropped = await dropContentWithoutRow(services, orgId, mailbox, graphIds);
   if (dropped > 0) logEvent("info", "mailbox_removed_message_content_dropped", { orgId, messages: dropped });
   return dropped;
+}
+
+async function dropListed(services: StoreServices, orgId: string, mailbox: string, graphIds: string[]) {
+  await dropContentOf(services, orgId, mailbox, graphIds);
+  return graphIds.length;
 }
 
 /**

@@ -229,3 +229,31 @@ export type MessageAttachmentRow = typeof messageAttachments.$inferSelect;
 export type OutlookMailboxRow = typeof outlookMailboxes.$inferSelect;
 export type MailboxSyncExecutionRow = typeof mailboxSyncExecutions.$inferSelect;
 export type ImportedMessageRow = typeof importedMessages.$inferSelect;
+
+export const MAILBOX_STORE_STATES = ["moving", "object"] as const;
+export type MailboxStoreState = (typeof MAILBOX_STORE_STATES)[number];
+
+/**
+ * Where a mailbox's mail is: a row per mailbox whose messages live in its Durable Object (`object`), or are
+ * being moved there from `imported_messages` (`moving`: some rows in each, the object's copy wins). A mailbox
+ * without a row keeps its mail in D1 (from before the objects; the move picks it up). The row outlives a
+ * disconnect while the mailbox's mail is kept, and names the shared inbox the mail is listed in, so deleting
+ * or merging an inbox changes one row per mailbox, not one per message.
+ */
+export const mailboxStores = sqliteTable(
+  "mailbox_stores",
+  {
+    orgId: text("org_id").notNull(),
+    /** Lowercased address of the mailbox. */
+    mailbox: text("mailbox").notNull(),
+    sharedInboxId: text("shared_inbox_id").notNull(),
+    state: text("state", { enum: MAILBOX_STORE_STATES }).notNull(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orgId, t.mailbox] }),
+    index("mailbox_stores_org_inbox_idx").on(t.orgId, t.sharedInboxId),
+  ],
+);
+
+export type MailboxStoreRow = typeof mailboxStores.$inferSelect;

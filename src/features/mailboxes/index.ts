@@ -12,5 +12,8 @@ export {
   getConnectedOutlookEmails,
   moveMailboxDataStatements,
 } from "./mailboxes";
+export { queueMailboxMoves } from "./move";
 export { getMailboxSyncStatus, retryMailboxSync, startMailboxSync } from "./sync/pipeline";
+/** The mailbox's Durable Object, whose message index the shared inbox's reads ask. */
+export { lockStub } from "./sync/sync-lock";
 export { tenantMailboxes } from "./tenant-mailboxes";

@@ -1,9 +1,10 @@
 import { GraphError, GraphThrottledError } from "@/clients/graph/client";
 import { graphClient, mailboxPath } from "@/clients/graph/mail";
 import { type Database, isUniqueViolation, nowIso } from "@/db/client";
-import { moveMessagesToInbox } from "@/db/message-store";
+import { hasRowsInD1, moveMessagesToInbox } from "@/db/message-store";
 import { eventStatements, kickWebhookDeliveries } from "@/db/outbox";
 import type { MailboxSyncTimeframe, OutlookMailboxRow } from "@/db/schema";
+import { claimObjectStore, findMailboxStore, moveStoresToInbox } from "@/db/stores/mailbox-stores.store";
 import {
   deleteMailbox,
   findMailbox,
@@ -121,6 +122,8 @@ export async function connectOutlookMailbox(
   const alreadyConnected = () => conflict(`Mailbox '${email}' is already connected in this organization`);
   if (await findMailbox(db, orgId, email)) throw alreadyConnected();
   const tenantId = await tenantWithAccess(services, orgId, email);
+  const inD1 =
+    (await findMailboxStore(db, orgId, email)) === undefined && (await hasRowsInD1(services.d1, orgId, email));
   const now = nowIso();
   try {
     const [[address]] = await db.batch([
@@ -134,6 +137,8 @@ export async function connectOutlookMailbox(
         connectedAt: now,
         connectedByUserId: userId ?? null,
       }),
+      // Its mail goes to its Durable Object, unless it has mail in D1 from before (that moves first).
+      ...(inD1 ? [] : [claimObjectStore(db, { orgId, mailbox: email, inboxId, now })]),
       ...eventStatements(db, {
         orgId,
         type: "mailbox.connected",
@@ -253,11 +258,13 @@ export async function disconnectTenantMailboxes(
 
 /**
  * For deleteSharedInbox: statements to add to its batch so the deleted inbox's mailbox mappings and
- * imported messages move to the successor inbox (and its bucket; `default` for the default inbox).
+ * imported messages move to the successor inbox (and its bucket; `default` for the default inbox): D1's
+ * rows one by one, a mailbox whose mail is in its object by its directory row.
  */
 export function moveMailboxDataStatements(db: Database, orgId: string, fromInboxId: string, toInboxId: string) {
   return [
     moveMailboxesToInbox(db, orgId, fromInboxId, toInboxId),
     moveMessagesToInbox(db, orgId, fromInboxId, toInboxId),
+    moveStoresToInbox(db, orgId, fromInboxId, toInboxId),
   ] as const;
 }

@@ -1,4 +1,5 @@
 import { deleteMailboxContent } from "@/db/message-store";
+import { deleteMailboxStore } from "@/db/stores/mailbox-stores.store";
 import { findMailbox } from "@/db/stores/outlook-mailboxes.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
@@ -31,6 +32,7 @@ export async function purgeMailboxMail(
   const removed = await deleteMailboxContent(services, orgId, email);
   await deleteMailboxItems(services.d1, orgId, email);
   await lockStub(services, orgId, email).dropMessageIndex();
+  await deleteMailboxStore(services.db, orgId, email);
   logEvent("info", "outlook_mailbox_mail_deleted", { orgId, messages: removed.messages, objects: removed.objects });
   return removed.messages;
 }

@@ -1,8 +1,8 @@
-import { findMessageAttachment, isAttachmentId } from "@/db/message-store";
+import { isAttachmentId } from "@/db/message-store";
 import { notFound } from "@/lib/errors";
 import type { Services } from "@/lib/services";
 import { attachmentDisposition } from "./disposition";
-import { findInboxMessage } from "./lookup";
+import { attachmentOf, findInboxMessage } from "./inbox-messages";
 import { parseRange } from "./range";
 
 /**
@@ -19,16 +19,15 @@ export type AttachmentDownload =
 const SAFE_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,127}$/;
 
 export async function getSharedInboxMessageAttachment(
-  services: Pick<Services, "db" | "messageContent">,
+  services: Pick<Services, "db" | "messageContent" | "mailboxObjects">,
   orgId: string,
   ids: { inboxId: string; messageId: string; attachmentId: string },
   rangeHeader: string | undefined,
 ): Promise<AttachmentDownload> {
-  const { db } = services;
-  const message = await findInboxMessage(db, orgId, ids.inboxId, ids.messageId);
+  const message = await findInboxMessage(services, orgId, ids.inboxId, ids.messageId);
   const missing = notFound(`Attachment '${ids.attachmentId}' not found on message '${ids.messageId}'`);
   if (!isAttachmentId(ids.attachmentId)) throw missing;
-  const row = await findMessageAttachment(db, orgId, message.id, ids.attachmentId);
+  const row = await attachmentOf(services, orgId, message, ids.attachmentId);
   if (!row) throw missing;
   if (row.state !== "stored" || !row.r2Key) {
     throw notFound(`Attachment '${ids.attachmentId}' was not stored: ${row.skippedReason ?? "skipped at import"}`);

@@ -1,7 +1,7 @@
-import { listMessageAttachments, migrateLegacyBody, readServedBody } from "@/db/message-store";
+import { migrateLegacyBody, readServedBody } from "@/db/message-store";
 import type { Services } from "@/lib/services";
 import { normalizeContentId, rewriteCidImages } from "./cid";
-import { findInboxMessage, type InboxMessageRow } from "./lookup";
+import { attachmentsOf, findInboxMessage, type InboxMessage } from "./inbox-messages";
 import { messageHeaderFields } from "./message-fields";
 
 /**
@@ -15,30 +15,26 @@ const MESSAGES_PATH = "/v2/email-settings/shared-inboxes";
 export const attachmentUrl = (inboxId: string, messageId: string, attachmentId: string) =>
   `${MESSAGES_PATH}/${encodeURIComponent(inboxId)}/messages/${encodeURIComponent(messageId)}/attachments/${attachmentId}`;
 
-type MessageRow = InboxMessageRow;
-
 /** The served body; a D1 body is moved into the store first (then served from there). */
-async function servedBodyOf(services: Pick<Services, "d1" | "messageContent">, row: MessageRow) {
-  const ref = { orgId: row.orgId, mailbox: row.mailbox, graphId: row.graphId };
-  if (row.bodyStore !== "r2") {
-    if (row.body === null) return { content: null, truncated: row.bodyTruncated };
-    await migrateLegacyBody(services.d1, services.messageContent, { ...row, body: row.body });
+async function servedBodyOf(services: Pick<Services, "d1" | "messageContent">, orgId: string, row: InboxMessage) {
+  const ref = { orgId, mailbox: row.mailbox, graphId: row.graphId };
+  if (row.home.store === "d1" && row.home.legacyBody !== null) {
+    await migrateLegacyBody(services.d1, services.messageContent, { ...row, orgId, body: row.home.legacyBody });
   }
   const served = await readServedBody(services.messageContent, ref, row.bodyContentType);
   return { content: served.content, truncated: row.bodyTruncated || served.truncated };
 }
 
 export async function getSharedInboxMessage(
-  services: Pick<Services, "db" | "d1" | "messageContent">,
+  services: Pick<Services, "db" | "d1" | "messageContent" | "mailboxObjects">,
   orgId: string,
   inboxId: string,
   messageId: string,
 ) {
-  const { db } = services;
-  const row = await findInboxMessage(db, orgId, inboxId, messageId);
+  const row = await findInboxMessage(services, orgId, inboxId, messageId);
   const [served, attachments] = await Promise.all([
-    servedBodyOf(services, row),
-    listMessageAttachments(db, orgId, row.id),
+    servedBodyOf(services, orgId, row),
+    attachmentsOf(services, orgId, row),
   ]);
   const listed = attachments.map((a) => ({
     id: a.id,

@@ -198,6 +198,12 @@ export class LiveStore {
     return { ...state, subscriptionWork };
   }
 
+  /** Whether `runId` is the run granted now (a page of any other run is not written). */
+  async isCurrentRun(runId: string): Promise<boolean> {
+    const state = await this.read();
+    return state?.run?.id === runId && !state.reconnectRequired;
+  }
+
   /** Records a folder's progress; false when the run is no longer current (stop). */
   async saveCursor(runId: string, folder: SyncFolder, cursor: FolderCursor): Promise<boolean> {
     const state = await this.read();

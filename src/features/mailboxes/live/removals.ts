@@ -1,7 +1,6 @@
 import { GraphError, GraphThrottledError } from "@/clients/graph/client";
 import { currentMessage, folderIdOf, type GraphReader, messageFolder } from "@/clients/graph/live";
 import type { GraphMessage, SyncFolder } from "@/clients/graph/mail";
-import { removalsWorthALookup } from "@/db/message-store";
 import { forEachConcurrently } from "@/lib/concurrency";
 import { logEvent } from "@/lib/log";
 
@@ -71,14 +70,18 @@ async function lookup<T>(ctx: RemovalContext, request: () => Promise<T>, fallbac
   }
 }
 
+/**
+ * `worthALookup`: which of the removed Graph ids are worth a lookup, asked of wherever the mailbox's mail is
+ * (D1's rows, or its Durable Object's).
+ */
 export async function resolveRemovals(
-  db: D1Database,
+  worthALookup: (removed: string[]) => Promise<string[]>,
   graph: GraphReader | null,
   ctx: RemovalContext,
   removed: string[],
 ): Promise<ResolvedRemovals> {
   if (removed.length === 0 || !graph) return NOTHING_MOVED(removed);
-  const results = await removalsWorthALookup(db, ctx, removed);
+  const results = (await worthALookup(removed)).map((graph_id) => ({ graph_id }));
   if (results.length === 0) return NOTHING_MOVED(removed);
   ctx.folderIds ??= lookup(
     ctx,

@@ -10,13 +10,16 @@ import type {
 import { fenceMailbox } from "@/db/stores/outlook-mailboxes.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
+import { mailHomeOf } from "../mail-home";
+import { itemCounts } from "./import-items";
 import {
   endExecutionStatement,
   findExecution,
   insertExecutionStatement,
   setFolderStatusStatement,
 } from "./mailbox-sync-executions.store";
-import { countItems, dropImportedItems, moveFailedItems } from "./mailbox-sync-items.store";
+import { dropImportedItems, moveFailedItems } from "./mailbox-sync-items.store";
+import { lockStub } from "./sync-lock";
 
 /**
  * The executions of a mailbox's syncs (`mailbox_sync_executions`): every write to them is decided here
@@ -50,12 +53,13 @@ export interface ExecutionSpec {
  * the ids of the items moved.
  */
 export async function insertExecution(
-  db: Database,
+  services: Pick<Services, "db" | "mailboxObjects">,
   orgId: string,
   mailbox: string,
   run: OpenedRun,
   spec: ExecutionSpec,
 ): Promise<{ connected: boolean; movedIds: string[] }> {
+  const db = services.db;
   const now = new Date().toISOString();
   const insert = insertExecutionStatement(
     db,
@@ -74,18 +78,22 @@ export async function insertExecution(
     now,
   );
   const fence = fenceMailbox(db, orgId, mailbox, run.token);
-  if (!spec.retryOf) {
+  const retryOf = spec.retryOf;
+  const home = retryOf ? await mailHomeOf(services, orgId, mailbox) : null;
+  if (!retryOf || home?.store === "object") {
     const [, fenced] = await db.batch([insert, fence]);
-    return { connected: fenced.length > 0, movedIds: [] };
+    if (!retryOf || fenced.length === 0) return { connected: fenced.length > 0, movedIds: [] };
+    // The mailbox's object moves the items under the new execution's lease (granted before this).
+    const moved = await lockStub(services, orgId, mailbox).moveFailedItems(
+      { orgId, mailbox },
+      run,
+      retryOf.executionId,
+      [...retryOf.ids],
+      now,
+    );
+    return { connected: true, movedIds: moved ?? [] };
   }
-  const move = moveFailedItems(
-    db,
-    { orgId, mailbox },
-    spec.retryOf.executionId,
-    run.executionId,
-    spec.retryOf.ids,
-    now,
-  );
+  const move = moveFailedItems(db, { orgId, mailbox }, retryOf.executionId, run.executionId, retryOf.ids, now);
   const [, moved, fenced] = await db.batch([insert, move, fence]);
   return { connected: fenced.length > 0, movedIds: moved.map((m) => m.graphId) };
 }
@@ -98,8 +106,11 @@ const emptyCounters = (): FolderCounters => ({ total_messages: 0, processed_mess
 export type LiveCounters = Record<SyncFolder, FolderCounters> & { pending: number };
 
 /** Live per-folder counters of an execution, from the import state of its messages. */
-export async function liveCounters(services: Services, orgId: string, executionId: string): Promise<LiveCounters> {
-  const results = await countItems(services.d1, orgId, executionId);
+export async function liveCounters(
+  services: Services,
+  e: Pick<MailboxSyncExecutionRow, "orgId" | "mailbox" | "id">,
+): Promise<LiveCounters> {
+  const results = await itemCounts(services, { orgId: e.orgId, mailbox: e.mailbox }, e.id);
   const counters = { inbox: emptyCounters(), sentitems: emptyCounters(), pending: 0 };
   for (const { folder, status, n } of results) {
     // Removed from the mailbox before it was imported: no longer part of what this import covers.
@@ -116,7 +127,7 @@ export async function liveCounters(services: Services, orgId: string, executionI
 /** The counters of an execution: the snapshot once it ended, live while it runs. */
 export async function executionCounters(services: Services, e: MailboxSyncExecutionRow) {
   if (e.inboxCounters && e.sentItemsCounters) return { inbox: e.inboxCounters, sentitems: e.sentItemsCounters };
-  return liveCounters(services, e.orgId, e.id);
+  return liveCounters(services, e);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -146,7 +157,7 @@ export async function readyToEnd(services: Services, orgId: string, executionId:
   const e = await findExecution(services.db, orgId, executionId);
   if (e?.status !== "RUNNING") return null;
   if (!FOLDER_DONE.includes(e.inboxStatus) || !FOLDER_DONE.includes(e.sentItemsStatus)) return null;
-  const live = await liveCounters(services, orgId, executionId);
+  const live = await liveCounters(services, e);
   if (live.pending > 0) return null;
   const failed = live.inbox.failed_messages + live.sentitems.failed_messages;
   const status: ExecutionOutcome["status"] =
@@ -192,7 +203,7 @@ export async function endExecution(
   const db = services.db;
   const e = await findExecution(db, orgId, executionId);
   if (e?.status !== "RUNNING") return null;
-  const counters = live ?? (await liveCounters(services, orgId, executionId));
+  const counters = live ?? (await liveCounters(services, e));
   const now = new Date().toISOString();
   const end = endExecutionStatement(db, orgId, executionId, { ...outcome, counters }, now);
   // The events right after the update (they are written only if it changed a row: `changes()`).
@@ -202,6 +213,11 @@ export async function endExecution(
     dropImportedItems(db, orgId, executionId),
   ]);
   if (!ended) return null;
+  // A mailbox whose mail is in its object keeps the items there (D1's went in the batch above).
+  const home = await mailHomeOf(services, orgId, e.mailbox);
+  if (home.store === "object") {
+    await lockStub(services, orgId, e.mailbox).dropEndedItems({ orgId, mailbox: e.mailbox }, executionId);
+  }
   await kickWebhookDeliveries(services, orgId);
   return ended;
 }

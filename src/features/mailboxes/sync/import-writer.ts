@@ -2,9 +2,12 @@ import type { ImportRow, SyncFolder } from "@/clients/graph/mail";
 import { jsonChunks } from "@/db/json-chunks";
 import type { AttachmentRecord, StoredBodyColumns } from "@/db/message-store";
 import { attachmentStatements, insertImportedRows } from "@/db/message-store";
-import { messageReceivedStatements } from "../message-events";
+import type { Services } from "@/lib/services";
+import { adoptionFor, type MailHome } from "../mail-home";
+import { messageReceivedStatements, relayMailboxEvents } from "../message-events";
 import { IMPORT_GUARD } from "./mailbox-sync-executions.store";
 import { itemOutcomeStatement, REMOVED_FROM_FOLDER } from "./mailbox-sync-items.store";
+import { lockStub } from "./sync-lock";
 
 /**
  * D1 writes of the import. Rows travel as one JSON parameter per statement (`json_each`), so a page of
@@ -84,4 +87,31 @@ export async function writeImport(
     at += chunk.length;
   }
   return { statements: statements.length, refused: outcomeStatements.length > 0 && !recorded, inserted };
+}
+
+/**
+ * The same write for a mailbox whose mail is in its Durable Object: one call, which checks the lease and writes
+ * rows, attachment rows, outcomes and `message.received` events in one transaction; the events are then
+ * relayed to the webhook tables. While the mailbox moves in, the D1 rows of the page's messages go along first.
+ * Answers whether the lease refused the write and, of the rows, the Graph ids left without a listed row.
+ */
+export async function writeImportToObject(
+  services: Pick<Services, "d1" | "db" | "queues" | "mailboxObjects" | "messageContent" | "now">,
+  ctx: ImportContext,
+  home: Extract<MailHome, { store: "object" }>,
+  page: { rows: StoredMessage[]; outcomes: ItemOutcome[]; attachments: AttachmentRecord[] },
+  readAt: string = new Date().toISOString(),
+): Promise<{ refused: boolean; withoutRow: string[] }> {
+  const owner = { orgId: ctx.orgId, mailbox: ctx.mailbox };
+  const adopt = home.moving
+    ? await adoptionFor(services, owner, { graphIds: page.outcomes.map((o) => o.graph_id) })
+    : undefined;
+  const write = await lockStub(services, ctx.orgId, ctx.mailbox).writeImportPage(
+    owner,
+    { executionId: ctx.executionId, token: ctx.token },
+    { ...page, ...(adopt && { adopt }) },
+    { now: new Date().toISOString(), readAt, sharedInboxId: home.sharedInboxId },
+  );
+  if (write.events > 0) await relayMailboxEvents(services, owner);
+  return { refused: write.refused, withoutRow: write.withoutRow };
 }

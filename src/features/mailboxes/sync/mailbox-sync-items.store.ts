@@ -203,3 +203,16 @@ export function removedDuringImportStatement(
 ): D1PreparedStatement {
   return d1.prepare(REMOVED_DURING_IMPORT).bind(scope.orgId, scope.mailbox, scope.folder, now, json);
 }
+
+/** The mailbox's items of the given Graph ids, or all of them (the move into its object; D1's column names). */
+export async function itemsToMove(d1: D1Database, orgId: string, mailbox: string, graphIds?: string[]) {
+  const { results } = await d1
+    .prepare(
+      `SELECT graph_id, execution_id, folder, status, attempts, attempted_in, last_error, updated_at
+       FROM mailbox_sync_items WHERE org_id = ?1 AND mailbox = ?2
+         AND (?3 IS NULL OR graph_id IN (SELECT value FROM json_each(?3)))`,
+    )
+    .bind(orgId, mailbox, graphIds === undefined ? null : JSON.stringify(graphIds))
+    .all<Record<string, SqlStorageValue> & { graph_id: string }>();
+  return results;
+}

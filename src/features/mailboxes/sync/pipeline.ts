@@ -14,9 +14,9 @@ import {
   type OpenedRun,
   readyToEnd,
 } from "./executions";
+import { findImportItems } from "./import-items";
 import { leaseMs } from "./lease";
 import { findExecution, latestExecution, runningExecutions } from "./mailbox-sync-executions.store";
-import { findItems } from "./mailbox-sync-items.store";
 import { lockStub } from "./sync-lock";
 import { enqueue, messageTasks } from "./tasks";
 
@@ -56,7 +56,7 @@ async function openExecution<T>(
   if (!granted.ok) throw syncRunning(email, granted.executionId);
   const run = { executionId, token: granted.token };
   try {
-    const opened = await insertExecution(services.db, orgId, email, run, spec);
+    const opened = await insertExecution(services, orgId, email, run, spec);
     if (!opened.connected) throw mailboxNotConnected(email);
     return await enqueueTasks({ ...run, movedIds: opened.movedIds });
   } catch (err) {
@@ -106,7 +106,7 @@ export async function retryMailboxSync(
   const previous = await findExecution(db, orgId, input.syncId, email);
   if (!previous) throw notFound(`No sync '${input.syncId}' of mailbox '${email}'`);
   if (previous.status === "RUNNING") throw syncRunning(email, previous.id);
-  const retryable = await findItems(db, {
+  const retryable = await findImportItems(services, {
     orgId,
     mailbox: email,
     executionId: previous.id,

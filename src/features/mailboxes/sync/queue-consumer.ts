@@ -11,22 +11,28 @@ import {
   SYNC_FOLDERS,
   type SyncFolder,
 } from "@/clients/graph/mail";
-import { dropSkippedContent, dropUnclaimedContent, storeBatch } from "@/db/message-store";
+import { dropContentOf, dropSkippedContent, dropUnclaimedContent, storeBatch } from "@/db/message-store";
 import { kickWebhookDeliveries } from "@/db/outbox";
 import { getAccessToken } from "@/features/outlook";
 import { logEvent } from "@/lib/log";
 import { type QueueWork, RetryLater } from "@/lib/queue-work";
 import type { Services } from "@/lib/services";
 import { giveUpLiveTask, runLiveTask } from "../live/run";
+import { MailboxMovingError } from "../live/writer";
+import { mailHomeOf } from "../mail-home";
+import { runMoveTask } from "../move";
 import { purgeMailboxMail } from "../purge";
 import { setFolderStatus } from "./executions";
-import { type ImportContext, type ItemOutcome, writeImport } from "./import-writer";
+import { findImportItems, foldersWithPending } from "./import-items";
+import { type ImportContext, type ItemOutcome, writeImport, writeImportToObject } from "./import-writer";
 import { leaseMs } from "./lease";
 import { currentTask, markPageDone } from "./mailbox-sync-executions.store";
-import { findItems, foldersWithPendingItems } from "./mailbox-sync-items.store";
 import { maybeFinish } from "./pipeline";
 import { lockStub } from "./sync-lock";
 import type { ExecutionTask, MessagesTask, PageTask, SyncTask } from "./tasks";
+
+/** How long a live task waits for a mailbox's move before it tries again. */
+const MOVE_WAIT_SECONDS = 30;
 
 /** Graph throttling re-sends (not failed attempts) before a task gives up. */
 const MAX_THROTTLED = 30;
@@ -44,7 +50,7 @@ export function syncTaskWork(services: Services): QueueWork<SyncTask> {
         orgId: task.orgId,
         ...(task.kind === "live"
           ? { runId: task.runId }
-          : task.kind === "purge"
+          : task.kind === "purge" || task.kind === "move"
             ? {}
             : { executionId: task.executionId }),
         kind: task.kind,
@@ -56,6 +62,8 @@ export function syncTaskWork(services: Services): QueueWork<SyncTask> {
       try {
         await runTask(services, task);
       } catch (err) {
+        // A live page waits for the move of the mailbox's mail into its object (minutes at most).
+        if (err instanceof MailboxMovingError) throw new RetryLater(MOVE_WAIT_SECONDS, task);
         if (!(err instanceof GraphThrottledError)) throw err;
         const throttled = task.throttled ?? 0;
         if (throttled >= MAX_THROTTLED) return giveUp(services, task, err.message);
@@ -75,6 +83,7 @@ const errorText = (err: unknown) => (err instanceof Error ? err.message : String
 async function runTask(services: Services, task: SyncTask) {
   if (task.kind === "live") return runLiveTask(services, task);
   if (task.kind === "purge") return void (await purgeMailboxMail(services, task.orgId, task.mailbox));
+  if (task.kind === "move") return runMoveTask(services, task);
   const run = await openTask(services, task);
   if (!run) return;
   if (task.kind === "page") await runPageTask(services, task, run);
@@ -236,6 +245,9 @@ async function writeOutcomes(
   run?: TaskRun,
   readAt?: string,
 ) {
+  const home = await mailHomeOf(services, ctx.orgId, ctx.mailbox);
+  const owner = { orgId: ctx.orgId, mailbox: ctx.mailbox };
+  const object = home.store === "object" ? lockStub(services, ctx.orgId, ctx.mailbox) : null;
   const converted = results.flatMap(({ converted: c }) => (c.ok ? [c.row] : []));
   const expanded = new Map(
     results.flatMap(({ converted: c, attachments }) => (c.ok && attachments ? [[c.row.graph_id, attachments]] : [])),
@@ -247,6 +259,7 @@ async function writeOutcomes(
     graph: run?.client ?? null,
     attachmentMaxBytes: run?.attachmentMaxBytes ?? 0,
     expandedAttachments: expanded,
+    ...(object && { hasRow: (graphId: string) => object.hasMessage(owner, graphId) }),
   });
   const storeFailed = new Map(store.failed.map((f) => [f.graph_id, f.error]));
   const outcomes: ItemOutcome[] = results
@@ -260,24 +273,29 @@ async function writeOutcomes(
   if (outcomes.length < results.length) {
     logEvent("warn", "mailbox_sync_message_without_id", { executionId: ctx.executionId });
   }
+  const storedIds = store.stored.map((row) => row.graph_id);
+  if (home.store === "object" && object) {
+    const page = { rows: store.stored, outcomes, attachments: store.attachments };
+    const write = await writeImportToObject(services, ctx, home, page, readAt);
+    // Refused (a stale task): after a disconnect, what this attempt stored has no row to claim it.
+    if (write.refused) {
+      await dropUnclaimedContent(services, ctx.orgId, ctx.mailbox, storedIds, (ids) =>
+        object.messagesWithoutRow(owner, ids),
+      );
+    } else if (write.withoutRow.length > 0) {
+      // Skipped: live sync saw these removed meanwhile.
+      await dropContentOf(services, ctx.orgId, ctx.mailbox, write.withoutRow);
+    }
+    return;
+  }
   const write = await writeImport(services.d1, ctx, store.stored, outcomes, store.attachments, readAt);
   // Refused (a stale task): after a disconnect, what this attempt stored has no row to claim it.
   if (write.refused) {
-    await dropUnclaimedContent(
-      services,
-      ctx.orgId,
-      ctx.mailbox,
-      store.stored.map((row) => row.graph_id),
-    );
+    await dropUnclaimedContent(services, ctx.orgId, ctx.mailbox, storedIds);
     return;
   }
   if (write.inserted < store.stored.length) {
-    await dropSkippedContent(
-      services,
-      ctx.orgId,
-      ctx.mailbox,
-      store.stored.map((row) => row.graph_id),
-    );
+    await dropSkippedContent(services, ctx.orgId, ctx.mailbox, storedIds);
   }
   // The page's message.received events were written in its batch; send them now rather than at the sweep.
   await kickWebhookDeliveries(services, ctx.orgId);
@@ -285,7 +303,7 @@ async function writeOutcomes(
 
 /** The folder of each message of a retry task (Inbox when unknown). */
 async function itemFolders(services: Services, task: MessagesTask): Promise<(id: string) => SyncFolder> {
-  const items = await findItems(services.db, { orgId: task.orgId, mailbox: task.mailbox, ids: task.ids });
+  const items = await findImportItems(services, { orgId: task.orgId, mailbox: task.mailbox, ids: task.ids });
   const folders = new Map(items.map((item) => [item.graphId, item.folder]));
   return (id) => folders.get(id) ?? "inbox";
 }
@@ -308,7 +326,7 @@ async function failMessages(services: Services, task: MessagesTask, ids: string[
 
 /** A retry's folders are complete once none of their messages waits; then the execution may end. */
 async function endMessagesTask(services: Services, task: MessagesTask) {
-  const waiting = await foldersWithPendingItems(services.db, task.orgId, task.executionId);
+  const waiting = await foldersWithPending(services, task, task.executionId);
   for (const folder of SYNC_FOLDERS) {
     if (!waiting.has(folder)) await setFolderStatus(services, task, folder, { status: "COMPLETED", from: ["RUNNING"] });
   }
@@ -319,6 +337,8 @@ async function endMessagesTask(services: Services, task: MessagesTask) {
 async function giveUp(services: Services, task: SyncTask, error: string) {
   if (task.kind === "live") await giveUpLiveTask(services, task, error);
   else if (task.kind === "purge") logEvent("error", "outlook_mailbox_mail_delete_failed", { orgId: task.orgId, error });
+  // The hourly cron queues a mailbox that is still moving again.
+  else if (task.kind === "move") logEvent("error", "mailbox_move_failed", { orgId: task.orgId, error });
   else if (task.kind === "page") await failFolder(services, task, task.folder, error);
   else await failMessages(services, task, task.ids, error);
 }

@@ -1,15 +1,20 @@
 import { DurableObject } from "cloudflare:workers";
 import { MAX_IN_FLIGHT_PER_MAILBOX } from "@/clients/graph/client";
 import { SlotLimiter } from "@/clients/graph/limiter";
+import type { SyncFolder } from "@/clients/graph/mail";
 import type {
+  D1AttachmentRow,
   D1MessageRow,
-  IncomingMessage,
+  ImportItemStatus,
+  IndexStores,
   ListingKey,
   MailboxIndex,
+  MovedItem,
   PendingEvent,
+  StoredAttachment,
   StoredMessageRow,
-  WrittenRows,
 } from "@/db/mailbox-object";
+import type { ImportPage, LivePage, PageWrite } from "@/db/mailbox-object/pages";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import type { AppEnv } from "@/lib/types";
@@ -40,6 +45,25 @@ export type AcquireResult =
   | { ok: false; executionId: string; expiresAt: number };
 
 const LEASE_KEY = "lease";
+/** The execution ids of the leases the move of a mailbox's mail from D1 takes (not an import). */
+export const MOVE_PREFIX = "move:";
+
+type Owner = { orgId: string; mailbox: string };
+
+/** D1 rows of the mailbox taken over by its object, with their ids (the move, or a page touching them). */
+export interface Adoption {
+  messages: D1MessageRow[];
+  attachments: D1AttachmentRow[];
+  items: MovedItem[];
+}
+
+/** Takes over D1 rows (what the object holds already stays); answers the message ids added. */
+function adoptRows(stores: IndexStores, adoption: Adoption): string[] {
+  const added = stores.messages.adopt(adoption.messages);
+  stores.attachments.adopt(adoption.attachments);
+  stores.items.adopt(adoption.items);
+  return added;
+}
 const LAST_TOKEN_KEY = "lastToken";
 
 /** A slot not released by then (its holder crashed) is reclaimed. */
@@ -184,92 +208,153 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   // The message index (src/db/mailbox-object): written under the object's own fencing, read by the listing.
 
   /**
-   * An import page's rows, written only while `lease` is the mailbox's current, unexpired lease: the check and
-   * the write run with no other call of the object in between, so a consumer of an expired or cancelled lease
-   * writes nothing (the fencing D1 did with joins). A new inbox message records its `message.received` in the
-   * same transaction (the object's outbox, relayed to D1's webhook tables).
+   * An import page (rows, attachment rows, each message's outcome), written only while `lease` is the
+   * mailbox's current, unexpired lease: the check and the write run with no other call of the object in between,
+   * so a consumer of an expired or cancelled lease writes nothing. A new inbox message records its
+   * `message.received` in the same transaction (the object's outbox, relayed to D1's webhook tables). `adopt`:
+   * the D1 rows of the page's messages while the mailbox's mail moves in (taken over first, keeping their ids).
    */
   async writeImportPage(
-    owner: { orgId: string; mailbox: string },
+    owner: Owner,
     lease: { executionId: string; token: number },
-    rows: IncomingMessage[],
+    page: ImportPage & { adopt?: Adoption },
     at: { now: string; readAt: string; sharedInboxId: string },
-  ): Promise<WrittenRows & { refused: boolean }> {
-    const current = await this.ctx.storage.get<Lease>(LEASE_KEY);
-    const holds =
-      current?.executionId === lease.executionId && current.token === lease.token && current.expiresAt > Date.now();
-    if (!holds) return { refused: true, written: [] };
+  ): Promise<PageWrite & { inserted: number; refused: boolean }> {
+    if (!(await this.holdsLease(lease))) return { refused: true, written: [], inserted: 0, withoutRow: [], events: 0 };
     const index = await this.index();
-    const written = index.write(owner, (messages, events) => {
-      const result = messages.writeImportRows(rows, { executionId: lease.executionId, ...at });
-      events.recordReceived(rows, result, { mailbox: owner.mailbox, sharedInboxId: at.sharedInboxId, now: at.now });
-      return result;
+    const { writeImportPage } = await import("@/db/mailbox-object/pages");
+    const written = index.write(owner, (stores) => {
+      if (page.adopt) adoptRows(stores, page.adopt);
+      return writeImportPage(stores, page, { executionId: lease.executionId, mailbox: owner.mailbox, ...at });
     });
     return { refused: false, ...written };
   }
 
   /**
-   * A delta page's rows, applied where Graph's version is newer than the stored one. A new inbox message
-   * records its `message.received` (see writeImportPage).
+   * A delta page of live run `runId`, written only while that run is the mailbox's current one (a disconnect or
+   * a lapsed run writes nothing); see writeLivePage in src/db/mailbox-object/pages.ts.
    */
-  async upsertLivePage(
-    owner: { orgId: string; mailbox: string },
-    rows: IncomingMessage[],
-    at: { executionId: string; now: string; sharedInboxId: string },
-  ): Promise<WrittenRows> {
-    return (await this.index()).write(owner, (messages, events) => {
-      const result = messages.upsertLiveRows(rows, at);
-      events.recordReceived(rows, result, { mailbox: owner.mailbox, sharedInboxId: at.sharedInboxId, now: at.now });
-      return result;
+  async writeLivePage(
+    owner: Owner,
+    runId: string,
+    page: LivePage & { adopt?: Adoption },
+    at: { now: string; sharedInboxId: string },
+  ): Promise<PageWrite & { tombstoned: string[]; refused: boolean }> {
+    if (!(await (await this.live()).isCurrentRun(runId))) {
+      return { refused: true, written: [], withoutRow: [], tombstoned: [], events: 0 };
+    }
+    const importExecution = await this.runningImport();
+    const index = await this.index();
+    const { writeLivePage } = await import("@/db/mailbox-object/pages");
+    const written = index.write(owner, (stores) => {
+      if (page.adopt) adoptRows(stores, page.adopt);
+      return writeLivePage(stores, page, {
+        executionId: `live:${runId}`,
+        mailbox: owner.mailbox,
+        importExecution,
+        ...at,
+      });
     });
+    return { refused: false, ...written };
+  }
+
+  /** Removed Graph ids worth a lookup in Graph (see MailboxMessages.worthALookup). */
+  async removalsWorthALookup(owner: Owner, folder: SyncFolder, removed: string[], windowStart: string | null) {
+    const importRuns = (await this.runningImport()) !== null;
+    return (await this.index()).of(owner).messages.worthALookup(folder, removed, windowStart, importRuns);
+  }
+
+  /** Whether the message has a row (a tombstone too). */
+  async hasMessage(owner: Owner, graphId: string): Promise<boolean> {
+    return (await this.index()).of(owner).messages.hasGraphId(graphId);
+  }
+
+  /** Of `graphIds`, those without a listed row (their stored content has no owner). */
+  async messagesWithoutRow(owner: Owner, graphIds: string[]): Promise<string[]> {
+    return (await this.index()).of(owner).messages.withoutRow(graphIds);
   }
 
   /** Up to `limit` message events not yet relayed to the webhook pipeline, oldest first. */
-  async pendingMessageEvents(owner: { orgId: string; mailbox: string }, limit: number): Promise<PendingEvent[]> {
-    return (await this.index()).eventsOf(owner).pending(limit);
+  async pendingMessageEvents(owner: Owner, limit: number): Promise<PendingEvent[]> {
+    return (await this.index()).of(owner).events.pending(limit);
   }
 
   /** Forgets the events the relay has written to D1. */
-  async ackMessageEvents(owner: { orgId: string; mailbox: string }, ids: string[]): Promise<void> {
-    (await this.index()).eventsOf(owner).ack(ids);
+  async ackMessageEvents(owner: Owner, ids: string[]): Promise<void> {
+    (await this.index()).of(owner).events.ack(ids);
   }
 
-  /** Tombstones the listed messages of `folder` among `graphIds`; answers the Graph ids tombstoned. */
-  async tombstoneMessages(
-    owner: { orgId: string; mailbox: string },
-    folder: "inbox" | "sentitems",
-    graphIds: string[],
-    now: string,
-  ): Promise<string[]> {
-    return (await this.index()).write(owner, (messages) => messages.tombstone(folder, graphIds, now));
+  // The import state of the mailbox's messages (executions.ts reads and moves it while an execution runs).
+
+  async importItemCounts(owner: Owner, executionId: string) {
+    return (await this.index()).of(owner).items.counts(executionId);
   }
+
+  async findImportItems(owner: Owner, filter: { executionId?: string; status?: ImportItemStatus; ids?: string[] }) {
+    return (await this.index()).of(owner).items.find(filter);
+  }
+
+  /** A retry's move of FAILED items to its execution, only under that execution's lease; answers the ids moved. */
+  async moveFailedItems(
+    owner: Owner,
+    lease: { executionId: string; token: number },
+    from: string,
+    ids: string[],
+    now: string,
+  ): Promise<string[] | null> {
+    if (!(await this.holdsLease(lease))) return null;
+    return (await this.index()).write(owner, ({ items }) => items.moveFailed(from, lease.executionId, ids, now));
+  }
+
+  /** Drops the IMPORTED and REMOVED items of an execution that has ended. */
+  async dropEndedItems(owner: Owner, executionId: string): Promise<void> {
+    (await this.index()).write(owner, ({ items }) => items.dropEnded(executionId));
+  }
+
+  // Reads of the shared inbox's listing and messages.
 
   /** Up to `limit` listed messages, newest first, below `after`. */
-  async listMessages(
-    owner: { orgId: string; mailbox: string },
-    limit: number,
-    after?: ListingKey,
-  ): Promise<StoredMessageRow[]> {
-    return (await this.index()).of(owner).page(limit, after);
+  async listMessages(owner: Owner, limit: number, after?: ListingKey): Promise<StoredMessageRow[]> {
+    return (await this.index()).of(owner).messages.page(limit, after);
   }
 
   /** The listed message with this id, if this mailbox holds it. */
-  async findMessage(owner: { orgId: string; mailbox: string }, id: string): Promise<StoredMessageRow | null> {
-    return (await this.index()).of(owner).find(id) ?? null;
+  async findMessage(owner: Owner, id: string): Promise<StoredMessageRow | null> {
+    return (await this.index()).of(owner).messages.find(id) ?? null;
+  }
+
+  /** The attachment rows of a message, oldest first. */
+  async messageAttachments(owner: Owner, messageId: string): Promise<StoredAttachment[]> {
+    return (await this.index()).of(owner).attachments.of(messageId);
+  }
+
+  async findAttachment(owner: Owner, messageId: string, id: string): Promise<StoredAttachment | null> {
+    return (await this.index()).of(owner).attachments.find(messageId, id) ?? null;
+  }
+
+  /** Which of `ids` (message ids) the object holds, tombstones too. */
+  async heldMessages(owner: Owner, ids: string[]): Promise<string[]> {
+    return (await this.index()).of(owner).messages.held(ids);
   }
 
   /**
-   * Rows moved in from D1 with their ids (the move of existing mail); a message already held is kept as it
-   * is. Answers the ids added and, of all `rows`, the ids the object now holds (what the move verifies
-   * before D1 lets go of them).
+   * Rows moved in from D1 with their ids (the move of existing mail), with their attachment rows and import
+   * items; what the object holds already is kept as it is (as new or newer). Only for a caller that holds the
+   * mailbox's lease (the move, an import) or runs its current live run: a purge cancels both before it empties
+   * the object, so nothing is moved into it afterwards. Answers the ids added and, of all the rows given, the
+   * ids the object now holds (what the move verifies before D1 lets go of them); null when refused.
    */
   async adoptMessages(
-    owner: { orgId: string; mailbox: string },
-    rows: D1MessageRow[],
-  ): Promise<{ added: string[]; held: string[] }> {
-    return (await this.index()).write(owner, (messages) => ({
-      added: messages.adopt(rows),
-      held: messages.held(rows.map((row) => row.id)),
+    owner: Owner,
+    fence: { lease: { executionId: string; token: number } } | { runId: string },
+    adoption: Adoption,
+  ): Promise<{ added: string[]; held: string[] } | null> {
+    const allowed =
+      "lease" in fence ? await this.holdsLease(fence.lease) : await (await this.live()).isCurrentRun(fence.runId);
+    if (!allowed) return null;
+    return (await this.index()).write(owner, (stores) => ({
+      added: adoptRows(stores, adoption),
+      held: stores.messages.held(adoption.messages.map((row) => row.id)),
     }));
   }
 
@@ -279,8 +364,23 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   }
 
   /** Listed messages and tombstones held. */
-  async messageCounts(owner: { orgId: string; mailbox: string }) {
-    return (await this.index()).of(owner).counts();
+  async messageCounts(owner: Owner) {
+    return (await this.index()).of(owner).messages.counts();
+  }
+
+  /** Whether `lease` is the current, unexpired lease. */
+  private async holdsLease(lease: { executionId: string; token: number }): Promise<boolean> {
+    const current = await this.ctx.storage.get<Lease>(LEASE_KEY);
+    return (
+      current?.executionId === lease.executionId && current.token === lease.token && current.expiresAt > Date.now()
+    );
+  }
+
+  /** The execution of the import that holds the lease now, if any (the move's lease is not an import). */
+  private async runningImport(): Promise<string | null> {
+    const current = await this.ctx.storage.get<Lease>(LEASE_KEY);
+    if (!current || current.expiresAt <= Date.now() || current.executionId.startsWith(MOVE_PREFIX)) return null;
+    return current.executionId;
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -363,6 +463,8 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
 
   /** The lease lapsed without a release: its execution ends FAILED (if it is still running). */
   private async abandon(lease: Lease) {
+    // A move of the mailbox's mail is no execution: the next run of the move resumes it.
+    if (lease.executionId.startsWith(MOVE_PREFIX)) return;
     const { abandonExecution } = await import("./executions");
     return abandonExecution(await this.services(), lease.orgId, lease.executionId);
   }

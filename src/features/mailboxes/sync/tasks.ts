@@ -7,7 +7,19 @@ import type { Services } from "@/lib/services";
  * first page), a `messages` task is up to MESSAGES_PER_TASK message ids fetched one by one (retries).
  * `throttled` counts Graph 429/503 re-sends, which are not failed attempts.
  */
-export type SyncTask = PageTask | MessagesTask | LiveTask | PurgeTask;
+export type SyncTask = PageTask | MessagesTask | LiveTask | PurgeTask | MoveTask;
+
+/**
+ * A step of the move of a mailbox's mail from D1 into its Durable Object (mailboxes/move.ts): it moves a few
+ * chunks and sends itself again until the mailbox is done.
+ */
+export interface MoveTask {
+  kind: "move";
+  orgId: string;
+  mailbox: string;
+  inboxId: string;
+  throttled?: number;
+}
 
 /**
  * The deletion of a disconnected mailbox's imported mail (disconnectOutlookMailbox `deleteImportedMail`)

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { uniqueOrg } from "@test/helpers/api";
-import { incomingMessage as message } from "@test/helpers/mailbox-object";
+import { grantLiveRun, livePage, incomingMessage as message } from "@test/helpers/mailbox-object";
 import { received, rows, webhookHarness } from "@test/helpers/webhook-harness";
 import { expectVerified } from "@test/helpers/webhook-verify";
 import { describe, expect, it } from "vitest";
@@ -19,6 +19,13 @@ import type { AppEnv } from "@/lib/types";
 
 type Payload = { type: string; timestamp: string; data: Record<string, unknown> };
 
+/** An import page of `rows`, each imported. */
+const importPage = (rows: IncomingMessage[]) => ({
+  rows,
+  attachments: [],
+  outcomes: rows.map((row) => ({ graph_id: row.graph_id, folder: row.folder })),
+});
+
 describe("the mailbox object's message events", () => {
   it("records message.received once per new inbox message, in the write's transaction", async () => {
     const services = servicesFor(env as unknown as AppEnv);
@@ -30,10 +37,11 @@ describe("the mailbox object's message events", () => {
     const inbox = [message(), message({ subject: "x".repeat(1500) })];
     const sent = message({ folder: "sentitems" });
     const at = { now: "2026-12-02T00:00:00.000Z", readAt: "2026-12-02T00:00:00.000Z", sharedInboxId: "support" };
-    await object.writeImportPage(owner, lease, [...inbox, sent], at);
+    await object.writeImportPage(owner, lease, importPage([...inbox, sent]), at);
     // The same page again, and the same messages under new uids: no new message, no event.
-    await object.writeImportPage(owner, lease, [...inbox, sent], at);
-    await object.writeImportPage(owner, lease, [{ ...inbox[0], uid: crypto.randomUUID() } as IncomingMessage], at);
+    await object.writeImportPage(owner, lease, importPage([...inbox, sent]), at);
+    const renamed = { ...inbox[0], uid: crypto.randomUUID() } as IncomingMessage;
+    await object.writeImportPage(owner, lease, importPage([renamed]), at);
 
     const pending = await object.pendingMessageEvents(owner, 10);
     expect(pending.map((event) => event.id).sort()).toEqual(
@@ -63,8 +71,8 @@ describe("the mailbox object's message events", () => {
     const hook = await hooks.createWebhook(owner.orgId, { event_types: ["message.received"] });
     const object = lockStub(services, owner.orgId, owner.mailbox);
     const mail = [message(), message(), message()];
-    const run = { executionId: "live:r", now: new Date().toISOString(), sharedInboxId: "default" };
-    await object.upsertLivePage(owner, mail, run);
+    const run = { now: new Date().toISOString(), sharedInboxId: "default" };
+    await object.writeLivePage(owner, await grantLiveRun(object, owner), livePage("inbox", { rows: mail }), run);
 
     // A relay that wrote D1 and crashed before the object forgot its events, then the relay again.
     await relayMessageEvents(services.d1, owner.orgId, await object.pendingMessageEvents(owner, 10), run.now);
@@ -85,8 +93,8 @@ describe("the mailbox object's message events", () => {
     const services = servicesFor(env as unknown as AppEnv);
     const owner = { orgId: uniqueOrg("quiet"), mailbox: "service@contoso.example" };
     const object = lockStub(services, owner.orgId, owner.mailbox);
-    await object.upsertLivePage(owner, [message()], {
-      executionId: "live:q",
+    const runId = await grantLiveRun(object, owner);
+    await object.writeLivePage(owner, runId, livePage("inbox", { rows: [message()] }), {
       now: new Date().toISOString(),
       sharedInboxId: "default",
     });

@@ -8,7 +8,7 @@ import {
   syncAll,
   syncItem,
 } from "@test/helpers/message-store";
-import { messageRow } from "@test/helpers/rows";
+import { attachmentRows, messageRow } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { messagePrefix } from "@/db/message-store/keys";
 
@@ -82,11 +82,12 @@ describe("attachment failures and the size cap", () => {
     // Imported: the row is there, and the ended sync's IMPORTED item is gone (only failures are kept).
     expect(await messageRow(h.org, id)).toMatchObject({ body_store: "r2", has_attachments: 1 });
     expect(await syncItem(h.org, id)).toBeNull();
-    const { results } = await env.DB.prepare(
-      "SELECT name, state, skipped_reason, r2_key FROM message_attachments WHERE org_id = ? ORDER BY name",
-    )
-      .bind(h.org)
-      .all<{ name: string; state: string; skipped_reason: string | null; r2_key: string | null }>();
+    const results = (await attachmentRows(h.org, "name, state, skipped_reason, r2_key")) as {
+      name: string;
+      state: string;
+      skipped_reason: string | null;
+      r2_key: string | null;
+    }[];
     expect(results.map((r) => [r.name, r.state])).toEqual([
       ["over-inline.bin", "skipped"],
       ["over-streamed.bin", "skipped"],

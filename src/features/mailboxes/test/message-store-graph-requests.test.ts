@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { graphStats, testEnv } from "@test/helpers/mailbox-harness";
 import { addAttachments, MB, mailboxWith, syncAll, syncItem } from "@test/helpers/message-store";
-import { messageRow } from "@test/helpers/rows";
+import { attachmentRows, messageRow } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { expandedAttachments } from "@/clients/graph/attachments";
 
@@ -15,14 +15,7 @@ import { expandedAttachments } from "@/clients/graph/attachments";
  * property of fileAttachment (`contentId`) in it.
  */
 
-async function attachmentRows(org: string) {
-  const { results } = await env.DB.prepare(
-    "SELECT name, kind, state, content_id, is_inline FROM message_attachments WHERE org_id = ? ORDER BY name",
-  )
-    .bind(org)
-    .all<{ name: string; kind: string; state: string; content_id: string | null; is_inline: number }>();
-  return results;
-}
+const attachmentsOf = (org: string) => attachmentRows(org, "name, kind, state, content_id, is_inline");
 
 /** A request to the fake Graph as the Worker makes it (the tenant's delegated token, immutable ids). */
 async function graphGet(tenant: string, path: string) {
@@ -50,7 +43,7 @@ describe("attachments listed with the message page", () => {
     await syncAll(h, h.org, h.email);
 
     for (const m of h.messages) expect(await messageRow(h.org, m.id)).toMatchObject({ body_store: "r2" });
-    expect(await attachmentRows(h.org)).toEqual([
+    expect(await attachmentsOf(h.org)).toEqual([
       { name: "a-invoice.pdf", kind: "file", state: "stored", content_id: null, is_inline: 0 },
       { name: "b-logo.png", kind: "file", state: "stored", content_id: "<logo@x>", is_inline: 1 },
       { name: "c-scan.tiff", kind: "file", state: "stored", content_id: null, is_inline: 0 },

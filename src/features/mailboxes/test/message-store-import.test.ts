@@ -11,7 +11,7 @@ import {
   syncAll,
   syncItem,
 } from "@test/helpers/message-store";
-import { messageRow } from "@test/helpers/rows";
+import { attachmentRows, messageRow } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 
 /**
@@ -23,15 +23,11 @@ import { describe, expect, it } from "vitest";
 
 const INLINE_BODY = '<p>Meter reading attached</p><img src="cid:meter@photo" alt="meter"><p>Thanks</p>';
 
-async function attachmentRows(org: string) {
-  const { results } = await env.DB.prepare(
-    `SELECT id, name, content_type, size, content_id, is_inline, kind, state, skipped_reason, r2_key, sha256
-     FROM message_attachments WHERE org_id = ? ORDER BY name`,
-  )
-    .bind(org)
-    .all<Record<string, unknown>>();
-  return results;
-}
+const attachmentsOf = (org: string) =>
+  attachmentRows(
+    org,
+    "id, name, content_type, size, content_id, is_inline, kind, state, skipped_reason, r2_key, sha256",
+  );
 
 describe("import into the message store", () => {
   it("stores whole bodies and every attachment; bytes read back equal the bytes Graph served", async () => {
@@ -52,7 +48,7 @@ describe("import into the message store", () => {
     expect(row).toMatchObject({ body: null, body_sanitized: null, body_store: "r2", has_attachments: 1 });
     expect(row?.body_size).toBe(new TextEncoder().encode(INLINE_BODY).byteLength);
 
-    const rows = await attachmentRows(h.org);
+    const rows = await attachmentsOf(h.org);
     const byName = new Map(rows.map((r) => [r.name, r]));
     for (const name of ["invoice.pdf", "meter.jpg", "contract.pdf"]) {
       const fake = served.find((a) => a.name === name);
@@ -108,7 +104,7 @@ describe("import into the message store", () => {
     ]);
     await syncAll(h, h.org, h.email);
     const objects = await orgObjects(h.org);
-    const rows = await attachmentRows(h.org);
+    const rows = await attachmentsOf(h.org);
     const requests = (await graphStats(h.email)).stats.requests;
 
     // Hand the same page task to the consumer again (at-least-once delivery), as a retry would.
@@ -119,7 +115,7 @@ describe("import into the message store", () => {
     const again = await mailboxWithSameTask(h, graphId);
     expect(again).toBe("imported");
     expect(await orgObjects(h.org)).toEqual(objects);
-    expect(await attachmentRows(h.org)).toEqual(rows);
+    expect(await attachmentsOf(h.org)).toEqual(rows);
     const after = (await graphStats(h.email)).stats.requests;
     expect(after.attachment_value ?? 0).toBe(requests.attachment_value ?? 0);
     expect(after.attachment ?? 0).toBe(requests.attachment ?? 0);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { uniqueOrg } from "@test/helpers/api";
-import { incomingMessage } from "@test/helpers/mailbox-object";
+import { grantLiveRun, incomingMessage, livePage } from "@test/helpers/mailbox-object";
 import { describe, expect, it } from "vitest";
 import type { IncomingMessage } from "@/db/mailbox-object";
 import { servicesFor } from "@/entry/services";
@@ -80,8 +80,9 @@ describe("mergePages", () => {
       const rows: IncomingMessage[] = Array.from({ length: 9 + m }, (_, i) =>
         incomingMessage({ graph_id: `g-${m}-${i}`, sort_at: times[(i + m) % 3] as string }),
       );
-      await lockStub(services, owner.orgId, owner.mailbox).upsertLivePage(owner, rows, {
-        executionId: "live:merge",
+      const object = lockStub(services, owner.orgId, owner.mailbox);
+      const runId = await grantLiveRun(object, owner);
+      await object.writeLivePage(owner, runId, livePage("inbox", { rows }), {
         now: new Date().toISOString(),
         sharedInboxId: "default",
       });
