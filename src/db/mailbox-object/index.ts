@@ -2,7 +2,7 @@ import { MessageAttachments } from "./attachments.store";
 import { MessageEvents } from "./events.store";
 import { ImportItems } from "./import-items.store";
 import { MailboxMessages } from "./messages.store";
-import { claimOwner, openMailboxDb } from "./open";
+import { claimOwner, openMailboxDb, ownerOf } from "./open";
 
 /**
  * A mailbox object's message index, as the object uses it: opened once (migrations applied) and checked
@@ -31,6 +31,10 @@ export async function openMailboxIndex(storage: DurableObjectStorage) {
     of(owner: { orgId: string; mailbox: string }): IndexStores {
       check(owner);
       return stores;
+    },
+    /** Whom the index belongs to (recorded by its first write), if anyone yet. */
+    owner(): { orgId: string; mailbox: string } | null {
+      return ownerOf(db);
     },
     /** Empties the index, whoever it belonged to (offboarding: the next owner starts empty). */
     dropAll() {

@@ -19,16 +19,25 @@ export type MailboxDb = Awaited<ReturnType<typeof openMailboxDb>>;
 
 /** Whom the object belongs to: set by its first write, checked by every call (a misrouted call fails). */
 export function claimOwner(db: MailboxDb, owner: { orgId: string; mailbox: string }): void {
-  const sql = db.$client.sql;
-  const rows = sql
+  const held = ownerOf(db);
+  if (held === null) {
+    db.$client.sql.exec(
+      "INSERT INTO store_meta (key, value) VALUES ('org_id', ?1), ('mailbox', ?2)",
+      owner.orgId,
+      owner.mailbox,
+    );
+    return;
+  }
+  if (held.orgId !== owner.orgId || held.mailbox !== owner.mailbox) {
+    throw new Error("This mailbox object belongs to another org or mailbox");
+  }
+}
+
+/** Whom the object belongs to, if its first write recorded it. */
+export function ownerOf(db: MailboxDb): { orgId: string; mailbox: string } | null {
+  const rows = db.$client.sql
     .exec<{ key: string; value: string }>("SELECT key, value FROM store_meta WHERE key IN ('org_id', 'mailbox')")
     .toArray();
   const held = Object.fromEntries(rows.map((row) => [row.key, row.value]));
-  if (held.org_id === undefined) {
-    sql.exec("INSERT INTO store_meta (key, value) VALUES ('org_id', ?1), ('mailbox', ?2)", owner.orgId, owner.mailbox);
-    return;
-  }
-  if (held.org_id !== owner.orgId || held.mailbox !== owner.mailbox) {
-    throw new Error("This mailbox object belongs to another org or mailbox");
-  }
+  return held.org_id !== undefined && held.mailbox !== undefined ? { orgId: held.org_id, mailbox: held.mailbox } : null;
 }

@@ -1,3 +1,4 @@
+import { hasMailboxStore } from "@/db/stores/mailbox-stores.store";
 import { mailboxConnected } from "@/db/stores/outlook-mailboxes.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
@@ -75,6 +76,9 @@ async function dropListed(services: StoreServices, orgId: string, mailbox: strin
  */
 async function dropContentWithoutRow(services: StoreServices, orgId: string, mailbox: string, graphIds: string[]) {
   if (graphIds.length === 0) return 0;
+  // The mailbox's mail is (or is moving) in its Durable Object: D1 holding no row proves nothing, so nothing
+  // is deleted on D1's word (at worst an object stays unclaimed).
+  if (await hasMailboxStore(services.d1, orgId, mailbox)) return 0;
   const without = await graphIdsWithoutRow(services.d1, orgId, mailbox, graphIds);
   for (const graphId of without) {
     await deletePrefix(services.messageContent, await messagePrefix({ orgId, mailbox, graphId }));

@@ -17,6 +17,14 @@ export function findMailboxStore(db: Database, orgId: string, mailbox: string) {
     .get();
 }
 
+/** Whether the mailbox's mail is (or is moving) in its object (raw D1, for the message store's clean-up). */
+export async function hasMailboxStore(d1: D1Database, orgId: string, mailbox: string): Promise<boolean> {
+  return !!(await d1
+    .prepare("SELECT 1 AS found FROM mailbox_stores WHERE org_id = ?1 AND mailbox = ?2")
+    .bind(orgId, mailbox)
+    .first());
+}
+
 /** The mailboxes whose objects feed a shared inbox. */
 export function inboxMailboxStores(db: Database, orgId: string, inboxId: string) {
   return db

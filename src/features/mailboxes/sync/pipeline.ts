@@ -17,7 +17,7 @@ import {
 import { findImportItems } from "./import-items";
 import { leaseMs } from "./lease";
 import { findExecution, latestExecution, runningExecutions } from "./mailbox-sync-executions.store";
-import { lockStub } from "./sync-lock";
+import { lockStub, MOVE_PREFIX } from "./sync-lock";
 import { enqueue, messageTasks } from "./tasks";
 
 /**
@@ -34,6 +34,9 @@ const TIMEFRAME_MS: Record<MailboxSyncTimeframe, number> = {
 };
 
 function syncRunning(email: string, executionId: string) {
+  if (executionId.startsWith(MOVE_PREFIX)) {
+    return conflict(`Mailbox '${email}' is moving its imported mail into its own store; try again in a minute`);
+  }
   return conflict(`A sync of mailbox '${email}' is running (execution ${executionId}); wait for it to finish`);
 }
 

@@ -45,6 +45,9 @@ export type AcquireResult =
   | { ok: false; executionId: string; expiresAt: number };
 
 const LEASE_KEY = "lease";
+/** When the alarm relays message events a writer may have left (see relayLater). */
+const RELAY_DUE_KEY = "relayDue";
+const RELAY_SAFETY_MS = 60_000;
 /** The execution ids of the leases the move of a mailbox's mail from D1 takes (not an import). */
 export const MOVE_PREFIX = "move:";
 
@@ -227,6 +230,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
       if (page.adopt) adoptRows(stores, page.adopt);
       return writeImportPage(stores, page, { executionId: lease.executionId, mailbox: owner.mailbox, ...at });
     });
+    if (written.events > 0) await this.relayLater();
     return { refused: false, ...written };
   }
 
@@ -255,6 +259,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
         ...at,
       });
     });
+    if (written.events > 0) await this.relayLater();
     return { refused: false, ...written };
   }
 
@@ -434,7 +439,12 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   /** One alarm for everything: the earliest of the lease's expiry and live sync's next wake. */
   private async reschedule() {
     const lease = await this.ctx.storage.get<Lease>(LEASE_KEY);
-    const at = Math.min(lease?.expiresAt ?? Number.POSITIVE_INFINITY, await (await this.live()).wakeAt());
+    const relay = await this.ctx.storage.get<number>(RELAY_DUE_KEY);
+    const at = Math.min(
+      lease?.expiresAt ?? Number.POSITIVE_INFINITY,
+      relay ?? Number.POSITIVE_INFINITY,
+      await (await this.live()).wakeAt(),
+    );
     if (!Number.isFinite(at)) {
       await this.ctx.storage.deleteAlarm();
       return;
@@ -445,8 +455,31 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
 
   override async alarm(): Promise<void> {
     await this.expireLease();
+    await this.relayLeftEvents();
     await (await this.live()).onAlarm();
     await this.reschedule();
+  }
+
+  /**
+   * A write recorded message events: the writer relays them right after, and should it crash first, the alarm
+   * does a little later (RELAY_SAFETY_MS), so no event stays in the object.
+   */
+  private async relayLater(): Promise<void> {
+    if ((await this.ctx.storage.get<number>(RELAY_DUE_KEY)) !== undefined) return;
+    await this.ctx.storage.put(RELAY_DUE_KEY, Date.now() + RELAY_SAFETY_MS);
+    await this.reschedule();
+  }
+
+  private async relayLeftEvents(): Promise<void> {
+    const due = await this.ctx.storage.get<number>(RELAY_DUE_KEY);
+    if (due === undefined || due > Date.now()) return;
+    const owner = (await this.index()).owner();
+    // Throws on a D1 failure, so the runtime retries the alarm with the events still here.
+    if (owner) {
+      const { relayMailboxEvents } = await import("../message-events");
+      await relayMailboxEvents(await this.services(), owner);
+    }
+    await this.ctx.storage.delete(RELAY_DUE_KEY);
   }
 
   private async expireLease(): Promise<void> {

@@ -590,7 +590,8 @@ describe("D1's rows taken over by a mailbox object", () => {
       ],
       items: [d1Item(failedInD1, "FAILED"), d1Item(importedHere, "FAILED")],
     };
-    const first = await stub.adoptMessages(owner, adoption);
+    const first = await stub.adoptMessages(owner, { lease }, adoption);
+    if (!first) throw new Error("the adoption was refused");
     expect(first.added).toEqual([kept.uid]);
     expect(first.held.sort()).toEqual([kept.uid, newer.uid].sort());
     expect(await stub.findMessage(owner, kept.uid)).toMatchObject({ execution_id: "exec-from-d1" });
@@ -605,7 +606,7 @@ describe("D1's rows taken over by a mailbox object", () => {
     ]);
 
     // The move again (resumed after a crash): nothing added twice.
-    expect(await stub.adoptMessages(owner, adoption)).toEqual({ added: [], held: first.held });
+    expect(await stub.adoptMessages(owner, { lease }, adoption)).toEqual({ added: [], held: first.held });
     expect(await stub.messageAttachments(owner, kept.uid)).toHaveLength(1);
     expect(await stub.importItemCounts(owner, "exec-from-d1")).toEqual([{ folder: "inbox", status: "FAILED", n: 1 }]);
     expect(await stub.messageCounts(owner)).toEqual({ listed: 3, tombstones: 0 });
