@@ -36,11 +36,6 @@ export async function openMailboxIndex(storage: DurableObjectStorage) {
     owner(): { orgId: string; mailbox: string } | null {
       return ownerOf(db);
     },
-    /** Empties the index, whoever it belonged to (offboarding: the next owner starts empty). */
-    dropAll() {
-      storage.transactionSync(() => stores.messages.dropAll());
-      checkedOwner = undefined;
-    },
     write<T>(owner: { orgId: string; mailbox: string }, change: (stores: IndexStores) => T): T {
       const result = storage.transactionSync(() => {
         // Remembered only once the transaction commits: a rolled-back claim recorded nothing.

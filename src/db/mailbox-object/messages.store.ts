@@ -88,9 +88,6 @@ RETURNING id`;
 /** A D1 message row as the move hands it over (D1's column names; JSON columns as their text). */
 export type D1MessageRow = StoredMessageRow & { deleted_at: string | null; live_seen_round: string | null };
 
-/** The tables of the message index, emptied by `dropAll` (offboarding). */
-const INDEX_TABLES = ["messages", "attachments", "import_items", "message_events", "store_meta"] as const;
-
 /** Listing columns: every column (the object holds no bodies). */
 const LISTED = `id, graph_id, folder, subject, from_address, from_name, to_recipients, cc_recipients, received_at,
   sent_at, sort_at, conversation_id, body_preview, body_content_type, body_truncated, body_size, has_attachments,
@@ -284,11 +281,6 @@ export class MailboxMessages {
         .toArray()
         .map((row) => row.id),
     );
-  }
-
-  /** Empties the whole index (offboarding: the mailbox's mail is deleted); the schema stays. */
-  dropAll(): void {
-    for (const table of INDEX_TABLES) this.sql.exec(`DELETE FROM ${table}`);
   }
 
   /** Listed messages and tombstones held. */

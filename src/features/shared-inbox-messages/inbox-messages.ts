@@ -7,6 +7,7 @@ import { lockStub } from "@/features/mailboxes";
 import { notFound } from "@/lib/errors";
 import type { Services } from "@/lib/services";
 import { DEFAULT_BUCKET_ID, DEFAULT_INBOX_ID } from "@/shared/default-inbox";
+import { mailboxKey, mailboxKeyOf } from "@/shared/message-ids";
 import { type ListingKey, mergePages, type PageSource } from "./merge-pages";
 
 /**
@@ -174,7 +175,7 @@ export async function findInboxMessage(
   const missing = () => notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
   const stores = await inboxMailboxStores(services.db, orgId, inboxId);
   const found = await Promise.all(
-    stores.map(async (store) => {
+    (await likelyHolders(orgId, messageId, stores)).map(async (store) => {
       const owner = { orgId, mailbox: store.mailbox };
       const row = await objectOf(services, owner).findMessage(owner, messageId);
       return row && fromObjectRow(row, store.mailbox, inbox);
@@ -191,6 +192,18 @@ export async function findInboxMessage(
     if ((await objectOf(services, owner).heldMessages(owner, [row.id])).length > 0) throw missing();
   }
   return fromD1Row(row);
+}
+
+/**
+ * The mailboxes that may hold the message: the one its id names (ids of mail in an object carry its mailbox's
+ * key), else every mailbox of the inbox (an id issued before the objects).
+ */
+async function likelyHolders(orgId: string, messageId: string, stores: MailboxStoreRow[]) {
+  const key = mailboxKeyOf(messageId);
+  if (key === null) return stores;
+  const keys = await Promise.all(stores.map((store) => mailboxKey(orgId, store.mailbox)));
+  const named = stores.filter((_, i) => keys[i] === key);
+  return named.length > 0 ? named : stores;
 }
 
 /** A message's attachment rows, oldest first. */

@@ -18,7 +18,7 @@ import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { adoptionFor, mailHomeOf } from "../mail-home";
 import { messageReceivedStatements, relayMailboxEvents } from "../message-events";
-import type { StoredMessage } from "../sync/import-writer";
+import { type StoredMessage, withMailboxIds } from "../sync/import-writer";
 import { removedDuringImportStatement } from "../sync/mailbox-sync-items.store";
 import { lockStub } from "../sync/sync-lock";
 import { otherFolder, resolveRemovals } from "./removals";
@@ -165,7 +165,7 @@ async function writeToObject(
     ctx.runId,
     {
       folder: ctx.folder,
-      rows: written.rows,
+      rows: await withMailboxIds(owner, written.rows),
       attachments: written.attachments,
       removed: written.removedIds,
       ...(resync && { resync }),

@@ -3,6 +3,7 @@ import { jsonChunks } from "@/db/json-chunks";
 import type { AttachmentRecord, StoredBodyColumns } from "@/db/message-store";
 import { attachmentStatements, insertImportedRows } from "@/db/message-store";
 import type { Services } from "@/lib/services";
+import { mailboxKey, newMessageId } from "@/shared/message-ids";
 import { adoptionFor, type MailHome } from "../mail-home";
 import { messageReceivedStatements, relayMailboxEvents } from "../message-events";
 import { IMPORT_GUARD } from "./mailbox-sync-executions.store";
@@ -89,6 +90,15 @@ export async function writeImport(
   return { statements: statements.length, refused: outcomeStatements.length > 0 && !recorded, inserted };
 }
 
+/** Rows whose new ids lead to the mailbox's object (a stored message keeps the id it has). */
+export async function withMailboxIds<R extends { uid: string }>(
+  owner: { orgId: string; mailbox: string },
+  rows: R[],
+): Promise<R[]> {
+  const key = await mailboxKey(owner.orgId, owner.mailbox);
+  return rows.map((row) => ({ ...row, uid: newMessageId(key) }));
+}
+
 /**
  * The same write for a mailbox whose mail is in its Durable Object: one call, which checks the lease and writes
  * rows, attachment rows, outcomes and `message.received` events in one transaction; the events are then
@@ -109,7 +119,7 @@ export async function writeImportToObject(
   const write = await lockStub(services, ctx.orgId, ctx.mailbox).writeImportPage(
     owner,
     { executionId: ctx.executionId, token: ctx.token },
-    { ...page, ...(adopt && { adopt }) },
+    { ...page, rows: await withMailboxIds(owner, page.rows), ...(adopt && { adopt }) },
     { now: new Date().toISOString(), readAt, sharedInboxId: home.sharedInboxId },
   );
   if (write.events > 0) await relayMailboxEvents(services, owner);

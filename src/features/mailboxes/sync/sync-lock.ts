@@ -363,9 +363,18 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     }));
   }
 
-  /** Deletes the mailbox's whole message index (its mail is offboarded); idempotent. */
+  /**
+   * Offboarding (its mail is deleted, after the disconnect cancelled its sync and live sync): the object's whole
+   * storage goes (`deleteAll`: message index, lease, live state), so nothing of the mailbox stays; a later
+   * connect starts from nothing. Idempotent.
+   */
   async dropMessageIndex(): Promise<void> {
-    (await this.index()).dropAll();
+    await this.ctx.blockConcurrencyWhile(async () => {
+      await this.ctx.storage.deleteAll();
+      await this.ctx.storage.deleteAlarm();
+      // Opened again (migrations and all) by the next call that needs it.
+      this.messageIndex = undefined;
+    });
   }
 
   /** Listed messages and tombstones held. */
