@@ -6,7 +6,7 @@ import { importedMessages } from "@/db/schema";
 import { SharedInboxMessageSchema } from "@/features/shared-inbox-messages/shared-inbox-messages.schemas";
 import { type ApiResponse, expectBody } from "./api";
 import { connectedMailbox, type MailboxSpec } from "./fixtures";
-import { ADMIN, type Api, connect, harness } from "./mailbox-harness";
+import { ADMIN, type Api, allMessages, connect, harness } from "./mailbox-harness";
 import { inMailboxObject, objectMailboxes } from "./rows";
 
 /**
@@ -105,8 +105,30 @@ export async function syncItem(org: string, graphId: string) {
 export const messagePath = (messageId: string, inbox = "default") =>
   `/v2/email-settings/shared-inboxes/${inbox}/messages/${messageId}`;
 
-export async function getMessage(api: Api, org: string, messageId: string) {
-  return expectBody(await api("GET", messagePath(messageId), { org }), 200, SharedInboxMessageSchema);
+export async function getMessage(api: Api, org: string, messageId: string, inbox = "default") {
+  return expectBody(await api("GET", messagePath(messageId, inbox), { org }), 200, SharedInboxMessageSchema);
+}
+
+/** A message body as a reader sees it: its content type, the content (sanitized HTML, or text) and the flag. */
+export interface ServedBody {
+  content_type: string | null;
+  content: string | null;
+  truncated: boolean;
+}
+
+/**
+ * The bodies of the inbox's listed messages, by id, as getSharedInboxMessage serves them (the listing serves
+ * none: checked here, `body.content` null with the content type of the read). A body still in D1 is moved
+ * into the message store by the read, as any read of the message does.
+ */
+export async function servedBodies(api: Api, org: string, inbox = "default"): Promise<Map<string, ServedBody>> {
+  const bodies = new Map<string, ServedBody>();
+  for (const listed of await allMessages(api, org, inbox)) {
+    const { content_type, content, truncated } = (await getMessage(api, org, listed.id, inbox)).body;
+    expect(listed.body, listed.id).toMatchObject({ content_type, content: null });
+    bodies.set(listed.id, { content_type, content, truncated });
+  }
+  return bodies;
 }
 
 /** Downloads an attachment (raw response: status, headers, bytes). */

@@ -11,6 +11,7 @@ import {
   uniqueMailbox,
   uniqueTenant,
 } from "@test/helpers/mailbox-harness";
+import { messageBuckets } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { EmailAddressResponseSchema } from "@/features/email-addresses/email-addresses.schemas";
 import {
@@ -225,11 +226,6 @@ describe("mailboxes follow tenant disconnects and inbox deletions", () => {
       .bind(org, email)
       .first<{ shared_inbox_id: string }>();
     expect(row?.shared_inbox_id).toBe(successor.id);
-    const bucket = await env.DB.prepare(
-      "SELECT DISTINCT bucket_id FROM imported_messages WHERE org_id = ? AND mailbox = ?",
-    )
-      .bind(org, email)
-      .all<{ bucket_id: string }>();
-    expect(bucket.results.map((r) => r.bucket_id)).toEqual([successor.bucket_id]);
+    expect(await messageBuckets(org, email)).toEqual([successor.bucket_id]);
   });
 });
