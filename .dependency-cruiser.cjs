@@ -8,9 +8,12 @@ module.exports = {
     {
       name: "no-circular",
       severity: "error",
-      comment: "An import cycle makes load order and ownership unclear; break it by moving the shared part down.",
+      comment:
+        "An import cycle makes load order and ownership unclear; break it by moving the shared part down. A cycle " +
+        "through a type-only import is erased at run time: the mailbox's Durable Object class (an entry point that " +
+        "loads feature code on demand) is named by type where features reach it (mailboxes/sync/lock-stub.ts).",
       from: {},
-      to: { circular: true },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
     },
     {
       name: "handlers-call-services",

@@ -9,7 +9,7 @@ import { expect, it } from "vitest";
 import { servicesFor } from "@/entry/services";
 import { runLiveTask } from "@/features/mailboxes/live/run";
 import type { LiveState } from "@/features/mailboxes/live/state";
-import { lockStub } from "@/features/mailboxes/sync/sync-lock";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 import worker from "@/index";
 import { appConfig } from "@/lib/config";
 import type { AppEnv } from "@/lib/types";

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { it } from "vitest";
 import type { IncomingMessage } from "@/db/mailbox-object";
 import { servicesFor } from "@/entry/services";
-import { lockStub } from "@/features/mailboxes/sync/sync-lock";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 import {
   type ListedRow,
   type ListingKey,

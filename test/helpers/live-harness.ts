@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { servicesFor } from "@/entry/services";
 import { MailboxLiveSyncSchema } from "@/features/mailboxes/mailboxes.schemas";
-import { lockStub } from "@/features/mailboxes/sync/sync-lock";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 import type { AppEnv } from "@/lib/types";
 import { type CallOptions, call, expectBody } from "./api";
 import { setAppRoles } from "./identity-consent";

@@ -128,23 +128,14 @@ export async function countMessages(org: string, mailbox: string): Promise<numbe
 
 /**
  * The org's attachment rows with the given columns (names both stores share: name, kind, state, content_id,
- * is_inline, skipped_reason, r2_key, size, sha256, message_id), from its mailbox objects and D1, by name;
- * `mailbox`: only that mailbox's.
+ * is_inline, skipped_reason, r2_key, size, sha256, message_id), from its mailbox objects and D1, by name.
  */
-export async function attachmentRows(
-  org: string,
-  columns: string,
-  filter: Pick<MessageFilter, "mailbox"> = {},
-): Promise<Record<string, unknown>[]> {
-  const { results } = await env.DB.prepare(
-    `SELECT ${columns} FROM message_attachments WHERE org_id = ?1
-     AND (?2 IS NULL OR message_id IN (SELECT id FROM imported_messages WHERE org_id = ?1 AND mailbox = ?2))`,
-  )
-    .bind(org, filter.mailbox ?? null)
+export async function attachmentRows(org: string, columns: string): Promise<Record<string, unknown>[]> {
+  const { results } = await env.DB.prepare(`SELECT ${columns} FROM message_attachments WHERE org_id = ?`)
+    .bind(org)
     .all<Record<string, unknown>>();
-  const mailboxes = (await objectMailboxes(org)).filter((m) => filter.mailbox === undefined || m === filter.mailbox);
   const inObjects = await Promise.all(
-    mailboxes.map((mailbox) =>
+    (await objectMailboxes(org)).map((mailbox) =>
       inMailboxObject(org, mailbox, (sql) => sql.exec(`SELECT ${columns} FROM attachments`).toArray()),
     ),
   );
@@ -170,7 +161,7 @@ export async function importItemRows(org: string, columns: string): Promise<Reco
     ),
   );
   return [...inObjects.flat(), ...results]
-    .sort((a, b) => String(a.sort_key).localeCompare(String(b.sort_key)))
+    .sort((a, b) => (String(a.sort_key) < String(b.sort_key) ? -1 : 1))
     .map(({ sort_key: _, ...row }) => row);
 }
 

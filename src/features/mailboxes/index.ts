@@ -13,7 +13,7 @@ export {
   moveMailboxDataStatements,
 } from "./mailboxes";
 export { queueMailboxMoves } from "./move";
-export { getMailboxSyncStatus, retryMailboxSync, startMailboxSync } from "./sync/pipeline";
 /** The mailbox's Durable Object, whose message index the shared inbox's reads ask. */
-export { lockStub } from "./sync/sync-lock";
+export { lockStub } from "./sync/lock-stub";
+export { getMailboxSyncStatus, retryMailboxSync, startMailboxSync } from "./sync/pipeline";
 export { tenantMailboxes } from "./tenant-mailboxes";

@@ -8,8 +8,8 @@ import {
 } from "@/db/message-store";
 import { findMailboxStore } from "@/db/stores/mailbox-stores.store";
 import type { Services } from "@/lib/services";
+import type { Adoption } from "./sync/lock-stub";
 import { itemsToMove } from "./sync/mailbox-sync-items.store";
-import type { Adoption } from "./sync/sync-lock";
 
 /**
  * Where a mailbox's mail is written: D1 (a mailbox from before the mailbox objects, not moved yet) or its

@@ -19,7 +19,7 @@ import {
   relayMessageEvents,
 } from "@/db/outbox";
 import type { Services } from "@/lib/services";
-import { lockStub } from "./sync/sync-lock";
+import { lockStub } from "./sync/lock-stub";
 
 /** The two outbox statements for the rows of `json` (a chunk just inserted, or upserted, before them). */
 export function messageReceivedStatements(

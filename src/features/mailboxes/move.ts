@@ -5,8 +5,8 @@ import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { adoptionFor } from "./mail-home";
 import { leaseMs } from "./sync/lease";
+import { lockStub, MOVE_PREFIX } from "./sync/lock-stub";
 import { deleteMailboxItems, itemsToMove } from "./sync/mailbox-sync-items.store";
-import { lockStub, MOVE_PREFIX } from "./sync/sync-lock";
 import { enqueue, type MoveTask, type SyncTask } from "./sync/tasks";
 
 /**

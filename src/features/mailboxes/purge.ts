@@ -3,8 +3,8 @@ import { deleteMailboxStore } from "@/db/stores/mailbox-stores.store";
 import { findMailbox } from "@/db/stores/outlook-mailboxes.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
+import { lockStub } from "./sync/lock-stub";
 import { deleteMailboxItems } from "./sync/mailbox-sync-items.store";
-import { lockStub } from "./sync/sync-lock";
 import type { SyncTask } from "./sync/tasks";
 
 /**

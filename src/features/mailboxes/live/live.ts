@@ -7,7 +7,7 @@ import {
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { mailboxNotConnected } from "../mailbox-errors";
-import { lockStub } from "../sync/sync-lock";
+import { lockStub } from "../sync/lock-stub";
 import { BASELINE_MARGIN_MS, liveSettings } from "./state";
 import { deleteSubscriptions } from "./subscriptions";
 

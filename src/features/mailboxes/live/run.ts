@@ -5,7 +5,7 @@ import { findMailbox } from "@/db/stores/outlook-mailboxes.store";
 import { getAccessToken, OutlookTokenUnavailableError } from "@/features/outlook";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
-import { lockStub } from "../sync/sync-lock";
+import { lockStub } from "../sync/lock-stub";
 import type { LiveTask } from "../sync/tasks";
 import { stopLive } from "./live";
 import type { ResyncRound } from "./resync-sweep";

@@ -19,8 +19,8 @@ import type { Services } from "@/lib/services";
 import { adoptionFor, mailHomeOf } from "../mail-home";
 import { messageReceivedStatements, relayMailboxEvents } from "../message-events";
 import { type StoredMessage, withMailboxIds } from "../sync/import-writer";
+import { lockStub } from "../sync/lock-stub";
 import { removedDuringImportStatement } from "../sync/mailbox-sync-items.store";
-import { lockStub } from "../sync/sync-lock";
 import { otherFolder, resolveRemovals } from "./removals";
 import { markStatements, presentIds, type ResyncRound, sweepStatements } from "./resync-sweep";
 

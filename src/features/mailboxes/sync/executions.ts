@@ -12,6 +12,7 @@ import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import { mailHomeOf } from "../mail-home";
 import { itemCounts } from "./import-items";
+import { lockStub } from "./lock-stub";
 import {
   endExecutionStatement,
   findExecution,
@@ -19,7 +20,6 @@ import {
   setFolderStatusStatement,
 } from "./mailbox-sync-executions.store";
 import { dropImportedItems, moveFailedItems } from "./mailbox-sync-items.store";
-import { lockStub } from "./sync-lock";
 
 /**
  * The executions of a mailbox's syncs (`mailbox_sync_executions`): every write to them is decided here

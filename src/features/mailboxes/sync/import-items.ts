@@ -2,8 +2,8 @@ import type { SyncFolder } from "@/clients/graph/mail";
 import type { MailboxItemStatus } from "@/db/schema";
 import type { Services } from "@/lib/services";
 import { mailHomeOf } from "../mail-home";
+import { lockStub } from "./lock-stub";
 import { countItems, findItems, foldersWithPendingItems, type ItemFilter } from "./mailbox-sync-items.store";
-import { lockStub } from "./sync-lock";
 
 /**
  * The import state of a mailbox's messages, wherever the mailbox's mail is: D1's `mailbox_sync_items` for a

@@ -6,9 +6,9 @@ import type { Services } from "@/lib/services";
 import { mailboxKey, newMessageId } from "@/shared/message-ids";
 import { adoptionFor, type MailHome } from "../mail-home";
 import { messageReceivedStatements, relayMailboxEvents } from "../message-events";
+import { lockStub } from "./lock-stub";
 import { IMPORT_GUARD } from "./mailbox-sync-executions.store";
 import { itemOutcomeStatement, REMOVED_FROM_FOLDER } from "./mailbox-sync-items.store";
-import { lockStub } from "./sync-lock";
 
 /**
  * D1 writes of the import. Rows travel as one JSON parameter per statement (`json_each`), so a page of

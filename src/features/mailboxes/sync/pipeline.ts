@@ -16,8 +16,8 @@ import {
 } from "./executions";
 import { findImportItems } from "./import-items";
 import { leaseMs } from "./lease";
+import { lockStub, MOVE_PREFIX } from "./lock-stub";
 import { findExecution, latestExecution, runningExecutions } from "./mailbox-sync-executions.store";
-import { lockStub, MOVE_PREFIX } from "./sync-lock";
 import { enqueue, messageTasks } from "./tasks";
 
 /**

@@ -26,9 +26,9 @@ import { setFolderStatus } from "./executions";
 import { findImportItems, foldersWithPending } from "./import-items";
 import { type ImportContext, type ItemOutcome, writeImport, writeImportToObject } from "./import-writer";
 import { leaseMs } from "./lease";
+import { lockStub } from "./lock-stub";
 import { currentTask, markPageDone } from "./mailbox-sync-executions.store";
 import { maybeFinish } from "./pipeline";
-import { lockStub } from "./sync-lock";
 import type { ExecutionTask, MessagesTask, PageTask, SyncTask } from "./tasks";
 
 /** How long a live task waits for a mailbox's move before it tries again. */

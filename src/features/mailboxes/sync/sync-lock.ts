@@ -20,6 +20,7 @@ import type { Services } from "@/lib/services";
 import type { AppEnv } from "@/lib/types";
 import type { IncomingNotification, LiveStore, RunOutcome, SubscriptionUpdate } from "../live/live-store";
 import type { FolderCursor, LiveSettings } from "../live/state";
+import { type Adoption, MOVE_PREFIX } from "./lock-stub";
 
 /**
  * One instance per mailbox (named by org and address, see `lockStub`): grants one running sync at a
@@ -48,17 +49,8 @@ const LEASE_KEY = "lease";
 /** When the alarm relays message events a writer may have left (see relayLater). */
 const RELAY_DUE_KEY = "relayDue";
 const RELAY_SAFETY_MS = 60_000;
-/** The execution ids of the leases the move of a mailbox's mail from D1 takes (not an import). */
-export const MOVE_PREFIX = "move:";
 
 type Owner = { orgId: string; mailbox: string };
-
-/** D1 rows of the mailbox taken over by its object, with their ids (the move, or a page touching them). */
-export interface Adoption {
-  messages: D1MessageRow[];
-  attachments: D1AttachmentRow[];
-  items: MovedItem[];
-}
 
 /** Takes over D1 rows (what the object holds already stays); answers the message ids added. */
 function adoptRows(stores: IndexStores, adoption: Adoption): string[] {
@@ -510,10 +502,4 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     const { abandonExecution } = await import("./executions");
     return abandonExecution(await this.services(), lease.orgId, lease.executionId);
   }
-}
-
-/** The lock of one mailbox. */
-export function lockStub(services: Pick<Services, "mailboxObjects">, orgId: string, mailbox: string) {
-  const ns = services.mailboxObjects as DurableObjectNamespace<MailboxSyncLock>;
-  return ns.get(ns.idFromName(JSON.stringify([orgId, mailbox])));
 }

@@ -8,7 +8,7 @@ import type { IncomingMessage } from "@/db/mailbox-object";
 import { relayMessageEvents } from "@/db/outbox";
 import { servicesFor } from "@/entry/services";
 import { relayMailboxEvents } from "@/features/mailboxes/message-events";
-import { lockStub } from "@/features/mailboxes/sync/sync-lock";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 import type { AppEnv } from "@/lib/types";
 
 /**

@@ -5,7 +5,7 @@ import { d1MessageRow, grantLiveRun, livePage, incomingMessage as message } from
 import { describe, expect, it } from "vitest";
 import type { IncomingMessage } from "@/db/mailbox-object";
 import { servicesFor } from "@/entry/services";
-import { lockStub } from "@/features/mailboxes/sync/sync-lock";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 
 /**
  * The message index in each mailbox's Durable Object (SQLite): its migrations, the import's fencing by the

@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import type { ImportOutcome, IncomingMessage, MovedItem } from "@/db/mailbox-object";
 import type { AttachmentRecord } from "@/db/message-store/attachments";
 import { servicesFor } from "@/entry/services";
-import { lockStub, MOVE_PREFIX } from "@/features/mailboxes/sync/sync-lock";
+import { lockStub, MOVE_PREFIX } from "@/features/mailboxes/sync/lock-stub";
 
 /**
  * What an import page and a delta page change in a mailbox object, as its callers see it: each message's import

@@ -4,12 +4,12 @@ import { connectedMailbox } from "@test/helpers/fixtures";
 import { connect, connectTenant, harness, patchMailbox } from "@test/helpers/mailbox-harness";
 import { grantLiveRun, incomingMessage, livePage } from "@test/helpers/mailbox-object";
 import { addAttachments, bucketObjects, mailboxWith, orgObjects, syncAll } from "@test/helpers/message-store";
-import { attachmentRows, countMessages } from "@test/helpers/rows";
+import { countMessages, inMailboxObject } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { mailboxPrefix, messagePrefix } from "@/db/message-store/keys";
 import { servicesFor } from "@/entry/services";
 import { DisconnectOutlookMailboxResponseSchema } from "@/features/mailboxes/mailboxes.schemas";
-import { lockStub } from "@/features/mailboxes/sync/sync-lock";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 
 /**
  * disconnectOutlookMailbox with `deleteImportedMail=true` removes the mailbox's imported mail
@@ -42,9 +42,20 @@ async function syncedMailbox(owner?: { org: string; tenant: string }) {
   return m;
 }
 
-/** How many attachment rows the mailbox's messages have, wherever the mailbox keeps them (its object, or D1). */
+/** How many attachment rows the mailbox's messages have: in D1 and in the mailbox's object. */
 async function attachmentCount(org: string, email: string) {
-  return (await attachmentRows(org, "message_id, id, name", { mailbox: email })).length;
+  const row = await env.DB.prepare(
+    `SELECT count(*) AS n FROM message_attachments a JOIN imported_messages m ON m.org_id = a.org_id AND m.id = a.message_id
+     WHERE a.org_id = ? AND m.mailbox = ?`,
+  )
+    .bind(org, email)
+    .first<{ n: number }>();
+  const inObject = await inMailboxObject(
+    org,
+    email,
+    (sql) => sql.exec<{ n: number }>("SELECT count(*) AS n FROM attachments").one().n,
+  );
+  return (row?.n ?? 0) + inObject;
 }
 
 const objectsOf = async (m: Pick<Mailbox, "org" | "email">) => bucketObjects(await mailboxPrefix(m.org, m.email));

@@ -14,7 +14,7 @@ import { countMessages } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { servicesFor } from "@/entry/services";
 import { DisconnectOutlookMailboxResponseSchema } from "@/features/mailboxes/mailboxes.schemas";
-import { lockStub } from "@/features/mailboxes/sync/sync-lock";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 import worker from "@/index";
 import type { AppEnv } from "@/lib/types";
 

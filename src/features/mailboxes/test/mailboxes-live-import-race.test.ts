@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { connectedMailbox } from "@test/helpers/fixtures";
 import { type LiveApi, listedIds, liveApi, liveStatus, waitFor } from "@test/helpers/live-harness";
 import {
@@ -12,7 +11,7 @@ import {
   status,
 } from "@test/helpers/mailbox-harness";
 import { bucketObjects } from "@test/helpers/message-store";
-import { messageRow, messageRows } from "@test/helpers/rows";
+import { importItemRows, messageRow, messageRows, tombstoneMessage } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { messagePrefix } from "@/db/message-store/keys";
 
@@ -25,12 +24,7 @@ import { messagePrefix } from "@/db/message-store/keys";
 const POLL_BOUND_MS = 1_000 + 10_000;
 
 async function removedItems(org: string) {
-  const row = await env.DB.prepare(
-    "SELECT count(*) AS n FROM mailbox_sync_items WHERE org_id = ?1 AND status = 'REMOVED'",
-  )
-    .bind(org)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
+  return (await importItemRows(org, "status")).filter((item) => item.status === "REMOVED").length;
 }
 
 /** A live mailbox with `inbox` messages received before the connect, once its 1-month import has listed them. */
@@ -236,9 +230,7 @@ describe("moves of mail received before the connect", { timeout: 60_000 }, () =>
     const before = await messageRow(org, restored.id);
     // Deleted once (live sync kept a tombstone), then restored in Outlook: mail from before the connect
     // never comes back through live sync, so only a new import can see it again.
-    await env.DB.prepare("UPDATE imported_messages SET deleted_at = ?3 WHERE org_id = ?1 AND graph_id = ?2")
-      .bind(org, restored.id, new Date(Date.now() - 60_000).toISOString())
-      .run();
+    await tombstoneMessage(org, restored.id, new Date(Date.now() - 60_000).toISOString());
     expect(await listedIds(api, org)).not.toContain(restored.id);
     const started = await api("POST", `/v2/outlook/mailbox/${encodeURIComponent(email)}/sync`, {
       org,

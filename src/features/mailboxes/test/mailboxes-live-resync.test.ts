@@ -1,9 +1,8 @@
-import { env } from "cloudflare:workers";
 import { connectedMailbox } from "@test/helpers/fixtures";
 import { listedIds, liveApi, liveStatus, waitFor } from "@test/helpers/live-harness";
 import { addGraphMessage, controlDelta, deleteGraphMessage, patchMailbox } from "@test/helpers/mailbox-harness";
 import { bucketObjects } from "@test/helpers/message-store";
-import { countMessages, messageRow } from "@test/helpers/rows";
+import { countMessages, messageRow, messageRows } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { messagePrefix } from "@/db/message-store/keys";
 
@@ -25,14 +24,19 @@ interface Row {
   graph_modified_at: string | null;
 }
 
+/** The org's stored messages (its mailboxes' objects and D1), by Graph id. */
 async function rows(org: string): Promise<Row[]> {
-  const result = await env.DB.prepare(
-    `SELECT graph_id, folder, subject, received_at, deleted_at, body_store, graph_modified_at
-     FROM imported_messages WHERE org_id = ? ORDER BY graph_id`,
-  )
-    .bind(org)
-    .all<Row>();
-  return result.results;
+  return (await messageRows(org))
+    .map(({ graph_id, folder, subject, received_at, deleted_at, body_store, graph_modified_at }) => ({
+      graph_id,
+      folder,
+      subject: subject as string,
+      received_at: received_at as string,
+      deleted_at,
+      body_store,
+      graph_modified_at,
+    }))
+    .sort((a, b) => (a.graph_id < b.graph_id ? -1 : a.graph_id > b.graph_id ? 1 : 0));
 }
 
 const objectsOf = async (org: string, email: string, graphId: string) =>

@@ -18,7 +18,8 @@ import {
   DisconnectOutlookMailboxResponseSchema,
   StartMailboxSyncResponseSchema,
 } from "@/features/mailboxes/mailboxes.schemas";
-import { type Lease, lockStub } from "@/features/mailboxes/sync/sync-lock";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
+import type { Lease } from "@/features/mailboxes/sync/sync-lock";
 import type { AppEnv } from "@/lib/types";
 
 /**

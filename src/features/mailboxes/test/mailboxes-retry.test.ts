@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { expectBody, expectError } from "@test/helpers/api";
 import { connectedMailbox } from "@test/helpers/fixtures";
 import {
@@ -10,6 +9,7 @@ import {
   startSync,
   status,
 } from "@test/helpers/mailbox-harness";
+import { syncItem } from "@test/helpers/message-store";
 import { countMessages } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { RetryMailboxSyncResponseSchema, StartMailboxSyncResponseSchema } from "@/features/mailboxes/mailboxes.schemas";
@@ -65,11 +65,7 @@ describe("retryMailboxSync", () => {
     );
     expect(r2.messages_queued).toBe(1);
     await drain();
-    const item = await env.DB.prepare(
-      "SELECT status, attempts, last_error FROM mailbox_sync_items WHERE org_id = ? AND mailbox = ? AND graph_id = ?",
-    )
-      .bind(org, email, broken)
-      .first<{ status: string; attempts: number; last_error: string }>();
+    const item = await syncItem(org, broken);
     expect(item).toMatchObject({ status: "PERMANENTLY_FAILED", attempts: 3 });
     expect(item?.last_error).toMatch(/ErrorCorruptData/);
     expectError(await retry({ sync_id: r2.retry_execution_id, scope: "all_failed" }), 404, /retryable/);

@@ -1,19 +1,19 @@
 import { env } from "cloudflare:workers";
-import { call, expectBody, uniqueOrg } from "@test/helpers/api";
+import { call, uniqueOrg } from "@test/helpers/api";
 import { connectedMailbox } from "@test/helpers/fixtures";
 import { allMessages, harness } from "@test/helpers/mailbox-harness";
-import { seedLegacyMessage } from "@test/helpers/message-store";
+import { seedLegacyMessage, servedBodies } from "@test/helpers/message-store";
+import { messageRows } from "@test/helpers/rows";
 import { unsafeParts } from "@test/helpers/xss-oracle";
 import { describe, expect, it } from "vitest";
 import { MAIL_SANITIZER_VERSION } from "@/db/message-store";
 import { messagePrefix } from "@/db/message-store/keys";
-import { ImportedMessagesResponseSchema } from "@/features/shared-inbox-messages/shared-inbox-messages.schemas";
 
 /**
  * Mail HTML is sanitized once, when the sync imports it, and stored next to the original with the
- * sanitizer's version, both as objects of the message store (MESSAGE_STORE): listSharedInboxMessages serves
+ * sanitizer's version, both as objects of the message store (MESSAGE_STORE): getSharedInboxMessage serves
  * the stored copy while its version is current and sanitizes on read only rows without one (imported
- * before) or of another version.
+ * before) or of another version; listSharedInboxMessages serves no body.
  * getSharedInboxMessageOriginalBody keeps serving the original.
  */
 
@@ -32,30 +32,25 @@ interface StoredRow {
   body_sanitizer_version: string | null;
 }
 
+/** The org's stored message rows (its mailboxes' objects, which keep no body columns, and D1), by id. */
 async function storedRows(org: string): Promise<StoredRow[]> {
-  const { results } = await env.DB.prepare(
-    `SELECT id, body, body_sanitized, body_sanitized_truncated, body_sanitizer_version
-     FROM imported_messages WHERE org_id = ? ORDER BY id`,
-  )
-    .bind(org)
-    .all<StoredRow>();
-  return results;
+  return (await messageRows(org)).map(
+    ({ id, body, body_sanitized, body_sanitized_truncated, body_sanitizer_version }) => ({
+      id,
+      body,
+      body_sanitized,
+      body_sanitized_truncated,
+      body_sanitizer_version,
+    }),
+  );
 }
 
-async function servedBodies(org: string) {
-  const page = expectBody(
-    await call("GET", "/v2/email-settings/shared-inboxes/default/messages?limit=100", { org }),
-    200,
-    ImportedMessagesResponseSchema,
-  );
-  return new Map(page.messages.map((m) => [m.id, m.body]));
-}
+/** The bodies getSharedInboxMessage serves, by id (the listing serves none: checked by `servedBodies`). */
+const readBodies = (org: string) => servedBodies(call as never, org);
 
 /** The message's objects in the message store (found through its row's Graph id). */
 async function prefixOf(org: string, email: string, id: string) {
-  const row = await env.DB.prepare("SELECT graph_id FROM imported_messages WHERE id = ?")
-    .bind(id)
-    .first<{ graph_id: string }>();
+  const row = (await messageRows(org)).find((r) => r.id === id);
   return messagePrefix({ orgId: org, mailbox: email, graphId: row?.graph_id ?? "" });
 }
 
@@ -103,17 +98,21 @@ describe("imported mail bodies: sanitized once at import", () => {
     }
     const served = await allMessages(api, org);
     expect(served.map((m) => m.body)).toEqual(
+      rows.map(() => ({ content_type: "html", content: null, truncated: false })),
+    );
+    const read = await readBodies(org);
+    expect(served.map((m) => read.get(m.id))).toEqual(
       rows.map(() => ({ content_type: "html", content: SANITIZED, truncated: false })),
     );
-    expect(served.flatMap((m) => unsafeParts(m.body.content ?? ""))).toEqual([]);
+    expect(served.flatMap((m) => unsafeParts(read.get(m.id)?.content ?? ""))).toEqual([]);
 
     // What is served is the stored copy (not sanitized again): a changed stored copy is what comes back...
     const [first, second] = rows;
     await setStoredObject(org, email, first?.id ?? "", "<p>the stored copy</p>", MAIL_SANITIZER_VERSION);
-    expect((await servedBodies(org)).get(first?.id ?? "")?.content).toBe("<p>the stored copy</p>");
+    expect((await readBodies(org)).get(first?.id ?? "")?.content).toBe("<p>the stored copy</p>");
     // ...until its version is not the current one: then the original is sanitized on read.
     await setStoredObject(org, email, second?.id ?? "", "<script>stale</script>", "mail-0-outdated");
-    const bodies = await servedBodies(org);
+    const bodies = await readBodies(org);
     expect(bodies.get(second?.id ?? "")).toEqual({ content_type: "html", content: SANITIZED, truncated: false });
 
     // The original-body route keeps serving the original.
@@ -136,7 +135,7 @@ describe("imported mail bodies: sanitized once at import", () => {
     await drain();
     const [row] = await storedRows(org);
     await setStoredObject(org, email, row?.id ?? "", SANITIZED, MAIL_SANITIZER_VERSION, "1");
-    expect((await servedBodies(org)).get(row?.id ?? "")).toEqual({
+    expect((await readBodies(org)).get(row?.id ?? "")).toEqual({
       content_type: "html",
       content: SANITIZED,
       truncated: true,
@@ -146,8 +145,12 @@ describe("imported mail bodies: sanitized once at import", () => {
   it("a row imported before (no stored sanitized body) is still served sanitized, and left as it is", async () => {
     const org = uniqueOrg();
     const id = await seedLegacyMessage(org, { mailbox: "old@contoso.test", body: HOSTILE });
-    expect((await servedBodies(org)).get(id)).toEqual({ content_type: "html", content: SANITIZED, truncated: false });
+    // The listing serves no body and leaves the row as it is...
+    const listed = await allMessages(call as never, org);
+    expect(listed.find((m) => m.id === id)?.body).toEqual({ content_type: "html", content: null, truncated: false });
     const [row] = await storedRows(org);
     expect(row).toMatchObject({ body: HOSTILE, body_sanitized: null, body_sanitizer_version: null });
+    // ...and a read serves it sanitized (moving it into the message store, as any read of such a row does).
+    expect((await readBodies(org)).get(id)).toEqual({ content_type: "html", content: SANITIZED, truncated: false });
   });
 });

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { expectBody } from "@test/helpers/api";
 import { patchMailbox, startSync, status } from "@test/helpers/mailbox-harness";
 import { addAttachments, mailboxWith, syncAll } from "@test/helpers/message-store";
-import { countMessages, messageRow, messageRows } from "@test/helpers/rows";
+import { countMessages, importItemRows, messageRow, messageRows } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { RetryMailboxSyncResponseSchema } from "@/features/mailboxes/mailboxes.schemas";
 
@@ -12,13 +12,13 @@ import { RetryMailboxSyncResponseSchema } from "@/features/mailboxes/mailboxes.s
  * stay for retryMailboxSync, and a later sync over the same timeframe still imports nothing twice.
  */
 
+/** The org's import items, wherever its mailboxes keep them (their objects, or D1), by Graph id. */
 async function items(org: string) {
-  const { results } = await env.DB.prepare(
-    "SELECT graph_id, status, attempts FROM mailbox_sync_items WHERE org_id = ? ORDER BY graph_id",
-  )
-    .bind(org)
-    .all<{ graph_id: string; status: string; attempts: number }>();
-  return results;
+  return (await importItemRows(org, "graph_id, status, attempts")) as {
+    graph_id: string;
+    status: string;
+    attempts: number;
+  }[];
 }
 
 const messageIds = async (org: string) => (await messageRows(org)).map(({ id, graph_id }) => ({ id, graph_id }));

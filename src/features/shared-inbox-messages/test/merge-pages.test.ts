@@ -4,7 +4,7 @@ import { grantLiveRun, incomingMessage, livePage } from "@test/helpers/mailbox-o
 import { describe, expect, it } from "vitest";
 import type { IncomingMessage } from "@/db/mailbox-object";
 import { servicesFor } from "@/entry/services";
-import { lockStub } from "@/features/mailboxes/sync/sync-lock";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 import {
   type ListedRow,
   type ListingKey,
