@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { call, expectBody, expectError, uniqueOrg } from "@test/helpers/api";
+import { servedBodies } from "@test/helpers/message-store";
 import { unsafeParts } from "@test/helpers/xss-oracle";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db/client";
@@ -45,13 +46,12 @@ async function seedMessage(org: string, body: string | null, contentType: string
   return id;
 }
 
+/**
+ * The bodies of the inbox's messages, by id: the listing serves none (`body.content` null, checked by
+ * `servedBodies`), so each is the body getSharedInboxMessage serves.
+ */
 async function listBodies(org: string, inbox = "default") {
-  const page = expectBody(
-    await call("GET", `${MESSAGES(inbox)}?limit=100`, { org }),
-    200,
-    ImportedMessagesResponseSchema,
-  );
-  return new Map(page.messages.map((m) => [m.id, m.body]));
+  return servedBodies(call as never, org, inbox);
 }
 
 const HOSTILE = [
