@@ -183,7 +183,7 @@ export async function messageBuckets(org: string, mailbox: string): Promise<stri
     const store = await env.DB.prepare(
       `SELECT coalesce(b.id, ?3) AS bucket_id FROM mailbox_stores s
        LEFT JOIN inbox_buckets b ON b.org_id = s.org_id AND b.inbox_id = s.shared_inbox_id
-       WHERE s.org_id = ? AND s.mailbox = ?`,
+       WHERE s.org_id = ?1 AND s.mailbox = ?2`,
     )
       .bind(org, mailbox, DEFAULT_BUCKET_ID)
       .first<{ bucket_id: string }>();

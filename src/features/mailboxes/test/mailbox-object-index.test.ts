@@ -213,8 +213,10 @@ describe("a mailbox object's message index", () => {
     await stub.dropMessageIndex();
     await stub.dropMessageIndex();
     expect(await stub.messageCounts(owner)).toEqual({ listed: 0, tombstones: 0 });
+    // Offboarding deletes the live state too: the reconnected mailbox's live sync runs anew.
+    const reconnected = await grantLiveRun(stub, owner);
     const again = message();
-    const { written } = await stub.writeLivePage(owner, runId, livePage("inbox", { rows: [again] }), liveAt());
+    const { written } = await stub.writeLivePage(owner, reconnected, livePage("inbox", { rows: [again] }), liveAt());
     expect(written.map((row) => row.id)).toEqual([again.uid]);
     expect(await stub.messageCounts(owner)).toEqual({ listed: 1, tombstones: 0 });
   });

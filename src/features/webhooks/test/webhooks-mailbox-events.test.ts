@@ -14,6 +14,7 @@ import {
   status,
   updateGraphMessage,
 } from "@test/helpers/mailbox-harness";
+import { messageRow, messageRows } from "@test/helpers/rows";
 import { received, rows, type WebhookHarness, webhookHarness } from "@test/helpers/webhook-harness";
 import { expectVerified } from "@test/helpers/webhook-verify";
 import { describe, expect, it } from "vitest";
@@ -98,10 +99,7 @@ describe("mailbox.sync.* and message.received of the import", () => {
     const events = await receivedMessages(hooks, hook);
     const inbox = inWindow(messages, "inbox");
     expect(events).toHaveLength(inbox.length);
-    const stored = await rows<{ id: string; graph_id: string; subject: string; from_address: string }>(
-      "SELECT id, graph_id, subject, from_address FROM imported_messages WHERE org_id = ? AND folder = 'inbox'",
-      org,
-    );
+    const stored = (await messageRows(org)).filter((r) => r.folder === "inbox");
     expect(events.map((e) => e.data.message_id).sort()).toEqual(stored.map((r) => r.id).sort());
     for (const event of events) {
       const row = stored.find((r) => r.id === event.data.message_id);
@@ -226,20 +224,13 @@ describe("live sync events", { timeout: 60_000 }, () => {
     await waitFor(
       "the edit",
       async () => {
-        const [row] = await rows<{ subject: string }>(
-          "SELECT subject FROM imported_messages WHERE graph_id = ?",
-          first.id,
-        );
-        return row?.subject === "first, edited";
+        return (await messageRow(org, first.id))?.subject === "first, edited";
       },
       11_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 2_500));
 
-    const ids = await rows<{ id: string; graph_id: string }>(
-      "SELECT id, graph_id FROM imported_messages WHERE org_id = ? AND folder = 'inbox'",
-      org,
-    );
+    const ids = (await messageRows(org)).filter((r) => r.folder === "inbox");
     expect(await eventRows(org, "message.received")).toHaveLength(2);
     await redeliverAll(hooks, org, hook.id);
     const events = (await payloads(hook.name, hook.secret)).filter((p) => p.type === "message.received");
