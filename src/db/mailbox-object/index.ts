@@ -32,6 +32,11 @@ export async function openMailboxIndex(storage: DurableObjectStorage) {
       check(owner);
       return stores;
     },
+    /** How many message rows (tombstones too) the index holds, whoever it belongs to. */
+    held(): number {
+      const { listed, tombstones } = stores.messages.counts();
+      return listed + tombstones;
+    },
     /** Whom the index belongs to (recorded by its first write), if anyone yet. */
     owner(): { orgId: string; mailbox: string } | null {
       return ownerOf(db);

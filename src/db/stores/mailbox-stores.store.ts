@@ -86,6 +86,16 @@ export function deleteMailboxStore(db: Database, orgId: string, mailbox: string)
     AND NOT EXISTS (SELECT 1 FROM outlook_mailboxes WHERE org_id = ${orgId} AND email = ${mailbox})`);
 }
 
+/** Every mailbox of the org whose mail is (or is moving) in its object. */
+export function orgMailboxStores(db: Database, orgId: string) {
+  return db.select().from(mailboxStores).where(eq(mailboxStores.orgId, orgId)).all();
+}
+
+/** Forgets the org's mailboxes (all of its mail was deleted). */
+export function deleteOrgMailboxStores(db: Database, orgId: string) {
+  return db.delete(mailboxStores).where(eq(mailboxStores.orgId, orgId));
+}
+
 /** The org's mailboxes in any of `states` (the move's work list), oldest change first. */
 export function mailboxStoresIn(db: Database, states: MailboxStoreState[], limit: number) {
   return db

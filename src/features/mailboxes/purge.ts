@@ -1,5 +1,5 @@
 import { deleteMailboxContent } from "@/db/message-store";
-import { deleteMailboxStore } from "@/db/stores/mailbox-stores.store";
+import { deleteMailboxStore, deleteOrgMailboxStores, orgMailboxStores } from "@/db/stores/mailbox-stores.store";
 import { findMailbox } from "@/db/stores/outlook-mailboxes.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
@@ -17,11 +17,11 @@ import type { SyncTask } from "./sync/tasks";
  */
 
 /**
- * Deletes the mailbox's imported messages, their attachment rows and its import state (D1 first), then
- * every object under the mailbox's prefix, then the message index of the mailbox's Durable Object;
- * idempotent, so a retry finishes what a failed attempt left.
- * Only while the mailbox is not connected (a reconnected mailbox's new mail is not the old one's to
- * delete): answers the number of messages deleted, or null when it was connected again.
+ * Deletes the mailbox's imported mail: its Durable Object's whole storage first (so nothing listed points at
+ * deleted content), then D1's rows of mail from before the objects, their attachment rows and import state, then
+ * every object under the mailbox's prefix in the message store, then its directory row; idempotent, so a retry
+ * finishes what a failed attempt left. Only while the mailbox is not connected (a reconnected mailbox's new mail
+ * is not the old one's to delete): answers the number of messages deleted, or null when it was connected again.
  */
 export async function purgeMailboxMail(
   services: Pick<Services, "db" | "d1" | "messageContent" | "mailboxObjects">,
@@ -29,12 +29,31 @@ export async function purgeMailboxMail(
   email: string,
 ): Promise<number | null> {
   if (await findMailbox(services.db, orgId, email)) return null;
+  const inObject = await lockStub(services, orgId, email).dropMessageIndex();
   const removed = await deleteMailboxContent(services, orgId, email);
   await deleteMailboxItems(services.d1, orgId, email);
-  await lockStub(services, orgId, email).dropMessageIndex();
   await deleteMailboxStore(services.db, orgId, email);
-  logEvent("info", "outlook_mailbox_mail_deleted", { orgId, messages: removed.messages, objects: removed.objects });
-  return removed.messages;
+  const messages = inObject.messages + removed.messages;
+  logEvent("info", "outlook_mailbox_mail_deleted", { orgId, messages, objects: removed.objects });
+  return messages;
+}
+
+/**
+ * Deletes all of an org's imported mail (offboarding an org): every mailbox object the directory names, then
+ * D1's rows of mail from before the objects and the org's whole prefix in the message store, then the directory.
+ * Idempotent. Answers the messages and stored objects deleted.
+ */
+export async function purgeOrgMail(
+  services: Pick<Services, "db" | "d1" | "messageContent" | "mailboxObjects">,
+  orgId: string,
+): Promise<{ messages: number; objects: number }> {
+  let inObjects = 0;
+  for (const store of await orgMailboxStores(services.db, orgId)) {
+    inObjects += (await lockStub(services, orgId, store.mailbox).dropMessageIndex()).messages;
+  }
+  const removed = await deleteMailboxContent(services, orgId);
+  await deleteOrgMailboxStores(services.db, orgId);
+  return { messages: inObjects + removed.messages, objects: removed.objects };
 }
 
 /**

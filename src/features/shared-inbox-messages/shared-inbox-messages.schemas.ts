@@ -44,12 +44,16 @@ const ImportedMessageSchema = z
         .nullable()
         .openapi({
           description:
-            "A `text` body as stored. Any other body is HTML sanitized for display (scripts, event handlers, " +
-            "forms, iframes, `<base>`, `<meta>`, `<link>` and `javascript:`/`data:` URLs outside images removed; " +
-            'links open with `target="_blank" rel="noopener noreferrer"`). The stored original is served by ' +
-            "getSharedInboxMessageOriginalBody.",
+            "Always null in the listing, which reads no message content (so a page costs the same however big its " +
+            "mail): show `body_preview`, and fetch the body, sanitized for display, with getSharedInboxMessage " +
+            "(the stored original: getSharedInboxMessageOriginalBody).",
         }),
-      truncated: bodyTruncated,
+      truncated: z.boolean().openapi({
+        description:
+          "The stored body was cut when it was stored (only mail imported before bodies moved to R2, at " +
+          "MAILBOX_BODY_MAX_CHARS characters). Whether the body shown is cut further by the sanitizer's bounds is " +
+          "said by getSharedInboxMessage.",
+      }),
     }),
     shared_inbox_id: z.string(),
     bucket_id: z.string(),

@@ -152,3 +152,15 @@ export function textFallback(markup: string, maxChars: number, maxNodes: number)
   }
   return { html: serialize(out as Dom.DocumentFragment), cut: collector.full };
 }
+
+/**
+ * The plain text of `markup` (what a reader sees: no scripts, styles or markup; blocks on their own lines), at most
+ * `maxChars` characters: what a search indexes of an HTML body. Linear in the input, as textFallback.
+ */
+export function plainText(markup: string, maxChars: number): string {
+  const collector = new TextCollector(maxChars, maxChars);
+  const tokenizer = new Tokenizer({ sourceCodeLocationInfo: false }, collector);
+  collector.tokenizer = tokenizer;
+  tokenizer.write(markup, true);
+  return collector.parts.map((part) => (part === BREAK ? "\n" : part)).join("");
+}

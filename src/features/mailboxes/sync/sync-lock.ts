@@ -278,7 +278,13 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
 
   /** Forgets the events the relay has written to D1. */
   async ackMessageEvents(owner: Owner, ids: string[]): Promise<void> {
-    (await this.index()).of(owner).events.ack(ids);
+    const { events } = (await this.index()).of(owner);
+    events.ack(ids);
+    // Nothing left to relay: the alarm's safety relay is not needed.
+    if (events.pending(1).length === 0 && (await this.ctx.storage.get<number>(RELAY_DUE_KEY)) !== undefined) {
+      await this.ctx.storage.delete(RELAY_DUE_KEY);
+      await this.reschedule();
+    }
   }
 
   // The import state of the mailbox's messages (executions.ts reads and moves it while an execution runs).
@@ -358,14 +364,16 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   /**
    * Offboarding (its mail is deleted, after the disconnect cancelled its sync and live sync): the object's whole
    * storage goes (`deleteAll`: message index, lease, live state), so nothing of the mailbox stays; a later
-   * connect starts from nothing. Idempotent.
+   * connect starts from nothing. Idempotent; answers how many message rows (tombstones too) it held.
    */
-  async dropMessageIndex(): Promise<void> {
-    await this.ctx.blockConcurrencyWhile(async () => {
+  async dropMessageIndex(): Promise<{ messages: number }> {
+    return this.ctx.blockConcurrencyWhile(async () => {
+      const held = (await this.index()).held();
       await this.ctx.storage.deleteAll();
       await this.ctx.storage.deleteAlarm();
       // Opened again (migrations and all) by the next call that needs it.
       this.messageIndex = undefined;
+      return { messages: held };
     });
   }
 

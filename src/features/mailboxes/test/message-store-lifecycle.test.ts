@@ -15,8 +15,9 @@ import {
 import { attachmentRows } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
 import { messagePrefix, orgPrefix } from "@/db/message-store/keys";
-import { deleteMailboxContent } from "@/db/message-store/rows";
 import { servicesFor } from "@/entry/services";
+import { purgeOrgMail } from "@/features/mailboxes/purge";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 import type { AppEnv } from "@/lib/types";
 
 /**
@@ -118,7 +119,7 @@ describe("deletion leaves nothing in the bucket", () => {
     await syncAll(other, other.org, other.email);
     expect((await orgObjects(h.org)).size).toBe(5 * 2 + 1);
 
-    expect(await deleteMailboxContent(servicesFor(env as unknown as AppEnv), h.org, h.email)).toEqual({
+    expect(await purgeOrgMail(servicesFor(env as unknown as AppEnv), h.org)).toEqual({
       messages: 5,
       objects: 11,
     });
@@ -129,6 +130,11 @@ describe("deletion leaves nothing in the bucket", () => {
       .bind(h.org)
       .first<{ m: number; a: number }>();
     expect(left).toEqual({ m: 0, a: 0 });
+    const owner = { orgId: h.org, mailbox: h.email };
+    expect(await lockStub(servicesFor(env as unknown as AppEnv), h.org, h.email).messageCounts(owner)).toEqual({
+      listed: 0,
+      tombstones: 0,
+    });
     // The other org's mail is untouched.
     expect((await orgObjects(other.org)).size).toBe(2);
   });
