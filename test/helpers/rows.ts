@@ -71,13 +71,13 @@ export async function objectMailboxes(org: string): Promise<string[]> {
 }
 
 /** Reads a mailbox object's SQLite (its message index) directly. */
-export function inMailboxObject<T>(org: string, mailbox: string, read: (sql: SqlStorage) => T): Promise<T> {
+export async function inMailboxObject<T>(org: string, mailbox: string, read: (sql: SqlStorage) => T): Promise<T> {
   const stub = lockStub(servicesFor(env), org, mailbox);
-  return runInDurableObject(stub, async (instance, state) => {
-    // The index's tables exist once the object has opened it (any index call does).
-    await instance.messageCounts({ orgId: org, mailbox });
-    return read(state.storage.sql);
-  });
+  // The index's tables exist once the object has opened it (any index call does). Opened through a call, not
+  // inside runInDurableObject: what the object opens there would belong to the test's I/O context, and a later
+  // call from a queue consumer awaiting it would fail ("Cannot perform I/O on behalf of a different Durable Object").
+  await stub.messageCounts({ orgId: org, mailbox });
+  return runInDurableObject(stub, (_instance, state) => read(state.storage.sql));
 }
 
 async function objectRows(org: string, mailbox: string, graphId?: string): Promise<MessageRow[]> {
