@@ -12,6 +12,8 @@ import {
   seedMailbox,
   testEnv,
 } from "../test/helpers/mailbox-harness";
+import { messageRows } from "../test/helpers/rows";
+import { countingD1 } from "./counting-d1";
 
 /**
  * `npm run bench`: imports a 10,000-message mailbox (6,000 Inbox + 4,000 Sent Items, all inside the `1m`
@@ -30,69 +32,26 @@ const TOTAL = INBOX + SENT;
 /** Body size per generated message (characters of HTML), about a short real e-mail. */
 const BODY_CHARS = 2_000;
 const BATCH_SIZE = 10;
-
-/** env.DB wrapped to count executed statements (and round trips: one per run/all/first/raw/batch/exec). */
-function countingD1(db: D1Database) {
-  const counts = { statements: 0, roundTrips: 0 };
-  const unwrap = new WeakMap<object, D1PreparedStatement>();
-  const executing = new Set(["run", "all", "first", "raw"]);
-  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
-    const proxy = new Proxy(statement, {
-      get(target, prop) {
-        if (prop === "bind") return (...values: unknown[]) => wrap(target.bind(...values));
-        const value = Reflect.get(target, prop, target);
-        if (typeof value !== "function") return value;
-        if (typeof prop === "string" && executing.has(prop)) {
-          return (...args: unknown[]) => {
-            counts.statements++;
-            counts.roundTrips++;
-            return value.apply(target, args);
-          };
-        }
-        return value.bind(target);
-      },
-    });
-    unwrap.set(proxy, statement);
-    return proxy;
-  };
-  // A request's D1 session (src/middlewares/d1-session.ts) is counted like the database itself.
-  const counted = <T extends object>(database: T): T =>
-    new Proxy(database, {
-      get(target: T & D1Database, prop) {
-        if (prop === "withSession") return (constraint?: string) => counted(target.withSession(constraint));
-        if (prop === "prepare") return (query: string) => wrap(target.prepare(query));
-        if (prop === "batch") {
-          return (statements: D1PreparedStatement[]) => {
-            counts.statements += statements.length;
-            counts.roundTrips++;
-            return target.batch(statements.map((s) => unwrap.get(s) ?? s));
-          };
-        }
-        if (prop === "exec") {
-          return (query: string) => {
-            counts.statements += query.split(";").filter((s) => s.trim()).length;
-            counts.roundTrips++;
-            return target.exec(query);
-          };
-        }
-        const value = Reflect.get(target, prop, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  return { db: counted(db), counts };
-}
+/**
+ * The tests' time limits (420 s and 300 s) are generous, since a slow machine (2 shared cores: about 100 s per
+ * import) must still print its numbers; they bound the run, they measure nothing.
+ */
 
 async function graphRequests(email: string): Promise<Record<string, number>> {
   return (await graphStats(email)).stats.requests;
 }
 
+/**
+ * The mailbox's stored messages wherever they are (its Durable Object for a mailbox connected now, D1's
+ * `imported_messages` for one from before the objects; test/helpers/rows.ts reads both), how many distinct
+ * Graph ids they have, and how many of them are in D1.
+ */
 async function rowCounts(org: string, email: string) {
-  const row = await env.DB.prepare(
-    "SELECT count(*) AS n, count(DISTINCT graph_id) AS ids FROM imported_messages WHERE org_id = ? AND mailbox = ?",
-  )
+  const rows = await messageRows(org, { mailbox: email });
+  const inD1 = await env.DB.prepare("SELECT count(*) AS n FROM imported_messages WHERE org_id = ? AND mailbox = ?")
     .bind(org, email)
-    .first<{ n: number; ids: number }>();
-  return { rows: row?.n ?? 0, distinct: row?.ids ?? 0 };
+    .first<{ n: number }>();
+  return { rows: rows.length, distinct: new Set(rows.map((row) => row.graph_id)).size, inD1: inD1?.n ?? 0 };
 }
 
 interface RunResult {
@@ -100,6 +59,8 @@ interface RunResult {
   status: string;
   rows: number;
   distinct: number;
+  /** Of `rows`, those in D1's imported_messages (0: all in the mailbox's object). */
+  inD1: number;
   graph: number;
   graphPages: number;
   statements: number;
@@ -205,6 +166,9 @@ it(`imports a ${TOTAL}-message mailbox end to end, then again with every batch d
     `redelivery: duplicate deliveries sent ${twice.duplicateSends} tasks; ` +
       `msg/s redelivered x2 / import = ${(plain.ms / twice.ms).toFixed(2)}` +
       `; Graph requests/1k target <= 12`,
+    `where the rows are: ${Object.entries(rows)
+      .map(([name, r]) => `${name} ${r.rows - r.inD1} in the mailbox object, ${r.inD1} in D1`)
+      .join("; ")}`,
   ];
   console.log(`\n${lines.join("\n")}\n`);
 
@@ -214,7 +178,7 @@ it(`imports a ${TOTAL}-message mailbox end to end, then again with every batch d
     expect(r.distinct).toBe(TOTAL);
   }
   expect((plain.graph * 1000) / TOTAL).toBeLessThanOrEqual(12);
-}, 170_000);
+}, 420_000);
 
 it(`the same ${TOTAL}-message import through the real queue (Miniflare's consumer of wrangler.toml)`, async () => {
   // No overrides: MAILBOX_SYNC_QUEUE is the binding from wrangler.toml and Miniflare calls queue() with
@@ -234,7 +198,8 @@ it(`the same ${TOTAL}-message import through the real queue (Miniflare's consume
   const start = await call("POST", `${path}/sync`, { org, body: { timeframe: "1m" } });
   expect(start.status).toBe(202);
   let status = MailboxSyncStatusSchema.parse((await call("GET", `${path}/sync/status`, { org })).body);
-  for (let i = 0; i < 1_500 && status.status === "RUNNING"; i++) {
+  const deadline = started + 290_000;
+  while (status.status === "RUNNING" && performance.now() < deadline) {
     await scheduler.wait(100);
     status = MailboxSyncStatusSchema.parse((await call("GET", `${path}/sync/status`, { org })).body);
   }
@@ -254,4 +219,4 @@ it(`the same ${TOTAL}-message import through the real queue (Miniflare's consume
   expect(status.status).toBe("COMPLETED");
   expect(counts.rows).toBe(TOTAL);
   expect(counts.distinct).toBe(TOTAL);
-}, 170_000);
+}, 300_000);
