@@ -16,6 +16,8 @@ export function searchableBody(body: string | null, contentType: string | null):
   if (!body) return "";
   const input = body.length > SEARCH_BODY_MAX_INPUT ? body.slice(0, SEARCH_BODY_MAX_INPUT) : body;
   const text =
-    contentType?.toLowerCase() === "text" ? input.slice(0, SEARCH_BODY_MAX_CHARS) : plainText(input, SEARCH_BODY_MAX_CHARS);
+    contentType?.toLowerCase() === "text"
+      ? input.slice(0, SEARCH_BODY_MAX_CHARS)
+      : plainText(input, SEARCH_BODY_MAX_CHARS);
   return foldForSearch(text);
 }

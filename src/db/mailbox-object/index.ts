@@ -3,6 +3,7 @@ import { MessageEvents } from "./events.store";
 import { ImportItems } from "./import-items.store";
 import { MailboxMessages } from "./messages.store";
 import { claimOwner, openMailboxDb, ownerOf } from "./open";
+import { MessageSearch } from "./search.store";
 
 /**
  * A mailbox object's message index, as the object uses it: opened once (migrations applied) and checked
@@ -17,6 +18,7 @@ export async function openMailboxIndex(storage: DurableObjectStorage) {
     events: new MessageEvents(storage.sql),
     items: new ImportItems(storage.sql),
     attachments: new MessageAttachments(storage.sql),
+    search: new MessageSearch(storage.sql),
   };
   let checkedOwner: string | undefined;
   const keyOf = (owner: { orgId: string; mailbox: string }) => JSON.stringify([owner.orgId, owner.mailbox]);
@@ -31,6 +33,10 @@ export async function openMailboxIndex(storage: DurableObjectStorage) {
     of(owner: { orgId: string; mailbox: string }): IndexStores {
       check(owner);
       return stores;
+    },
+    /** Whether listed rows wait to be put into the search index. */
+    hasSearchBacklog(): boolean {
+      return stores.search.backlog(1).length > 0;
     },
     /** How many message rows (tombstones too) the index holds, whoever it belongs to. */
     held(): number {
@@ -59,6 +65,7 @@ export interface IndexStores {
   events: MessageEvents;
   items: ImportItems;
   attachments: MessageAttachments;
+  search: MessageSearch;
 }
 
 export type MailboxIndex = Awaited<ReturnType<typeof openMailboxIndex>>;
@@ -66,3 +73,4 @@ export type { D1AttachmentRow, StoredAttachment } from "./attachments.store";
 export type { EventContext, PendingEvent } from "./events.store";
 export type { ImportItemStatus, ImportOutcome, MovedItem } from "./import-items.store";
 export type { D1MessageRow, IncomingMessage, ListingKey, StoredMessageRow, WrittenRows } from "./messages.store";
+export type { BacklogRow, SearchFields, SearchFilters } from "./search.store";

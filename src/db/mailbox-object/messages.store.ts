@@ -15,15 +15,22 @@ import { jsonChunks } from "@/db/json-chunks";
  */
 export type IncomingMessage = Omit<ImportRow, "body"> & { body_size: number | null };
 
+/**
+ * A new row's place in the full-text index: past the largest in use (the uncorrelated subquery is evaluated once
+ * per statement), one per element of the statement's JSON array.
+ */
+const NEXT_SEARCH_ROWID = "(SELECT coalesce(max(search_rowid), 0) FROM messages) + j.key + 1";
+
 /** The columns a message row is written with, from `j.value` of `json_each(?1)`. */
 const INSERT_FROM_JSON = `INSERT INTO messages (id, graph_id, folder, subject, from_address, from_name,
   to_recipients, cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview, body_content_type,
-  body_truncated, body_size, has_attachments, execution_id, imported_at, graph_modified_at)
+  body_truncated, body_size, has_attachments, execution_id, imported_at, graph_modified_at, search_rowid)
 SELECT j.value ->> '$.uid', j.value ->> '$.graph_id', j.value ->> '$.folder', j.value ->> '$.subject',
   j.value ->> '$.from_address', j.value ->> '$.from_name', j.value ->> '$.to', j.value ->> '$.cc',
   j.value ->> '$.received_at', j.value ->> '$.sent_at', j.value ->> '$.sort_at', j.value ->> '$.conversation_id',
   j.value ->> '$.body_preview', j.value ->> '$.body_content_type', j.value ->> '$.body_truncated',
-  j.value ->> '$.body_size', j.value ->> '$.has_attachments', ?2, ?3, j.value ->> '$.graph_modified_at'
+  j.value ->> '$.body_size', j.value ->> '$.has_attachments', ?2, ?3, j.value ->> '$.graph_modified_at',
+  ${NEXT_SEARCH_ROWID}
 FROM json_each(?1) AS j`;
 
 /** Replaces a stored row's message fields with the incoming copy and lists it again; the row keeps its id. */
@@ -72,14 +79,14 @@ RETURNING graph_id`;
  */
 const ADOPT = `INSERT INTO messages (id, graph_id, folder, subject, from_address, from_name, to_recipients,
   cc_recipients, received_at, sent_at, sort_at, conversation_id, body_preview, body_content_type, body_truncated,
-  body_size, has_attachments, execution_id, imported_at, graph_modified_at, deleted_at, live_seen_round)
+  body_size, has_attachments, execution_id, imported_at, graph_modified_at, deleted_at, live_seen_round, search_rowid)
 SELECT j.value ->> '$.id', j.value ->> '$.graph_id', j.value ->> '$.folder', j.value ->> '$.subject',
   j.value ->> '$.from_address', j.value ->> '$.from_name', j.value ->> '$.to_recipients',
   j.value ->> '$.cc_recipients', j.value ->> '$.received_at', j.value ->> '$.sent_at', j.value ->> '$.sort_at',
   j.value ->> '$.conversation_id', j.value ->> '$.body_preview', j.value ->> '$.body_content_type',
   j.value ->> '$.body_truncated', j.value ->> '$.body_size', j.value ->> '$.has_attachments',
   j.value ->> '$.execution_id', j.value ->> '$.imported_at', j.value ->> '$.graph_modified_at',
-  j.value ->> '$.deleted_at', j.value ->> '$.live_seen_round'
+  j.value ->> '$.deleted_at', j.value ->> '$.live_seen_round', ${NEXT_SEARCH_ROWID}
 FROM json_each(?1) AS j
 WHERE true
 ON CONFLICT DO NOTHING

@@ -3,16 +3,19 @@ import type { AttachmentRecord } from "@/db/message-store/attachments";
 import type { ImportOutcome } from "./import-items.store";
 import type { IndexStores } from "./index";
 import type { IncomingMessage, WrittenRows } from "./messages.store";
+import type { SearchFields } from "./search.store";
+
+const writtenIds = (written: WrittenRows) => new Set(written.written.map((row) => row.graph_id));
 
 /**
  * What one import page or one delta page changes in a mailbox object's index, composed from the tables'
  * statements. The object runs each inside one transactionSync after its own fencing (the lease for an import,
- * the current live run for a delta page), so a page's rows, attachment rows, item outcomes and events are
- * written together or not at all.
+ * the current live run for a delta page), so a page's rows, attachment rows, search entries, item outcomes and
+ * events are written together or not at all.
  */
 
 export interface ImportPage {
-  rows: IncomingMessage[];
+  rows: (IncomingMessage & SearchFields)[];
   attachments: AttachmentRecord[];
   outcomes: ImportOutcome[];
 }
@@ -33,6 +36,7 @@ export function writeImportPage(
   const written = stores.messages.writeImportRows(page.rows, at);
   const events = stores.events.recordReceived(page.rows, written, at);
   stores.attachments.upsert(page.attachments, at.now);
+  stores.search.indexWritten(page.rows, writtenIds(written), page.attachments);
   stores.items.recordOutcomes(page.outcomes, at);
   const withoutRow = stores.messages.withoutRow(page.rows.map((row) => row.graph_id));
   return { ...written, inserted: written.written.length, withoutRow, events };
@@ -40,7 +44,7 @@ export function writeImportPage(
 
 export interface LivePage {
   folder: SyncFolder;
-  rows: IncomingMessage[];
+  rows: (IncomingMessage & SearchFields)[];
   attachments: AttachmentRecord[];
   /** Graph ids that left `folder` (deleted, or moved out of the synced folders). */
   removed: string[];
@@ -61,6 +65,7 @@ export function writeLivePage(
   const written = stores.messages.upsertLiveRows(page.rows, at);
   const events = stores.events.recordReceived(page.rows, written, at);
   stores.attachments.upsert(page.attachments, at.now);
+  stores.search.indexWritten(page.rows, writtenIds(written), page.attachments);
   if (page.resync) stores.messages.markSeen(page.folder, page.resync.round, page.resync.present);
   if (at.importExecution) {
     stores.items.recordRemovedDuringImport(page.folder, page.removed, { executionId: at.importExecution, now: at.now });
@@ -68,6 +73,7 @@ export function writeLivePage(
   const tombstoned = stores.messages.tombstone(page.folder, page.removed, at.now);
   if (page.resync?.sweep) tombstoned.push(...stores.messages.sweepUnseen(page.folder, page.resync, at.now));
   stores.attachments.dropFor(tombstoned);
+  stores.search.remove(tombstoned);
   const withoutRow = stores.messages.withoutRow(page.rows.map((row) => row.graph_id));
   return { ...written, withoutRow, tombstoned, events };
 }

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /*
  * The schema of one mailbox's Durable Object (SQLite storage, one object per org and mailbox address): the
@@ -52,11 +52,20 @@ export const messages = sqliteTable(
     deletedAt: text("deleted_at"),
     /** The last resync round that reported the message present (see imported_messages.live_seen_round). */
     liveSeenRound: text("live_seen_round"),
+    /** The message's row in the full-text index `message_search` (its rowid; assigned when the row is written). */
+    searchRowid: integer("search_rowid"),
+    /** 1 once the message's text is in `message_search`; 0 for a row moved in (indexed from R2 by the alarm). */
+    searchIndexed: integer("search_indexed").notNull().default(0),
   },
   (t) => [
     // The listing: newest first, keyset (sort_at, id), tombstones left out of the index itself.
     index("messages_listing_idx").on(t.sortAt, t.id).where(sql`${t.deletedAt} IS NULL`),
     index("messages_folder_idx").on(t.folder, t.sortAt),
+    uniqueIndex("messages_search_rowid_idx").on(t.searchRowid),
+    // What the alarm still has to index (rows moved in, rows from before the index).
+    index("messages_search_backlog_idx")
+      .on(t.searchIndexed)
+      .where(sql`${t.searchIndexed} = 0 AND ${t.deletedAt} IS NULL`),
   ],
 );
 

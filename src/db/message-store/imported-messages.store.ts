@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, isNull, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
 import { importedMessages, messageAttachments } from "@/db/schema";
 import type { AttachmentRecord } from "./attachments";
@@ -380,11 +380,27 @@ export function moveMessagesToInbox(db: Database, orgId: string, fromInboxId: st
 const { body, bodySanitized, bodySanitizedTruncated, bodySanitizerVersion, ...listedColumns } =
   getTableColumns(importedMessages);
 
+/** Filters of a search that D1's rows can answer (mail not moved into its object yet has no search index). */
+export interface InboxRowFilters {
+  folder?: "inbox" | "sentitems";
+  from?: string;
+  receivedAfter?: string;
+  receivedBefore?: string;
+  hasAttachments?: boolean;
+}
+
 /**
  * One page of the inbox's listed messages (no bodies: the listing serves previews), newest first, below the
- * keyset `after` ([sort time, id] of the previous page's last row), at most `limit` rows.
+ * keyset `after` ([sort time, id] of the previous page's last row), at most `limit` rows, within `filters`.
  */
-export function listInboxPage(db: Database, orgId: string, inboxId: string, limit: number, after?: [string, string]) {
+export function listInboxPage(
+  db: Database,
+  orgId: string,
+  inboxId: string,
+  limit: number,
+  after?: [string, string],
+  filters: InboxRowFilters = {},
+) {
   return db
     .select(listedColumns)
     .from(importedMessages)
@@ -400,6 +416,11 @@ export function listInboxPage(db: Database, orgId: string, inboxId: string, limi
               and(eq(importedMessages.sortAt, after[0]), lt(importedMessages.id, after[1])),
             )
           : undefined,
+        filters.folder ? eq(importedMessages.folder, filters.folder) : undefined,
+        filters.from ? eq(importedMessages.fromAddress, filters.from) : undefined,
+        filters.receivedAfter ? gte(importedMessages.receivedAt, filters.receivedAfter) : undefined,
+        filters.receivedBefore ? lt(importedMessages.receivedAt, filters.receivedBefore) : undefined,
+        filters.hasAttachments === undefined ? undefined : eq(importedMessages.hasAttachments, filters.hasAttachments),
       ),
     )
     .orderBy(desc(importedMessages.sortAt), desc(importedMessages.id))

@@ -8,6 +8,7 @@ import {
 } from "@/db/message-store";
 import { findMailboxStore } from "@/db/stores/mailbox-stores.store";
 import type { Services } from "@/lib/services";
+import { searchableBody } from "@/shared/search-text";
 import type { Adoption } from "./sync/lock-stub";
 import { itemsToMove } from "./sync/mailbox-sync-items.store";
 
@@ -22,6 +23,18 @@ export async function mailHomeOf(services: Pick<Services, "db">, orgId: string, 
   const row = await findMailboxStore(services.db, orgId, mailbox);
   if (!row) return { store: "d1" };
   return { store: "object", sharedInboxId: row.sharedInboxId, moving: row.state === "moving" };
+}
+
+/** Rows with their bodies' searchable text (from the converted rows, which still hold the bodies). */
+export function withSearchBodies<R extends { graph_id: string }>(
+  rows: R[],
+  converted: { graph_id: string; body: string | null; body_content_type: string | null }[],
+): (R & { search_body: string })[] {
+  const bodies = new Map(converted.map((row) => [row.graph_id, row]));
+  return rows.map((row) => {
+    const source = bodies.get(row.graph_id);
+    return { ...row, search_body: source ? searchableBody(source.body, source.body_content_type) : "" };
+  });
 }
 
 /**

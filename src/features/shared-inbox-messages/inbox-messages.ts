@@ -1,4 +1,4 @@
-import type { StoredAttachment, StoredMessageRow } from "@/db/mailbox-object";
+import type { SearchFilters, StoredAttachment, StoredMessageRow } from "@/db/mailbox-object";
 import { findInboxMessageRow, findMessageAttachment, listInboxPage, listMessageAttachments } from "@/db/message-store";
 import type { MailboxStoreRow } from "@/db/schema";
 import { inboxMailboxStores } from "@/db/stores/mailbox-stores.store";
@@ -100,13 +100,24 @@ export async function inboxOf(db: Services["db"], orgId: string, inboxId: string
 
 const objectOf = (services: Services_, owner: Owner) => lockStub(services, owner.orgId, owner.mailbox);
 
-/** One page of the inbox's listed messages, newest first, below `after`, and whether more follow. */
+/** A search of the inbox: an FTS5 expression (parseSearchQuery) and filters; absent: the plain listing. */
+export interface InboxSearch {
+  match: string | null;
+  filters: SearchFilters;
+}
+
+/**
+ * One page of the inbox's listed messages (all, or those a search finds), newest first, below `after`, and
+ * whether more follow. Mail still in D1 (not moved into its mailbox's object yet) has no search index: a search
+ * with words skips it; filters alone apply to it too.
+ */
 export async function listInboxMessages(
   services: Services_,
   orgId: string,
   inboxId: string,
   limit: number,
   after: ListingKey | undefined,
+  search?: InboxSearch,
 ): Promise<{ rows: InboxMessage[]; more: boolean }> {
   const inbox = await inboxOf(services.db, orgId, inboxId);
   const stores = await inboxMailboxStores(services.db, orgId, inboxId);
@@ -116,11 +127,14 @@ export async function listInboxMessages(
       (store): PageSource<InboxMessage> =>
         async (n, below) => {
           const owner = { orgId, mailbox: store.mailbox };
-          const rows = await objectOf(services, owner).listMessages(owner, n, below);
+          const object = objectOf(services, owner);
+          const rows = search
+            ? await object.searchMessages(owner, search, n, below)
+            : await object.listMessages(owner, n, below);
           return rows.map((row) => fromObjectRow(row, store.mailbox, inbox));
         },
     ),
-    d1Source(services, orgId, inboxId, stores),
+    ...(search?.match ? [] : [d1Source(services, orgId, inboxId, stores, search?.filters)]),
   ];
   return mergePages(sources, limit, after);
 }
@@ -134,13 +148,14 @@ function d1Source(
   orgId: string,
   inboxId: string,
   stores: MailboxStoreRow[],
+  filters: SearchFilters = {},
 ): PageSource<InboxMessage> {
   const moving = new Set(stores.filter((s) => s.state === "moving").map((s) => s.mailbox));
   return async (n, below) => {
     const out: InboxMessage[] = [];
     let cursor = below ? ([below[0], below[1]] as [string, string]) : undefined;
     for (;;) {
-      const rows = (await listInboxPage(services.db, orgId, inboxId, n, cursor)) as D1Row[];
+      const rows = (await listInboxPage(services.db, orgId, inboxId, n, cursor, filters)) as D1Row[];
       const held = await heldByObjects(services, orgId, rows, moving);
       for (const row of rows) if (!held.has(row.id)) out.push(fromD1Row(row));
       const last = rows.at(-1);

@@ -1,7 +1,9 @@
+import type { SearchFilters } from "@/db/mailbox-object";
 import { migrateLegacyBody, readOriginalBody } from "@/db/message-store";
 import { badRequest } from "@/lib/errors";
 import type { Services } from "@/lib/services";
-import { findInboxMessage, type InboxMessage, listInboxMessages } from "./inbox-messages";
+import { parseSearchQuery } from "@/shared/search-query";
+import { findInboxMessage, type InboxMessage, type InboxSearch, listInboxMessages } from "./inbox-messages";
 import { messageHeaderFields } from "./message-fields";
 
 /**
@@ -41,15 +43,45 @@ function decodeCursor(cursor: string): [string, string] {
   throw badRequest("cursor: not a cursor this API returned");
 }
 
-/** Newest first (by received time, sent time for sent items), `limit` per page, keyset cursor. */
+export interface ListOptions {
+  limit: number;
+  cursor?: string;
+  q?: string;
+  folder?: "inbox" | "sentitems";
+  from?: string;
+  received_after?: string;
+  received_before?: string;
+  has_attachments?: boolean;
+}
+
+/** The search the options ask for (words and filters), or undefined for the plain listing; 400 for unusable words. */
+function searchOf(options: ListOptions): InboxSearch | undefined {
+  const filters: SearchFilters = {
+    ...(options.folder && { folder: options.folder }),
+    ...(options.from && { from: options.from }),
+    ...(options.received_after && { receivedAfter: new Date(options.received_after).toISOString() }),
+    ...(options.received_before && { receivedBefore: new Date(options.received_before).toISOString() }),
+    ...(options.has_attachments !== undefined && { hasAttachments: options.has_attachments }),
+  };
+  if (options.q === undefined && Object.keys(filters).length === 0) return undefined;
+  if (options.q === undefined) return { match: null, filters };
+  const parsed = parseSearchQuery(options.q);
+  if (!parsed.ok) throw badRequest(parsed.error);
+  return { match: parsed.match, filters };
+}
+
+/**
+ * Newest first (by received time, sent time for sent items), `limit` per page, keyset cursor; with `q` and the
+ * filters, only the mail they find, in the same order and with the same cursor contract.
+ */
 export async function listSharedInboxMessages(
   services: Pick<Services, "db" | "mailboxObjects">,
   orgId: string,
   inboxId: string,
-  options: { limit: number; cursor?: string },
+  options: ListOptions,
 ) {
   const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-  const { rows, more } = await listInboxMessages(services, orgId, inboxId, options.limit, after);
+  const { rows, more } = await listInboxMessages(services, orgId, inboxId, options.limit, after, searchOf(options));
   const last = rows.at(-1);
   return {
     messages: rows.map(toListedMessage),

@@ -79,6 +79,55 @@ export const ListInboxMessagesQuerySchema = z.object({
     .max(1000)
     .optional()
     .openapi({ param: { name: "cursor", in: "query" }, description: "`next_cursor` of the previous page" }),
+  q: z
+    .string()
+    .max(500)
+    .optional()
+    .openapi({
+      param: { name: "q", in: "query" },
+      description:
+        "Search: every word must match the subject, the sender's or a recipient's name or address, the body's text " +
+        "(the first 32,000 characters) or an attachment's name, as a word or the start of one (`abschlag` finds " +
+        '"Abschlagszahlung"); a quoted phrase matches as a phrase. Case and diacritics are ignored (`zahlerstand` ' +
+        'finds "Zählerstand", `strasse` "Straße"). Everything typed is searched for as words: there are no ' +
+        "operators. At most 500 characters and 16 words or phrases.",
+    }),
+  folder: z
+    .enum(["inbox", "sentitems"])
+    .optional()
+    .openapi({ param: { name: "folder", in: "query" }, description: "Only mail of this folder" }),
+  from: z
+    .string()
+    .trim()
+    .min(1)
+    .max(320)
+    .toLowerCase()
+    .optional()
+    .openapi({ param: { name: "from", in: "query" }, description: "Only mail from this sender address (exact)" }),
+  received_after: z
+    .string()
+    .datetime({ offset: true })
+    .optional()
+    .openapi({
+      param: { name: "received_after", in: "query" },
+      description: "Only mail received at or after this time (ISO 8601)",
+    }),
+  received_before: z
+    .string()
+    .datetime({ offset: true })
+    .optional()
+    .openapi({
+      param: { name: "received_before", in: "query" },
+      description: "Only mail received before this time (ISO 8601)",
+    }),
+  has_attachments: z
+    .enum(["true", "false"])
+    .transform((value) => value === "true")
+    .optional()
+    .openapi({
+      param: { name: "has_attachments", in: "query" },
+      description: "`true`: only mail with attachments; `false`: only mail without",
+    }),
 });
 
 export const InboxMessageParamSchema = z.object({

@@ -16,7 +16,7 @@ import {
 import { kickWebhookDeliveries } from "@/db/outbox";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
-import { adoptionFor, mailHomeOf } from "../mail-home";
+import { adoptionFor, mailHomeOf, withSearchBodies } from "../mail-home";
 import { messageReceivedStatements, relayMailboxEvents } from "../message-events";
 import { type StoredMessage, withMailboxIds } from "../sync/import-writer";
 import { lockStub } from "../sync/lock-stub";
@@ -127,7 +127,15 @@ export async function writeDeltaPage(
   const written = { rows, attachments: store.attachments, removedIds };
   const statements =
     home.store === "object" && object
-      ? await writeToObject(services, object, ctx, home.sharedInboxId, page, written, now)
+      ? await writeToObject(
+          services,
+          object,
+          ctx,
+          home.sharedInboxId,
+          page,
+          { ...written, rows: withSearchBodies(rows, converted) },
+          now,
+        )
       : await writeToD1(services, ctx, page, written, now);
   return { statements, skipped, lookups: resolved.lookups };
 }

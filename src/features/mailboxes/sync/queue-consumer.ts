@@ -19,7 +19,7 @@ import { type QueueWork, RetryLater } from "@/lib/queue-work";
 import type { Services } from "@/lib/services";
 import { giveUpLiveTask, runLiveTask } from "../live/run";
 import { MailboxMovingError } from "../live/writer";
-import { mailHomeOf } from "../mail-home";
+import { mailHomeOf, withSearchBodies } from "../mail-home";
 import { runMoveTask } from "../move";
 import { purgeMailboxMail } from "../purge";
 import { setFolderStatus } from "./executions";
@@ -275,7 +275,7 @@ async function writeOutcomes(
   }
   const storedIds = store.stored.map((row) => row.graph_id);
   if (home.store === "object" && object) {
-    const page = { rows: store.stored, outcomes, attachments: store.attachments };
+    const page = { rows: withSearchBodies(store.stored, converted), outcomes, attachments: store.attachments };
     const write = await writeImportToObject(services, ctx, home, page, readAt);
     // Refused (a stale task): after a disconnect, what this attempt stored has no row to claim it.
     if (write.refused) {

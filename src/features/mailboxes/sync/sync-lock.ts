@@ -11,6 +11,7 @@ import type {
   MailboxIndex,
   MovedItem,
   PendingEvent,
+  SearchFilters,
   StoredAttachment,
   StoredMessageRow,
 } from "@/db/mailbox-object";
@@ -49,6 +50,9 @@ const LEASE_KEY = "lease";
 /** When the alarm relays message events a writer may have left (see relayLater). */
 const RELAY_DUE_KEY = "relayDue";
 const RELAY_SAFETY_MS = 60_000;
+/** When the alarm next indexes rows that wait (see indexLater), and how many per alarm. */
+const INDEX_DUE_KEY = "indexDue";
+const INDEX_BATCH = 50;
 
 type Owner = { orgId: string; mailbox: string };
 
@@ -107,9 +111,13 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
    * the schema) are loaded then, not at startup.
    */
   private index(): Promise<MailboxIndex> {
-    this.messageIndex ??= this.ctx.blockConcurrencyWhile(async () =>
-      (await import("@/db/mailbox-object")).openMailboxIndex(this.ctx.storage),
-    );
+    this.messageIndex ??= this.ctx
+      .blockConcurrencyWhile(async () => (await import("@/db/mailbox-object")).openMailboxIndex(this.ctx.storage))
+      .then(async (opened) => {
+        // Rows stored before the search index (or moved in and not indexed yet): the alarm indexes them.
+        if (opened.hasSearchBacklog()) await this.indexLater(0);
+        return opened;
+      });
     return this.messageIndex;
   }
 
@@ -223,6 +231,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
       return writeImportPage(stores, page, { executionId: lease.executionId, mailbox: owner.mailbox, ...at });
     });
     if (written.events > 0) await this.relayLater();
+    if (page.adopt?.messages.length) await this.indexLater(0);
     return { refused: false, ...written };
   }
 
@@ -321,6 +330,19 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     return (await this.index()).of(owner).messages.page(limit, after);
   }
 
+  /**
+   * Up to `limit` listed messages matching a search (`match`: an FTS5 expression built by parseSearchQuery, null
+   * for filters only), newest first, below `after`.
+   */
+  async searchMessages(
+    owner: Owner,
+    query: { match: string | null; filters: SearchFilters },
+    limit: number,
+    after?: ListingKey,
+  ): Promise<StoredMessageRow[]> {
+    return (await this.index()).of(owner).search.search(query.match, query.filters, limit, after);
+  }
+
   /** The listed message with this id, if this mailbox holds it. */
   async findMessage(owner: Owner, id: string): Promise<StoredMessageRow | null> {
     return (await this.index()).of(owner).messages.find(id) ?? null;
@@ -355,10 +377,13 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     const allowed =
       "lease" in fence ? await this.holdsLease(fence.lease) : await (await this.live()).isCurrentRun(fence.runId);
     if (!allowed) return null;
-    return (await this.index()).write(owner, (stores) => ({
+    const result = (await this.index()).write(owner, (stores) => ({
       added: adoptRows(stores, adoption),
       held: stores.messages.held(adoption.messages.map((row) => row.id)),
     }));
+    // Rows moved in carry no text to index (their bodies are in R2): the alarm indexes them.
+    if (result.added.length > 0) await this.indexLater(0);
+    return result;
   }
 
   /**
@@ -449,9 +474,11 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   private async reschedule() {
     const lease = await this.ctx.storage.get<Lease>(LEASE_KEY);
     const relay = await this.ctx.storage.get<number>(RELAY_DUE_KEY);
+    const indexing = await this.ctx.storage.get<number>(INDEX_DUE_KEY);
     const at = Math.min(
       lease?.expiresAt ?? Number.POSITIVE_INFINITY,
       relay ?? Number.POSITIVE_INFINITY,
+      indexing ?? Number.POSITIVE_INFINITY,
       await (await this.live()).wakeAt(),
     );
     if (!Number.isFinite(at)) {
@@ -465,6 +492,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   override async alarm(): Promise<void> {
     await this.expireLease();
     await this.relayLeftEvents();
+    await this.indexBacklog();
     await (await this.live()).onAlarm();
     await this.reschedule();
   }
@@ -477,6 +505,44 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     if ((await this.ctx.storage.get<number>(RELAY_DUE_KEY)) !== undefined) return;
     await this.ctx.storage.put(RELAY_DUE_KEY, Date.now() + RELAY_SAFETY_MS);
     await this.reschedule();
+  }
+
+  /** Rows wait to be indexed (moved in, or stored before the index): the alarm indexes them `inMs` from now. */
+  private async indexLater(inMs: number): Promise<void> {
+    const due = await this.ctx.storage.get<number>(INDEX_DUE_KEY);
+    if (due !== undefined && due <= Date.now() + inMs) return;
+    await this.ctx.storage.put(INDEX_DUE_KEY, Date.now() + inMs);
+    await this.reschedule();
+  }
+
+  /**
+   * Indexes up to INDEX_BATCH rows of the backlog, their bodies' text read from R2; while more wait, the alarm
+   * comes back right away. A body that cannot be read is indexed without it (its subject and people still are).
+   */
+  private async indexBacklog(): Promise<void> {
+    const due = await this.ctx.storage.get<number>(INDEX_DUE_KEY);
+    if (due === undefined || due > Date.now()) return;
+    const index = await this.index();
+    const owner = index.owner();
+    const rows = owner ? index.of(owner).search.backlog(INDEX_BATCH) : [];
+    if (owner && rows.length > 0) {
+      const [{ readOriginalBody }, { searchableBody }, services] = await Promise.all([
+        import("@/db/message-store"),
+        import("@/shared/search-text"),
+        this.services(),
+      ]);
+      const bodies = new Map<string, string>();
+      await Promise.all(
+        rows.map(async (row) => {
+          const ref = { orgId: owner.orgId, mailbox: owner.mailbox, graphId: row.graph_id };
+          const body = await readOriginalBody(services.messageContent, ref, row.body_content_type).catch(() => null);
+          bodies.set(row.graph_id, searchableBody(body, row.body_content_type));
+        }),
+      );
+      index.write(owner, (stores) => stores.search.indexBacklog(rows, bodies));
+    }
+    if (rows.length === INDEX_BATCH) await this.ctx.storage.put(INDEX_DUE_KEY, Date.now());
+    else await this.ctx.storage.delete(INDEX_DUE_KEY);
   }
 
   private async relayLeftEvents(): Promise<void> {
