@@ -82,6 +82,13 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
 
   private messageIndex: Promise<MailboxIndex> | undefined;
 
+  private indexing:
+    | Promise<{
+        readOriginalBody: typeof import("@/db/message-store/bodies").readOriginalBody;
+        searchableBody: typeof import("@/shared/search-text").searchableBody;
+      }>
+    | undefined;
+
   /**
    * The platform constructs this object with env, so it is an entry point: it builds the features' services
    * (src/entry/services.ts) once, on first use, for the same reason as the live store below (their module
@@ -507,8 +514,20 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     await this.reschedule();
   }
 
+  /** What indexing from R2 needs (the body reader, the text extraction, the services): loaded once, on demand. */
+  private searchModules() {
+    this.indexing ??= Promise.all([
+      import("@/db/message-store/bodies"),
+      import("@/shared/search-text"),
+      this.services(),
+    ]).then(([bodies, text]) => ({ readOriginalBody: bodies.readOriginalBody, searchableBody: text.searchableBody }));
+    return this.indexing;
+  }
+
   /** Rows wait to be indexed (moved in, or stored before the index): the alarm indexes them `inMs` from now. */
   private async indexLater(inMs: number): Promise<void> {
+    // Loaded now, in the call that found the backlog, so the alarm loads no module of its own.
+    await this.searchModules();
     const due = await this.ctx.storage.get<number>(INDEX_DUE_KEY);
     if (due !== undefined && due <= Date.now() + inMs) return;
     await this.ctx.storage.put(INDEX_DUE_KEY, Date.now() + inMs);
@@ -526,9 +545,8 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     const owner = index.owner();
     const rows = owner ? index.of(owner).search.backlog(INDEX_BATCH) : [];
     if (owner && rows.length > 0) {
-      const [{ readOriginalBody }, { searchableBody }, services] = await Promise.all([
-        import("@/db/message-store"),
-        import("@/shared/search-text"),
+      const [{ readOriginalBody, searchableBody }, services] = await Promise.all([
+        this.searchModules(),
         this.services(),
       ]);
       const bodies = new Map<string, string>();

@@ -4,6 +4,7 @@ import { uniqueOrg } from "@test/helpers/api";
 import { d1MessageRow, grantLiveRun, livePage, incomingMessage as message } from "@test/helpers/mailbox-object";
 import { describe, expect, it } from "vitest";
 import type { IncomingMessage } from "@/db/mailbox-object";
+import migrations from "@/db/mailbox-object/migrations";
 import { servicesFor } from "@/entry/services";
 import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 
@@ -52,9 +53,11 @@ describe("a mailbox object's message index", () => {
         .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .toArray()
         .map((row) => row.name);
-      expect(tables).toEqual(expect.arrayContaining(["attachments", "import_items", "message_events", "messages"]));
+      expect(tables).toEqual(
+        expect.arrayContaining(["attachments", "import_items", "message_events", "messages", "message_search"]),
+      );
       const applied = state.storage.sql.exec("SELECT count(*) AS n FROM __drizzle_migrations").one();
-      expect(applied.n).toBe(1);
+      expect(applied.n).toBe(migrations.journal.entries.length);
     });
   });
 
