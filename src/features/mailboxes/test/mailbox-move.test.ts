@@ -15,6 +15,7 @@ import {
 import { download, getMessage } from "@test/helpers/message-store";
 import { messageRows } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
+import { stillInD1Statement } from "@/db/message-store";
 import { servicesFor } from "@/entry/services";
 import { queueMailboxMoves } from "@/features/mailboxes";
 import { moveMailboxMail } from "@/features/mailboxes/move";
@@ -218,6 +219,35 @@ describe("the move of a mailbox's mail from D1 into its object", () => {
     expect(rows).toHaveLength(7);
     expect(rows.find((row) => row.graph_id === deleted.id)?.deleted_at).not.toBeNull();
     expect(await listedIds(api, m.org)).not.toContain(deleted.id);
+  });
+
+  it("a D1 write of a mailbox that started moving is refused whole: its batch's first statement fails", async () => {
+    const org = `fence-${crypto.randomUUID().slice(0, 8)}`;
+    const scope = { orgId: org, mailbox: "shared@contoso.test" };
+    const write = () =>
+      env.DB.batch([
+        stillInD1Statement(env.DB, scope),
+        env.DB.prepare(
+          `INSERT INTO mailbox_sync_items (org_id, mailbox, graph_id, execution_id, folder, status, updated_at)
+           VALUES (?1, ?2, 'g-1', 'e-1', 'inbox', 'REMOVED', '2026-12-01T00:00:00.000Z')`,
+        ).bind(org, scope.mailbox),
+      ]);
+    const items = async () =>
+      (
+        await env.DB.prepare("SELECT count(*) AS n FROM mailbox_sync_items WHERE org_id = ?1").bind(org).first<{
+          n: number;
+        }>()
+      )?.n;
+    await write();
+    expect(await items()).toBe(1);
+    await env.DB.prepare(
+      "INSERT INTO mailbox_stores (org_id, mailbox, shared_inbox_id, state, updated_at) VALUES (?1, ?2, 'default', 'moving', '2026-12-01')",
+    )
+      .bind(org, scope.mailbox)
+      .run();
+    await env.DB.prepare("DELETE FROM mailbox_sync_items WHERE org_id = ?1").bind(org).run();
+    await expect(write()).rejects.toThrow();
+    expect(await items()).toBe(0);
   });
 
   it("the hourly cron queues a move for a mailbox with mail in D1, and not for one whose mail is in its object", async () => {
