@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { call, expectBody, expectError } from "@test/helpers/api";
 import { connectedMailbox } from "@test/helpers/fixtures";
@@ -155,6 +156,18 @@ describe("disconnectOutlookMailbox deleteImportedMail", () => {
         org: m.org,
       });
       expect(expectBody(response, 200, DisconnectOutlookMailboxResponseSchema).success).toBe(true);
+      // Purged: the object keeps nothing at all (no table, no key, no alarm), before anything opens it again.
+      const left = await runInDurableObject(object, async (_instance, state) => ({
+        tables: state.storage.sql
+          .exec<{ name: string }>(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+          )
+          .toArray().length,
+        keys: (await state.storage.list()).size,
+        alarm: await state.storage.getAlarm(),
+      }));
+      if (purge) expect(left).toEqual({ tables: 0, keys: 0, alarm: null });
+      else expect(left.tables).toBeGreaterThan(0);
       expect((await object.messageCounts(owner)).listed).toBe(purge ? 0 : held);
     }
   });
