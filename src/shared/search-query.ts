@@ -18,8 +18,11 @@ export function foldForSearch(text: string): string {
   return text.replace(/[ßẞ]/g, "ss").replace(/[\p{Cc}\p{Cf}]/gu, " ");
 }
 
-/** Letters and digits: what unicode61 keeps of a word (everything else separates tokens). */
-const TOKEN = /[\p{L}\p{N}\p{M}]+/gu;
+/**
+ * Letters and digits (with the marks that combine with them): what unicode61 keeps of a word; everything else
+ * separates tokens, and a mark with no letter before it is dropped, as the index drops it.
+ */
+const TOKEN = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
 
 export type ParsedQuery = { ok: true; match: string; terms: number } | { ok: false; error: string };
 

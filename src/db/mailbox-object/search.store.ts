@@ -69,6 +69,12 @@ const LISTED = `m.id, m.graph_id, m.folder, m.subject, m.from_address, m.from_na
 
 type Row = Record<string, SqlStorageValue>;
 
+/**
+ * Matches from which a search walks the listing's order rather than sorting its matches: past it, matching rows
+ * are dense enough that a page of 50 is found within a few thousand rows of the walk.
+ */
+const DENSE_MATCHES = 2_000;
+
 export class MessageSearch {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -92,10 +98,24 @@ export class MessageSearch {
     );
   }
 
-  /** Indexes rows of the backlog with their bodies' text (`bodies`: by Graph id) and their stored attachments. */
+  /**
+   * Indexes rows of the backlog with their bodies' text (`bodies`: by Graph id, read from R2 while nothing of the
+   * object was locked) and their stored attachments. Call in one transaction: only rows still waiting are indexed,
+   * read again now, so a page that wrote a row meanwhile (and indexed its newer copy) is never overwritten.
+   */
   indexBacklog(rows: BacklogRow[], bodies: Map<string, string>) {
+    const waiting = jsonChunks(rows.map((row) => row.id)).flatMap(
+      (json) =>
+        this.sql
+          .exec<Row>(
+            `SELECT id, graph_id, subject, from_address, from_name, to_recipients, cc_recipients, body_content_type
+             FROM messages WHERE id IN (SELECT value FROM json_each(?1)) AND search_indexed = 0 AND deleted_at IS NULL`,
+            json,
+          )
+          .toArray() as unknown as BacklogRow[],
+    );
     this.index(
-      rows.map((row) => ({
+      waiting.map((row) => ({
         graph_id: row.graph_id,
         subject: foldForSearch(row.subject ?? ""),
         people: people(row.from_name, row.from_address, row.to_recipients, row.cc_recipients),
@@ -145,7 +165,13 @@ export class MessageSearch {
       params.push(value);
       return `?${params.length}`;
     };
-    if (match !== null) where.push(`message_search MATCH ${param(match)}`);
+    // Few matches: join them and sort them. Many: walk the listing's order and keep the matching rows, so a page
+    // stops after `limit` of them instead of sorting every match (the index's rows are in write order).
+    const dense = match !== null && this.matchesAtLeast(match, DENSE_MATCHES);
+    if (match !== null && !dense) where.push(`message_search MATCH ${param(match)}`);
+    if (match !== null && dense) {
+      where.push(`m.search_rowid IN (SELECT rowid FROM message_search WHERE message_search MATCH ${param(match)})`);
+    }
     if (filters.folder) where.push(`m.folder = ${param(filters.folder)}`);
     if (filters.from) where.push(`m.from_address = ${param(filters.from)}`);
     if (filters.receivedAfter) where.push(`m.received_at >= ${param(filters.receivedAfter)}`);
@@ -157,13 +183,27 @@ export class MessageSearch {
       where.push(`(m.sort_at < ${sortAt} OR (m.sort_at = ${sortAt} AND m.id < ${id}))`);
     }
     const from =
-      match !== null ? "message_search JOIN messages m ON m.search_rowid = message_search.rowid" : "messages m";
+      match !== null && !dense
+        ? "message_search JOIN messages m ON m.search_rowid = message_search.rowid"
+        : "messages m INDEXED BY messages_listing_idx";
     return this.sql
       .exec<Row>(
         `SELECT ${LISTED} FROM ${from} WHERE ${where.join(" AND ")} ORDER BY m.sort_at DESC, m.id DESC LIMIT ${param(limit)}`,
         ...params,
       )
       .toArray() as unknown as StoredMessageRow[];
+  }
+
+  /** Whether `match` finds at least `n` messages (counting stops there). */
+  private matchesAtLeast(match: string, n: number): boolean {
+    const row = this.sql
+      .exec<{ n: number }>(
+        "SELECT count(*) AS n FROM (SELECT rowid FROM message_search WHERE message_search MATCH ?1 LIMIT ?2)",
+        match,
+        n,
+      )
+      .one();
+    return row.n >= n;
   }
 
   private index(entries: Entry[]): void {

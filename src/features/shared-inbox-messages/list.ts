@@ -54,13 +54,23 @@ export interface ListOptions {
   has_attachments?: boolean;
 }
 
+/**
+ * A time as stored times compare with it as text (ISO in UTC, `YYYY-MM-DDTHH:MM:SS.sssZ`). A time past year 9999
+ * (the offset may carry 9999-12-31 over) is written `+010000-…`, which would sort first: it becomes a text after
+ * every stored time instead.
+ */
+function comparableTime(value: string): string {
+  const iso = new Date(value).toISOString();
+  return iso.startsWith("+") ? "9999-99" : iso;
+}
+
 /** The search the options ask for (words and filters), or undefined for the plain listing; 400 for unusable words. */
 function searchOf(options: ListOptions): InboxSearch | undefined {
   const filters: SearchFilters = {
     ...(options.folder && { folder: options.folder }),
     ...(options.from && { from: options.from }),
-    ...(options.received_after && { receivedAfter: new Date(options.received_after).toISOString() }),
-    ...(options.received_before && { receivedBefore: new Date(options.received_before).toISOString() }),
+    ...(options.received_after && { receivedAfter: comparableTime(options.received_after) }),
+    ...(options.received_before && { receivedBefore: comparableTime(options.received_before) }),
     ...(options.has_attachments !== undefined && { hasAttachments: options.has_attachments }),
   };
   if (options.q === undefined && Object.keys(filters).length === 0) return undefined;

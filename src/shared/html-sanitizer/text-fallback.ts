@@ -158,9 +158,17 @@ export function textFallback(markup: string, maxChars: number, maxNodes: number)
  * `maxChars` characters: what a search indexes of an HTML body. Linear in the input, as textFallback.
  */
 export function plainText(markup: string, maxChars: number): string {
-  const collector = new TextCollector(maxChars, maxChars);
+  // The collector bounds what it keeps by its escaped length (an "&" costs 5, a break 4): room for the longest
+  // escapes, then the text is cut to `maxChars` characters.
+  const collector = new TextCollector(maxChars * ESCAPE_MAX, maxChars);
   const tokenizer = new Tokenizer({ sourceCodeLocationInfo: false }, collector);
   collector.tokenizer = tokenizer;
   tokenizer.write(markup, true);
-  return collector.parts.map((part) => (part === BREAK ? "\n" : part)).join("");
+  return collector.parts
+    .map((part) => (part === BREAK ? "\n" : part))
+    .join("")
+    .slice(0, maxChars);
 }
+
+/** The most characters one character of text takes escaped (`&nbsp;`). */
+const ESCAPE_MAX = 6;
