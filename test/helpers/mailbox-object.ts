@@ -1,4 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import type { D1AttachmentRow, D1MessageRow, IncomingMessage } from "@/db/mailbox-object";
 import type { LivePage } from "@/db/mailbox-object/pages";
 import type { AttachmentRecord } from "@/db/message-store/attachments";
@@ -132,4 +133,16 @@ export async function grantLiveRun(
     await state.storage.put("live", live);
     return runId;
   });
+}
+
+/**
+ * Stops a connected mailbox's live sync (as a disconnect does), for tests that drive its import through a capturing
+ * queue: its object would otherwise send delta runs to the real queue, whose consumer may run them in another test
+ * file's isolate while this one runs, where workerd refuses their I/O ("Cannot perform I/O on behalf of a different
+ * Durable Object"). Live sync during the move has its own test, on the real queue alone.
+ */
+export async function withoutLiveSync(orgId: string, mailbox: string): Promise<void> {
+  const { servicesFor } = await import("@/entry/services");
+  const { lockStub } = await import("@/features/mailboxes/sync/lock-stub");
+  await lockStub(servicesFor(env as never), orgId, mailbox).disableLive();
 }

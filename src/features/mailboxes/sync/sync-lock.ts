@@ -15,7 +15,8 @@ import type {
   StoredAttachment,
   StoredMessageRow,
 } from "@/db/mailbox-object";
-import type { ImportPage, LivePage, PageWrite } from "@/db/mailbox-object/pages";
+// What a page writes: compositions of the index's statements, with no module of their own to load.
+import { type ImportPage, type LivePage, type PageWrite, writeImportPage, writeLivePage } from "@/db/mailbox-object/pages";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import type { AppEnv } from "@/lib/types";
@@ -232,7 +233,6 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
   ): Promise<PageWrite & { inserted: number; refused: boolean }> {
     if (!(await this.holdsLease(lease))) return { refused: true, written: [], inserted: 0, withoutRow: [], events: 0 };
     const index = await this.index();
-    const { writeImportPage } = await import("@/db/mailbox-object/pages");
     const written = index.write(owner, (stores) => {
       if (page.adopt) adoptRows(stores, page.adopt);
       return writeImportPage(stores, page, { executionId: lease.executionId, mailbox: owner.mailbox, ...at });
@@ -257,7 +257,6 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     }
     const importExecution = await this.runningImport();
     const index = await this.index();
-    const { writeLivePage } = await import("@/db/mailbox-object/pages");
     const written = index.write(owner, (stores) => {
       if (page.adopt) adoptRows(stores, page.adopt);
       return writeLivePage(stores, page, {

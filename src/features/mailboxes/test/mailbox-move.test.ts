@@ -12,6 +12,7 @@ import {
   status,
   updateGraphMessage,
 } from "@test/helpers/mailbox-harness";
+import { withoutLiveSync } from "@test/helpers/mailbox-object";
 import { download, getMessage } from "@test/helpers/message-store";
 import { messageRows } from "@test/helpers/rows";
 import { describe, expect, it } from "vitest";
@@ -57,11 +58,12 @@ async function syncedInD1() {
     connect: false,
   });
   await connect(h.api, m.org, m.email);
+  await withoutLiveSync(m.org, m.email);
   await inD1(m.org, m.email);
   expect((await startSync(h.api, m.org, m.email)).status).toBe(202);
   await h.drain();
   expect((await status(h.api, m.org, m.email)).status).toBe("COMPLETED");
-  return { ...h, ...m, services: servicesFor(h.workerEnv) };
+  return { ...h, ...m, services: servicesFor({ ...h.workerEnv }) };
 }
 
 async function page(api: ReturnType<typeof harness>["api"], org: string, query: string) {
@@ -171,7 +173,7 @@ describe("the move of a mailbox's mail from D1 into its object", () => {
     const before = await allMessages(api as never, m.org);
     const idOf = (graphId: string) => before.find((x) => x.graph_id === graphId)?.id;
 
-    const services = servicesFor(env as unknown as AppEnv);
+    const services = servicesFor({ ...(env as unknown as AppEnv) });
     const scope = { orgId: m.org, mailbox: m.email, inboxId: "default" };
     // Half moved; live runs go on meanwhile (they never wait for the move's lease).
     expect(await moveMailboxMail(services, scope, { chunks: 1, chunkRows: 3 })).toMatchObject({ state: "moving" });

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { uniqueOrg } from "@test/helpers/api";
 import { connectedMailbox } from "@test/helpers/fixtures";
 import { allMessages, connect, harness, startSync, status } from "@test/helpers/mailbox-harness";
-import { d1MessageRow, incomingMessage } from "@test/helpers/mailbox-object";
+import { d1MessageRow, incomingMessage, withoutLiveSync } from "@test/helpers/mailbox-object";
 import { addAttachments } from "@test/helpers/message-store";
 import { inMailboxObject } from "@test/helpers/rows";
 import { addFakeGraphMail, objectMailbox, searchAll, subjectsFound } from "@test/helpers/search";
@@ -36,12 +36,13 @@ async function syncedInD1() {
   });
   await addAttachments(m.email, letter.id, [{ name: "Grundriss Erdgeschoss.pdf", size: 500 }]);
   await connect(h.api, m.org, m.email);
+  await withoutLiveSync(m.org, m.email);
   // Its mail goes to D1, as for a mailbox connected before the mailbox objects.
   await env.DB.prepare("DELETE FROM mailbox_stores WHERE org_id = ?1 AND mailbox = ?2").bind(m.org, m.email).run();
   expect((await startSync(h.api, m.org, m.email)).status).toBe(202);
   await h.drain();
   expect((await status(h.api, m.org, m.email)).status).toBe("COMPLETED");
-  const services = servicesFor(h.workerEnv);
+  const services = servicesFor({ ...h.workerEnv });
   const scope = { orgId: m.org, mailbox: m.email, inboxId: "default" };
   return { ...h, ...m, letter, services, scope, stub: lockStub(services, m.org, m.email) };
 }
