@@ -16,7 +16,13 @@ import type {
   StoredMessageRow,
 } from "@/db/mailbox-object";
 // What a page writes: compositions of the index's statements, with no module of their own to load.
-import { type ImportPage, type LivePage, type PageWrite, writeImportPage, writeLivePage } from "@/db/mailbox-object/pages";
+import {
+  type ImportPage,
+  type LivePage,
+  type PageWrite,
+  writeImportPage,
+  writeLivePage,
+} from "@/db/mailbox-object/pages";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
 import type { AppEnv } from "@/lib/types";
