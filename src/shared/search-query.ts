@@ -1,6 +1,7 @@
 /**
  * A shared inbox search (`q`) as data for SQLite FTS5, never as its syntax: the words a user typed become
- * quoted FTS5 strings (every word must match, as a word prefix: `abschlag` finds "Abschlagszahlung"), a quoted
+ * quoted FTS5 strings (every word must match, as a word prefix from 3 characters: `abschlag` finds
+ * "Abschlagszahlung"; a shorter word as a whole word), a quoted
  * phrase becomes one quoted string without prefix. Whatever the input holds (FTS5 operators, column filters,
  * quotes, brackets, NUL), the FTS5 query built from it contains only double-quoted runs of letters and digits
  * joined by AND, so it can never be read as syntax. Text is folded the way the index folds it: case and
@@ -12,6 +13,9 @@
 export const MAX_QUERY_CHARS = 500;
 /** Most words and phrases a search combines. */
 export const MAX_QUERY_TERMS = 16;
+
+/** Characters a word needs to match as a word prefix; shorter words match whole words only. */
+export const MIN_PREFIX_CHARS = 3;
 
 /** What the index and the query both fold beyond unicode61: ß and ẞ to "ss"; NUL and control characters to spaces. */
 export function foldForSearch(text: string): string {
@@ -42,8 +46,11 @@ export function parseSearchQuery(q: string): ParsedQuery {
     }
     for (const word of part.split(/\s+/)) {
       const tokens = word.match(TOKEN);
-      // A word of several tokens (an address, "e-mail") matches them adjacent, the last as a prefix.
-      if (tokens) terms.push(`"${tokens.join(" ")}"*`);
+      // A word of several tokens (an address, "e-mail") matches them adjacent, the last as a prefix. A last token
+      // shorter than MIN_PREFIX_CHARS matches as a whole word: as a prefix it would make FTS5 merge the matches of
+      // every word with that start (a few letters can cost seconds in a big mailbox).
+      const last = tokens?.at(-1);
+      if (tokens && last) terms.push(`"${tokens.join(" ")}"${[...last].length >= MIN_PREFIX_CHARS ? "*" : ""}`);
     }
   });
   if (terms.length === 0) return { ok: false, error: "q: nothing to search for (give at least one letter or digit)" };

@@ -20,6 +20,12 @@ describe("parseSearchQuery", () => {
     expect(match("max@stadtwerke.example")).toBe('"max stadtwerke example"*');
   });
 
+  it("matches a word shorter than 3 characters as a whole word, never as a prefix of every word with its start", () => {
+    expect(match("a e i o n")).toBe('"a" AND "e" AND "i" AND "o" AND "n"');
+    expect(match("ab abc")).toBe('"ab" AND "abc"*');
+    expect(match("max@x.de")).toBe('"max x de"');
+  });
+
   it("folds ß to ss (unicode61 folds case and the other diacritics)", () => {
     expect(match("Straße")).toBe('"Strasse"*');
     expect(foldForSearch("GROẞE Straße")).toBe("GROssE Strasse");
@@ -37,7 +43,7 @@ describe("parseSearchQuery", () => {
     ]) {
       expect(match(q)).toMatch(SAFE);
     }
-    expect(match("subject:invoice OR x")).toBe('"subject invoice"* AND "OR"* AND "x"*');
+    expect(match("subject:invoice OR x")).toBe('"subject invoice"* AND "OR" AND "x"');
     expect(match("meter\u0000reading")).toBe('"meter"* AND "reading"*');
   });
 

@@ -275,6 +275,26 @@ export class MailboxMessages {
     );
   }
 
+  /**
+   * Of D1 rows handed over, the ids of those the object holds: by id, or by Graph id under an id of its own (the
+   * object's row is the message then; D1's copy can go).
+   */
+  heldRows(rows: { id: string; graph_id: string }[]): string[] {
+    const held = new Set(this.held(rows.map((row) => row.id)));
+    const graphIds = new Set(
+      jsonChunks(rows.map((row) => row.graph_id)).flatMap((json) =>
+        this.sql
+          .exec<{ graph_id: string }>(
+            "SELECT graph_id FROM messages WHERE graph_id IN (SELECT value FROM json_each(?1))",
+            json,
+          )
+          .toArray()
+          .map((row) => row.graph_id),
+      ),
+    );
+    return rows.filter((row) => held.has(row.id) || graphIds.has(row.graph_id)).map((row) => row.id);
+  }
+
   /** Whether the Graph message has a row (a tombstone too). */
   hasGraphId(graphId: string): boolean {
     return this.sql.exec("SELECT 1 AS found FROM messages WHERE graph_id = ?1", graphId).toArray().length > 0;

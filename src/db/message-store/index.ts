@@ -13,6 +13,8 @@ export {
   deleteMovedRows,
   findInboxMessageRow,
   findMessageAttachment,
+  graphIdsWithoutRow,
+  hasMessageRow,
   hasRowsInD1,
   insertImportedRows,
   type ListedInboxMessage,

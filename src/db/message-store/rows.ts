@@ -37,12 +37,14 @@ const PURGE_CHUNK_ROWS = 500;
  * missing object), in transactions of PURGE_CHUNK_ROWS messages with their attachment rows (so a big
  * mailbox never needs one huge statement), then every object under the mailbox's (or org's) prefix, in
  * deletes of at most 1000 keys. Answers how many message rows and objects went. Objects that a racing
- * writer stores afterwards are that writer's to remove (mailboxes/purge.ts).
+ * writer stores afterwards are that writer's to remove (mailboxes/purge.ts). `between`: what must happen
+ * after the rows and before the objects (the purge empties the mailbox's Durable Object there).
  */
 export async function deleteMailboxContent(
   services: Pick<Services, "d1" | "messageContent">,
   orgId: string,
   mailbox?: string,
+  between?: () => Promise<void>,
 ): Promise<{ messages: number; objects: number }> {
   let messages = 0;
   for (;;) {
@@ -50,6 +52,7 @@ export async function deleteMailboxContent(
     messages += changes;
     if (changes < PURGE_CHUNK_ROWS) break;
   }
+  await between?.();
   const prefix = mailbox ? await mailboxPrefix(orgId, mailbox) : orgPrefix(orgId);
   const objects = await deletePrefix(services.messageContent, prefix);
   return { messages, objects };

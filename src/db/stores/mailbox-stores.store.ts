@@ -69,6 +69,14 @@ export function setMailboxStore(
     });
 }
 
+/** A move is done: `moving` becomes `object` (a row a purge deleted meanwhile stays deleted). */
+export function finishMove(db: Database, orgId: string, mailbox: string, now: string) {
+  return db
+    .update(mailboxStores)
+    .set({ state: "object", updatedAt: now })
+    .where(and(eq(mailboxStores.orgId, orgId), eq(mailboxStores.mailbox, mailbox), eq(mailboxStores.state, "moving")));
+}
+
 /** The mailboxes of the org's deleted inbox are listed in its successor (one row per mailbox, no message). */
 export function moveStoresToInbox(db: Database, orgId: string, fromInboxId: string, toInboxId: string) {
   return db

@@ -1,6 +1,8 @@
 import type { D1AttachmentRow, D1MessageRow, MovedItem } from "@/db/mailbox-object";
 import {
   attachmentRowsToMove,
+  graphIdsWithoutRow,
+  hasMessageRow,
   legacyBodiesOf,
   type MovingMessageRow,
   migrateLegacyBody,
@@ -24,6 +26,35 @@ export async function mailHomeOf(services: Pick<Services, "db">, orgId: string, 
   if (!row) return { store: "d1" };
   return { store: "object", sharedInboxId: row.sharedInboxId, moving: row.state === "moving" };
 }
+
+/**
+ * Whether a message has a row, and which of some messages have no listed row, asked of wherever the mailbox's
+ * mail is: its object, and while it moves D1 too (a message not handed over yet has its row there), so a
+ * writer's clean-up never deletes the content of a message D1 still holds.
+ */
+export function rowChecks(
+  services: Pick<Services, "d1">,
+  home: Extract<MailHome, { store: "object" }>,
+  object: {
+    hasMessage(owner: Owner, graphId: string): Promise<boolean>;
+    messagesWithoutRow(owner: Owner, ids: string[]): Promise<string[]>;
+  },
+  owner: Owner,
+) {
+  return {
+    hasRow: async (graphId: string) =>
+      (await object.hasMessage(owner, graphId)) ||
+      (home.moving && (await hasMessageRow(services.d1, owner.orgId, owner.mailbox, graphId))),
+    withoutRow: async (graphIds: string[]) => {
+      const without = await object.messagesWithoutRow(owner, graphIds);
+      if (!home.moving || without.length === 0) return without;
+      // Of those, the ones D1 has no listed row of either.
+      return graphIdsWithoutRow(services.d1, owner.orgId, owner.mailbox, without);
+    },
+  };
+}
+
+type Owner = { orgId: string; mailbox: string };
 
 /** Rows with their bodies' searchable text (from the converted rows, which still hold the bodies). */
 export function withSearchBodies<R extends { graph_id: string }>(

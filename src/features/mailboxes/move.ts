@@ -1,5 +1,5 @@
 import { deleteMovedRows, hasRowsInD1, nextMailboxInD1 } from "@/db/message-store";
-import { findMailboxStore, mailboxStoresIn, setMailboxStore } from "@/db/stores/mailbox-stores.store";
+import { findMailboxStore, finishMove, mailboxStoresIn, setMailboxStore } from "@/db/stores/mailbox-stores.store";
 import { fenceMailbox, findMailbox } from "@/db/stores/outlook-mailboxes.store";
 import { logEvent } from "@/lib/log";
 import type { Services } from "@/lib/services";
@@ -70,7 +70,7 @@ export async function moveMailboxMail(
       if (!(await object.renew(executionId, lease.token, leaseMs(services)))) return { ...owner, state: "busy", moved };
     }
     if (await hasRowsInD1(services.d1, scope.orgId, scope.mailbox)) return { ...owner, state: "moving", moved };
-    await setMailboxStore(services.db, { ...scope, state: "object", now: new Date().toISOString() });
+    await finishMove(services.db, scope.orgId, scope.mailbox, new Date().toISOString());
     logEvent("info", "mailbox_move_done", { orgId: scope.orgId });
     return { ...owner, state: "object", moved };
   } finally {
@@ -113,7 +113,9 @@ export async function runMoveTask(services: MoveServices & Pick<Services, "queue
     chunkRows: services.config.MAILBOX_MOVE_CHUNK_ROWS,
   });
   if (progress.state === "object") return;
-  const delaySeconds = progress.state === "busy" ? BUSY_RETRY_SECONDS : 0;
+  // Right away while rows move; later while an import holds the mailbox, or when nothing moved (rows the object
+  // would not confirm: logged; the hourly cron tries again too).
+  const delaySeconds = progress.state === "busy" || progress.moved === 0 ? BUSY_RETRY_SECONDS : 0;
   await services.queues.mailboxSync.send({ ...task, throttled: 0 } satisfies SyncTask, { delaySeconds });
 }
 

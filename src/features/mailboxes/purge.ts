@@ -17,11 +17,13 @@ import type { SyncTask } from "./sync/tasks";
  */
 
 /**
- * Deletes the mailbox's imported mail: its Durable Object's whole storage first (so nothing listed points at
- * deleted content), then D1's rows of mail from before the objects, their attachment rows and import state, then
- * every object under the mailbox's prefix in the message store, then its directory row; idempotent, so a retry
- * finishes what a failed attempt left. Only while the mailbox is not connected (a reconnected mailbox's new mail
- * is not the old one's to delete): answers the number of messages deleted, or null when it was connected again.
+ * Deletes the mailbox's imported mail: D1's rows of mail from before the objects and their import state first
+ * (so a move of them into the object, which reads D1 under the mailbox's lease, finds nothing more to hand over),
+ * then the Durable Object's whole storage (its lease too, so a move under way is refused from then on), then
+ * every object under the mailbox's prefix in the message store (nothing listed points at it any more), then its
+ * directory row; idempotent, so a retry finishes what a failed attempt left. Only while the mailbox is not
+ * connected (a reconnected mailbox's new mail is not the old one's to delete): answers the number of messages
+ * deleted, or null when it was connected again.
  */
 export async function purgeMailboxMail(
   services: Pick<Services, "db" | "d1" | "messageContent" | "mailboxObjects">,
@@ -29,18 +31,20 @@ export async function purgeMailboxMail(
   email: string,
 ): Promise<number | null> {
   if (await findMailbox(services.db, orgId, email)) return null;
-  const inObject = await lockStub(services, orgId, email).dropMessageIndex();
-  const removed = await deleteMailboxContent(services, orgId, email);
-  await deleteMailboxItems(services.d1, orgId, email);
+  let inObject = 0;
+  const removed = await deleteMailboxContent(services, orgId, email, async () => {
+    await deleteMailboxItems(services.d1, orgId, email);
+    inObject = (await lockStub(services, orgId, email).dropMessageIndex()).messages;
+  });
   await deleteMailboxStore(services.db, orgId, email);
-  const messages = inObject.messages + removed.messages;
+  const messages = inObject + removed.messages;
   logEvent("info", "outlook_mailbox_mail_deleted", { orgId, messages, objects: removed.objects });
   return messages;
 }
 
 /**
- * Deletes all of an org's imported mail (offboarding an org): every mailbox object the directory names, then
- * D1's rows of mail from before the objects and the org's whole prefix in the message store, then the directory.
+ * Deletes all of an org's imported mail (offboarding an org): D1's rows of mail from before the objects, every
+ * mailbox object the directory names, the org's whole prefix in the message store, then the directory.
  * Idempotent. Answers the messages and stored objects deleted.
  */
 export async function purgeOrgMail(
@@ -48,10 +52,11 @@ export async function purgeOrgMail(
   orgId: string,
 ): Promise<{ messages: number; objects: number }> {
   let inObjects = 0;
-  for (const store of await orgMailboxStores(services.db, orgId)) {
-    inObjects += (await lockStub(services, orgId, store.mailbox).dropMessageIndex()).messages;
-  }
-  const removed = await deleteMailboxContent(services, orgId);
+  const removed = await deleteMailboxContent(services, orgId, undefined, async () => {
+    for (const store of await orgMailboxStores(services.db, orgId)) {
+      inObjects += (await lockStub(services, orgId, store.mailbox).dropMessageIndex()).messages;
+    }
+  });
   await deleteOrgMailboxStores(services.db, orgId);
   return { messages: inObjects + removed.messages, objects: removed.objects };
 }

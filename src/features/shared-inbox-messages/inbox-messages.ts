@@ -121,7 +121,11 @@ export async function listInboxMessages(
 ): Promise<{ rows: InboxMessage[]; more: boolean }> {
   const inbox = await inboxOf(services.db, orgId, inboxId);
   const stores = await inboxMailboxStores(services.db, orgId, inboxId);
-  // The objects first: a message a moving mailbox still has in D1 as well is served as its object has it.
+  // D1 is read before the objects: mail only ever moves from D1 into an object, so a row a move hands over
+  // meanwhile is then in both answers (served once, as its object has it), never in neither.
+  const fromD1 = search?.match
+    ? []
+    : await d1Source(services, orgId, inboxId, stores, search?.filters)(limit + 1, after);
   const sources: PageSource<InboxMessage>[] = [
     ...stores.map(
       (store): PageSource<InboxMessage> =>
@@ -134,7 +138,7 @@ export async function listInboxMessages(
           return rows.map((row) => fromObjectRow(row, store.mailbox, inbox));
         },
     ),
-    ...(search?.match ? [] : [d1Source(services, orgId, inboxId, stores, search?.filters)]),
+    async () => fromD1,
   ];
   return mergePages(sources, limit, after);
 }
@@ -189,6 +193,8 @@ export async function findInboxMessage(
   const inbox = await inboxOf(services.db, orgId, inboxId);
   const missing = () => notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
   const stores = await inboxMailboxStores(services.db, orgId, inboxId);
+  // D1 first (see listInboxMessages): a message moving meanwhile is found in one of the two.
+  const row = await findInboxMessageRow(services.db, orgId, inboxId, messageId);
   const found = await Promise.all(
     (await likelyHolders(orgId, messageId, stores)).map(async (store) => {
       const owner = { orgId, mailbox: store.mailbox };
@@ -196,9 +202,8 @@ export async function findInboxMessage(
       return row && fromObjectRow(row, store.mailbox, inbox);
     }),
   );
-  const inObject = found.find((row) => row !== null);
+  const inObject = found.find((message) => message !== null);
   if (inObject) return inObject;
-  const row = await findInboxMessageRow(services.db, orgId, inboxId, messageId);
   if (!row) throw missing();
   // A moving mailbox's object holds the message already (perhaps as a tombstone): its copy is the message.
   const store = stores.find((s) => s.mailbox === row.mailbox && s.state === "moving");

@@ -87,7 +87,7 @@ export const ListInboxMessagesQuerySchema = z.object({
       param: { name: "q", in: "query" },
       description:
         "Search: every word must match the subject, the sender's or a recipient's name or address, the body's text " +
-        "(the first 32,000 characters) or an attachment's name, as a word or the start of one (`abschlag` finds " +
+        "(the first 32,000 characters) or an attachment's name, as a word or (from 3 characters) the start of one (`abschlag` finds " +
         '"Abschlagszahlung"); a quoted phrase matches as a phrase. Case and diacritics are ignored (`zahlerstand` ' +
         'finds "Zählerstand", `strasse` "Straße"). Everything typed is searched for as words: there are no ' +
         "operators. At most 500 characters and 16 words or phrases.",

@@ -19,7 +19,7 @@ import { type QueueWork, RetryLater } from "@/lib/queue-work";
 import type { Services } from "@/lib/services";
 import { giveUpLiveTask, runLiveTask } from "../live/run";
 import { MailboxMovingError } from "../live/writer";
-import { mailHomeOf, withSearchBodies } from "../mail-home";
+import { mailHomeOf, rowChecks, withSearchBodies } from "../mail-home";
 import { runMoveTask } from "../move";
 import { purgeMailboxMail } from "../purge";
 import { setFolderStatus } from "./executions";
@@ -248,6 +248,7 @@ async function writeOutcomes(
   const home = await mailHomeOf(services, ctx.orgId, ctx.mailbox);
   const owner = { orgId: ctx.orgId, mailbox: ctx.mailbox };
   const object = home.store === "object" ? lockStub(services, ctx.orgId, ctx.mailbox) : null;
+  const checks = home.store === "object" && object ? rowChecks(services, home, object, owner) : null;
   const converted = results.flatMap(({ converted: c }) => (c.ok ? [c.row] : []));
   const expanded = new Map(
     results.flatMap(({ converted: c, attachments }) => (c.ok && attachments ? [[c.row.graph_id, attachments]] : [])),
@@ -259,7 +260,7 @@ async function writeOutcomes(
     graph: run?.client ?? null,
     attachmentMaxBytes: run?.attachmentMaxBytes ?? 0,
     expandedAttachments: expanded,
-    ...(object && { hasRow: (graphId: string) => object.hasMessage(owner, graphId) }),
+    ...(checks && { hasRow: checks.hasRow }),
   });
   const storeFailed = new Map(store.failed.map((f) => [f.graph_id, f.error]));
   const outcomes: ItemOutcome[] = results
@@ -274,14 +275,12 @@ async function writeOutcomes(
     logEvent("warn", "mailbox_sync_message_without_id", { executionId: ctx.executionId });
   }
   const storedIds = store.stored.map((row) => row.graph_id);
-  if (home.store === "object" && object) {
+  if (home.store === "object") {
     const page = { rows: withSearchBodies(store.stored, converted), outcomes, attachments: store.attachments };
     const write = await writeImportToObject(services, ctx, home, page, readAt);
     // Refused (a stale task): after a disconnect, what this attempt stored has no row to claim it.
     if (write.refused) {
-      await dropUnclaimedContent(services, ctx.orgId, ctx.mailbox, storedIds, (ids) =>
-        object.messagesWithoutRow(owner, ids),
-      );
+      await dropUnclaimedContent(services, ctx.orgId, ctx.mailbox, storedIds, checks?.withoutRow);
     } else if (write.withoutRow.length > 0) {
       // Skipped: live sync saw these removed meanwhile.
       await dropContentOf(services, ctx.orgId, ctx.mailbox, write.withoutRow);

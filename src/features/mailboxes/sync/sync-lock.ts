@@ -391,7 +391,7 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
     if (!allowed) return null;
     const result = (await this.index()).write(owner, (stores) => ({
       added: adoptRows(stores, adoption),
-      held: stores.messages.held(adoption.messages.map((row) => row.id)),
+      held: stores.messages.heldRows(adoption.messages),
     }));
     // Rows moved in carry no text to index (their bodies are in R2): the alarm indexes them.
     if (result.added.length > 0) await this.indexLater(0);
@@ -564,7 +564,8 @@ export class MailboxSyncLock extends DurableObject<AppEnv> {
       );
       index.write(owner, (stores) => stores.search.indexBacklog(rows, bodies));
     }
-    if (rows.length === INDEX_BATCH) await this.ctx.storage.put(INDEX_DUE_KEY, Date.now());
+    // Decided on what waits now: rows moved in while this batch read R2 are not left behind.
+    if (owner && index.of(owner).search.backlog(1).length > 0) await this.ctx.storage.put(INDEX_DUE_KEY, Date.now());
     else await this.ctx.storage.delete(INDEX_DUE_KEY);
   }
 

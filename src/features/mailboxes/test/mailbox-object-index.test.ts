@@ -202,7 +202,8 @@ describe("a mailbox object's message index", () => {
     if (!first) throw new Error("the adoption was refused");
     expect(first.added.sort()).toEqual([kept.uid, tombstone.uid].sort());
     expect(first.held.sort()).toEqual(rows.map((row) => row.id).sort());
-    expect(await stub.adoptMessages(owner, { runId }, adoption)).toEqual({ added: [], held: first.held });
+    const again = await stub.adoptMessages(owner, { runId }, adoption);
+    expect({ added: again?.added, held: again?.held.sort() }).toEqual({ added: [], held: first.held });
     expect(await stub.findMessage(owner, kept.uid)).toMatchObject({ id: kept.uid, execution_id: "exec-from-d1" });
     expect(await stub.findMessage(owner, tombstone.uid)).toBeNull();
     expect((await stub.findMessage(owner, live.uid))?.subject).toBe("newer in the object");
