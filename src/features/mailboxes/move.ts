@@ -51,6 +51,10 @@ export async function moveMailboxMail(
   try {
     const store = await findMailboxStore(services.db, scope.orgId, scope.mailbox);
     if (store?.state === "object") return { ...owner, state: "object", moved };
+    // Nothing in D1 and no directory row: nothing to move (its mail was deleted meanwhile, say): no row is made.
+    if (!store && !(await hasRowsInD1(services.d1, scope.orgId, scope.mailbox))) {
+      return { ...owner, state: "object", moved };
+    }
     if (!store) await startMove(services, scope, lease);
     let after = "";
     for (let chunk = 0; chunk < budget.chunks; chunk++) {

@@ -20,6 +20,7 @@ import { stillInD1Statement } from "@/db/message-store";
 import { servicesFor } from "@/entry/services";
 import { queueMailboxMoves } from "@/features/mailboxes";
 import { moveMailboxMail } from "@/features/mailboxes/move";
+import { lockStub } from "@/features/mailboxes/sync/lock-stub";
 import type { SyncTask } from "@/features/mailboxes/sync/tasks";
 import { ImportedMessagesResponseSchema } from "@/features/shared-inbox-messages/shared-inbox-messages.schemas";
 import type { AppEnv } from "@/lib/types";
@@ -221,6 +222,27 @@ describe("the move of a mailbox's mail from D1 into its object", () => {
     expect(rows).toHaveLength(7);
     expect(rows.find((row) => row.graph_id === deleted.id)?.deleted_at).not.toBeNull();
     expect(await listedIds(api, m.org)).not.toContain(deleted.id);
+  });
+
+  it("a purge during a move deletes everything, and the move's next step brings nothing back", async () => {
+    const m = await syncedInD1();
+    const scope = { orgId: m.org, mailbox: m.email, inboxId: "default" };
+    expect(await moveMailboxMail(m.services, scope, { chunks: 1, chunkRows: 5 })).toMatchObject({ state: "moving" });
+    const response = await m.api(
+      "POST",
+      `/v2/outlook/mailbox/${encodeURIComponent(m.email)}/disconnect?deleteImportedMail=true`,
+      {
+        org: m.org,
+      },
+    );
+    expect(response.status).toBe(200);
+    // A move task still queued runs afterwards.
+    expect(await moveMailboxMail(m.services, scope, { chunks: 5, chunkRows: 5 })).toMatchObject({ moved: 0 });
+    expect(await d1Count(m.org, m.email)).toBe(0);
+    expect(await storeState(m.org, m.email)).toBeNull();
+    const owner = { orgId: m.org, mailbox: m.email };
+    expect(await lockStub(m.services, m.org, m.email).messageCounts(owner)).toEqual({ listed: 0, tombstones: 0 });
+    expect(await allMessages(m.api, m.org)).toEqual([]);
   });
 
   it("a D1 write of a mailbox that started moving is refused whole: its batch's first statement fails", async () => {
