@@ -12,10 +12,10 @@
 /** Longest `q` accepted (characters). */
 export const MAX_QUERY_CHARS = 500;
 /** Most words and phrases a search combines. */
-export const MAX_QUERY_TERMS = 16;
+const MAX_QUERY_TERMS = 16;
 
 /** Characters a word needs to match as a word prefix; shorter words match whole words only. */
-export const MIN_PREFIX_CHARS = 3;
+const MIN_PREFIX_CHARS = 3;
 
 /** What the index and the query both fold beyond unicode61: ß and ẞ to "ss"; NUL and control characters to spaces. */
 export function foldForSearch(text: string): string {

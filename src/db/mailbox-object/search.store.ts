@@ -114,19 +114,23 @@ export class MessageSearch {
           )
           .toArray() as unknown as BacklogRow[],
     );
+    const names = new Map<string, string[]>();
+    for (const json of jsonChunks(waiting.map((row) => row.id))) {
+      const rows = this.sql
+        .exec<{ message_id: string; name: string }>(
+          "SELECT message_id, name FROM attachments WHERE message_id IN (SELECT value FROM json_each(?1))",
+          json,
+        )
+        .toArray();
+      for (const a of rows) names.set(a.message_id, [...(names.get(a.message_id) ?? []), a.name]);
+    }
     this.index(
       waiting.map((row) => ({
         graph_id: row.graph_id,
         subject: foldForSearch(row.subject ?? ""),
         people: people(row.from_name, row.from_address, row.to_recipients, row.cc_recipients),
         body: bodies.get(row.graph_id) ?? "",
-        attachments: foldForSearch(
-          this.sql
-            .exec<{ name: string }>("SELECT name FROM attachments WHERE message_id = ?1", row.id)
-            .toArray()
-            .map((a) => a.name)
-            .join(" "),
-        ),
+        attachments: foldForSearch((names.get(row.id) ?? []).join(" ")),
       })),
     );
   }

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, gte, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "@/db/client";
+import type { SearchFilters } from "@/db/mailbox-object";
 import { importedMessages, messageAttachments } from "@/db/schema";
 import type { AttachmentRecord } from "./attachments";
 import { MAIL_SANITIZER_VERSION } from "./message-bodies";
@@ -380,18 +381,10 @@ export function moveMessagesToInbox(db: Database, orgId: string, fromInboxId: st
 const { body, bodySanitized, bodySanitizedTruncated, bodySanitizerVersion, ...listedColumns } =
   getTableColumns(importedMessages);
 
-/** Filters of a search that D1's rows can answer (mail not moved into its object yet has no search index). */
-export interface InboxRowFilters {
-  folder?: "inbox" | "sentitems";
-  from?: string;
-  receivedAfter?: string;
-  receivedBefore?: string;
-  hasAttachments?: boolean;
-}
-
 /**
  * One page of the inbox's listed messages (no bodies: the listing serves previews), newest first, below the
- * keyset `after` ([sort time, id] of the previous page's last row), at most `limit` rows, within `filters`.
+ * keyset `after` ([sort time, id] of the previous page's last row), at most `limit` rows, within `filters` (a
+ * search's filters, which D1's rows answer too; they have no search index).
  */
 export function listInboxPage(
   db: Database,
@@ -399,7 +392,7 @@ export function listInboxPage(
   inboxId: string,
   limit: number,
   after?: [string, string],
-  filters: InboxRowFilters = {},
+  filters: SearchFilters = {},
 ) {
   return db
     .select(listedColumns)

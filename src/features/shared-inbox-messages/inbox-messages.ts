@@ -119,8 +119,10 @@ export async function listInboxMessages(
   after: ListingKey | undefined,
   search?: InboxSearch,
 ): Promise<{ rows: InboxMessage[]; more: boolean }> {
-  const inbox = await inboxOf(services.db, orgId, inboxId);
-  const stores = await inboxMailboxStores(services.db, orgId, inboxId);
+  const [inbox, stores] = await Promise.all([
+    inboxOf(services.db, orgId, inboxId),
+    inboxMailboxStores(services.db, orgId, inboxId),
+  ]);
   // D1 is read before the objects: mail only ever moves from D1 into an object, so a row a move hands over
   // meanwhile is then in both answers (served once, as its object has it), never in neither.
   const fromD1 = search?.match
@@ -190,11 +192,13 @@ export async function findInboxMessage(
   inboxId: string,
   messageId: string,
 ): Promise<InboxMessage> {
-  const inbox = await inboxOf(services.db, orgId, inboxId);
   const missing = () => notFound(`Message '${messageId}' not found in shared inbox '${inboxId}'`);
-  const stores = await inboxMailboxStores(services.db, orgId, inboxId);
-  // D1 first (see listInboxMessages): a message moving meanwhile is found in one of the two.
-  const row = await findInboxMessageRow(services.db, orgId, inboxId, messageId);
+  // D1 before the objects (see listInboxMessages): a message moving meanwhile is found in one of the two.
+  const [inbox, stores, row] = await Promise.all([
+    inboxOf(services.db, orgId, inboxId),
+    inboxMailboxStores(services.db, orgId, inboxId),
+    findInboxMessageRow(services.db, orgId, inboxId, messageId),
+  ]);
   const found = await Promise.all(
     (await likelyHolders(orgId, messageId, stores)).map(async (store) => {
       const owner = { orgId, mailbox: store.mailbox };

@@ -47,6 +47,9 @@ export async function foldersWithPending(
 ): Promise<Set<SyncFolder>> {
   const home = await mailHomeOf(services, scope.orgId, scope.mailbox);
   if (home.store === "d1") return foldersWithPendingItems(services.db, scope.orgId, executionId);
-  const pending = await findImportItems(services, { ...scope, executionId, status: "PENDING" });
+  const pending = await lockStub(services, scope.orgId, scope.mailbox).findImportItems(scope, {
+    executionId,
+    status: "PENDING",
+  });
   return new Set(pending.map((item) => item.folder));
 }
